@@ -1,0 +1,118 @@
+"""The fund: a Mesa agent that holds the balance, books every transfer in the ledger, and never
+pays out more than it holds (plus its credit line). What it cannot pay now becomes arrears,
+owed first next month and reported as a liability."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+import mesa
+import numpy as np
+
+from sim.ledger import FUND, Ledger, account
+
+INCOME_FAMILIES = ("employers", "public", "other")
+SPEND_FAMILIES = ("providers", "supports", "admin", "employers", "other")
+
+
+class EmployerAccounts:
+    """Per-firm levy accounts with monthly vintages; the oldest vintage expires into the pool."""
+
+    def __init__(self, n_firms: int, expiry_months: int) -> None:
+        self.vintages = np.zeros((expiry_months, n_firms), dtype=np.int64)  # row 0 = oldest
+
+    def credit(self, cents: np.ndarray) -> None:
+        self.vintages[-1] += np.maximum(cents, 0)
+
+    def spend(self, firm_cents: np.ndarray) -> np.ndarray:
+        """Draw up to `firm_cents` from each firm's account, oldest money first; return drawn."""
+        want = np.maximum(firm_cents, 0).astype(np.int64)
+        drawn = np.zeros_like(want)
+        for row in self.vintages:  # a few dozen vintages, vectorised over firms
+            take = np.minimum(row, want - drawn)
+            row -= take
+            drawn += take
+        return drawn
+
+    def roll(self) -> int:
+        """Start a new month: expire the oldest vintage; return the cents that expired."""
+        expired = int(self.vintages[0].sum())
+        self.vintages[:-1] = self.vintages[1:]
+        self.vintages[-1] = 0
+        return expired
+
+    def total(self) -> int:
+        return int(self.vintages.sum())
+
+    def balances(self) -> np.ndarray:
+        return self.vintages.sum(axis=0)
+
+
+class FundAgent(mesa.Agent):
+    def __init__(self, model: mesa.Model, credit_line: float, n_firms: int,
+                 accounts_expiry: int | None) -> None:
+        super().__init__(model)
+        self.ledger: Ledger = model.ledger
+        self.balance = 0  # cents
+        self.credit_line = int(round(credit_line * 100))
+        self.income: dict[str, int] = defaultdict(int)  # this month, cents by family
+        self.spend: dict[str, int] = defaultdict(int)
+        self.income_history: list[int] = []  # total income per month, cents
+        self.arrears: list[tuple[np.ndarray, np.ndarray, str, str]] = []
+        self.accounts = EmployerAccounts(n_firms, accounts_expiry) if accounts_expiry else None
+        self.expired_cents = 0
+        self.budget_scale = 1.0  # < 1 while a pilot runs
+
+    # -- money in and out ----------------------------------------------------------------
+    def receive(self, payer: np.ndarray | int, cents: np.ndarray | int, category: str,
+                family: str) -> None:
+        cents = np.atleast_1d(np.asarray(cents, dtype=np.int64))
+        self.ledger.record(self.model.month, payer, account(FUND), category, cents)
+        total = int(cents.sum())
+        self.balance += total
+        self.income[family] += total
+
+    def headroom(self) -> int:
+        return max(0, self.balance + self.credit_line)
+
+    def pay(self, payee: np.ndarray | int, cents: np.ndarray | int, category: str,
+            family: str) -> np.ndarray:
+        """Pay what is due, pro rata when the fund is short; the rest becomes arrears."""
+        cents = np.atleast_1d(np.asarray(cents, dtype=np.int64))
+        payee = np.broadcast_to(np.asarray(payee, dtype=np.int64), cents.shape)
+        want = int(cents.sum())
+        if want <= 0:
+            return np.zeros_like(cents)
+        room = self.headroom()
+        paid = cents if want <= room else (cents * (room / want)).astype(np.int64)
+        self.ledger.record(self.model.month, account(FUND), payee, category, paid)
+        total = int(paid.sum())
+        self.balance -= total
+        self.spend[family] += total
+        short = cents - paid
+        if short.any():
+            self.arrears.append((payee.copy(), short, category, family))
+        return paid
+
+    def settle_arrears(self) -> None:
+        owed, self.arrears = self.arrears, []
+        for payee, cents, category, family in owed:
+            self.pay(payee, cents, category, family)
+
+    def arrears_total(self) -> int:
+        return int(sum(int(c.sum()) for _, c, _, _ in self.arrears))
+
+    # -- monthly bookkeeping -------------------------------------------------------------
+    def open_month(self) -> None:
+        self.income.clear()
+        self.spend.clear()
+        if self.accounts is not None:
+            self.expired_cents = self.accounts.roll()
+
+    def close_month(self) -> None:
+        self.income_history.append(sum(self.income.values()))
+
+    def income_avg(self, months: int = 12) -> float:
+        """Trailing average monthly income in dollars."""
+        recent = self.income_history[-months:]
+        return (sum(recent) / len(recent) / 100.0) if recent else 0.0

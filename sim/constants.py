@@ -1,0 +1,56 @@
+"""Numbers derived once from a scenario and used every month (arrays per sector or rung)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.special import logit
+
+from sim.scenario.schema import Scenario
+
+
+@dataclass(frozen=True)
+class Constants:
+    n_sectors: int
+    employment_share: np.ndarray  # (S,)
+    base_wage: np.ndarray  # (S,) $ per month, basic job
+    quit_mult: np.ndarray  # (S,)
+    portability: np.ndarray  # (S,)
+    level_shares: np.ndarray  # (S, 4)
+    prem: np.ndarray  # (4,) wage premium by job level, 0 for basic
+    months: np.ndarray  # (3,) module length by rung
+    price: np.ndarray  # (3,) $ contracted price per seat by rung (before group multipliers)
+    base_logit: np.ndarray  # (3,) completion log-odds by rung
+    appr_logit: float
+    annuity: float  # years-equivalent of a wage gain over the decision horizon, discounted
+    last_outcome_month: int  # months after placement of the last retention check
+
+    @staticmethod
+    def of(sc: Scenario) -> Constants:
+        sectors = sc.region.sectors
+        t = sc.training
+        cohort = t.cohort_size_aligned if t.system_alignment else t.cohort_size_fragmented
+        price = (np.array(t.module_cost) + t.cohort_fixed_cost / cohort) * (1 + sc.providers.margin)
+        r = sc.workers.discount_rate_annual
+        h = sc.workers.decision_horizon_years
+        annuity = h if r == 0 else (1 - (1 + r) ** -h) / r
+        sched = sc.fund.payments
+        offsets = [rule.month_offset for rule in sched.by_trigger("retention")]
+        offsets.append(sched.clawback.month_offset if sched.clawback.share > 0 else 0)
+        shares = np.array([s.employment_share for s in sectors])
+        return Constants(
+            n_sectors=len(sectors),
+            employment_share=shares / shares.sum(),
+            base_wage=np.array([s.base_wage_monthly for s in sectors]),
+            quit_mult=np.array([s.quit_multiplier for s in sectors]),
+            portability=np.array([s.credential_portability for s in sectors]),
+            level_shares=np.array([s.level_shares for s in sectors]),
+            prem=np.array([0.0, *sc.labour.rung_wage_premium]),
+            months=np.array(t.module_months, dtype=np.int64),
+            price=price,
+            base_logit=logit(np.clip(np.array(t.base_completion), 1e-4, 1 - 1e-4)),
+            appr_logit=float(logit(np.clip(t.apprentice_completion, 1e-4, 1 - 1e-4))),
+            annuity=float(annuity),
+            last_outcome_month=max(offsets),
+        )

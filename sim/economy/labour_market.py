@@ -1,0 +1,185 @@
+"""The labour market as whole-population rules: separations, vacancies, job-to-job moves and
+poaching, and matching of job seekers to vacancies by sector and level.
+
+Competition for jobs is resolved per (sector, level) cell: the number of hires comes from the
+matching function (or the vacancies left), who is hired from each person's own random search
+luck this month, and which firm hires from a random draw over open vacancy slots."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from sim.population import (
+    APPRENTICE,
+    EMPLOYED,
+    OUT_OF_LF,
+    TRAINED_BY_FUND,
+    TRAINED_BY_SELF,
+    UNEMPLOYED,
+)
+
+if TYPE_CHECKING:
+    from sim.model import FundModel
+
+N_LEVELS = 4
+
+
+def wage_of(m: FundModel, idx: np.ndarray, level: np.ndarray | None = None) -> np.ndarray:
+    """Monthly wage of people `idx` in a job at `level` (default: their current level)."""
+    p, k = m.pop, m.k
+    lvl = p.job_level[idx] if level is None else level
+    growth = (1.0 + m.scenario.labour.tenure_wage_growth_annual) ** (p.tenure[idx] / 12.0)
+    return (k.base_wage[p.sector[idx]] * (1.0 + k.prem[lvl]) * p.wage_effect[idx]
+            * p.premium[idx] * growth).astype(np.float32)
+
+
+def headcounts(m: FundModel) -> np.ndarray:
+    p = m.pop
+    on_payroll = (p.status == EMPLOYED) | (p.status == APPRENTICE)
+    return np.bincount(p.employer[on_payroll], minlength=m.firm_table.n)
+
+
+def targets(m: FundModel) -> np.ndarray:
+    """Head count each firm wants this month: its size scaled by its sector's demand."""
+    f = m.firm_table
+    rel = m.demand.index[m.month] / m.demand.index[0]
+    return f.size0 * rel[f.sector]
+
+
+def separate(m: FundModel) -> None:
+    """Quits and layoffs (more layoffs where firms are over-staffed, fewer quits in a downturn),
+    and flows in and out of the labour force."""
+    p, lab, f = m.pop, m.scenario.labour, m.firm_table
+    gap = m.demand.gap(m.month)[p.sector]
+    emp = p.status == EMPLOYED
+    cyc = np.clip(1.0 + lab.quit_cyclicality * gap, 0.2, 3.0)
+    quit_p = lab.quit_rate * m.k.quit_mult[p.sector] * cyc
+    head = np.maximum(f.headcount, 1)
+    excess = np.maximum(0.0, f.headcount - targets(m)) / head * lab.layoff_adjustment_speed
+    layoff_p = lab.layoff_rate * np.clip(1.0 - 2.0 * gap, 0.5, 3.0)
+    layoff_p = layoff_p + np.where(p.employer >= 0, excess[np.maximum(p.employer, 0)], 0.0)
+    quits = emp & (m.draw("quits") < quit_p)
+    layoffs = emp & ~quits & (m.draw("layoffs") < layoff_p)
+    gone = np.flatnonzero(quits | layoffs)
+    m.rec.count("quits", np.flatnonzero(quits))
+    m.rec.count("layoffs", np.flatnonzero(layoffs))
+    m.firm_turnover_cost += turnover_cost(m, np.flatnonzero(quits))
+    leave_job(m, gone)
+    p.status[gone] = UNEMPLOYED
+    u = m.draw("olf")
+    to_olf = (p.status == UNEMPLOYED) & (p.await_until < m.month) & (u < lab.out_of_labour_force_rate)
+    back = (p.status == OUT_OF_LF) & (u < lab.reentry_rate)
+    p.status[to_olf] = OUT_OF_LF
+    p.status[back] = UNEMPLOYED
+
+
+def turnover_cost(m: FundModel, idx: np.ndarray) -> float:
+    return float(m.scenario.firms.turnover_cost_share * 12.0 * m.pop.wage[idx].sum())
+
+
+def leave_job(m: FundModel, idx: np.ndarray) -> None:
+    p = m.pop
+    p.employer[idx] = -1
+    p.tenure[idx] = 0
+
+
+def post_vacancies(m: FundModel) -> None:
+    """Openings by level: each firm wants its target head count spread over levels by its
+    sector's level shares; a level below its target has vacancies."""
+    p, f = m.pop, m.firm_table
+    on = np.flatnonzero((p.status == EMPLOYED) | (p.status == APPRENTICE))
+    by_level = np.bincount(p.employer[on] * N_LEVELS + p.job_level[on],
+                           minlength=f.n * N_LEVELS).reshape(f.n, N_LEVELS)
+    want = targets(m)[:, None] * m.k.level_shares[f.sector]
+    f.vacancies = np.floor(np.maximum(0.0, want - by_level) + 0.5).astype(np.int64)
+    f.headcount = by_level.sum(axis=1)
+
+
+def fill(m: FundModel, people: np.ndarray, sector: int, level: int, n_hires: int,
+         rng: np.random.Generator, exclude: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Hire up to `n_hires` of `people` (already in priority order) into open level-`level`
+    slots of sector-`sector` firms, drawn at random over slots. Consumes the vacancies.
+    `exclude`: each person's current employer, which cannot hire them again."""
+    f = m.firm_table
+    firms = np.flatnonzero((f.sector == sector) & (f.vacancies[:, level] > 0))
+    slots = np.repeat(firms, f.vacancies[firms, level])
+    n = min(int(n_hires), len(people), len(slots))
+    if n <= 0:
+        return people[:0], people[:0]
+    chosen = slots[rng.choice(len(slots), size=n, replace=False)]
+    hired = people[:n]
+    if exclude is not None:
+        ok = chosen != exclude[:n]
+        hired, chosen = hired[ok], chosen[ok]
+    np.subtract.at(f.vacancies[:, level], chosen, 1)
+    return hired, chosen
+
+
+def start_job(m: FundModel, idx: np.ndarray, firms: np.ndarray, level: int | np.ndarray) -> None:
+    p = m.pop
+    p.status[idx] = EMPLOYED
+    p.employer[idx] = firms
+    p.job_level[idx] = level
+    p.tenure[idx] = 0
+    p.wage[idx] = wage_of(m, idx)
+
+
+def job_to_job(m: FundModel) -> None:
+    """Employer-to-employer moves. Credentialed workers face an extra pull from rivals in
+    proportion to how portable their credential is (poaching), and move for a premium."""
+    p, lab = m.pop, m.scenario.labour
+    gap = m.demand.gap(m.month)[p.sector]
+    base = lab.job_to_job_rate * np.clip(1.0 + lab.quit_cyclicality * gap, 0.2, 3.0)
+    pull = lab.job_to_job_rate * lab.poaching_intensity * m.k.portability[p.sector] * (p.rung / 3.0)
+    movers = np.flatnonzero((p.status == EMPLOYED) & (p.prog_kind == 0)
+                            & (m.draw("job_to_job") < base + pull))
+    if len(movers) == 0:
+        return
+    rng = m.streams["job_to_job"]
+    credentialed = p.rung[movers] > 0
+    dest_level = np.where(credentialed, p.rung[movers], p.job_level[movers]).clip(0, N_LEVELS - 1)
+    origin = p.employer.copy()
+    for s in range(m.k.n_sectors):
+        for lvl in range(N_LEVELS):
+            cell = movers[(p.sector[movers] == s) & (dest_level == lvl)]
+            hired, firms = fill(m, cell, s, lvl, len(cell), rng, exclude=origin[cell])
+            if len(hired) == 0:
+                continue
+            m.firm_turnover_cost += turnover_cost(m, hired)
+            poached = hired[p.rung[hired] > 0]
+            p.premium[poached] *= 1.0 + lab.poaching_wage_premium
+            trained = hired[(p.trained_by[hired] >= 0) | (p.trained_by[hired] == TRAINED_BY_FUND)
+                            | (p.trained_by[hired] == TRAINED_BY_SELF)]
+            m.record_poaching(trained, origin[trained], firms[np.isin(hired, trained)])
+            start_job(m, hired, firms, lvl)
+
+
+def match(m: FundModel) -> None:
+    """Job seekers meet vacancies in each sector, best-qualified level first; the number of
+    hires in a cell follows the matching function M = A S^a V^(1-a)."""
+    p, lab = m.pop, m.scenario.labour
+    seekers_all = np.flatnonzero(p.status == UNEMPLOYED)
+    luck = m.draw("matching")
+    rng = m.streams["matching"]
+    order = seekers_all[np.argsort(luck[seekers_all], kind="stable")]
+    a = lab.matching_elasticity
+    posted = int(m.firm_table.vacancies.sum())
+    m.rec.total("vacancies", posted)
+    hires_total = 0
+    for s in range(m.k.n_sectors):
+        pool = order[p.sector[order] == s]
+        for lvl in range(N_LEVELS - 1, -1, -1):
+            cell = pool[p.rung[pool] >= lvl]
+            vac = int(m.firm_table.vacancies[m.firm_table.sector == s, lvl].sum())
+            if len(cell) == 0 or vac == 0:
+                continue
+            expected = min(lab.matching_efficiency * len(cell) ** a * vac ** (1 - a), len(cell), vac)
+            n = int(expected) + (rng.random() < expected - int(expected))
+            hired, firms = fill(m, cell, s, lvl, n, rng)
+            start_job(m, hired, firms, lvl)
+            m.on_hired(hired)
+            hires_total += len(hired)
+            pool = pool[~np.isin(pool, hired)]
+    m.rec.total("hires", hires_total)

@@ -1,0 +1,64 @@
+"""The ledger: every movement of money as a row (month, payer, payee, category, cents).
+
+Amounts are integer cents and always positive; direction is payer -> payee. Rows are buffered
+as NumPy chunks (one per call) and turned into a DataFrame once, at the end of a run."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+# Account codes: kind * SPAN + id. Names follow DESIGN.md section 8.
+SPAN = 10_000_000
+FUND, PUBLIC, WORKERS, ADMIN, BANK, FIRM, PROVIDER = range(7)
+_SINGLE = {FUND: "fund", PUBLIC: "public", WORKERS: "workers", ADMIN: "admin", BANK: "bank"}
+_PREFIX = {FIRM: "firm:", PROVIDER: "provider:"}
+
+
+def account(kind: int, ids: np.ndarray | int = 0) -> np.ndarray:
+    return np.asarray(kind * SPAN + np.asarray(ids), dtype=np.int64)
+
+
+def account_name(code: int) -> str:
+    kind, ident = divmod(int(code), SPAN)
+    return _SINGLE[kind] if kind in _SINGLE else f"{_PREFIX[kind]}{ident}"
+
+
+class Ledger:
+    def __init__(self) -> None:
+        self._chunks: list[tuple[int, np.ndarray, np.ndarray, int, np.ndarray]] = []
+        self._categories: dict[str, int] = {}
+
+    def record(self, month: int, payer: np.ndarray | int, payee: np.ndarray | int,
+               category: str, cents: np.ndarray | int) -> None:
+        """Book transfers; zero amounts are dropped, negative ones are a bug."""
+        cents = np.atleast_1d(np.asarray(cents, dtype=np.int64))
+        payer = np.broadcast_to(np.asarray(payer, dtype=np.int64), cents.shape)
+        payee = np.broadcast_to(np.asarray(payee, dtype=np.int64), cents.shape)
+        keep = cents != 0
+        if not keep.any():
+            return
+        if (cents[keep] < 0).any():
+            raise ValueError(f"negative ledger amount in {category!r}: book it the other way round")
+        cat = self._categories.setdefault(category, len(self._categories))
+        self._chunks.append((month, payer[keep].copy(), payee[keep].copy(), cat, cents[keep]))
+
+    def to_frame(self) -> pd.DataFrame:
+        if not self._chunks:
+            return pd.DataFrame({"month": pd.Series([], dtype="int64"), "payer": pd.Series([], dtype=str),
+                                 "payee": pd.Series([], dtype=str), "category": pd.Series([], dtype=str),
+                                 "amount_cents": pd.Series([], dtype="int64")})
+        months = np.concatenate([np.full(len(c[4]), c[0]) for c in self._chunks])
+        payer = np.concatenate([c[1] for c in self._chunks])
+        payee = np.concatenate([c[2] for c in self._chunks])
+        cats = np.concatenate([np.full(len(c[4]), c[3]) for c in self._chunks])
+        cents = np.concatenate([c[4] for c in self._chunks])
+        names = {code: account_name(code) for code in np.unique(np.concatenate([payer, payee]))}
+        cat_names = np.array(sorted(self._categories, key=self._categories.get), dtype=object)
+        return pd.DataFrame({
+            "month": months.astype(np.int64),
+            "payer": pd.Series(payer).map(names).astype(str),
+            "payee": pd.Series(payee).map(names).astype(str),
+            "category": cat_names[cats].astype(str),
+            "amount_cents": cents,
+        })

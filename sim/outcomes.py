@@ -1,0 +1,189 @@
+"""The metric registry (name, unit, aggregation, direction) and the monthly recorder.
+
+Counts are kept per (sector, group) cell with np.bincount and summed to the `all` rows, so a
+metric is recorded once and is available by sector, by group and in total. Rates are stored
+as numerator and denominator; their value over the horizon is sum(num) / sum(den)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+
+@dataclass(frozen=True)
+class Metric:
+    name: str
+    unit: str
+    agg: str  # flow (sum over horizon) | stock (value at the end) | rate (sum num / sum den)
+    description: str
+    direction: int = 0  # +1 more is better, -1 less is better, 0 neutral
+    num: str | None = None  # rates: numerator and denominator metric names
+    den: str | None = None
+    cumulative: bool = False  # rates whose monthly value is cumulative to date
+    cells: bool = True  # reported by sector and group (False: totals only)
+
+
+M = Metric
+REGISTRY: tuple[Metric, ...] = (
+    # counts (people), by sector and group
+    M("enrolments", "people", "flow", "Training starts of any payer (fund, firm, self).", 1),
+    M("fund_enrolments", "people", "flow", "Training starts paid by the fund.", 1),
+    M("incumbent_enrolments", "people", "flow", "Incumbent-worker upskilling starts.", 1),
+    M("apprenticeship_starts", "people", "flow", "Paid apprenticeships started.", 1),
+    M("completions", "people", "flow", "Credentials earned.", 1),
+    M("dropouts", "people", "flow", "People who left training without the credential.", -1),
+    M("credential_rate", "share", "rate", "Credentials among people leaving training.", 1,
+      num="completions", den="training_exits"),
+    M("training_exits", "people", "flow", "Completions plus dropouts."),
+    M("externship_starts", "people", "flow", "Externships started.", 1),
+    M("externship_completions", "people", "flow", "Externships ended."),
+    M("externship_hires", "people", "flow", "Externs hired by their host.", 1),
+    M("externship_hire_rate", "share", "rate", "Externs hired by their host at the end.", 1,
+      num="externship_hires", den="externship_completions"),
+    M("placements", "people", "flow", "Completers hired within the placement window.", 1),
+    M("placement_exits", "people", "flow", "Completers placed or whose window closed."),
+    M("placement_rate", "share", "rate", "Completers placed within the window.", 1,
+      num="placements", den="placement_exits"),
+    M("nonextern_placements", "people", "flow", "Placements of completers without an externship."),
+    M("nonextern_exits", "people", "flow", "Completers without an externship, placed or not."),
+    M("retained_6m", "people", "flow", "Placed people still employed 6 months later."),
+    M("retention_cohort_6m", "people", "flow", "Placed people reaching 6 months since placement."),
+    M("retention_6m", "share", "rate", "Placed people employed 6 months after placement.", 1,
+      num="retained_6m", den="retention_cohort_6m"),
+    M("retained_12m", "people", "flow", "Placed people still employed 12 months later."),
+    M("retention_cohort_12m", "people", "flow", "Placed people reaching 12 months since placement."),
+    M("retention_12m", "share", "rate", "Placed people employed 12 months after placement.", 1,
+      num="retained_12m", den="retention_cohort_12m"),
+    M("median_wage_participants", "$ per month", "stock",
+      "Median monthly wage of employed fund participants.", 1),
+    M("earnings_diff_participants", "$", "flow",
+      "Participants' earnings minus the same people's earnings without the fund."),
+    M("participant_months", "people", "flow", "Fund participants (so far) counted each month."),
+    M("earnings_gain_vs_counterfactual", "$ per participant-month", "rate",
+      "Participants' monthly earnings gain over the no-fund counterfactual (intent to treat).", 1,
+      num="earnings_diff_participants", den="participant_months"),
+    M("unemployed", "people", "stock", "People unemployed (searching)."),
+    M("labour_force", "people", "stock", "People employed, searching, training or in externships."),
+    M("unemployment_rate", "share", "rate", "Unemployed as a share of the labour force.", -1,
+      num="unemployed", den="labour_force"),
+    M("quits", "people", "flow", "Quits into non-employment."),
+    M("layoffs", "people", "flow", "Layoffs and discharges."),
+    M("poached_trained_workers", "people", "flow", "Trained workers hired away by another firm.", -1),
+    M("hard_to_serve_enrolments", "people", "flow", "Fund starts from the hard-to-serve group."),
+    M("hard_to_serve_share", "share", "rate", "Share of fund starts from the hard-to-serve group.", 1,
+      num="hard_to_serve_enrolments", den="fund_enrolments"),
+    # sector level
+    M("vacancies", "openings", "stock", "Openings posted this month.", -1),
+    M("hires", "people", "flow", "Hires from unemployment, externships and apprenticeships."),
+    M("fill_rate", "share", "rate", "Hires as a share of openings posted.", 1,
+      num="hires", den="vacancies"),
+    M("skill_gap", "openings", "stock", "Openings at credentialed levels left unfilled.", -1),
+    M("demand_index", "index", "stock", "Labour demand relative to month 0."),
+    # fund, totals only
+    M("fund_balance", "$", "stock", "Fund balance at the end of the month.", 1, cells=False),
+    M("fund_liabilities", "$", "stock", "Outcome payments earned but not yet due, plus arrears.",
+      -1, cells=False),
+    M("fund_commitments", "$", "stock", "Expected future payments on seats already started.",
+      0, cells=False),
+    M("fund_income_employers", "$", "flow", "Income from employers.", 0, cells=False),
+    M("fund_income_public", "$", "flow", "Income from public money.", 0, cells=False),
+    M("fund_income_other", "$", "flow", "Clawbacks and interest.", 0, cells=False),
+    M("fund_spend_providers", "$", "flow", "Payments to providers.", 0, cells=False),
+    M("fund_spend_supports", "$", "flow", "Stipends and supportive services.", 0, cells=False),
+    M("fund_spend_admin", "$", "flow", "Administration.", -1, cells=False),
+    M("fund_spend_employers", "$", "flow", "Grants, subsidies and refunds to employers.", 0, cells=False),
+    M("fund_spend_other", "$", "flow", "Interest on a negative balance.", -1, cells=False),
+    M("fund_expired_account_funds", "$", "flow", "Employer-account money that expired to the pool.",
+      0, cells=False),
+    M("fund_placements", "people", "flow", "Placements of fund-paid completers.", 1),
+    M("fund_placement_exits", "people", "flow", "Fund completers placed or whose window closed."),
+    M("fund_training_spend", "$", "flow", "Provider payments plus supports.", 0, cells=False),
+    M("cost_per_placement", "$ per placement", "rate", "Fund training spend per fund placement.",
+      -1, num="fund_training_spend", den="fund_placements", cumulative=True, cells=False),
+    M("employer_net_gain", "$", "flow",
+      "Employers' surplus gain over the counterfactual plus fund payments to them, minus contributions.",
+      0, cells=False),
+    M("employer_roi", "$ per $ contributed", "rate",
+      "Employer net return per dollar contributed, to date.", 1,
+      num="employer_net_gain", den="fund_income_employers", cumulative=True, cells=False),
+    M("public_net_gain", "$", "flow",
+      "Added taxes and benefit savings over the counterfactual, minus public money.", 0, cells=False),
+    M("public_roi", "$ per $ of public money", "rate", "Public net return per public dollar, to date.",
+      1, num="public_net_gain", den="fund_income_public", cumulative=True, cells=False),
+    M("firms_in_fund", "firms", "stock", "Member firms.", 1, cells=False),
+    M("providers_eligible", "providers", "stock", "Providers not suspended by review.", 0, cells=False),
+)
+BY_NAME = {m.name: m for m in REGISTRY}
+INDEX = {m.name: i for i, m in enumerate(REGISTRY)}
+
+
+class Recorder:
+    """Monthly values in one array: (month, metric, sector+1, group+1); index -1 = all."""
+
+    def __init__(self, months: int, sectors: list[str], groups: tuple[str, ...]) -> None:
+        self.sectors, self.groups = list(sectors), tuple(groups)
+        self.S, self.G = len(sectors), len(groups)
+        self.data = np.zeros((months, len(REGISTRY), self.S + 1, self.G + 1))
+        self.month = 0
+        self._sector: np.ndarray | None = None
+        self._group: np.ndarray | None = None
+
+    def bind(self, sector: np.ndarray, group: np.ndarray) -> None:
+        self._sector, self._group = sector.astype(np.int64), group.astype(np.int64)
+
+    def _cells(self, idx: np.ndarray, weights: np.ndarray | None = None) -> np.ndarray:
+        assert self._sector is not None and self._group is not None
+        key = self._sector[idx] * self.G + self._group[idx]
+        c = np.bincount(key, weights=weights, minlength=self.S * self.G).reshape(self.S, self.G)
+        out = np.zeros((self.S + 1, self.G + 1))
+        out[: self.S, : self.G] = c
+        out[: self.S, -1] = c.sum(axis=1)
+        out[-1, : self.G] = c.sum(axis=0)
+        out[-1, -1] = c.sum()
+        return out
+
+    def count(self, name: str, idx: np.ndarray, weights: np.ndarray | None = None) -> None:
+        """Add people `idx` (optionally weighted, e.g. by dollars) to a metric, by cell."""
+        if len(idx):
+            self.data[self.month, INDEX[name]] += self._cells(idx, weights)
+
+    def total(self, name: str, value: float) -> None:
+        self.data[self.month, INDEX[name], -1, -1] += value
+
+    def by_sector(self, name: str, values: np.ndarray, total: float | None = None) -> None:
+        """Sector-level values (e.g. vacancies); `all` is their sum unless `total` is given."""
+        self.data[self.month, INDEX[name], : self.S, -1] += values
+        self.data[self.month, INDEX[name], -1, -1] += values.sum() if total is None else total
+
+    def set_cells(self, name: str, cells: np.ndarray) -> None:
+        self.data[self.month, INDEX[name]] = cells
+
+    def finish(self) -> None:
+        """Turn numerators and denominators into rates (monthly, or cumulative to date)."""
+        with np.errstate(invalid="ignore", divide="ignore"):
+            for m in REGISTRY:
+                if m.agg != "rate":
+                    continue
+                num, den = self.data[:, INDEX[m.num]], self.data[:, INDEX[m.den]]
+                if m.cumulative:
+                    num, den = np.cumsum(num, axis=0), np.cumsum(den, axis=0)
+                self.data[:, INDEX[m.name]] = np.where(den > 0, num / den, np.nan)
+
+    def frame(self) -> pd.DataFrame:
+        """Tidy metrics: month, metric, sector, group, value (sector/group `all` for totals)."""
+        T, K, S1, G1 = self.data.shape
+        sectors = [*self.sectors, "all"]
+        groups = [*self.groups, "all"]
+        month, metric, si, gi = np.meshgrid(np.arange(T), np.arange(K), np.arange(S1), np.arange(G1),
+                                            indexing="ij")
+        keep = np.array([m.cells for m in REGISTRY])[metric] | ((si == S1 - 1) & (gi == G1 - 1))
+        names = np.array([m.name for m in REGISTRY], dtype=object)
+        return pd.DataFrame({
+            "month": month[keep] + 1,
+            "metric": names[metric[keep]].astype(str),
+            "sector": np.array(sectors, dtype=object)[si[keep]].astype(str),
+            "group": np.array(groups, dtype=object)[gi[keep]].astype(str),
+            "value": self.data[month[keep], metric[keep], si[keep], gi[keep]],
+        })

@@ -1,0 +1,128 @@
+"""The worker population: one row per person, one NumPy array per attribute.
+
+Each row is an individual with their own draws (aptitude, barriers, wage effect); rules update
+whole columns at once, so a million people stay fast. Status codes are small ints, documented
+here once, and every person is in exactly one status."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+
+import numpy as np
+
+from sim.scenario.schema import Scenario
+
+# Labour-market status: exactly one per person.
+UNEMPLOYED, EMPLOYED, TRAINING, EXTERNSHIP, APPRENTICE, OUT_OF_LF = range(6)
+STATUS_NAMES = ("unemployed", "employed", "training", "externship", "apprentice", "out_of_labour_force")
+
+# Worker groups for equity reporting (the `group` column of results).
+GROUPS = ("job_ready", "hard_to_serve")
+HARD_TO_SERVE = 1
+
+# Programme kinds and payers.
+PROG_NONE, PROG_COURSE, PROG_INCUMBENT, PROG_APPRENTICESHIP = range(4)
+PAYER_NONE, PAYER_FUND, PAYER_FIRM, PAYER_SELF = range(4)
+# `trained_by`: who paid for the highest credential: a firm id >= 0, or one of these.
+TRAINED_BY_NOBODY, TRAINED_BY_FUND, TRAINED_BY_SELF, TRAINED_BEFORE = -1, -2, -3, -4
+
+
+@dataclass
+class Population:
+    # fixed traits
+    sector: np.ndarray  # int8
+    group: np.ndarray  # int8
+    aptitude: np.ndarray  # float32, latent, sd 1
+    childcare: np.ndarray  # bool
+    transport: np.ndarray  # bool
+    wage_effect: np.ndarray  # float32, multiplicative individual wage effect
+    # labour market
+    status: np.ndarray  # int8
+    employer: np.ndarray  # int32, -1 = none (host firm for apprentices)
+    job_level: np.ndarray  # int8, 0 basic .. 3 advanced
+    tenure: np.ndarray  # int16 months with the current employer
+    premium: np.ndarray  # float32, accumulated poaching premia (multiplicative)
+    wage: np.ndarray  # float32 $ per month in the current (or last) job
+    earnings: np.ndarray  # float32 $ this month
+    # credentials
+    rung: np.ndarray  # int8, highest credential: 0 none, 1 entry, 2 mid, 3 advanced
+    trained_by: np.ndarray  # int32, see TRAINED_BY_*
+    last_start: np.ndarray  # int16, month training last started (-999 = never)
+    # current programme
+    prog_kind: np.ndarray  # int8
+    prog_payer: np.ndarray  # int8
+    prog_rung: np.ndarray  # int8, rung the module leads to
+    prog_left: np.ndarray  # int16 months left
+    prog_months: np.ndarray  # int16 planned length
+    prog_provider: np.ndarray  # int16, -1 = none
+    prog_firm: np.ndarray  # int32 sponsoring firm (incumbent / apprentice), -1 = none
+    # the fund's contract for this person (open while price > paid... until closed)
+    contract_price: np.ndarray  # int64 cents, 0 = no open contract
+    contract_paid: np.ndarray  # int64 cents paid so far
+    contract_provider: np.ndarray  # int16
+    placement_paid: np.ndarray  # int64 cents paid on placement (for clawback)
+    # after training
+    ext_left: np.ndarray  # int16 months of externship left
+    ext_host: np.ndarray  # int32 host firm, -1 = none
+    await_until: np.ndarray  # int16 last month a hire counts as a placement, -1 = not waiting
+    placed_month: np.ndarray  # int16, -1 = not placed
+    prior_wage: np.ndarray  # float32 wage before training, for wage-gain payments
+    externed: np.ndarray  # bool: did an externship after the latest credential
+    participant: np.ndarray  # bool: ever started fund-paid training (intent to treat)
+    trainee: np.ndarray  # bool: ever started any full-time course or apprenticeship
+
+    @property
+    def n(self) -> int:
+        return int(self.sector.shape[0])
+
+    def nbytes(self) -> int:
+        return sum(getattr(self, f.name).nbytes for f in fields(self))
+
+    def copy(self) -> Population:
+        return Population(**{f.name: getattr(self, f.name).copy() for f in fields(self)})
+
+
+def new_population(scenario: Scenario, rng: np.random.Generator) -> Population:
+    """Draw the region's people. Uses only the `population` stream, so the people are the same
+    in every scenario run with the same seed."""
+    r, w = scenario.region, scenario.workers
+    n = r.n_workers
+    shares = np.array([s.employment_share for s in r.sectors])
+    sector = rng.choice(len(shares), size=n, p=shares / shares.sum()).astype(np.int8)
+    group = (rng.random(n) < r.hard_to_serve_share).astype(np.int8)
+    hts = group == HARD_TO_SERVE
+    aptitude = (rng.standard_normal(n) - w.aptitude_gap_hard_to_serve * hts).astype(np.float32)
+    childcare = rng.random(n) < np.where(hts, w.childcare_need[1], w.childcare_need[0])
+    transport = rng.random(n) < np.where(hts, w.transport_need[1], w.transport_need[0])
+    wage_effect = np.exp(rng.normal(0.0, w.wage_dispersion, n) - 0.5 * w.wage_dispersion**2)
+    # Existing credentials: most at the entry rung; hard-to-serve people hold fewer.
+    has_cred = rng.random(n) < r.initial_credential_share * np.where(hts, 0.5, 1.15)
+    rung = np.where(has_cred, rng.choice([1, 2, 3], size=n, p=[0.6, 0.3, 0.1]), 0).astype(np.int8)
+    u = rng.random(n)
+    status = np.full(n, EMPLOYED, dtype=np.int8)
+    status[u < r.initial_unemployment_rate + r.initial_out_of_labour_force] = UNEMPLOYED
+    status[u < r.initial_out_of_labour_force] = OUT_OF_LF
+    level_shares = np.array([s.level_shares for s in r.sectors])
+    cum = np.cumsum(level_shares, axis=1)[sector]
+    drawn = (rng.random(n)[:, None] > cum[:, :3]).sum(axis=1)
+    job_level = np.minimum(drawn, rung).astype(np.int8)
+    tenure = np.minimum(rng.geometric(1 / 48, n), 240).astype(np.int16)
+    z_i8 = np.zeros(n, dtype=np.int8)
+    return Population(
+        sector=sector, group=group, aptitude=aptitude, childcare=childcare, transport=transport,
+        wage_effect=wage_effect.astype(np.float32), status=status,
+        employer=np.full(n, -1, dtype=np.int32), job_level=job_level, tenure=tenure,
+        premium=np.ones(n, dtype=np.float32), wage=np.zeros(n, dtype=np.float32),
+        earnings=np.zeros(n, dtype=np.float32), rung=rung,
+        trained_by=np.where(rung > 0, TRAINED_BEFORE, TRAINED_BY_NOBODY).astype(np.int32),
+        last_start=np.full(n, -999, dtype=np.int16), prog_kind=z_i8.copy(),
+        prog_payer=z_i8.copy(), prog_rung=z_i8.copy(), prog_left=np.zeros(n, dtype=np.int16),
+        prog_months=np.zeros(n, dtype=np.int16), prog_provider=np.full(n, -1, dtype=np.int16),
+        prog_firm=np.full(n, -1, dtype=np.int32), contract_price=np.zeros(n, dtype=np.int64),
+        contract_paid=np.zeros(n, dtype=np.int64), contract_provider=np.full(n, -1, dtype=np.int16),
+        placement_paid=np.zeros(n, dtype=np.int64), ext_left=np.zeros(n, dtype=np.int16),
+        ext_host=np.full(n, -1, dtype=np.int32), await_until=np.full(n, -1, dtype=np.int16),
+        placed_month=np.full(n, -1, dtype=np.int16), prior_wage=np.zeros(n, dtype=np.float32),
+        externed=np.zeros(n, dtype=bool), participant=np.zeros(n, dtype=bool),
+        trainee=np.zeros(n, dtype=bool),
+    )

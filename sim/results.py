@@ -1,0 +1,106 @@
+"""Results of a run, summaries across seeds, and paired comparisons between scenarios."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from sim.outcomes import BY_NAME, REGISTRY
+
+if TYPE_CHECKING:
+    from sim.scenario.schema import Scenario
+
+
+@dataclass
+class Results:
+    scenario: Scenario
+    seed: int
+    metrics: pd.DataFrame  # month, metric, sector, group, value
+    ledger: pd.DataFrame  # month, payer, payee, category, amount_cents
+    providers: pd.DataFrame = field(default_factory=pd.DataFrame)
+    poaching: pd.DataFrame = field(default_factory=pd.DataFrame)
+    rollout: list = field(default_factory=list)
+
+    def series(self, metric: str, sector: str = "all", group: str = "all") -> pd.Series:
+        m = self.metrics
+        sel = m[(m.metric == metric) & (m.sector == sector) & (m.group == group)]
+        return sel.set_index("month")["value"]
+
+    def horizon(self, sector: str = "all", group: str = "all") -> pd.Series:
+        """One value per metric over the whole horizon: flows summed, stocks at the end,
+        rates as sum(numerator) / sum(denominator)."""
+        return horizon_values(self.metrics, sector, group)
+
+
+def horizon_values(metrics: pd.DataFrame, sector: str = "all", group: str = "all") -> pd.Series:
+    m = metrics[(metrics.sector == sector) & (metrics.group == group)]
+    wide = m.pivot_table(index="month", columns="metric", values="value", aggfunc="first", dropna=False)
+    out = {}
+    for meta in REGISTRY:
+        if meta.name not in wide:
+            continue
+        col = wide[meta.name]
+        if meta.agg == "flow":
+            out[meta.name] = float(col.sum(min_count=1)) if col.notna().any() else np.nan
+        elif meta.agg == "stock":
+            out[meta.name] = float(col.iloc[-1])
+        else:
+            num, den = wide[meta.num].sum(min_count=1), wide[meta.den].sum(min_count=1)
+            out[meta.name] = float(num / den) if den and den > 0 and not np.isnan(num) else np.nan
+    return pd.Series(out, name="value")
+
+
+def summarize(results: Sequence[Results], sector: str = "all", group: str = "all") -> pd.DataFrame:
+    """metric, unit, mean, p05, p50, p95 across seeds (one row per metric)."""
+    table = pd.DataFrame([r.horizon(sector, group) for r in results])
+    rows = []
+    for meta in REGISTRY:
+        if meta.name not in table:
+            continue
+        v = table[meta.name].to_numpy(dtype=float)
+        v = v[~np.isnan(v)]
+        if len(v) == 0:
+            rows.append({"metric": meta.name, "unit": meta.unit, "mean": np.nan, "p05": np.nan,
+                         "p50": np.nan, "p95": np.nan})
+            continue
+        p05, p50, p95 = np.percentile(v, [5, 50, 95])
+        rows.append({"metric": meta.name, "unit": meta.unit, "mean": float(v.mean()),
+                     "p05": float(p05), "p50": float(p50), "p95": float(p95)})
+    return pd.DataFrame(rows, columns=["metric", "unit", "mean", "p05", "p50", "p95"])
+
+
+def paired_difference(a: Sequence[Results], b: Sequence[Results], confidence: float = 0.9) -> pd.DataFrame:
+    """B minus A per metric, paired by seed (common random numbers): mean difference, a
+    t-interval across seeds, and the paired t-test p-value."""
+    by_seed_a = {r.seed: r.horizon() for r in a}
+    by_seed_b = {r.seed: r.horizon() for r in b}
+    seeds = sorted(set(by_seed_a) & set(by_seed_b))
+    if not seeds:
+        raise ValueError("the two sets of results share no seed; compare runs with the same seeds")
+    rows = []
+    for meta in REGISTRY:
+        va = np.array([by_seed_a[s].get(meta.name, np.nan) for s in seeds], dtype=float)
+        vb = np.array([by_seed_b[s].get(meta.name, np.nan) for s in seeds], dtype=float)
+        ok = ~(np.isnan(va) | np.isnan(vb))
+        d = vb[ok] - va[ok]
+        row = {"metric": meta.name, "unit": meta.unit, "a_mean": np.nanmean(va) if (~np.isnan(va)).any()
+               else np.nan, "b_mean": np.nanmean(vb) if (~np.isnan(vb)).any() else np.nan,
+               "diff_mean": d.mean() if len(d) else np.nan, "diff_low": np.nan, "diff_high": np.nan,
+               "p_value": np.nan, "n_seeds": int(ok.sum())}
+        if len(d) >= 2 and np.std(d) > 0:
+            se = stats.sem(d)
+            low, high = stats.t.interval(confidence, len(d) - 1, loc=d.mean(), scale=se)
+            row.update(diff_low=low, diff_high=high, p_value=stats.ttest_1samp(d, 0.0).pvalue)
+        elif len(d) >= 1:
+            row.update(diff_low=d.mean(), diff_high=d.mean())
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def unit_of(metric: str) -> str:
+    return BY_NAME[metric].unit

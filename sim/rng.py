@@ -1,0 +1,45 @@
+"""One named random stream per stochastic process, all spawned from one seed.
+
+Streams are keyed by name, not by creation order, so adding a process never shifts the draws of
+another. Two scenarios run with the same seed therefore share people, firms and shocks (common
+random numbers), and their differences are effects of the rules, not luck."""
+
+from __future__ import annotations
+
+import zlib
+
+import numpy as np
+
+STREAMS = (
+    "population", "firms", "providers", "demand",  # drawn once or independently of the fund
+    "quits", "layoffs", "job_to_job", "matching", "olf", "applications", "admission",
+    "progress", "externships", "incumbents", "apprentices", "membership", "wages",
+)
+
+
+class Streams:
+    """`streams["quits"]` is the generator for quits in this run."""
+
+    def __init__(self, seed: int) -> None:
+        if not isinstance(seed, (int, np.integer)) or seed < 0:
+            raise ValueError(f"seed must be a non-negative integer (you gave {seed!r})")
+        self.seed = int(seed)
+        self._gens: dict[str, np.random.Generator] = {}
+
+    def __getitem__(self, name: str) -> np.random.Generator:
+        if name not in STREAMS:
+            raise KeyError(f"unknown random stream {name!r}; declare it in sim.rng.STREAMS")
+        gen = self._gens.get(name)
+        if gen is None:
+            key = zlib.crc32(name.encode())
+            gen = np.random.Generator(np.random.PCG64(np.random.SeedSequence(self.seed, spawn_key=(key,))))
+            self._gens[name] = gen
+        return gen
+
+    def monthly(self, name: str, month: int, n: int) -> np.ndarray:
+        """One uniform per person for process `name` in `month`, the same in every scenario run
+        with this seed whatever else happened: person i's luck is common to both runs."""
+        if name not in STREAMS:
+            raise KeyError(f"unknown random stream {name!r}; declare it in sim.rng.STREAMS")
+        seq = np.random.SeedSequence(self.seed, spawn_key=(zlib.crc32(name.encode()), 1_000_003 + month))
+        return np.random.Generator(np.random.PCG64(seq)).random(n, dtype=np.float32)

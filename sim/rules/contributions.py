@@ -1,0 +1,313 @@
+"""Money-in rules. Each is a small class with its parameters and one verb, `collect(ctx)`,
+which returns what each firm pays this month (signed cents: negative = the fund pays the firm)
+and what the public purse pays. A committee's new rule is one new class added to `RULES`."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Annotated, ClassVar, Literal, Union
+
+import numpy as np
+from pydantic import Field
+
+from sim.scenario.params import Section, param
+
+
+def round_cents(cents: np.ndarray | float) -> np.ndarray:
+    """Fractional cents to integer cents, rounded half away from zero (one place for the rounding rule)."""
+    c = np.asarray(cents, dtype=np.float64)
+    return (np.sign(c) * np.floor(np.abs(c) + 0.5)).astype(np.int64)
+
+
+def to_cents(dollars: np.ndarray | float) -> np.ndarray:
+    """Dollars to integer cents, rounded half away from zero (see `round_cents`)."""
+    return round_cents(np.asarray(dollars, dtype=np.float64) * 100.0)
+
+
+def floor_cents(cents: np.ndarray | float) -> np.ndarray:
+    """Fractional cents down to whole cents, forgiving binary floating-point error: 0.7 * 164000
+    is 114799.99999999999 in float64 but 114,800 cents exactly, so a plain floor loses a cent."""
+    c = np.asarray(cents, dtype=np.float64)
+    return np.floor(c + 1e-12 * np.maximum(1.0, np.abs(c))).astype(np.int64)
+
+
+@dataclass
+class ContributionContext:
+    """What a money-in rule may read this month. Arrays are per firm; money in dollars unless
+    the name says cents."""
+
+    month: int
+    headcount: np.ndarray
+    payroll: np.ndarray  # $ paid in wages this month
+    capped_payroll: Callable[[float], np.ndarray]  # annual per-employee cap -> monthly payroll
+    liable: np.ndarray  # bool: firms the fund may charge (members, or all when compulsory)
+    own_training_spend: np.ndarray  # $ the firm spent on training this month
+    trained_share_12m: np.ndarray  # share of staff who started training in the last 12 months
+    expected_benefit: np.ndarray  # $ per month a firm expects from membership
+    coinvest_cost: np.ndarray  # $ of fund-paid training for this firm's staff this month
+    levy_paid_total: np.ndarray  # cents of levy paid to date
+    refunded_total: np.ndarray  # cents of levy refunded to date
+    start_cost_by_rung: np.ndarray  # $ of fund-paid starts this month per rung
+    module_months: tuple[int, int, int]
+    base_completion: tuple[float, float, float]
+    employer_cents: int = 0  # employer money collected earlier this month by earlier rules
+    levy_cents: int = 0  # the levy part of it
+    notes: dict[str, float] = field(default_factory=dict)
+
+
+@dataclass
+class Collection:
+    firm_cents: np.ndarray  # signed, per firm
+    public_cents: int = 0
+
+
+class Rule(Section):
+    """Base of money-in rules. `category` labels ledger rows; `is_levy` marks compulsory
+    levy-like income (employer accounts, top-ups and refunds apply to it)."""
+
+    category: ClassVar[str] = "contribution"
+    is_levy: ClassVar[bool] = False
+
+    def collect(self, ctx: ContributionContext) -> Collection:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def _firms(self, ctx: ContributionContext, dollars: np.ndarray) -> Collection:
+        return Collection(firm_cents=np.where(ctx.liable, to_cents(dollars), 0))
+
+
+class NoContribution(Rule):
+    """Employers pay nothing."""
+
+    kind: Literal["none"] = "none"
+
+    def collect(self, ctx: ContributionContext) -> Collection:
+        return Collection(firm_cents=np.zeros_like(ctx.headcount, dtype=np.int64))
+
+
+class PayrollLevy(Rule):
+    """A share of the pay bill, above an allowance, with an optional per-employee wage cap and
+    a reduction for small firms (UK apprenticeship levy, California training tax)."""
+
+    kind: Literal["payroll_levy"] = "payroll_levy"
+    category: ClassVar[str] = "levy"
+    is_levy: ClassVar[bool] = True
+    rate: float = param(0.005, unit="share of payroll", ge=0, le=0.2, role="lever",
+                        description="Levy rate on the (capped) pay bill.")
+    allowance_annual: float = param(0.0, unit="$ per year", ge=0, le=1e9, role="lever",
+                                    description="Levy allowance deducted from each firm's bill.")
+    wage_cap_annual: float = param(0.0, unit="$ per employee-year", ge=0, le=1e7, role="lever",
+                                   description="Only wages up to this are levied (0 = no cap).")
+    small_firm_employees: int = param(0, unit="employees", ge=0, le=100_000, role="lever",
+                                      description="Firms below this head count get the reduction.")
+    small_firm_reduction: float = param(0.0, unit="share", ge=0, le=1, role="lever",
+                                        description="Share of the levy small firms are spared.")
+
+    def collect(self, ctx: ContributionContext) -> Collection:
+        base = ctx.capped_payroll(self.wage_cap_annual) if self.wage_cap_annual > 0 else ctx.payroll
+        due = np.maximum(0.0, self.rate * base - self.allowance_annual / 12.0)
+        small = ctx.headcount < self.small_firm_employees
+        return self._firms(ctx, np.where(small, due * (1 - self.small_firm_reduction), due))
+
+
+class PerEmployeeLevy(Rule):
+    """A flat amount per employee per year."""
+
+    kind: Literal["per_employee_levy"] = "per_employee_levy"
+    category: ClassVar[str] = "levy"
+    is_levy: ClassVar[bool] = True
+    amount_annual: float = param(100.0, unit="$ per employee-year", ge=0, le=1e5, role="lever",
+                                 description="Levy per employee per year.")
+
+    def collect(self, ctx: ContributionContext) -> Collection:
+        return self._firms(ctx, ctx.headcount * self.amount_annual / 12.0)
+
+
+class MatchedContributions(Rule):
+    """Members share an agreed annual budget in proportion to size or to expected benefit."""
+
+    kind: Literal["matched_contributions"] = "matched_contributions"
+    category: ClassVar[str] = "member_contribution"
+    annual_total: float = param(1_500_000.0, unit="$ per year", ge=0, le=1e10, role="lever",
+                                description="What all members together contribute in a year.")
+    basis: Literal["size", "expected_benefit"] = param(
+        "size", unit="choice", role="lever",
+        description="Split the total by head count or by expected benefit from the fund.")
+    size_exponent: float = param(1.0, unit="elasticity", ge=0, le=2, role="lever",
+                                 description="Shares follow head count to this power (1 = pro rata).")
+
+    def collect(self, ctx: ContributionContext) -> Collection:
+        if self.basis == "size":
+            weight = np.power(ctx.headcount.astype(np.float64), self.size_exponent)
+        else:
+            weight = np.maximum(ctx.expected_benefit, 0.0)
+        weight = np.where(ctx.liable, weight, 0.0)
+        total = weight.sum()
+        if total <= 0:  # no willing payer: split by head count among the liable
+            weight = np.where(ctx.liable, ctx.headcount.astype(np.float64), 0.0)
+            total = max(weight.sum(), 1.0)
+        return self._firms(ctx, self.annual_total / 12.0 * weight / total)
+
+
+class TrainOrPay(Rule):
+    """Firms that spend at least a share of payroll on training owe nothing; the shortfall is
+    paid to the fund."""
+
+    kind: Literal["train_or_pay"] = "train_or_pay"
+    category: ClassVar[str] = "train_or_pay"
+    is_levy: ClassVar[bool] = True
+    required_share: float = param(0.01, unit="share of payroll", ge=0, le=0.2, role="lever",
+                                  description="Training spend that frees a firm from paying.")
+
+    def collect(self, ctx: ContributionContext) -> Collection:
+        return self._firms(ctx, np.maximum(0.0, self.required_share * ctx.payroll - ctx.own_training_spend))
+
+
+class LevyGrantRefund(Rule):
+    """A share of each firm's levy comes back when it trains; what is not claimed stays in the
+    pooled (discretionary) fund."""
+
+    kind: Literal["levy_grant_refund"] = "levy_grant_refund"
+    category: ClassVar[str] = "levy_refund"
+    refund_share: float = param(0.5, unit="share of levy paid", ge=0, le=1, role="lever",
+                                description="Most of its levy a firm can reclaim.")
+    reimbursement_rate: float = param(0.8, unit="share of training spend", ge=0, le=1, role="lever",
+                                      description="Share of a firm's training spend refunded.")
+
+    def collect(self, ctx: ContributionContext) -> Collection:
+        headroom = np.maximum(0, floor_cents(self.refund_share * ctx.levy_paid_total) - ctx.refunded_total)
+        claim = to_cents(self.reimbursement_rate * ctx.own_training_spend)
+        return Collection(firm_cents=-np.minimum(headroom, claim))
+
+
+class BonusMalus(Rule):
+    """Firms below a training target pay a surcharge on payroll; firms above it get a bonus."""
+
+    kind: Literal["bonus_malus"] = "bonus_malus"
+    category: ClassVar[str] = "bonus_malus"
+    target_trained_share: float = param(0.05, unit="share of staff per year", ge=0.001, le=1,
+                                        role="lever", description="Training target per firm.")
+    malus_rate: float = param(0.002, unit="share of payroll", ge=0, le=0.1, role="lever",
+                              description="Surcharge at zero training (scaled by the shortfall).")
+    bonus_rate: float = param(0.001, unit="share of payroll", ge=0, le=0.1, role="lever",
+                              description="Bonus at twice the target (scaled by the excess).")
+
+    def collect(self, ctx: ContributionContext) -> Collection:
+        gap = (self.target_trained_share - ctx.trained_share_12m) / self.target_trained_share
+        dollars = np.where(gap > 0, self.malus_rate * np.clip(gap, 0, 1),
+                           -self.bonus_rate * np.clip(-gap, 0, 1)) * ctx.payroll
+        return self._firms(ctx, dollars)
+
+
+class CoInvestment(Rule):
+    """Firms that pay no levy pay a small share of their staff's fund-paid training; the public
+    purse pays the rest (England: 5% employer, 95% government)."""
+
+    kind: Literal["co_investment"] = "co_investment"
+    category: ClassVar[str] = "co_investment"
+    employer_share: float = param(0.05, unit="share of training cost", ge=0, le=1, role="lever",
+                                  description="Non-levy employer's share of its training cost.")
+
+    def collect(self, ctx: ContributionContext) -> Collection:
+        non_levy = ctx.levy_paid_total == 0
+        firm = to_cents(np.where(non_levy, self.employer_share * ctx.coinvest_cost, 0.0))
+        public = to_cents(np.where(non_levy, (1 - self.employer_share) * ctx.coinvest_cost, 0.0))
+        return Collection(firm_cents=firm, public_cents=int(public.sum()))
+
+
+class PublicMatch(Rule):
+    """The public purse matches employer money at a rate, up to an annual cap."""
+
+    kind: Literal["public_match"] = "public_match"
+    category: ClassVar[str] = "public_match"
+    rate: float = param(1.0, unit="$ per employer $", ge=0, le=10, role="lever",
+                        description="Public dollars per employer dollar.")
+    annual_cap: float = param(0.0, unit="$ per year", ge=0, le=1e10, role="lever",
+                              description="Most the match pays in a year (0 = no cap).")
+
+    def collect(self, ctx: ContributionContext) -> Collection:
+        cents = int(round_cents(self.rate * max(ctx.employer_cents, 0)))
+        if self.annual_cap > 0:
+            cents = min(cents, int(self.annual_cap * 100 / 12))
+        return Collection(firm_cents=np.zeros_like(ctx.headcount, dtype=np.int64), public_cents=cents)
+
+
+class PublicTopUp(Rule):
+    """A government top-up on levy money (England: 10%)."""
+
+    kind: Literal["public_top_up"] = "public_top_up"
+    category: ClassVar[str] = "public_top_up"
+    rate: float = param(0.1, unit="share of levy", ge=0, le=5, role="lever",
+                        description="Top-up per dollar of levy collected.")
+
+    def collect(self, ctx: ContributionContext) -> Collection:
+        return Collection(firm_cents=np.zeros_like(ctx.headcount, dtype=np.int64),
+                          public_cents=int(round_cents(self.rate * max(ctx.levy_cents, 0))))
+
+
+class PublicBridge(Rule):
+    """Public money bridges a share of the cost of long or high-risk credentials."""
+
+    kind: Literal["public_bridge"] = "public_bridge"
+    category: ClassVar[str] = "public_bridge"
+    share: float = param(0.5, unit="share of seat cost", ge=0, le=1, role="lever",
+                         description="Public share of the price of bridged credentials.")
+    min_months: int = param(6, unit="months", ge=1, le=60, role="lever",
+                            description="Credentials at least this long are bridged.")
+    max_completion: float = param(0.6, unit="share", ge=0, le=1, role="lever",
+                                  description="Credentials with completion at most this are bridged.")
+
+    def collect(self, ctx: ContributionContext) -> Collection:
+        eligible = np.array([m >= self.min_months or c <= self.max_completion
+                             for m, c in zip(ctx.module_months, ctx.base_completion, strict=True)])
+        cost = float(ctx.start_cost_by_rung[eligible].sum())
+        return Collection(firm_cents=np.zeros_like(ctx.headcount, dtype=np.int64),
+                          public_cents=int(to_cents(self.share * cost)))
+
+
+class PublicGrant(Rule):
+    """A recurring public appropriation (e.g. a WIOA allocation), paid monthly in a window."""
+
+    kind: Literal["public_grant"] = "public_grant"
+    category: ClassVar[str] = "public_grant"
+    annual_amount: float = param(1_000_000.0, unit="$ per year", ge=0, le=1e10, role="lever",
+                                 description="Public money per year.")
+    start_month: int = param(0, unit="month", ge=0, le=600, role="lever",
+                             description="First month paid.")
+    end_month: int = param(600, unit="month", ge=0, le=600, role="lever",
+                           description="Last month paid.")
+
+    def collect(self, ctx: ContributionContext) -> Collection:
+        on = self.start_month <= ctx.month <= self.end_month
+        return Collection(firm_cents=np.zeros_like(ctx.headcount, dtype=np.int64),
+                          public_cents=int(to_cents(self.annual_amount / 12.0)) if on else 0)
+
+
+class SeedGrant(Rule):
+    """A one-off grant (government or industry association) that seeds a pilot."""
+
+    kind: Literal["seed_grant"] = "seed_grant"
+    category: ClassVar[str] = "seed_grant"
+    amount: float = param(500_000.0, unit="$", ge=0, le=1e10, role="lever",
+                          description="Size of the seed grant.")
+    month: int = param(0, unit="month", ge=0, le=600, role="lever",
+                       description="Month the grant arrives.")
+
+    def collect(self, ctx: ContributionContext) -> Collection:
+        cents = int(to_cents(self.amount)) if ctx.month == self.month else 0
+        return Collection(firm_cents=np.zeros_like(ctx.headcount, dtype=np.int64), public_cents=cents)
+
+
+RULES = (NoContribution, PayrollLevy, PerEmployeeLevy, MatchedContributions, TrainOrPay,
+         LevyGrantRefund, BonusMalus, CoInvestment, PublicMatch, PublicTopUp, PublicBridge,
+         PublicGrant, SeedGrant)
+
+ContributionRule = Annotated[
+    Union[NoContribution, PayrollLevy, PerEmployeeLevy, MatchedContributions, TrainOrPay,
+          LevyGrantRefund, BonusMalus, CoInvestment, PublicMatch, PublicTopUp, PublicBridge,
+          PublicGrant, SeedGrant],
+    Field(discriminator="kind"),
+]
+
+# Rules that read what employers paid earlier this month must run after the employer rules.
+PUBLIC_KINDS = frozenset({"public_match", "public_top_up"})

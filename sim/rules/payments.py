@@ -1,0 +1,204 @@
+"""Money-out rules for training providers: how a seat's price is paid over time and on results.
+
+Each payment rule has a `trigger` (start, monthly, completion, placement, retention) and one
+verb, `due(event)`, returning cents per participant for the participants that hit the trigger
+this month. Outcome payments that fall due after a placement (retention tranches, wage-gain
+bonuses) are booked as liabilities when the placement happens."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Annotated, ClassVar, Literal, Union
+
+import numpy as np
+from pydantic import Field, model_validator
+
+from sim.rules.contributions import floor_cents
+from sim.scenario.params import Section, param
+
+Trigger = Literal["start", "monthly", "completion", "placement", "retention"]
+DAYS_PER_MONTH = 365.25 / 12
+
+
+def months_after(day: int) -> int:
+    """The month (after the anchor event) in which day `day` falls, at least 1."""
+    return max(1, int(round(day / DAYS_PER_MONTH)))
+
+
+@dataclass
+class PaymentEvent:
+    """Participants hitting a trigger this month. `price_cents`: each one's contracted price;
+    `months`: programme length; `retained`: still employed (retention events);
+    `wage_gain`: relative wage gain since before training (retention events)."""
+
+    price_cents: np.ndarray
+    months: np.ndarray
+    retained: np.ndarray | None = None
+    wage_gain: np.ndarray | None = None
+
+
+class PaymentRule(Section):
+    trigger: ClassVar[Trigger]
+    outcome_based: ClassVar[bool] = False
+    category: ClassVar[str] = "provider_payment"
+    share: float = param(0.0, unit="share of price", ge=0, le=1, role="lever",
+                         description="Share of the seat price this rule pays.")
+
+    @property
+    def month_offset(self) -> int:
+        """Months after the trigger's anchor event when the payment falls due."""
+        return 0
+
+    def due(self, ev: PaymentEvent) -> np.ndarray:
+        return floor_cents(ev.price_cents * self.share)
+
+
+class Upfront(PaymentRule):
+    """Paid when the seat is contracted, before training starts."""
+
+    kind: Literal["upfront"] = "upfront"
+    trigger: ClassVar[Trigger] = "start"
+    category: ClassVar[str] = "provider_upfront"
+
+
+class OnEnrolment(PaymentRule):
+    """Paid when enrolment is verified at the start of training."""
+
+    kind: Literal["on_enrolment"] = "on_enrolment"
+    trigger: ClassVar[Trigger] = "start"
+    category: ClassVar[str] = "provider_enrolment"
+
+
+class MonthlyInstalments(PaymentRule):
+    """Equal instalments for each month a participant stays in training."""
+
+    kind: Literal["monthly_instalments"] = "monthly_instalments"
+    trigger: ClassVar[Trigger] = "monthly"
+    category: ClassVar[str] = "provider_instalment"
+
+    def due(self, ev: PaymentEvent) -> np.ndarray:
+        return floor_cents(ev.price_cents * self.share / np.maximum(ev.months, 1))
+
+
+class OnCompletion(PaymentRule):
+    """Paid when the participant earns the credential."""
+
+    kind: Literal["on_completion"] = "on_completion"
+    trigger: ClassVar[Trigger] = "completion"
+    category: ClassVar[str] = "provider_completion"
+
+
+class OnPlacement(PaymentRule):
+    """Paid when a completer is hired within the placement window."""
+
+    kind: Literal["on_placement"] = "on_placement"
+    trigger: ClassVar[Trigger] = "placement"
+    outcome_based: ClassVar[bool] = True
+    category: ClassVar[str] = "provider_placement"
+
+
+class OnRetention(PaymentRule):
+    """Paid if the placed person is still employed `day` days after placement."""
+
+    kind: Literal["on_retention"] = "on_retention"
+    trigger: ClassVar[Trigger] = "retention"
+    outcome_based: ClassVar[bool] = True
+    category: ClassVar[str] = "provider_retention"
+    day: int = param(365, unit="days", ge=1, le=1825, role="lever",
+                     description="Days after placement the retention check happens.")
+
+    @property
+    def month_offset(self) -> int:
+        return months_after(self.day)
+
+    def due(self, ev: PaymentEvent) -> np.ndarray:
+        assert ev.retained is not None
+        return np.where(ev.retained, super().due(ev), 0)
+
+
+class WageGainBonus(PaymentRule):
+    """Paid if the placed person's wage has risen by at least `min_gain` by `day`."""
+
+    kind: Literal["wage_gain_bonus"] = "wage_gain_bonus"
+    trigger: ClassVar[Trigger] = "retention"
+    outcome_based: ClassVar[bool] = True
+    category: ClassVar[str] = "provider_wage_bonus"
+    min_gain: float = param(0.1, unit="share of prior wage", ge=0, le=5, role="lever",
+                            description="Wage gain that earns the bonus.")
+    day: int = param(365, unit="days", ge=1, le=1825, role="lever",
+                     description="Days after placement the wage is checked.")
+
+    @property
+    def month_offset(self) -> int:
+        return months_after(self.day)
+
+    def due(self, ev: PaymentEvent) -> np.ndarray:
+        assert ev.retained is not None and ev.wage_gain is not None
+        ok = ev.retained & (ev.wage_gain >= self.min_gain)
+        return np.where(ok, super().due(ev), 0)
+
+
+PaymentRuleT = Annotated[
+    Union[Upfront, OnEnrolment, MonthlyInstalments, OnCompletion, OnPlacement, OnRetention,
+          WageGainBonus],
+    Field(discriminator="kind"),
+]
+
+
+class Clawback(Section):
+    """If a placed person is not employed at the check, the provider repays a share of the
+    placement payment."""
+
+    share: float = param(0.0, unit="share of placement payment", ge=0, le=1, role="lever",
+                         description="Share of the placement tranche repaid when retention fails.")
+    day: int = param(90, unit="days", ge=1, le=1825, role="lever",
+                     description="Days after placement the clawback check happens.")
+
+    @property
+    def month_offset(self) -> int:
+        return months_after(self.day)
+
+
+def _default_rules() -> list:
+    return [Upfront(share=0.2), MonthlyInstalments(share=0.3), OnCompletion(share=0.2),
+            OnPlacement(share=0.2), OnRetention(share=0.1, day=365)]
+
+
+class PaymentSchedule(Section):
+    """How providers are paid for a fund seat: the tranches, prices by group, clawback."""
+
+    rules: list[PaymentRuleT] = Field(default_factory=_default_rules, min_length=1,
+                                      description="Tranches; their shares must sum to 1.")
+    hard_to_serve_price_multiplier: float = param(
+        1.0, unit="ratio", ge=0.5, le=5.0, role="lever",
+        description="Price of a seat for a hard-to-serve participant relative to others.",
+    )
+    clawback: Clawback = Field(default_factory=Clawback)
+    outcome_share_cap: float = param(
+        1.0, unit="share of price", ge=0.0, le=1.0, role="lever",
+        description="Most of the price that may be paid on outcomes (placement, retention, wages).",
+        source="WIOA caps pay-for-performance at 10% of funds (20 CFR 683.500)",
+    )
+
+    @model_validator(mode="after")
+    def _shares(self) -> PaymentSchedule:
+        total = sum(r.share for r in self.rules)
+        if abs(total - 1.0) > 1e-6:
+            raise ValueError(f"payment rule shares must sum to 1 (they sum to {total:.4f})")
+        outcome = self.outcome_share
+        if outcome > self.outcome_share_cap + 1e-9:
+            raise ValueError(
+                f"outcome-based shares sum to {outcome:.3f}, above outcome_share_cap "
+                f"{self.outcome_share_cap:.3f}"
+            )
+        return self
+
+    @property
+    def outcome_share(self) -> float:
+        return float(sum(r.share for r in self.rules if r.outcome_based))
+
+    def by_trigger(self, trigger: Trigger) -> list[PaymentRule]:
+        return [r for r in self.rules if r.trigger == trigger]
+
+    def price_multiplier(self, hard_to_serve: np.ndarray) -> np.ndarray:
+        return np.where(hard_to_serve, self.hard_to_serve_price_multiplier, 1.0)

@@ -1,0 +1,86 @@
+"""Schema section for the fund: who pays (money-in rules), how providers are paid (payment
+schedule), what else it buys, and how it behaves over the cycle (reserve policy)."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field
+
+from sim.rules.contributions import ContributionRule, MatchedContributions, PublicMatch
+from sim.rules.payments import PaymentSchedule
+from sim.rules.reserves import CounterCyclical, ReservePolicy
+from sim.scenario.params import Section, param
+
+
+class EmployerAccounts(Section):
+    """Levy money credited to each payer's own account, spendable only on its own staff's
+    training, expiring after a while into the pooled fund (England's levy accounts)."""
+
+    enabled: bool = param(False, unit="flag", role="lever",
+                          description="Keep levy in per-employer accounts instead of one pool.")
+    expiry_months: int = param(24, unit="months", ge=1, le=120, role="lever",
+                               description="Unspent account money expires into the pool after this.",
+                               source="gov.uk apprenticeship funding rules: 24 months (schemes.md)")
+
+
+class Supports(Section):
+    childcare_monthly: float = param(0.0, unit="$ per month", ge=0, le=10_000, role="lever",
+                                     description="Childcare stipend for trainees who need it.")
+    transport_monthly: float = param(0.0, unit="$ per month", ge=0, le=5_000, role="lever",
+                                     description="Transport stipend for trainees who need it.")
+    coverage: float = param(1.0, unit="share", ge=0, le=1, role="lever",
+                            description="Share of the need a stipend removes as a barrier.")
+
+
+class Fund(Section):
+    enabled: bool = param(True, unit="flag", role="lever",
+                          description="A regional fund exists (false = the no-fund counterfactual).")
+    membership: Literal["compulsory", "voluntary"] = param(
+        "compulsory", unit="choice", role="lever",
+        description="Whether every firm is a member or each decides whether to join.",
+    )
+    contributions: list[ContributionRule] = Field(
+        default_factory=lambda: [MatchedContributions(), PublicMatch(rate=1.0)],
+        description="Money-in rules, applied in order each month.",
+    )
+    accounts: EmployerAccounts = Field(default_factory=EmployerAccounts)
+    payments: PaymentSchedule = Field(default_factory=PaymentSchedule)
+    supports: Supports = Field(default_factory=Supports)
+    externship_wage_subsidy: float = param(
+        0.5, unit="share of extern wage", ge=0, le=1, role="lever",
+        description="Share of an extern's wage the fund pays the host firm.",
+    )
+    apprentice_wage_subsidy: float = param(
+        0.0, unit="share of apprentice wage", ge=0, le=1, role="lever",
+        description="Share of an apprentice's wage the fund pays the employer.",
+    )
+    incumbent_grant_share: float = param(
+        0.5, unit="share of training cost", ge=0, le=1, role="lever",
+        description="Share of members' incumbent-training costs the fund reimburses.",
+    )
+    capacity_grants_annual: float = param(
+        0.0, unit="$ per year", ge=0, le=1e9, role="lever",
+        description="Grants for shared facilities, equipment and instructors.",
+    )
+    capacity_grant_cost_per_seat: float = param(
+        20_000.0, unit="$ per monthly seat", ge=100, le=1e7, role="uncertainty",
+        description="Capacity grant money that adds one seat a month of provider capacity.",
+    )
+    admin_share: float = param(
+        0.05, unit="share of income", ge=0, le=0.5, role="lever",
+        description="Administration cost as a share of income.",
+    )
+    reserves: ReservePolicy = Field(default_factory=CounterCyclical)
+    credit_line: float = param(
+        0.0, unit="$", ge=0, le=1e10, role="lever",
+        description="How far the fund may go below zero (0 = never).",
+    )
+    interest_rate_annual: float = param(
+        0.0, unit="share per year", ge=0, le=0.2, role="uncertainty",
+        description="Interest earned on a positive balance (and paid on a negative one).",
+    )
+    allocation: Literal["demand", "equal"] = param(
+        "demand", unit="choice", role="lever",
+        description="Split training across sectors by the shared demand signal or equally.",
+    )

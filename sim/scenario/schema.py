@@ -1,0 +1,57 @@
+"""The scenario: one validated document that fixes every parameter of a run."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+
+from pydantic import Field, model_validator
+
+from sim.scenario.fund import Fund
+from sim.scenario.params import Section, param
+from sim.scenario.programmes import Phases, Providers, Rollout, Training
+from sim.scenario.world import Demand, Firms, LabourMarket, Region, Workers
+
+
+class Outputs(Section):
+    counterfactual: bool = param(
+        True, unit="flag", role="constant",
+        description="Run the no-fund counterfactual alongside, on the same random numbers.",
+    )
+
+
+class Scenario(Section):
+    name: str = Field("unnamed", min_length=1, max_length=80, description="Short scenario name.")
+    description: str = Field("", max_length=4000, description="What the scenario represents.")
+    horizon_months: int = param(120, unit="months", ge=12, le=600, role="constant",
+                                description="Months simulated (one step = one month).")
+    region: Region = Field(default_factory=Region)
+    demand: Demand = Field(default_factory=Demand)
+    labour: LabourMarket = Field(default_factory=LabourMarket)
+    workers: Workers = Field(default_factory=Workers)
+    firms: Firms = Field(default_factory=Firms)
+    training: Training = Field(default_factory=Training)
+    providers: Providers = Field(default_factory=Providers)
+    fund: Fund = Field(default_factory=Fund)
+    phases: Phases = Field(default_factory=Phases)
+    rollout: Rollout = Field(default_factory=Rollout)
+    outputs: Outputs = Field(default_factory=Outputs)
+
+    @model_validator(mode="after")
+    def _check(self) -> Scenario:
+        if self.rollout.enabled and self.rollout.pilot_firms > self.region.n_firms:
+            raise ValueError("rollout.pilot_firms cannot exceed region.n_firms")
+        return self
+
+    def digest(self) -> str:
+        """A short stable hash of every parameter (for provenance and run ids)."""
+        text = json.dumps(self.model_dump(mode="json"), sort_keys=True)
+        return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+    def counterfactual(self) -> Scenario:
+        """The same region and world with no fund: the no-fund counterfactual."""
+        data = self.model_dump()
+        data["fund"]["enabled"] = False
+        data["rollout"]["enabled"] = False
+        data["name"] = f"{self.name} (no fund)"
+        return Scenario.model_validate(data)

@@ -1,0 +1,314 @@
+"""Schema sections for the world the fund acts in: region, sectors, demand, labour market,
+workers and firms. Defaults are starting values; `calibration/` documents how they are tuned."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from pydantic import Field, model_validator
+
+from sim.scenario.params import Section, param
+
+Share = Annotated[float, Field(ge=0.0, le=1.0)]
+Premium = Annotated[float, Field(ge=0.0, le=5.0)]
+
+JOLTS_2019 = "BLS JOLTS release Sep 10 2019 (Jul 2019 data); shared/calibration CAL01-CAL03"
+
+
+class Sector(Section):
+    name: str = Field(
+        pattern=r"^[a-z][a-z0-9_]{0,31}$",
+        description="Sector identifier used in results (lower case, digits, underscore).",
+    )
+    employment_share: float = param(
+        0.34, unit="share", ge=0.01, le=1.0, role="constant",
+        description="Share of the region's workers attached to this sector (shares sum to 1).",
+    )
+    base_wage_monthly: float = param(
+        4200.0, unit="$ per month", ge=500, le=50_000, role="constant",
+        description="Monthly wage of an uncredentialed entry job in this sector.",
+        source="assumption (order of magnitude of BLS OEWS 2023 sector medians)",
+    )
+    quit_multiplier: float = param(
+        1.0, unit="ratio", ge=0.1, le=5.0, role="uncertainty",
+        description="Sector quit rate relative to the regional rate.",
+        source="BLS JOLTS Table 4 sector ratios (CAL04: manufacturing ~0.7, health ~0.85)",
+    )
+    trend_growth_annual: float = param(
+        0.01, unit="share per year", ge=-0.2, le=0.3, role="uncertainty",
+        description="Trend growth of the sector's labour demand.",
+    )
+    cycle_amplitude: float = param(
+        0.03, unit="share", ge=0.0, le=0.5, role="uncertainty",
+        description="Amplitude of the periodic business cycle in demand.",
+    )
+    cycle_period_months: int = param(
+        69, unit="months", ge=6, le=360, role="uncertainty",
+        description="Length of one business cycle (expansion plus contraction).",
+        source="NBER post-war means: expansion ~58 + contraction ~11 months (CAL06)",
+    )
+    cycle_phase_months: int = param(
+        0, unit="months", ge=0, le=360, role="uncertainty",
+        description="Where in its cycle the sector starts.",
+    )
+    shock_persistence: float = param(
+        0.9, unit="AR(1) coefficient", ge=0.0, lt=1.0, role="uncertainty",
+        description="Persistence of monthly demand shocks.",
+    )
+    shock_sd: float = param(
+        0.01, unit="share", ge=0.0, le=0.2, role="uncertainty",
+        description="Standard deviation of the monthly demand shock innovation.",
+    )
+    recession_sensitivity: float = param(
+        1.0, unit="ratio", ge=0.0, le=3.0, role="uncertainty",
+        description="How strongly a scripted recession hits this sector (1 = full depth).",
+    )
+    credential_portability: float = param(
+        0.6, unit="share", ge=0.0, le=1.0, role="uncertainty",
+        description="Share of a credential's value that firms other than the trainer recognise.",
+        source="assumption (Acemoglu & Pischke 1998: certification raises outside value)",
+    )
+    level_shares: tuple[Share, Share, Share, Share] = param(
+        (0.45, 0.30, 0.17, 0.08), unit="shares", role="constant",
+        description="Shares of jobs at level basic, entry, mid, advanced (level k needs rung k).",
+    )
+
+    @model_validator(mode="after")
+    def _levels_sum_to_one(self) -> Sector:
+        if any(s < 0 for s in self.level_shares) or abs(sum(self.level_shares) - 1) > 1e-6:
+            raise ValueError("level_shares must be four non-negative shares that sum to 1")
+        return self
+
+
+def _default_sectors() -> list[Sector]:
+    return [
+        Sector(name="health_care", employment_share=0.40, base_wage_monthly=3900,
+               quit_multiplier=0.85, credential_portability=0.7),
+        Sector(name="manufacturing", employment_share=0.35, base_wage_monthly=4300,
+               quit_multiplier=0.7, credential_portability=0.5, cycle_amplitude=0.05),
+        Sector(name="it", employment_share=0.25, base_wage_monthly=5600,
+               quit_multiplier=1.0, credential_portability=0.8, trend_growth_annual=0.02),
+    ]
+
+
+class Region(Section):
+    n_workers: int = param(
+        20_000, unit="people", ge=100, le=5_000_000, role="constant",
+        description="Working-age people attached to the region's critical sectors.",
+    )
+    n_firms: int = param(
+        300, unit="firms", ge=3, le=500_000, role="constant",
+        description="Employers in the critical sectors.",
+    )
+    n_providers: int = param(
+        8, unit="providers", ge=1, le=2_000, role="constant",
+        description="Training providers (colleges, non-profits, private trainers).",
+    )
+    sectors: list[Sector] = Field(
+        default_factory=_default_sectors, min_length=1, max_length=12,
+        description="The critical sectors of the region.",
+    )
+    hard_to_serve_share: float = param(
+        0.3, unit="share", ge=0.0, le=0.9, role="uncertainty",
+        description="Share of people in the hard-to-serve group (barriers, under-represented).",
+    )
+    initial_unemployment_rate: float = param(
+        0.05, unit="share", ge=0.0, le=0.5, role="uncertainty",
+        description="Unemployment rate at the start.",
+        source="BLS LNS14000000 pre-recession range 4.4-5.0% (CAL07)",
+    )
+    initial_out_of_labour_force: float = param(
+        0.05, unit="share", ge=0.0, le=0.5, role="uncertainty",
+        description="Share of the pool out of the labour force at the start.",
+    )
+    initial_credential_share: float = param(
+        0.3, unit="share", ge=0.0, le=1.0, role="uncertainty",
+        description="Share of people who already hold at least an entry credential.",
+    )
+
+    @model_validator(mode="after")
+    def _check(self) -> Region:
+        total = sum(s.employment_share for s in self.sectors)
+        if abs(total - 1.0) > 0.01:
+            raise ValueError(f"sector employment_share values must sum to 1 (they sum to {total:.3f})")
+        names = [s.name for s in self.sectors]
+        if len(set(names)) != len(names):
+            raise ValueError("sector names must be unique")
+        if self.n_firms > self.n_workers:
+            raise ValueError("n_firms cannot exceed n_workers")
+        return self
+
+
+class Recession(Section):
+    enabled: bool = param(False, unit="flag", role="uncertainty",
+                          description="Script a recession on top of the cycle.")
+    start_month: int = param(36, unit="month", ge=0, le=600, role="uncertainty",
+                             description="Month the scripted recession begins.")
+    duration_months: int = param(
+        18, unit="months", ge=1, le=120, role="uncertainty",
+        description="Length of the scripted recession.",
+        source="NBER: Dec 2007-Jun 2009 contraction lasted 18 months (CAL06)",
+    )
+    depth: float = param(
+        0.08, unit="share of demand", ge=0.0, le=0.6, role="uncertainty",
+        description="Fall in labour demand at the trough.",
+        source="assumption sized to the 2007-09 rise in unemployment 5.0 -> 10.0% (CAL07)",
+    )
+    recovery_months: int = param(24, unit="months", ge=0, le=120, role="uncertainty",
+                                 description="Months demand takes to climb back after the trough.")
+
+
+class Demand(Section):
+    recession: Recession = Field(default_factory=Recession)
+    downturn_threshold: float = param(
+        0.03, unit="share", ge=0.0, le=0.5, role="constant",
+        description="Demand index this far below trend counts as a downturn (alerts, reserves).",
+    )
+
+
+class LabourMarket(Section):
+    quit_rate: float = param(
+        0.006, unit="share per month", ge=0.0, le=0.2, role="uncertainty",
+        description="Monthly quits into non-employment (job-to-job moves are separate).",
+        source="assumption: JOLTS quits 2.2%/month (CAL01) minus job-to-job moves",
+    )
+    job_to_job_rate: float = param(
+        0.016, unit="share per month", ge=0.0, le=0.2, role="uncertainty",
+        description="Monthly employer-to-employer moves of an untrained worker in normal times.",
+        source="Fallick & Fleischman 2001: ~2%/month prime-age (CAL05)",
+    )
+    layoff_rate: float = param(
+        0.012, unit="share per month", ge=0.0, le=0.2, role="uncertainty",
+        description="Monthly layoffs and discharges at trend demand.", source=JOLTS_2019,
+    )
+    layoff_adjustment_speed: float = param(
+        0.25, unit="share per month", ge=0.0, le=1.0, role="uncertainty",
+        description="Share of a firm's over-staffing shed each month in a downturn.",
+    )
+    quit_cyclicality: float = param(
+        2.0, unit="elasticity", ge=0.0, le=10.0, role="uncertainty",
+        description="Quits and job-to-job moves rise by this much per unit of demand above trend.",
+    )
+    matching_efficiency: float = param(
+        0.6, unit="matches per month", ge=0.01, le=5.0, role="uncertainty",
+        description="Scale A of the matching function M = A * S^a * V^(1-a).",
+    )
+    matching_elasticity: float = param(
+        0.5, unit="elasticity", ge=0.05, le=0.95, role="constant",
+        description="Elasticity a of matches to job seekers.",
+        source="Petrongolo & Pissarides 2001 (JEL 39(2)): 0.5-0.7",
+    )
+    poaching_intensity: float = param(
+        1.0, unit="multiplier", ge=0.0, le=10.0, role="uncertainty",
+        description="Extra job-to-job hazard of credentialed workers, per unit of portability.",
+    )
+    poaching_wage_premium: float = param(
+        0.08, unit="share of wage", ge=0.0, le=1.0, role="uncertainty",
+        description="Wage premium a poaching firm offers a credentialed worker.",
+    )
+    tenure_wage_growth_annual: float = param(
+        0.02, unit="share per year", ge=0.0, le=0.2, role="uncertainty",
+        description="Wage growth with each year of tenure at the same employer.",
+    )
+    rung_wage_premium: tuple[Premium, Premium, Premium] = param(
+        (0.10, 0.22, 0.40), unit="share of base wage", role="uncertainty",
+        description="Wage premium of a job at level entry, mid, advanced over a basic job.",
+        source="MDRC WorkAdvance year-2 earnings +14% (CAL09) for the entry rung",
+    )
+    out_of_labour_force_rate: float = param(
+        0.01, unit="share per month", ge=0.0, le=0.5, role="uncertainty",
+        description="Monthly exits from unemployment to out of the labour force.",
+    )
+    reentry_rate: float = param(
+        0.05, unit="share per month", ge=0.0, le=1.0, role="uncertainty",
+        description="Monthly re-entry from out of the labour force into job search.",
+    )
+    unemployment_benefit_monthly: float = param(
+        1600.0, unit="$ per month", ge=0, le=20_000, role="constant",
+        description="Public benefit paid to an unemployed person (for the public return).",
+    )
+    tax_rate: float = param(
+        0.2, unit="share of earnings", ge=0.0, le=0.8, role="constant",
+        description="Taxes on earnings (for the public return).",
+    )
+
+
+class Workers(Section):
+    aptitude_gap_hard_to_serve: float = param(
+        0.5, unit="standard deviations", ge=0.0, le=3.0, role="uncertainty",
+        description="Mean latent aptitude of the hard-to-serve group below the others.",
+    )
+    childcare_need: tuple[Share, Share] = param(
+        (0.10, 0.40), unit="share", role="uncertainty",
+        description="Share needing childcare to train: (others, hard-to-serve).",
+    )
+    transport_need: tuple[Share, Share] = param(
+        (0.08, 0.30), unit="share", role="uncertainty",
+        description="Share needing transport help to train: (others, hard-to-serve).",
+    )
+    application_rate: float = param(
+        0.04, unit="share per month", ge=0.0, le=1.0, role="uncertainty",
+        description="Monthly chance an eligible person weighs up training at all.",
+    )
+    barrier_cost_monthly: float = param(
+        500.0, unit="$ per month", ge=0, le=10_000, role="uncertainty",
+        description="Money-equivalent cost of an unsupported childcare or transport barrier.",
+    )
+    decision_horizon_years: float = param(
+        5.0, unit="years", ge=0.5, le=40, role="uncertainty",
+        description="Years over which a person weighs the wage gain from a credential.",
+    )
+    discount_rate_annual: float = param(
+        0.10, unit="share per year", ge=0.0, le=1.0, role="uncertainty",
+        description="Rate at which people discount future wage gains.",
+    )
+    liquidity_cost_factor: float = param(
+        3.0, unit="ratio", ge=1.0, le=20.0, role="uncertainty",
+        description="How much heavier a dollar of tuition weighs for someone paying it themselves.",
+    )
+    wage_dispersion: float = param(
+        0.25, unit="log points (sd)", ge=0.0, le=1.0, role="uncertainty",
+        description="Standard deviation of individual wage effects.",
+    )
+
+
+class Firms(Section):
+    size_pareto_alpha: float = param(
+        1.1, unit="tail index", ge=0.5, le=5.0, role="uncertainty",
+        description="Tail index of the firm-size distribution.",
+        source="Axtell 2001 (Science 293): US firm sizes Zipf, alpha ~1.06",
+    )
+    productivity_to_wage_gain: float = param(
+        2.0, unit="ratio", ge=0.0, le=5.0, role="uncertainty",
+        description="Productivity gain of training relative to its wage gain (firm keeps half).",
+        source="Dearden, Reed & Van Reenen 2006: +0.6% VA vs +0.3% wages per 1pp trained (CAL15)",
+    )
+    labour_share: float = param(
+        0.6, unit="share", ge=0.2, le=0.95, role="constant",
+        description="Wages as a share of value added (productivity = wage / labour share).",
+    )
+    turnover_cost_share: float = param(
+        0.21, unit="share of annual wage", ge=0.0, le=2.0, role="uncertainty",
+        description="Cost to a firm of replacing a worker who leaves.",
+        source="Boushey & Glynn 2012, Center for American Progress (CAL14)",
+    )
+    own_training_max_rate: float = param(
+        0.10, unit="share of staff per year", ge=0.0, le=1.0, role="uncertainty",
+        description="Most incumbents a firm trains at its own cost in a year when it pays off.",
+    )
+    own_training_hurdle: float = param(
+        1.0, unit="ratio", ge=0.1, le=10.0, role="uncertainty",
+        description="Return-to-cost ratio at which a firm trains half its maximum.",
+    )
+    membership_hurdle: float = param(
+        1.0, unit="ratio", ge=0.1, le=10.0, role="uncertainty",
+        description="Benefit-to-contribution ratio a firm needs to join a voluntary fund.",
+    )
+    membership_review_months: int = param(
+        12, unit="months", ge=1, le=60, role="constant",
+        description="How often firms reconsider voluntary membership.",
+    )
+    externship_host_share: float = param(
+        0.5, unit="share", ge=0.0, le=1.0, role="uncertainty",
+        description="Share of member firms with openings willing to host externs.",
+    )
