@@ -1,10 +1,10 @@
-# Quick start: `make run` (baseline headless) and `make test` (every test). Both create .venv.
+# Quick start: `make app` (main job) and `make test` (every test). Both create .venv.
 PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 SEEDS ?= 8
 
-.PHONY: run test lint bench clean venv
+.PHONY: app run test lint bench clean venv
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -20,6 +20,9 @@ $(VENV)/.stamp-dev: pyproject.toml | $(BIN)/python
 	touch $@ $(VENV)/.stamp-core
 
 venv: $(VENV)/.stamp-core
+
+# The app (Streamlit) is the main job once it lands; until then `make app` runs the baseline.
+app: run
 
 run: $(VENV)/.stamp-core
 	$(BIN)/fundsim run scenarios/baseline.yaml --seeds $(SEEDS) --out out/baseline

@@ -25,6 +25,10 @@ class Constants:
     appr_logit: float
     annuity: float  # years-equivalent of a wage gain over the decision horizon, discounted
     last_outcome_month: int  # months after placement of the last retention check
+    base_wage_f: np.ndarray  # float32 copies for the hot path
+    prem_mult: np.ndarray  # float32 1 + prem
+    monthly_growth: np.float32  # wage growth per month of tenure
+    tenure_growth: np.ndarray  # (32001,) wage multiplier by months of tenure (a lookup, not pow)
 
     @staticmethod
     def of(sc: Scenario) -> Constants:
@@ -53,4 +57,9 @@ class Constants:
             appr_logit=float(logit(np.clip(t.apprentice_completion, 1e-4, 1 - 1e-4))),
             annuity=float(annuity),
             last_outcome_month=max(offsets),
+            base_wage_f=np.array([s.base_wage_monthly for s in sectors], dtype=np.float32),
+            prem_mult=(1.0 + np.array([0.0, *sc.labour.rung_wage_premium])).astype(np.float32),
+            monthly_growth=np.float32((1.0 + sc.labour.tenure_wage_growth_annual) ** (1 / 12)),
+            tenure_growth=((1.0 + sc.labour.tenure_wage_growth_annual)
+                           ** (np.arange(32_001) / 12.0)).astype(np.float32),
         )

@@ -20,15 +20,12 @@ from sim.ledger import Ledger
 from sim.monthly import MonthlyBookkeeping
 from sim.outcomes import Recorder
 from sim.population import (
-    APPRENTICE,
     EMPLOYED,
-    EXTERNSHIP,
     GROUPS,
     PAYER_FUND,
     PROG_APPRENTICESHIP,
     PROG_COURSE,
     PROG_INCUMBENT,
-    TRAINING,
     UNEMPLOYED,
     new_population,
 )
@@ -63,6 +60,7 @@ class FundModel(MonthlyBookkeeping, mesa.Model):
         self.start_cost_by_rung = np.zeros(3)
         self.grant_seats = np.zeros(self.provider_table.n)
         self.capacity_ramp = 1.0
+        self.grant_budget = 0.0  # $ for incumbent grants next month
         self.downturn = False
         self._reset_month_totals()
         decide_firms(self, initial=True)
@@ -164,11 +162,13 @@ class FundModel(MonthlyBookkeeping, mesa.Model):
             fund_flows.pay_obligations(self)
 
     def admit_trainees(self) -> None:
-        applicants = tr.apply_for_training(self)
+        applicants, self_ok = tr.apply_for_training(self)
         budget = np.zeros(self.k.n_sectors)
         if self.fund is not None and self.phase != "system_development":
             budget = fund_flows.budget_by_sector(self)
-        tr.admit(self, applicants, budget if self.fund_active else budget * 0)
+        share = self.scenario.fund.incumbent_budget_share
+        self.grant_budget = float(budget.sum()) * share if self.fund_active else 0.0
+        tr.admit(self, applicants, self_ok, budget * (1 - share) if self.fund_active else budget * 0)
         if self.fund is not None and self.phase == "programme_design":
             self.plan_capacity(budget)  # providers ramp up toward the announced budget
         adjust_capacity(self.provider_table, self.scenario, self.grant_seats)
@@ -178,21 +178,8 @@ class FundModel(MonthlyBookkeeping, mesa.Model):
         lm.match(self)
 
     def update_wages(self) -> None:
-        p = self.pop
-        on = np.flatnonzero((p.status == EMPLOYED) | (p.status == APPRENTICE))
-        p.tenure[on] = np.minimum(p.tenure[on] + 1, 32_000)
-        emp = on[p.status[on] == EMPLOYED]
-        p.wage[emp] = lm.wage_of(self, emp)
-        appr = on[p.status[on] == APPRENTICE]
-        p.wage[appr] = lm.wage_of(self, appr) * self.scenario.training.apprentice_wage_share
-        p.earnings[:] = 0.0
-        paid = np.flatnonzero((p.status == EMPLOYED) | (p.status == APPRENTICE) | (p.status == EXTERNSHIP))
-        p.earnings[paid] = p.wage[paid]
-        if self.fund_active and self.scenario.training.stipend_monthly > 0:
-            ft = np.flatnonzero((p.status == TRAINING) & (p.prog_payer == PAYER_FUND))
-            p.earnings[ft] = self.scenario.training.stipend_monthly
-        f = self.firm_table
-        f.payroll = np.bincount(p.employer[on], weights=p.wage[on], minlength=f.n)
+        stipend = self.scenario.training.stipend_monthly if self.fund_active else 0.0
+        lm.age_jobs(self, stipend)
 
     def review_providers(self) -> None:
         months = self.scenario.providers.review_months

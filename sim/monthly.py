@@ -119,7 +119,10 @@ class MonthlyBookkeeping:
         grant = np.zeros(f.n)
         if self.fund.accounts is not None:
             grant += self.fund.accounts.spend(to_cents(spend)) / 100.0
-        grant += (spend - grant) * sc.fund.incumbent_grant_share
+        pooled = (spend - grant) * sc.fund.incumbent_grant_share
+        if pooled.sum() > self.grant_budget:  # the pool pays grants only within its budget
+            pooled *= self.grant_budget / pooled.sum()
+        grant += pooled
         f.coinvest_cost += grant
         cents = to_cents(grant)
         payees = np.flatnonzero(cents > 0)
@@ -190,6 +193,8 @@ class MonthlyBookkeeping:
         rec.count("unemployed", np.flatnonzero(st == UNEMPLOYED))
         rec.count("labour_force", np.flatnonzero(st != OUT_OF_LF))
         for months, name in ((6, "6m"), (12, "12m")):
+            if self.month - months < 1:
+                continue
             cohort = np.flatnonzero(p.placed_month == self.month - months)
             rec.count(f"retention_cohort_{name}", cohort)
             rec.count(f"retained_{name}", cohort[st[cohort] == EMPLOYED])
@@ -200,6 +205,14 @@ class MonthlyBookkeeping:
             (p.last_start == self.month) & part & (p.group == 1) & (p.prog_payer == PAYER_FUND)))
         rec.by_sector("skill_gap", np.bincount(f.sector, weights=f.vacancies[:, 1:].sum(axis=1),
                                                minlength=self.k.n_sectors).astype(float))
+        pipeline = np.flatnonzero(((st == 2) & (p.prog_kind == 1)) | (st == 3))
+        rec.count("training_pipeline", pipeline)
+        # Forecast: skilled openings minus the pipeline's expected completers over six months.
+        gap = np.bincount(f.sector, weights=f.vacancies[:, 1:].sum(axis=1), minlength=self.k.n_sectors)
+        soon = pipeline[p.prog_left[pipeline] <= 6]
+        expected = np.bincount(p.sector[soon], minlength=self.k.n_sectors) * float(
+            np.mean(self.scenario.training.base_completion))
+        rec.by_sector("skill_gap_forecast", np.maximum(gap - expected, 0.0))
         idx = self.demand.index[self.month]
         rec.by_sector("demand_index", idx, total=float((idx * self.k.employment_share).sum()))
         rec.total("firms_in_fund", float(f.member.sum()))
@@ -239,12 +252,11 @@ class MonthlyBookkeeping:
         """Value added minus wages, turnover costs and own training spend, over all firms."""
         p, k, sc = self.pop, self.k, self.scenario
         on = np.flatnonzero((p.status == EMPLOYED) | (p.status == APPRENTICE))
-        ratio = sc.firms.productivity_to_wage_gain
-        growth = (1.0 + sc.labour.tenure_wage_growth_annual) ** (p.tenure[on] / 12.0)
-        prod = (k.base_wage[p.sector[on]] * p.wage_effect[on] * growth
-                * (1.0 + ratio * k.prem[p.job_level[on]]) / sc.firms.labour_share)
+        prod_mult = ((1.0 + sc.firms.productivity_to_wage_gain * k.prem) / sc.firms.labour_share)
+        prod = (k.base_wage_f[p.sector[on]] * p.wage_effect[on] * k.tenure_growth[p.tenure[on]]
+                * prod_mult.astype(np.float32)[p.job_level[on]])
         prod = np.where(p.status[on] == APPRENTICE, 0.5 * prod, prod)
-        return float(prod.sum() - p.wage[on].sum() - self.firm_turnover_cost
+        return float(prod.sum(dtype=np.float64) - p.wage[on].sum(dtype=np.float64) - self.firm_turnover_cost
                      - self.firm_table.own_training_spend.sum())
 
     def compare_with(self: FundModel, twin: FundModel) -> None:

@@ -80,6 +80,9 @@ REGISTRY: tuple[Metric, ...] = (
     M("fill_rate", "share", "rate", "Hires as a share of openings posted.", 1,
       num="hires", den="vacancies"),
     M("skill_gap", "openings", "stock", "Openings at credentialed levels left unfilled.", -1),
+    M("training_pipeline", "people", "stock", "People in full-time training or externships."),
+    M("skill_gap_forecast", "openings", "stock",
+      "Skilled openings left unfilled after the pipeline's expected completers (6-month view).", -1),
     M("demand_index", "index", "stock", "Labour demand relative to month 0."),
     # fund, totals only
     M("fund_balance", "$", "stock", "Fund balance at the end of the month.", 1, cells=False),
@@ -127,15 +130,13 @@ class Recorder:
         self.S, self.G = len(sectors), len(groups)
         self.data = np.zeros((months, len(REGISTRY), self.S + 1, self.G + 1))
         self.month = 0
-        self._sector: np.ndarray | None = None
-        self._group: np.ndarray | None = None
+        self._key = np.zeros(0, dtype=np.intp)
 
     def bind(self, sector: np.ndarray, group: np.ndarray) -> None:
-        self._sector, self._group = sector.astype(np.int64), group.astype(np.int64)
+        self._key = (sector.astype(np.int64) * self.G + group).astype(np.intp)
 
     def _cells(self, idx: np.ndarray, weights: np.ndarray | None = None) -> np.ndarray:
-        assert self._sector is not None and self._group is not None
-        key = self._sector[idx] * self.G + self._group[idx]
+        key = self._key[idx]
         c = np.bincount(key, weights=weights, minlength=self.S * self.G).reshape(self.S, self.G)
         out = np.zeros((self.S + 1, self.G + 1))
         out[: self.S, : self.G] = c

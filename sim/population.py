@@ -105,7 +105,9 @@ def new_population(scenario: Scenario, rng: np.random.Generator) -> Population:
     level_shares = np.array([s.level_shares for s in r.sectors])
     cum = np.cumsum(level_shares, axis=1)[sector]
     drawn = (rng.random(n)[:, None] > cum[:, :3]).sum(axis=1)
-    job_level = np.minimum(drawn, rung).astype(np.int8)
+    # Incumbents hold jobs in the sector's mix whatever their credentials (grandfathered); new
+    # hires into a level will need the credential, which is where the skill gap comes from.
+    job_level = drawn.astype(np.int8)
     tenure = np.minimum(rng.geometric(1 / 48, n), 240).astype(np.int16)
     z_i8 = np.zeros(n, dtype=np.int8)
     return Population(

@@ -104,3 +104,10 @@ def paired_difference(a: Sequence[Results], b: Sequence[Results], confidence: fl
 
 def unit_of(metric: str) -> str:
     return BY_NAME[metric].unit
+
+
+def equity_gap(results: Sequence[Results], metric: str, a: str = "hard_to_serve",
+               b: str = "job_ready") -> pd.Series:
+    """Per seed, the horizon value of `metric` for group `a` minus group `b`."""
+    return pd.Series({r.seed: r.horizon(group=a)[metric] - r.horizon(group=b)[metric] for r in results},
+                     name=f"{metric}: {a} - {b}")

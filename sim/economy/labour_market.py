@@ -14,9 +14,12 @@ import numpy as np
 from sim.population import (
     APPRENTICE,
     EMPLOYED,
+    EXTERNSHIP,
     OUT_OF_LF,
+    PAYER_FUND,
     TRAINED_BY_FUND,
     TRAINED_BY_SELF,
+    TRAINING,
     UNEMPLOYED,
 )
 
@@ -30,9 +33,8 @@ def wage_of(m: FundModel, idx: np.ndarray, level: np.ndarray | None = None) -> n
     """Monthly wage of people `idx` in a job at `level` (default: their current level)."""
     p, k = m.pop, m.k
     lvl = p.job_level[idx] if level is None else level
-    growth = (1.0 + m.scenario.labour.tenure_wage_growth_annual) ** (p.tenure[idx] / 12.0)
-    return (k.base_wage[p.sector[idx]] * (1.0 + k.prem[lvl]) * p.wage_effect[idx]
-            * p.premium[idx] * growth).astype(np.float32)
+    return (k.base_wage_f[p.sector[idx]] * k.prem_mult[lvl] * p.wage_effect[idx]
+            * p.premium[idx] * k.tenure_growth[p.tenure[idx]])
 
 
 def headcounts(m: FundModel) -> np.ndarray:
@@ -52,25 +54,30 @@ def separate(m: FundModel) -> None:
     """Quits and layoffs (more layoffs where firms are over-staffed, fewer quits in a downturn),
     and flows in and out of the labour force."""
     p, lab, f = m.pop, m.scenario.labour, m.firm_table
-    gap = m.demand.gap(m.month)[p.sector]
-    emp = p.status == EMPLOYED
-    cyc = np.clip(1.0 + lab.quit_cyclicality * gap, 0.2, 3.0)
-    quit_p = lab.quit_rate * m.k.quit_mult[p.sector] * cyc
+    gap = m.demand.gap(m.month)
+    emp = np.flatnonzero(p.status == EMPLOYED)
+    sec = p.sector[emp]
+    quit_s = lab.quit_rate * m.k.quit_mult * np.clip(1.0 + lab.quit_cyclicality * gap, 0.2, 3.0)
     head = np.maximum(f.headcount, 1)
     excess = np.maximum(0.0, f.headcount - targets(m)) / head * lab.layoff_adjustment_speed
-    layoff_p = lab.layoff_rate * np.clip(1.0 - 2.0 * gap, 0.5, 3.0)
-    layoff_p = layoff_p + np.where(p.employer >= 0, excess[np.maximum(p.employer, 0)], 0.0)
-    quits = emp & (m.draw("quits") < quit_p)
-    layoffs = emp & ~quits & (m.draw("layoffs") < layoff_p)
-    gone = np.flatnonzero(quits | layoffs)
-    m.rec.count("quits", np.flatnonzero(quits))
-    m.rec.count("layoffs", np.flatnonzero(layoffs))
-    m.firm_turnover_cost += turnover_cost(m, np.flatnonzero(quits))
+    layoff_s = lab.layoff_rate * np.clip(1.0 - 2.0 * gap, 0.5, 3.0)
+    layoff_p = layoff_s[sec] + excess[p.employer[emp]]
+    u = m.draw("quits")[emp]  # competing risks on one draw: quit, else laid off, else stay
+    q = quit_s[sec]
+    quit = u < q
+    laid = ~quit & (u < q + layoff_p)
+    quits, layoffs = emp[quit], emp[laid]
+    gone = emp[quit | laid]
+    m.rec.count("quits", quits)
+    m.rec.count("layoffs", layoffs)
+    m.firm_turnover_cost += turnover_cost(m, quits)
     leave_job(m, gone)
     p.status[gone] = UNEMPLOYED
     u = m.draw("olf")
-    to_olf = (p.status == UNEMPLOYED) & (p.await_until < m.month) & (u < lab.out_of_labour_force_rate)
-    back = (p.status == OUT_OF_LF) & (u < lab.reentry_rate)
+    out = np.flatnonzero((p.status == UNEMPLOYED) | (p.status == OUT_OF_LF))
+    st, uo = p.status[out], u[out]
+    to_olf = out[(st == UNEMPLOYED) & (p.await_until[out] < m.month) & (uo < lab.out_of_labour_force_rate)]
+    back = out[(st == OUT_OF_LF) & (uo < lab.reentry_rate)]
     p.status[to_olf] = OUT_OF_LF
     p.status[back] = UNEMPLOYED
 
@@ -85,16 +92,35 @@ def leave_job(m: FundModel, idx: np.ndarray) -> None:
     p.tenure[idx] = 0
 
 
+def age_jobs(m: FundModel, stipend: float) -> None:
+    """A month of tenure: wages grow with tenure (one multiply: the tenure profile is
+    geometric); earnings are wages for people in work and stipends for fund trainees."""
+    p = m.pop
+    st = p.status
+    on = np.flatnonzero((st == EMPLOYED) | (st == APPRENTICE))
+    capped = p.tenure[on] >= 32_000
+    p.tenure[on] += ~capped
+    p.wage[on] *= np.where(capped, np.float32(1.0), m.k.monthly_growth)
+    paid = (st == EMPLOYED) | (st == APPRENTICE) | (st == EXTERNSHIP)
+    np.multiply(p.wage, paid, out=p.earnings)
+    if stipend > 0:
+        p.earnings[(st == TRAINING) & (p.prog_payer == PAYER_FUND)] = stipend
+    f = m.firm_table
+    f.payroll = np.bincount(p.employer[on], weights=p.wage[on], minlength=f.n)
+
+
 def post_vacancies(m: FundModel) -> None:
     """Openings by level: each firm wants its target head count spread over levels by its
     sector's level shares; a level below its target has vacancies."""
     p, f = m.pop, m.firm_table
     on = np.flatnonzero((p.status == EMPLOYED) | (p.status == APPRENTICE))
-    by_level = np.bincount(p.employer[on] * N_LEVELS + p.job_level[on],
-                           minlength=f.n * N_LEVELS).reshape(f.n, N_LEVELS)
+    ext = np.flatnonzero(p.status == EXTERNSHIP)  # a host holds an opening for its extern
+    firm = np.concatenate([p.employer[on], p.ext_host[ext]])
+    level = np.concatenate([p.job_level[on], p.job_level[ext]])
+    by_level = np.bincount(firm * N_LEVELS + level, minlength=f.n * N_LEVELS).reshape(f.n, N_LEVELS)
     want = targets(m)[:, None] * m.k.level_shares[f.sector]
     f.vacancies = np.floor(np.maximum(0.0, want - by_level) + 0.5).astype(np.int64)
-    f.headcount = by_level.sum(axis=1)
+    f.headcount = by_level.sum(axis=1) - np.bincount(p.ext_host[ext], minlength=f.n)
 
 
 def fill(m: FundModel, people: np.ndarray, sector: int, level: int, n_hires: int,
@@ -130,17 +156,19 @@ def job_to_job(m: FundModel) -> None:
     """Employer-to-employer moves. Credentialed workers face an extra pull from rivals in
     proportion to how portable their credential is (poaching), and move for a premium."""
     p, lab = m.pop, m.scenario.labour
-    gap = m.demand.gap(m.month)[p.sector]
+    gap = m.demand.gap(m.month)
+    emp = np.flatnonzero((p.status == EMPLOYED) & (p.prog_kind == 0))
+    sec = p.sector[emp]
     base = lab.job_to_job_rate * np.clip(1.0 + lab.quit_cyclicality * gap, 0.2, 3.0)
-    pull = lab.job_to_job_rate * lab.poaching_intensity * m.k.portability[p.sector] * (p.rung / 3.0)
-    movers = np.flatnonzero((p.status == EMPLOYED) & (p.prog_kind == 0)
-                            & (m.draw("job_to_job") < base + pull))
+    pull = lab.job_to_job_rate * lab.poaching_intensity * m.k.portability * (1.0 / 3.0)
+    movers = emp[m.draw("job_to_job")[emp] < base[sec] + pull[sec] * p.rung[emp]]
     if len(movers) == 0:
         return
     rng = m.streams["job_to_job"]
     credentialed = p.rung[movers] > 0
     dest_level = np.where(credentialed, p.rung[movers], p.job_level[movers]).clip(0, N_LEVELS - 1)
-    origin = p.employer.copy()
+    origin = np.full(p.n, -1, dtype=np.int32)
+    origin[movers] = p.employer[movers]
     for s in range(m.k.n_sectors):
         for lvl in range(N_LEVELS):
             cell = movers[(p.sector[movers] == s) & (dest_level == lvl)]
@@ -168,10 +196,11 @@ def match(m: FundModel) -> None:
     posted = int(m.firm_table.vacancies.sum())
     m.rec.total("vacancies", posted)
     hires_total = 0
+    taken = np.zeros(p.n, dtype=bool)
     for s in range(m.k.n_sectors):
         pool = order[p.sector[order] == s]
         for lvl in range(N_LEVELS - 1, -1, -1):
-            cell = pool[p.rung[pool] >= lvl]
+            cell = pool[(p.rung[pool] >= lvl) & ~taken[pool]]
             vac = int(m.firm_table.vacancies[m.firm_table.sector == s, lvl].sum())
             if len(cell) == 0 or vac == 0:
                 continue
@@ -181,5 +210,5 @@ def match(m: FundModel) -> None:
             start_job(m, hired, firms, lvl)
             m.on_hired(hired)
             hires_total += len(hired)
-            pool = pool[~np.isin(pool, hired)]
+            taken[hired] = True
     m.rec.total("hires", hires_total)

@@ -54,9 +54,10 @@ def completion_odds(m: FundModel, idx: np.ndarray, rung: np.ndarray, unmet: np.n
     return expit(m.k.base_logit[rung - 1] + t.aptitude_effect * apt - t.barrier_effect * unmet)
 
 
-def apply_for_training(m: FundModel) -> np.ndarray:
+def apply_for_training(m: FundModel) -> tuple[np.ndarray, np.ndarray]:
     """People weigh the discounted wage gain of the next credential against tuition, earnings
-    forgone and unmet barriers (which stipends and supports lower)."""
+    forgone and unmet barriers (which stipends and supports lower). Returns the applicants and
+    whether each would pay their own way if the fund cannot seat them."""
     p, sc = m.pop, m.scenario
     w, k = sc.workers, m.k
     st = p.status
@@ -65,27 +66,34 @@ def apply_for_training(m: FundModel) -> np.ndarray:
     u = m.draw("applications")
     pre = np.flatnonzero(eligible & (u < w.application_rate))
     if len(pre) == 0:
-        return pre
+        return pre, np.zeros(0, dtype=bool)
     nxt = p.rung[pre] + 1
     s = p.sector[pre]
     current = np.maximum(p.rung[pre], p.job_level[pre])
     gain = k.base_wage[s] * (k.prem[nxt] - k.prem[np.minimum(current, 3)]) * p.wage_effect[pre]
     gain = np.maximum(gain, 0.0) * (0.5 + 0.5 * k.portability[s])
-    funded = m.fund_active
-    unmet = unmet_barriers(m, pre, funded)
-    pv = gain * 12.0 * k.annuity * completion_odds(m, pre, nxt, unmet)
     months = k.months[nxt - 1]
-    tuition = 0.0 if funded else k.price[nxt - 1] * w.liquidity_cost_factor
     forgone = np.where(st[pre] == EMPLOYED, p.wage[pre], 0.0) * months
-    support = (sc.training.stipend_monthly * months) if funded else 0.0
-    net = pv - tuition - forgone - w.barrier_cost_monthly * unmet * months + support
-    keen = expit(net / (k.base_wage[s] * 6.0)) * np.where(st[pre] == OUT_OF_LF, 0.5, 1.0)
-    return pre[u[pre] < w.application_rate * keen]
+    scale = k.base_wage[s] * 1.5  # how sharply the decision follows the net gain
+    olf = np.where(st[pre] == OUT_OF_LF, 0.5, 1.0)
+
+    def keen(funded: bool) -> np.ndarray:
+        unmet = unmet_barriers(m, pre, funded)
+        pv = gain * 12.0 * k.annuity * completion_odds(m, pre, nxt, unmet)
+        tuition = 0.0 if funded else k.price[nxt - 1] * w.liquidity_cost_factor
+        support = (sc.training.stipend_monthly * months) if funded else 0.0
+        net = pv - tuition - forgone - w.barrier_cost_monthly * unmet * months + support
+        return expit(net / scale) * olf
+
+    self_keen = keen(False)
+    best = np.maximum(keen(True), self_keen) if m.fund_active else self_keen
+    applies = u[pre] < w.application_rate * best
+    return pre[applies], (u[pre] < w.application_rate * self_keen)[applies]
 
 
-def admit(m: FundModel, applicants: np.ndarray, budget_by_sector: np.ndarray) -> None:
+def admit(m: FundModel, applicants: np.ndarray, self_ok: np.ndarray, budget_by_sector: np.ndarray) -> None:
     """Providers admit up to capacity by expected revenue; the fund pays for the best-ranked
-    within each sector's budget (or applicants pay themselves when there is no fund)."""
+    within each sector's budget; the others start only if they would pay their own way."""
     p, sc, k, pt = m.pop, m.scenario, m.k, m.provider_table
     if len(applicants) == 0:
         pt.demand_history.append(np.zeros(pt.n))
@@ -107,7 +115,7 @@ def admit(m: FundModel, applicants: np.ndarray, budget_by_sector: np.ndarray) ->
     demand = np.bincount(chosen[chosen >= 0], minlength=pt.n).astype(float)
     pt.demand_history.append(demand)
     ok = chosen >= 0
-    applicants, chosen, s = applicants[ok], chosen[ok], s[ok]
+    applicants, chosen, s, self_ok = applicants[ok], chosen[ok], s[ok], self_ok[ok]
     nxt = p.rung[applicants] + 1
     funded = m.fund_active
     # Expected revenue per seat, relative to the base price: creaming follows outcome pay.
@@ -122,10 +130,12 @@ def admit(m: FundModel, applicants: np.ndarray, budget_by_sector: np.ndarray) ->
     score = sc.providers.creaming_sensitivity * revenue + rng.standard_normal(len(applicants))
     seats = np.floor(pt.capacity * m.capacity_ramp).astype(np.int64)
     take = rank_within(chosen, score) < seats[chosen]
-    applicants, chosen, s, nxt, score, mult = (a[take] for a in (applicants, chosen, s, nxt, score, mult))
+    applicants, chosen, s, nxt, score, mult, self_ok = (
+        a[take] for a in (applicants, chosen, s, nxt, score, mult, self_ok))
     price = k.price[nxt - 1] * mult
     if not funded:
-        start_course(m, applicants, chosen, nxt, PAYER_SELF, price)
+        start_course(m, applicants[self_ok], chosen[self_ok], nxt[self_ok], PAYER_SELF,
+                     k.price[nxt[self_ok] - 1])
         return
     commit = price + k.months[nxt - 1] * m.support_cost(applicants)
     order = np.lexsort((-score, s))
@@ -137,6 +147,8 @@ def admit(m: FundModel, applicants: np.ndarray, budget_by_sector: np.ndarray) ->
     m.fund_committed_this_month += float(commit[funded_ok].sum())
     start_course(m, applicants[funded_ok], chosen[funded_ok], nxt[funded_ok], PAYER_FUND,
                  price[funded_ok])
+    own = ~funded_ok & self_ok
+    start_course(m, applicants[own], chosen[own], nxt[own], PAYER_SELF, k.price[nxt[own] - 1])
 
 
 def start_course(m: FundModel, idx: np.ndarray, provider: np.ndarray, rung: np.ndarray,
@@ -219,6 +231,7 @@ def start_externships(m: FundModel, completers: np.ndarray) -> np.ndarray:
         host = hosts[rng.integers(0, len(hosts), len(cand))]
         p.status[cand] = EXTERNSHIP
         p.ext_host[cand] = host
+        p.job_level[cand] = np.minimum(p.rung[cand], 3)
         p.ext_left[cand] = tr.externship_months
         p.wage[cand] = wage_of(m, cand, level=np.minimum(p.rung[cand], 3))
         placed.append(cand)
@@ -229,7 +242,7 @@ def start_externships(m: FundModel, completers: np.ndarray) -> np.ndarray:
 
 def end_externships(m: FundModel) -> np.ndarray:
     """Hosts hire their extern at the end with some chance (less if they have no opening)."""
-    p, tr, f = m.pop, m.scenario.training, m.firm_table
+    p, tr = m.pop, m.scenario.training
     idx = np.flatnonzero(p.status == EXTERNSHIP)
     p.ext_left[idx] -= 1
     ending = idx[p.ext_left[idx] <= 0]
@@ -237,10 +250,9 @@ def end_externships(m: FundModel) -> np.ndarray:
         return ending
     host = p.ext_host[ending]
     level = np.minimum(p.rung[ending], 3)
-    has_slot = f.vacancies[host, level] > 0
-    hire = m.draw("externships")[ending] < tr.externship_conversion * np.where(has_slot, 1.0, 0.3)
+    # The host held the opening for its extern (externs count against its vacancies).
+    hire = m.draw("externships")[ending] < tr.externship_conversion
     hired = ending[hire]
-    np.subtract.at(f.vacancies, (host[hire], level[hire]), has_slot[hire].astype(np.int64))
     start_job(m, hired, host[hire], level[hire])
     m.rec.count("externship_completions", ending)
     m.rec.count("externship_hires", hired)

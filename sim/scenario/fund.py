@@ -59,6 +59,10 @@ class Fund(Section):
         0.5, unit="share of training cost", ge=0, le=1, role="lever",
         description="Share of members' incumbent-training costs the fund reimburses.",
     )
+    incumbent_budget_share: float = param(
+        0.25, unit="share of training budget", ge=0, le=1, role="lever",
+        description="Most of each month's training budget spent on incumbent-worker grants.",
+    )
     capacity_grants_annual: float = param(
         0.0, unit="$ per year", ge=0, le=1e9, role="lever",
         description="Grants for shared facilities, equipment and instructors.",

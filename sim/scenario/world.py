@@ -122,7 +122,7 @@ class Region(Section):
         description="Share of the pool out of the labour force at the start.",
     )
     initial_credential_share: float = param(
-        0.3, unit="share", ge=0.0, le=1.0, role="uncertainty",
+        0.45, unit="share", ge=0.0, le=1.0, role="uncertainty",
         description="Share of people who already hold at least an entry credential.",
     )
 
