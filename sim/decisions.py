@@ -46,11 +46,8 @@ def decide_firms(m: FundModel, initial: bool = False) -> None:
     else:
         member_grant = np.full(f.n, grant)
 
-    if not fund_on:
-        f.member[:] = False
-    elif sc.fund.membership == "compulsory":
-        f.member[:] = f.eligible
-    elif initial or m.month % sc.firms.membership_review_months == 0:
+    review = initial or m.month % sc.firms.membership_review_months == 0
+    if fund_on and review:
         rate_if_member = own_training_rates(sc, f, retention[f.sector], step_gain[f.sector], cost,
                                             member_grant)
         grant_value = member_grant * rate_if_member * f.headcount / 12.0 * price
@@ -59,6 +56,11 @@ def decide_firms(m: FundModel, initial: bool = False) -> None:
         skilled = f.vacancies[:, 1:].sum(axis=1) if not initial else f.size0 * 0.03
         f.benefit_recent = grant_value + pipeline[f.sector] * skilled * hire_value[f.sector]
         f.contribution_recent = fund_flows.potential_contributions(m)
+    if not fund_on:
+        f.member[:] = False
+    elif sc.fund.membership == "compulsory":
+        f.member[:] = f.eligible
+    elif review:
         f.member[:] = membership_decisions(f, sc.firms.membership_hurdle)
 
     subsidy = np.where(f.member & (m.fund_active if not initial else False), member_grant, 0.0)
@@ -102,7 +104,7 @@ def rollout_review(m: FundModel) -> None:
         return
     window = slice(max(0, m.month - 1 - r.stage_months), m.month - 1)
     placed = m.rec.data[window, INDEX["fund_placements"], -1, -1].sum()
-    exits = m.rec.data[window, INDEX["placement_exits"], -1, -1].sum()
+    exits = m.rec.data[window, INDEX["fund_placement_exits"], -1, -1].sum()
     rate = placed / exits if exits > 0 else 0.0
     m.rollout_log.append((m.month, float(rate), bool(rate >= r.gate_placement_rate)))
     if rate < r.gate_placement_rate:

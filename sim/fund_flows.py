@@ -27,7 +27,8 @@ def contribution_context(m: FundModel, liable: np.ndarray) -> ContributionContex
     def capped(cap_annual: float) -> np.ndarray:
         return np.bincount(firm_of, weights=np.minimum(wage, cap_annual / 12.0), minlength=f.n)
 
-    recent = (m.month - p.last_start[emp] < 12) & (p.prog_firm[emp] >= 0)
+    recent = (m.month - p.last_start[emp] < 12) & (
+        (p.prog_firm[emp] == firm_of) | (p.trained_by[emp] == firm_of))
     trained = np.bincount(firm_of[recent], minlength=f.n)
     return ContributionContext(
         month=m.month, headcount=f.headcount, payroll=f.payroll, capped_payroll=capped,
@@ -73,7 +74,7 @@ def collect(m: FundModel) -> None:
                 if fund.accounts is not None:
                     fund.accounts.credit(pos)
         if neg.any():
-            paid = fund.pay(firms[neg > 0], neg[neg > 0], f"{rule.category}_refund", "employers")
+            paid = fund.pay(firms[neg > 0], neg[neg > 0], rule.refund_category, "employers")
             f.refunded_total[neg > 0] += paid
         if got.public_cents > 0:
             fund.receive(account(PUBLIC), got.public_cents, rule.category, "public")
@@ -153,10 +154,14 @@ def liabilities_cents(m: FundModel) -> int:
 
 
 def commitments_cents(m: FundModel) -> int:
-    """What the fund still expects to pay on open contracts (price not yet paid)."""
+    """What the fund still expects to pay on open contracts: the price not yet paid, plus
+    stipends and supports for the months of training left."""
     p = m.pop
-    open_ = p.contract_price > 0
-    return int((p.contract_price[open_] - p.contract_paid[open_]).clip(min=0).sum())
+    open_ = np.flatnonzero(p.contract_price > 0)
+    unpaid = int((p.contract_price[open_] - p.contract_paid[open_]).clip(min=0).sum())
+    left = open_[(p.status[open_] == TRAINING) & (p.prog_payer[open_] == PAYER_FUND)]
+    supports = float((m.support_cost(left) * p.prog_left[left]).sum())
+    return unpaid + int(round(supports * 100))
 
 
 def pay_obligations(m: FundModel) -> None:
@@ -208,7 +213,9 @@ def budget_by_sector(m: FundModel) -> np.ndarray:
     signal (open skilled vacancies) or equally."""
     fund, sc = m.fund, m.scenario
     accounts = fund.accounts.total() if fund.accounts is not None else 0
-    uncommitted = (fund.balance + fund.credit_line - commitments_cents(m) - liabilities_cents(m)
+    # Commitments already hold the retention tranches that liabilities report, so only the
+    # arrears are added: nothing is counted twice.
+    uncommitted = (fund.balance + fund.credit_line - commitments_cents(m) - fund.arrears_total()
                    - accounts) / 100.0
     ctx = ReserveContext(uncommitted=uncommitted, income_avg=fund.income_avg(),
                          downturn=m.downturn, month=m.month)

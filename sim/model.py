@@ -118,24 +118,33 @@ class FundModel(MonthlyBookkeeping, mesa.Model):
         p.contract_price[dropped] = 0
         tr.clear_programme(self, dropped)
         tr.credential_earned(self, done)
+        fund_done = done[p.prog_payer[done] == PAYER_FUND]
+        self.pay_contract_trigger("monthly", fund_done)  # the final month's instalment
         self.pay_contract_trigger("completion", done)
         course = done[kind[done] == PROG_COURSE]
         appr = done[kind[done] == PROG_APPRENTICESHIP]
         inc = done[kind[done] == PROG_INCUMBENT]
         fund_course = course[p.prog_payer[course] == PAYER_FUND]
-        np.add.at(self.provider_table.window_completers, p.prog_provider[fund_course], 1)
+        pt = self.provider_table
+        fund_appr = appr[p.prog_payer[appr] == PAYER_FUND]
+        for who in (fund_course, fund_appr):
+            np.add.at(pt.window_completers, p.prog_provider[who], 1)
+            np.add.at(pt.fund_completions, p.prog_provider[who], 1)
         p.job_level[inc] = np.maximum(p.job_level[inc], np.minimum(p.rung[inc], 3))  # promotion
         p.status[course] = UNEMPLOYED
         p.await_until[course] = self.month + self.scenario.training.placement_window_months
         p.externed[course] = False
         p.status[appr] = EMPLOYED
         tr.clear_programme(self, done)
+        raised = np.concatenate([inc, appr])  # promoted incumbents and new journey-level staff
+        p.wage[raised] = lm.wage_of(self, raised)
         self.placement(appr)
+        hired = tr.end_externships(self)  # before new externships start, so none ends at once
+        self.placement(hired)
         if self.fund_active:
             started = tr.start_externships(self, fund_course)
             p.externed[started] = True
-        hired = tr.end_externships(self)
-        self.placement(hired)
+            p.await_until[started] = -1  # the placement window opens when the externship ends
 
     def post_vacancies(self) -> None:
         lm.post_vacancies(self)
@@ -156,6 +165,7 @@ class FundModel(MonthlyBookkeeping, mesa.Model):
     def fund_collects(self) -> None:
         if self.fund is not None:
             fund_flows.collect(self)
+        self.firm_table.coinvest_cost[:] = 0.0  # charged; start accruing next month's
 
     def fund_pays(self) -> None:
         if self.fund is not None:

@@ -38,14 +38,12 @@ class MonthlyBookkeeping:
 
     def _reset_month_totals(self: FundModel) -> None:
         self.firm_turnover_cost = 0.0
-        self.fund_committed_this_month = 0.0
         self._starts_cost_now = np.zeros(3)
         if not hasattr(self, "rollout_log"):
             self.rollout_log: list[tuple[int, float, bool]] = []
         f = getattr(self, "firm_table", None)
         if f is not None:
             f.own_training_spend = np.zeros(f.n)
-            f.coinvest_cost = np.zeros(f.n)
 
     @property
     def fund_member_view(self: FundModel) -> np.ndarray:
@@ -216,6 +214,7 @@ class MonthlyBookkeeping:
         idx = self.demand.index[self.month]
         rec.by_sector("demand_index", idx, total=float((idx * self.k.employment_share).sum()))
         rec.total("firms_in_fund", float(f.member.sum()))
+        rec.total("free_rider_index", self._free_rider_index())
         rec.total("providers_eligible", float((self.provider_table.suspended_until < self.month).sum()))
         self.start_cost_by_rung = self._starts_cost_now
         self.firm_surplus = self._firm_surplus()
@@ -233,6 +232,16 @@ class MonthlyBookkeeping:
             rec.total(f"fund_spend_{fam}", fund.spend[fam] / 100.0)
         rec.total("fund_training_spend", (fund.spend["providers"] + fund.spend["supports"]) / 100.0)
         rec.total("fund_expired_account_funds", fund.expired_cents / 100.0)
+
+    def _free_rider_index(self: FundModel) -> float:
+        p, f = self.pop, self.firm_table
+        trained = (p.trained_by >= 0) | (p.trained_by == TRAINED_BY_FUND)
+        emp = np.flatnonzero((p.status == EMPLOYED) & trained)
+        if len(emp) == 0:
+            return float("nan")
+        by, at = p.trained_by[emp], p.employer[emp]
+        free = np.where(by >= 0, by != at, ~f.member[at])
+        return float(free.mean())
 
     def _median_cells(self: FundModel, idx: np.ndarray) -> np.ndarray:
         rec, p = self.rec, self.pop
@@ -252,9 +261,13 @@ class MonthlyBookkeeping:
         """Value added minus wages, turnover costs and own training spend, over all firms."""
         p, k, sc = self.pop, self.k, self.scenario
         on = np.flatnonzero((p.status == EMPLOYED) | (p.status == APPRENTICE))
-        prod_mult = ((1.0 + sc.firms.productivity_to_wage_gain * k.prem) / sc.firms.labour_share)
+        # Output of a basic job is wage / labour share; skill adds productivity_to_wage_gain
+        # times its wage premium (so the firm keeps about half: Dearden et al. 2006). Skill
+        # counts as well as the job: the premium is the mean of the job level's and the
+        # credential's, so training raises output even in the same job.
+        prem = 0.5 * (k.prem[p.job_level[on]] + k.prem[np.minimum(p.rung[on], 3)])
         prod = (k.base_wage_f[p.sector[on]] * p.wage_effect[on] * k.tenure_growth[p.tenure[on]]
-                * prod_mult.astype(np.float32)[p.job_level[on]])
+                * (1.0 / sc.firms.labour_share + sc.firms.productivity_to_wage_gain * prem))
         prod = np.where(p.status[on] == APPRENTICE, 0.5 * prod, prod)
         return float(prod.sum(dtype=np.float64) - p.wage[on].sum(dtype=np.float64) - self.firm_turnover_cost
                      - self.firm_table.own_training_spend.sum())

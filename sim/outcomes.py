@@ -71,13 +71,16 @@ REGISTRY: tuple[Metric, ...] = (
     M("quits", "people", "flow", "Quits into non-employment."),
     M("layoffs", "people", "flow", "Layoffs and discharges."),
     M("poached_trained_workers", "people", "flow", "Trained workers hired away by another firm.", -1),
+    M("free_rider_index", "share", "stock",
+      "Share of employed trained workers working for a firm that did not pay for their training "
+      "(fund-trained: a firm outside the fund).", 0, cells=False),
     M("hard_to_serve_enrolments", "people", "flow", "Fund starts from the hard-to-serve group."),
     M("hard_to_serve_share", "share", "rate", "Share of fund starts from the hard-to-serve group.", 1,
       num="hard_to_serve_enrolments", den="fund_enrolments"),
     # sector level
     M("vacancies", "openings", "stock", "Openings posted this month.", -1),
-    M("hires", "people", "flow", "Hires from unemployment, externships and apprenticeships."),
-    M("fill_rate", "share", "rate", "Hires as a share of openings posted.", 1,
+    M("hires", "people", "flow", "Hires of job seekers from unemployment (matching)."),
+    M("fill_rate", "share", "rate", "Hires from unemployment as a share of openings posted.", 1,
       num="hires", den="vacancies"),
     M("skill_gap", "openings", "stock", "Openings at credentialed levels left unfilled.", -1),
     M("training_pipeline", "people", "stock", "People in full-time training or externships."),

@@ -69,7 +69,6 @@ class Population:
     prior_wage: np.ndarray  # float32 wage before training, for wage-gain payments
     externed: np.ndarray  # bool: did an externship after the latest credential
     participant: np.ndarray  # bool: ever started fund-paid training (intent to treat)
-    trainee: np.ndarray  # bool: ever started any full-time course or apprenticeship
 
     @property
     def n(self) -> int:
@@ -126,5 +125,4 @@ def new_population(scenario: Scenario, rng: np.random.Generator) -> Population:
         ext_host=np.full(n, -1, dtype=np.int32), await_until=np.full(n, -1, dtype=np.int16),
         placed_month=np.full(n, -1, dtype=np.int16), prior_wage=np.zeros(n, dtype=np.float32),
         externed=np.zeros(n, dtype=bool), participant=np.zeros(n, dtype=bool),
-        trainee=np.zeros(n, dtype=bool),
     )

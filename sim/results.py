@@ -8,7 +8,6 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from sim.outcomes import BY_NAME, REGISTRY
 
@@ -77,6 +76,8 @@ def summarize(results: Sequence[Results], sector: str = "all", group: str = "all
 def paired_difference(a: Sequence[Results], b: Sequence[Results], confidence: float = 0.9) -> pd.DataFrame:
     """B minus A per metric, paired by seed (common random numbers): mean difference, a
     t-interval across seeds, and the paired t-test p-value."""
+    from scipy import stats  # imported here: the CLI's quick commands should not pay for it
+
     by_seed_a = {r.seed: r.horizon() for r in a}
     by_seed_b = {r.seed: r.horizon() for r in b}
     seeds = sorted(set(by_seed_a) & set(by_seed_b))

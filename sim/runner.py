@@ -7,6 +7,7 @@ against the same people in the same economy without the fund."""
 from __future__ import annotations
 
 import os
+import signal
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 
@@ -60,7 +61,8 @@ def _providers_frame(model: FundModel, twin: FundModel | None) -> pd.DataFrame:
             "enrolments": int(pt.enrolments[i]), "completions": int(pt.completions[i]),
             "placements": int(pt.placements[i]),
             "hard_to_serve_share": pt.enrolments_hts[i] / pt.enrolments[i] if pt.enrolments[i] else np.nan,
-            "measured_placement_rate": pt.placements[i] / pt.completions[i] if pt.completions[i] else np.nan,
+            "measured_placement_rate": (pt.placements[i] / pt.fund_completions[i]
+                                        if pt.fund_completions[i] else np.nan),
             "true_impact": emp - cf, "revenue": pt.revenue_cents[i] / 100.0,
             "capacity": float(pt.capacity[i]), "suspensions": int(pt.suspensions[i]),
         })
@@ -77,6 +79,11 @@ def _run_one(args: tuple[Scenario, int]) -> Results:
     return run(*args)
 
 
+def _ignore_sigint() -> None:
+    # Ctrl-C is the parent's to handle: workers stop quietly when it shuts the pool down.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
 def run_many(scenario: Scenario, seeds: Sequence[int], workers: int = 1,
              on_done: Callable[[Results], None] | None = None) -> list[Results]:
     """Run every seed (in worker processes when workers > 1); results come back in seed order."""
@@ -89,10 +96,15 @@ def run_many(scenario: Scenario, seeds: Sequence[int], workers: int = 1,
                 on_done(out[-1])
         return out
     workers = min(workers, len(seeds), os.cpu_count() or 1)
-    with ProcessPoolExecutor(max_workers=workers) as pool:
+    pool = ProcessPoolExecutor(max_workers=workers, initializer=_ignore_sigint)
+    try:
         results = []
         for r in pool.map(_run_one, [(scenario, s) for s in seeds]):
             results.append(r)
             if on_done:
                 on_done(r)
+    except BaseException:
+        pool.shutdown(wait=False, cancel_futures=True)
+        raise
+    pool.shutdown()
     return results

@@ -29,8 +29,8 @@ class FirmTable:
     levy_paid_total: np.ndarray  # int64 cents
     refunded_total: np.ndarray  # int64 cents
     contributions_total: np.ndarray  # int64 cents
-    contribution_recent: np.ndarray  # float64 $ per month, smoothed
-    benefit_recent: np.ndarray  # float64 $ per month, smoothed
+    contribution_recent: np.ndarray  # float64 $ per month a firm would pay as a member (last review)
+    benefit_recent: np.ndarray  # float64 $ per month a firm expects from membership (last review)
     lost_trained: np.ndarray  # int64: trained workers hired away from this firm
     coinvest_cost: np.ndarray  # float64 $ this month
 

@@ -26,6 +26,7 @@ class ProviderTable:
     enrolments: np.ndarray  # totals over the run
     enrolments_hts: np.ndarray
     completions: np.ndarray
+    fund_completions: np.ndarray  # completers of fund-paid courses and apprenticeships
     placements: np.ndarray
     revenue_cents: np.ndarray
     suspensions: np.ndarray
@@ -48,7 +49,7 @@ def new_providers(scenario: Scenario, rng: np.random.Generator) -> ProviderTable
         capacity=np.full(n, float(scenario.providers.seats_per_month)),
         suspended_until=np.full(n, -1, np.int64), demand_history=[], grant_pipeline=[],
         window_completers=z.copy(), window_placements=z.copy(), enrolments=z.copy(),
-        enrolments_hts=z.copy(), completions=z.copy(), placements=z.copy(),
+        enrolments_hts=z.copy(), completions=z.copy(), fund_completions=z.copy(), placements=z.copy(),
         revenue_cents=z.copy(), suspensions=z.copy(),
     )
 

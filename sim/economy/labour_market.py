@@ -161,27 +161,39 @@ def job_to_job(m: FundModel) -> None:
     sec = p.sector[emp]
     base = lab.job_to_job_rate * np.clip(1.0 + lab.quit_cyclicality * gap, 0.2, 3.0)
     pull = lab.job_to_job_rate * lab.poaching_intensity * m.k.portability * (1.0 / 3.0)
-    movers = emp[m.draw("job_to_job")[emp] < base[sec] + pull[sec] * p.rung[emp]]
+    u = m.draw("job_to_job")
+    movers = emp[u[emp] < base[sec] + pull[sec] * p.rung[emp]]
+    # A rival hires at the level the credential proves; nobody moves down a level, and movers
+    # compete for openings in the order of this month's luck.
+    dest_level = np.minimum(p.rung[movers], N_LEVELS - 1)
+    keep = dest_level >= p.job_level[movers]
+    movers, dest_level = movers[keep], dest_level[keep]
+    order = np.argsort(u[movers], kind="stable")
+    movers, dest_level = movers[order], dest_level[order]
     if len(movers) == 0:
         return
     rng = m.streams["job_to_job"]
-    credentialed = p.rung[movers] > 0
-    dest_level = np.where(credentialed, p.rung[movers], p.job_level[movers]).clip(0, N_LEVELS - 1)
     origin = np.full(p.n, -1, dtype=np.int32)
     origin[movers] = p.employer[movers]
+    got: list[tuple[np.ndarray, np.ndarray, int]] = []
+    cell_of = p.sector[movers].astype(np.int64) * N_LEVELS + dest_level
     for s in range(m.k.n_sectors):
         for lvl in range(N_LEVELS):
-            cell = movers[(p.sector[movers] == s) & (dest_level == lvl)]
-            hired, firms = fill(m, cell, s, lvl, len(cell), rng, exclude=origin[cell])
-            if len(hired) == 0:
-                continue
-            m.firm_turnover_cost += turnover_cost(m, hired)
-            poached = hired[p.rung[hired] > 0]
-            p.premium[poached] *= 1.0 + lab.poaching_wage_premium
-            trained = hired[(p.trained_by[hired] >= 0) | (p.trained_by[hired] == TRAINED_BY_FUND)
-                            | (p.trained_by[hired] == TRAINED_BY_SELF)]
-            m.record_poaching(trained, origin[trained], firms[np.isin(hired, trained)])
-            start_job(m, hired, firms, lvl)
+            cell = movers[cell_of == s * N_LEVELS + lvl]
+            if len(cell):
+                got.append((*fill(m, cell, s, lvl, len(cell), rng, exclude=origin[cell]), lvl))
+    if not got:
+        return
+    hired = np.concatenate([g[0] for g in got])
+    firms = np.concatenate([g[1] for g in got])
+    level = np.concatenate([np.full(len(g[0]), g[2], dtype=np.int8) for g in got])
+    m.firm_turnover_cost += turnover_cost(m, hired)
+    credentialed = p.rung[hired] > 0
+    p.premium[hired[credentialed]] *= 1.0 + lab.poaching_wage_premium
+    tb = p.trained_by[hired]
+    trained = (tb >= 0) | (tb == TRAINED_BY_FUND) | (tb == TRAINED_BY_SELF)
+    m.record_poaching(hired[trained], origin[hired[trained]], firms[trained])
+    start_job(m, hired, firms, level)
 
 
 def match(m: FundModel) -> None:
@@ -193,9 +205,7 @@ def match(m: FundModel) -> None:
     rng = m.streams["matching"]
     order = seekers_all[np.argsort(luck[seekers_all], kind="stable")]
     a = lab.matching_elasticity
-    posted = int(m.firm_table.vacancies.sum())
-    m.rec.total("vacancies", posted)
-    hires_total = 0
+    hires: list[np.ndarray] = []
     taken = np.zeros(p.n, dtype=bool)
     for s in range(m.k.n_sectors):
         pool = order[p.sector[order] == s]
@@ -208,7 +218,9 @@ def match(m: FundModel) -> None:
             n = int(expected) + (rng.random() < expected - int(expected))
             hired, firms = fill(m, cell, s, lvl, n, rng)
             start_job(m, hired, firms, lvl)
-            m.on_hired(hired)
-            hires_total += len(hired)
+            hires.append(hired)
             taken[hired] = True
-    m.rec.total("hires", hires_total)
+    if hires:
+        hired = np.concatenate(hires)
+        m.on_hired(hired)
+        m.rec.count("hires", hired)

@@ -62,14 +62,15 @@ def apply_for_training(m: FundModel) -> tuple[np.ndarray, np.ndarray]:
     w, k = sc.workers, m.k
     st = p.status
     eligible = (((st == UNEMPLOYED) | (st == OUT_OF_LF) | ((st == EMPLOYED) & (p.job_level == 0)))
-                & (p.rung < 3) & (p.prog_kind == 0) & (m.month - p.last_start > 6))
+                & (p.rung < 3) & (p.prog_kind == 0) & (m.month - p.last_start > 6)
+                & (p.contract_price == 0))  # the next module waits until the fund's contract closes
     u = m.draw("applications")
     pre = np.flatnonzero(eligible & (u < w.application_rate))
     if len(pre) == 0:
         return pre, np.zeros(0, dtype=bool)
     nxt = p.rung[pre] + 1
     s = p.sector[pre]
-    current = np.maximum(p.rung[pre], p.job_level[pre])
+    current = np.where(st[pre] == EMPLOYED, np.maximum(p.rung[pre], p.job_level[pre]), p.rung[pre])
     gain = k.base_wage[s] * (k.prem[nxt] - k.prem[np.minimum(current, 3)]) * p.wage_effect[pre]
     gain = np.maximum(gain, 0.0) * (0.5 + 0.5 * k.portability[s])
     months = k.months[nxt - 1]
@@ -144,7 +145,6 @@ def admit(m: FundModel, applicants: np.ndarray, self_ok: np.ndarray, budget_by_s
         in_sec = order[s[order] == sec]
         cum[in_sec] = np.cumsum(commit[in_sec])
     funded_ok = cum <= budget_by_sector[s]
-    m.fund_committed_this_month += float(commit[funded_ok].sum())
     start_course(m, applicants[funded_ok], chosen[funded_ok], nxt[funded_ok], PAYER_FUND,
                  price[funded_ok])
     own = ~funded_ok & self_ok
@@ -168,7 +168,6 @@ def start_course(m: FundModel, idx: np.ndarray, provider: np.ndarray, rung: np.n
     p.prog_left[idx] = k.months[rung - 1]
     p.prog_provider[idx] = provider
     p.last_start[idx] = m.month
-    p.trainee[idx] = True
     np.add.at(pt.enrolments, provider, 1)
     np.add.at(pt.enrolments_hts, provider[p.group[idx] == 1], 1)
     m.rec.count("enrolments", idx)
@@ -241,7 +240,7 @@ def start_externships(m: FundModel, completers: np.ndarray) -> np.ndarray:
 
 
 def end_externships(m: FundModel) -> np.ndarray:
-    """Hosts hire their extern at the end with some chance (less if they have no opening)."""
+    """Hosts hire their extern at the end with a fixed chance (they held an opening for them)."""
     p, tr = m.pop, m.scenario.training
     idx = np.flatnonzero(p.status == EXTERNSHIP)
     p.ext_left[idx] -= 1
@@ -251,7 +250,7 @@ def end_externships(m: FundModel) -> np.ndarray:
     host = p.ext_host[ending]
     level = np.minimum(p.rung[ending], 3)
     # The host held the opening for its extern (externs count against its vacancies).
-    hire = m.draw("externships")[ending] < tr.externship_conversion
+    hire = m.draw("externship_hires")[ending] < tr.externship_conversion
     hired = ending[hire]
     start_job(m, hired, host[hire], level[hire])
     m.rec.count("externship_completions", ending)

@@ -67,6 +67,7 @@ class Rule(Section):
     levy-like income (employer accounts, top-ups and refunds apply to it)."""
 
     category: ClassVar[str] = "contribution"
+    refund_category: ClassVar[str] = "contribution_refund"  # ledger label when the fund pays back
     is_levy: ClassVar[bool] = False
 
     def collect(self, ctx: ContributionContext) -> Collection:  # pragma: no cover - abstract
@@ -169,6 +170,7 @@ class LevyGrantRefund(Rule):
 
     kind: Literal["levy_grant_refund"] = "levy_grant_refund"
     category: ClassVar[str] = "levy_refund"
+    refund_category: ClassVar[str] = "levy_refund"
     refund_share: float = param(0.5, unit="share of levy paid", ge=0, le=1, role="lever",
                                 description="Most of its levy a firm can reclaim.")
     reimbursement_rate: float = param(0.8, unit="share of training spend", ge=0, le=1, role="lever",
@@ -184,7 +186,8 @@ class BonusMalus(Rule):
     """Firms below a training target pay a surcharge on payroll; firms above it get a bonus."""
 
     kind: Literal["bonus_malus"] = "bonus_malus"
-    category: ClassVar[str] = "bonus_malus"
+    category: ClassVar[str] = "training_malus"
+    refund_category: ClassVar[str] = "training_bonus"
     target_trained_share: float = param(0.05, unit="share of staff per year", ge=0.001, le=1,
                                         role="lever", description="Training target per firm.")
     malus_rate: float = param(0.002, unit="share of payroll", ge=0, le=0.1, role="lever",
@@ -272,8 +275,8 @@ class PublicGrant(Rule):
     category: ClassVar[str] = "public_grant"
     annual_amount: float = param(1_000_000.0, unit="$ per year", ge=0, le=1e10, role="lever",
                                  description="Public money per year.")
-    start_month: int = param(0, unit="month", ge=0, le=600, role="lever",
-                             description="First month paid.")
+    start_month: int = param(1, unit="month", ge=1, le=600, role="lever",
+                             description="First month paid (months count from 1).")
     end_month: int = param(600, unit="month", ge=0, le=600, role="lever",
                            description="Last month paid.")
 
@@ -290,8 +293,8 @@ class SeedGrant(Rule):
     category: ClassVar[str] = "seed_grant"
     amount: float = param(500_000.0, unit="$", ge=0, le=1e10, role="lever",
                           description="Size of the seed grant.")
-    month: int = param(0, unit="month", ge=0, le=600, role="lever",
-                       description="Month the grant arrives.")
+    month: int = param(1, unit="month", ge=1, le=600, role="lever",
+                       description="Month the grant arrives (months count from 1).")
 
     def collect(self, ctx: ContributionContext) -> Collection:
         cents = int(to_cents(self.amount)) if ctx.month == self.month else 0

@@ -177,7 +177,7 @@ class PaymentSchedule(Section):
     outcome_share_cap: float = param(
         1.0, unit="share of price", ge=0.0, le=1.0, role="lever",
         description="Most of the price that may be paid on outcomes (placement, retention, wages).",
-        source="WIOA caps pay-for-performance at 10% of funds (20 CFR 683.500)",
+        source="lever; WIOA's 10% cap (20 CFR 683.500) is what its preset sets",
     )
 
     @model_validator(mode="after")

@@ -57,7 +57,12 @@ def iter_parameters(model: type[BaseModel] | BaseModel, prefix: str = "") -> lis
     rows: list[dict[str, Any]] = []
     for name, field in cls.model_fields.items():
         path = f"{prefix}{name}"
-        value = getattr(model, name) if not isinstance(model, type) else field.default
+        if not isinstance(model, type):
+            value = getattr(model, name)
+        elif field.default_factory is not None:  # a section: describe its defaults
+            value = field.default_factory()
+        else:
+            value = field.default
         if isinstance(value, BaseModel):
             rows.extend(iter_parameters(value, path + "."))
             continue

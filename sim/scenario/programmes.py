@@ -107,7 +107,7 @@ class Providers(Section):
     )
     quality_sd: float = param(
         0.3, unit="log-odds (sd)", ge=0.0, le=3.0, role="uncertainty",
-        description="Spread of provider quality in completion and placement.",
+        description="Spread of provider quality in completion odds.",
     )
     creaming_sensitivity: float = param(
         3.0, unit="ratio", ge=0.0, le=20.0, role="uncertainty",
@@ -155,7 +155,7 @@ class Phases(Section):
     )
     programme_design_months: int = param(
         6, unit="months", ge=0, le=120, role="lever",
-        description="Curricula are built and provider capacity ramps up linearly.",
+        description="Curricula are built; providers size capacity for the fund's announced budget.",
         source="Good Jobs Challenge phase structure (shared/schemes.md)",
     )
 

@@ -1,0 +1,126 @@
+"""Reference tables for docs/, generated from the code so they cannot drift from it.
+
+`parameters_markdown()` is every scenario parameter (from the schema via `iter_parameters`), and
+`metrics_markdown()` every metric of the registry in `sim.outcomes`. `python -m sim.docs`
+rewrites docs/parameters.md and docs/metrics.md; tests/test_docs.py fails when they are stale.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from sim.outcomes import REGISTRY
+from sim.scenario.params import ASSUMPTION, iter_parameters
+from sim.scenario.schema import Scenario
+
+DOCS = Path(__file__).resolve().parent.parent / "docs"
+PARAM_COLUMNS = ("path", "default", "unit", "min", "max", "role", "source", "description")
+METRIC_COLUMNS = ("metric", "unit", "over the horizon", "better", "breakdown", "description")
+REGENERATE = "python -m sim.docs"
+
+
+def _cell(value: Any) -> str:
+    """One table cell: numbers without float noise, flags in lower case, tuples as lists."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, float):
+        return f"{value:.12g}"
+    if isinstance(value, (list, tuple)):
+        return json.dumps([v if isinstance(v, (int, float, str)) else str(v) for v in value])
+    return str(value)
+
+
+def _esc(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ")
+
+
+def _table(columns: tuple[str, ...], rows: list[list[str]]) -> list[str]:
+    lines = ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
+    lines += ["| " + " | ".join(_esc(c) for c in row) + " |" for row in rows]
+    return lines
+
+
+def is_assumption(source: str) -> bool:
+    """True when a parameter's source is, or starts with, the word "assumption"."""
+    return source.strip().lower().startswith(ASSUMPTION)
+
+
+def parameters_markdown() -> str:
+    """docs/parameters.md: one row per parameter of the default scenario (list items per item)."""
+    rows = iter_parameters(Scenario())
+    n_assumed = sum(is_assumption(r["source"]) for r in rows)
+    head = [
+        f"<!-- Generated from the scenario schema by `{REGENERATE}`. Do not edit by hand. -->",
+        "",
+        "# Scenario parameters and their sources",
+        "",
+        f"Every parameter of the default scenario (`sim.scenario.schema.Scenario()`), {len(rows)} rows. "
+        "Lists (sectors, money-in rules, payment tranches) appear item by item, e.g. "
+        "`region.sectors[0].base_wage_monthly`. `min`/`max` are the validation bounds (blank: none, "
+        "or the bounds are per element of a tuple). Role: *lever* = a rule the committee chooses; "
+        "*uncertainty* = the world (demand, behaviour, uptake); *constant* = structure.",
+        "",
+        f"**{n_assumed} of the {len(rows)} values have the source \"assumption\"** (or a source that "
+        "starts with it): they are starting values awaiting calibration (issue: calibration) against "
+        "the public targets in `shared/calibration/targets.csv`. Identifier and selector fields "
+        "(`name`, `description`, `kind`) are not declared with `param()` and so carry no unit or "
+        "source.",
+        "",
+    ]
+    body = [[_cell(r["path"]), _cell(r["value"]), _cell(r["unit"]), _cell(r["min"]), _cell(r["max"]),
+             _cell(r["role"]), _cell(r["source"]), _cell(r["description"])] for r in rows]
+    return "\n".join(head + _table(PARAM_COLUMNS, body)) + "\n"
+
+
+_AGG = {"flow": "sum", "stock": "value in the last month", "rate": "sum(num) / sum(den)"}
+_BETTER = {1: "higher", -1: "lower", 0: ""}
+
+
+def metrics_markdown() -> str:
+    """docs/metrics.md: one row per metric of `sim.outcomes.REGISTRY`, in registry order."""
+    body = []
+    for m in REGISTRY:
+        over = _AGG[m.agg]
+        if m.agg == "rate":
+            over = f"sum({m.num}) / sum({m.den})"
+            if m.cumulative:
+                over += "; monthly values are cumulative to date"
+        body.append([m.name, m.unit, f"{m.agg}: {over}", _BETTER[m.direction],
+                     "sector x group" if m.cells else "total only", m.description])
+    head = [
+        f"<!-- Generated from sim.outcomes.REGISTRY by `{REGENERATE}`. Do not edit by hand. -->",
+        "",
+        "# Metrics",
+        "",
+        f"The {len(REGISTRY)} metrics a run records each month (`Results.metrics`: month, metric, sector, "
+        "group, value; `all` rows are totals). *flow*: recorded per month, summed over the horizon; "
+        "*stock*: a month-end (or monthly) level, the last month's value over the horizon; *rate*: "
+        "stored as numerator and denominator and reported as their ratio (monthly, and over the "
+        "horizon as the ratio of sums). Breakdown *sector x group*: available by sector and by worker "
+        "group where the quantity is counted per person; sector-level quantities (vacancies, skill "
+        "gap, demand) have sector rows only. Metrics built against the no-fund counterfactual "
+        "(`earnings_diff_participants`, `employer_net_gain`, `public_net_gain` and their rates) are "
+        "NaN when the run has no counterfactual. Fund metrics are dollars.",
+        "",
+    ]
+    return "\n".join(head + _table(METRIC_COLUMNS, body)) + "\n"
+
+
+def write(docs_dir: Path = DOCS) -> list[Path]:
+    """Write docs/parameters.md and docs/metrics.md; return the paths written."""
+    docs_dir.mkdir(parents=True, exist_ok=True)
+    out = []
+    for name, text in (("parameters.md", parameters_markdown()), ("metrics.md", metrics_markdown())):
+        path = docs_dir / name
+        path.write_text(text, encoding="utf-8")
+        out.append(path)
+    return out
+
+
+if __name__ == "__main__":
+    for written in write():
+        print(f"wrote {written}")
