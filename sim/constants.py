@@ -28,7 +28,7 @@ class Constants:
     base_wage_f: np.ndarray  # float32 copies for the hot path
     prem_mult: np.ndarray  # float32 1 + prem
     monthly_growth: np.float32  # wage growth per month of tenure
-    tenure_growth: np.ndarray  # (32001,) wage multiplier by months of tenure (a lookup, not pow)
+    tenure_growth: np.ndarray  # (1024,) wage multiplier by months of tenure (a lookup, not pow)
 
     @staticmethod
     def of(sc: Scenario) -> Constants:
@@ -61,5 +61,5 @@ class Constants:
             prem_mult=(1.0 + np.array([0.0, *sc.labour.rung_wage_premium])).astype(np.float32),
             monthly_growth=np.float32((1.0 + sc.labour.tenure_wage_growth_annual) ** (1 / 12)),
             tenure_growth=((1.0 + sc.labour.tenure_wage_growth_annual)
-                           ** (np.arange(32_001) / 12.0)).astype(np.float32),
+                           ** (np.arange(1_024) / 12.0)).astype(np.float32),
         )

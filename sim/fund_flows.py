@@ -27,9 +27,11 @@ def contribution_context(m: FundModel, liable: np.ndarray) -> ContributionContex
     def capped(cap_annual: float) -> np.ndarray:
         return np.bincount(firm_of, weights=np.minimum(wage, cap_annual / 12.0), minlength=f.n)
 
-    recent = (m.month - p.last_start[emp] < 12) & (
-        (p.prog_firm[emp] == firm_of) | (p.trained_by[emp] == firm_of))
-    trained = np.bincount(firm_of[recent], minlength=f.n)
+    trained = np.zeros(f.n)
+    if any(rule.kind == "bonus_malus" for rule in sc.fund.contributions):  # the only reader
+        recent = (m.month - p.last_start[emp] < 12) & (
+            (p.prog_firm[emp] == firm_of) | (p.trained_by[emp] == firm_of))
+        trained = np.bincount(firm_of[recent], minlength=f.n)
     return ContributionContext(
         month=m.month, headcount=f.headcount, payroll=f.payroll, capped_payroll=capped,
         liable=liable, own_training_spend=f.own_training_spend,

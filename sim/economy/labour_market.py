@@ -55,12 +55,13 @@ def separate(m: FundModel) -> None:
     and flows in and out of the labour force."""
     p, lab, f = m.pop, m.scenario.labour, m.firm_table
     gap = m.demand.gap(m.month)
-    emp = np.flatnonzero(p.status == EMPLOYED)
-    sec = p.sector[emp]
     quit_s = lab.quit_rate * m.k.quit_mult * np.clip(1.0 + lab.quit_cyclicality * gap, 0.2, 3.0)
     head = np.maximum(f.headcount, 1)
     excess = np.maximum(0.0, f.headcount - targets(m)) / head * lab.layoff_adjustment_speed
     layoff_s = lab.layoff_rate * np.clip(1.0 - 2.0 * gap, 0.5, 3.0)
+    cand = m.candidates("quits", float((quit_s + layoff_s).max() + excess.max()))
+    emp = cand[p.status[cand] == EMPLOYED]
+    sec = p.sector[emp]
     layoff_p = layoff_s[sec] + excess[p.employer[emp]]
     u = m.draw("quits")[emp]  # competing risks on one draw: quit, else laid off, else stay
     q = quit_s[sec]
@@ -73,9 +74,9 @@ def separate(m: FundModel) -> None:
     m.firm_turnover_cost += turnover_cost(m, quits)
     leave_job(m, gone)
     p.status[gone] = UNEMPLOYED
-    u = m.draw("olf")
-    out = np.flatnonzero((p.status == UNEMPLOYED) | (p.status == OUT_OF_LF))
-    st, uo = p.status[out], u[out]
+    out = m.candidates("olf", max(lab.out_of_labour_force_rate, lab.reentry_rate))
+    out = out[(p.status[out] == UNEMPLOYED) | (p.status[out] == OUT_OF_LF)]
+    st, uo = p.status[out], m.draw("olf")[out]
     to_olf = out[(st == UNEMPLOYED) & (p.await_until[out] < m.month) & (uo < lab.out_of_labour_force_rate)]
     back = out[(st == OUT_OF_LF) & (uo < lab.reentry_rate)]
     p.status[to_olf] = OUT_OF_LF
@@ -97,11 +98,11 @@ def age_jobs(m: FundModel, stipend: float) -> None:
     geometric); earnings are wages for people in work and stipends for fund trainees."""
     p = m.pop
     st = p.status
-    on = np.flatnonzero((st == EMPLOYED) | (st == APPRENTICE))
-    capped = p.tenure[on] >= 32_000
-    p.tenure[on] += ~capped
-    p.wage[on] *= np.where(capped, np.float32(1.0), m.k.monthly_growth)
-    paid = (st == EMPLOYED) | (st == APPRENTICE) | (st == EXTERNSHIP)
+    on_mask = (st == EMPLOYED) | (st == APPRENTICE)
+    p.tenure += on_mask  # int16: at most 240 + 600 months, far below its limit
+    p.wage *= np.where(on_mask, m.k.monthly_growth, np.float32(1.0))
+    on = np.flatnonzero(on_mask)
+    paid = on_mask | (st == EXTERNSHIP)
     np.multiply(p.wage, paid, out=p.earnings)
     if stipend > 0:
         p.earnings[(st == TRAINING) & (p.prog_payer == PAYER_FUND)] = stipend
@@ -157,10 +158,11 @@ def job_to_job(m: FundModel) -> None:
     proportion to how portable their credential is (poaching), and move for a premium."""
     p, lab = m.pop, m.scenario.labour
     gap = m.demand.gap(m.month)
-    emp = np.flatnonzero((p.status == EMPLOYED) & (p.prog_kind == 0))
-    sec = p.sector[emp]
     base = lab.job_to_job_rate * np.clip(1.0 + lab.quit_cyclicality * gap, 0.2, 3.0)
     pull = lab.job_to_job_rate * lab.poaching_intensity * m.k.portability * (1.0 / 3.0)
+    cand = m.candidates("job_to_job", float((base + 3.0 * pull).max()))
+    emp = cand[(p.status[cand] == EMPLOYED) & (p.prog_kind[cand] == 0)]
+    sec = p.sector[emp]
     u = m.draw("job_to_job")
     movers = emp[u[emp] < base[sec] + pull[sec] * p.rung[emp]]
     # A rival hires at the level the credential proves; nobody moves down a level, and movers

@@ -60,12 +60,14 @@ def apply_for_training(m: FundModel) -> tuple[np.ndarray, np.ndarray]:
     whether each would pay their own way if the fund cannot seat them."""
     p, sc = m.pop, m.scenario
     w, k = sc.workers, m.k
-    st = p.status
-    eligible = (((st == UNEMPLOYED) | (st == OUT_OF_LF) | ((st == EMPLOYED) & (p.job_level == 0)))
-                & (p.rung < 3) & (p.prog_kind == 0) & (m.month - p.last_start > 6)
-                & (p.contract_price == 0))  # the next module waits until the fund's contract closes
     u = m.draw("applications")
-    pre = np.flatnonzero(eligible & (u < w.application_rate))
+    pre = m.candidates("applications", w.application_rate)
+    st = p.status[pre]
+    eligible = (((st == UNEMPLOYED) | (st == OUT_OF_LF) | ((st == EMPLOYED) & (p.job_level[pre] == 0)))
+                & (p.rung[pre] < 3) & (p.prog_kind[pre] == 0) & (m.month - p.last_start[pre] > 6)
+                & (p.contract_price[pre] == 0))  # the next module waits for the fund's contract to close
+    pre = pre[eligible]
+    st = p.status
     if len(pre) == 0:
         return pre, np.zeros(0, dtype=bool)
     nxt = p.rung[pre] + 1
@@ -219,6 +221,8 @@ def externship_hosts(m: FundModel, sector: int) -> np.ndarray:
 def start_externships(m: FundModel, completers: np.ndarray) -> np.ndarray:
     """Offer fund completers an externship with a member firm that has a skilled opening."""
     p, tr = m.pop, m.scenario.training
+    if len(completers) == 0:
+        return completers
     offered = completers[m.draw("externships")[completers] < tr.externship_share]
     placed = []
     rng = m.streams["externships"]
@@ -266,7 +270,8 @@ def train_incumbents(m: FundModel, rates: np.ndarray) -> np.ndarray:
     """Firms send staff to part-time upskilling at their own cost (a fund grant may refund
     part of it); the worker keeps working."""
     p, k, pt = m.pop, m.k, m.provider_table
-    emp = np.flatnonzero((p.status == EMPLOYED) & (p.prog_kind == 0) & (p.rung < 3))
+    cand = m.candidates("incumbents", float(rates.max(initial=0.0)) / 12.0)
+    emp = cand[(p.status[cand] == EMPLOYED) & (p.prog_kind[cand] == 0) & (p.rung[cand] < 3)]
     if len(emp) == 0:
         return emp
     picked = emp[m.draw("incumbents")[emp] < rates[p.employer[emp]] / 12.0]
