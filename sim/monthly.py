@@ -213,9 +213,11 @@ class MonthlyBookkeeping:
         rec.count("training_pipeline", pipeline)
         # Forecast: skilled openings minus the pipeline's expected completers over six months.
         gap = np.bincount(f.sector, weights=f.vacancies[:, 1:].sum(axis=1), minlength=self.k.n_sectors)
-        soon = pipeline[p.prog_left[pipeline] <= 6]
-        expected = np.bincount(p.sector[soon], minlength=self.k.n_sectors) * float(
-            np.mean(self.scenario.training.base_completion))
+        soon = pipeline[(st[pipeline] == 2) & (p.prog_left[pipeline] <= 6)]
+        externs = pipeline[st[pipeline] == 3]  # already credentialed
+        expected = (np.bincount(p.sector[soon], minlength=self.k.n_sectors)
+                    * float(np.mean(self.scenario.training.base_completion))
+                    + np.bincount(p.sector[externs], minlength=self.k.n_sectors))
         rec.by_sector("skill_gap_forecast", np.maximum(gap - expected, 0.0))
         idx = self.demand.index[self.month]
         rec.by_sector("demand_index", idx, total=float((idx * self.k.employment_share).sum()))

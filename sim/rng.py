@@ -12,7 +12,7 @@ import numpy as np
 
 STREAMS = (
     "population", "firms", "providers", "demand",  # drawn once or independently of the fund
-    "quits", "layoffs", "job_to_job", "matching", "olf", "applications", "admission",
+    "quits", "job_to_job", "matching", "olf", "applications", "admission",
     "progress", "externships", "externship_hires", "incumbents", "apprentices",
 )
 

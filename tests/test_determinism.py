@@ -110,7 +110,7 @@ def test_counterfactual_shares_people_firms_providers_and_shocks(
         np.testing.assert_array_equal(a.demand.index, b.demand.index)
         np.testing.assert_array_equal(a.demand.trend, b.demand.trend)
         np.testing.assert_array_equal(a.demand.recession, b.demand.recession)
-        for stream in ("quits", "layoffs", "matching", "applications"):  # each person's monthly luck
+        for stream in ("quits", "job_to_job", "matching", "applications"):  # each person's monthly luck
             np.testing.assert_array_equal(a.streams.monthly(stream, 4, a.pop.n),
                                           b.streams.monthly(stream, 4, b.pop.n))
 

@@ -181,6 +181,8 @@ def start_course(m: FundModel, idx: np.ndarray, provider: np.ndarray, rung: np.n
     p.participant[idx] = True
     p.contract_price[idx] = np.round(price * 100).astype(np.int64)
     p.contract_paid[idx] = 0
+    p.placed_month[idx] = -1  # a new contract: an earlier placement's checks do not apply to it
+    p.placement_paid[idx] = 0
     p.contract_provider[idx] = provider
     # A share of fund starts are paid apprenticeships at a member firm with an opening.
     if tr.apprenticeship_share > 0:
