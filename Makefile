@@ -3,6 +3,7 @@ PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 SEEDS ?= 8
+WORKERS ?= 2
 
 .PHONY: app run test lint bench clean venv
 
@@ -25,7 +26,7 @@ venv: $(VENV)/.stamp-core
 app: run
 
 run: $(VENV)/.stamp-core
-	$(BIN)/fundsim run scenarios/baseline.yaml --seeds $(SEEDS) --out out/baseline
+	$(BIN)/fundsim run scenarios/baseline.yaml --seeds $(SEEDS) --workers $(WORKERS) --out out/baseline
 
 test: $(VENV)/.stamp-dev
 	$(BIN)/ruff check .
