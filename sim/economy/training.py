@@ -153,23 +153,30 @@ def admit(m: FundModel, applicants: np.ndarray, self_ok: np.ndarray, budget_by_s
     start_course(m, applicants[own], chosen[own], nxt[own], PAYER_SELF, k.price[nxt[own] - 1])
 
 
+def enrol(m: FundModel, idx: np.ndarray, kind: int, payer: int, rung: np.ndarray,
+          provider: np.ndarray) -> None:
+    """Start people `idx` on the module leading to `rung` with `provider`."""
+    p, months = m.pop, m.k.months[rung - 1]
+    p.prog_kind[idx] = kind
+    p.prog_payer[idx] = payer
+    p.prog_rung[idx] = rung
+    p.prog_months[idx] = months
+    p.prog_left[idx] = months
+    p.prog_provider[idx] = provider
+    p.last_start[idx] = m.month
+
+
 def start_course(m: FundModel, idx: np.ndarray, provider: np.ndarray, rung: np.ndarray,
                  payer: int, price: np.ndarray) -> None:
     if len(idx) == 0:
         return
-    p, k, pt, tr = m.pop, m.k, m.provider_table, m.scenario.training
+    p, pt, tr = m.pop, m.provider_table, m.scenario.training
     was_employed = idx[p.status[idx] == EMPLOYED]
     m.firm_turnover_cost += float(m.scenario.firms.turnover_cost_share * 12 * p.wage[was_employed].sum())
     leave_job(m, was_employed)
     p.prior_wage[idx] = p.wage[idx]
     p.status[idx] = TRAINING
-    p.prog_kind[idx] = PROG_COURSE
-    p.prog_payer[idx] = payer
-    p.prog_rung[idx] = rung
-    p.prog_months[idx] = k.months[rung - 1]
-    p.prog_left[idx] = k.months[rung - 1]
-    p.prog_provider[idx] = provider
-    p.last_start[idx] = m.month
+    enrol(m, idx, PROG_COURSE, payer, rung, provider)
     np.add.at(pt.enrolments, provider, 1)
     np.add.at(pt.enrolments_hts, provider[p.group[idx] == 1], 1)
     m.rec.count("enrolments", idx)
@@ -289,14 +296,8 @@ def train_incumbents(m: FundModel, rates: np.ndarray) -> np.ndarray:
             provider[here] = provs[rng.integers(0, len(provs), len(here))]
     picked, provider = picked[provider >= 0], provider[provider >= 0]
     nxt = p.rung[picked] + 1
-    p.prog_kind[picked] = PROG_INCUMBENT
-    p.prog_payer[picked] = PAYER_FIRM
-    p.prog_rung[picked] = nxt
-    p.prog_months[picked] = k.months[nxt - 1]
-    p.prog_left[picked] = k.months[nxt - 1]
-    p.prog_provider[picked] = provider
+    enrol(m, picked, PROG_INCUMBENT, PAYER_FIRM, nxt, provider)
     p.prog_firm[picked] = p.employer[picked]
-    p.last_start[picked] = m.month
     m.rec.count("enrolments", picked)
     m.rec.count("incumbent_enrolments", picked)
     m.pay_incumbent_training(picked, provider, k.price[nxt - 1])

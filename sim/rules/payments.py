@@ -97,40 +97,37 @@ class OnPlacement(PaymentRule):
     category: ClassVar[str] = "provider_placement"
 
 
-class OnRetention(PaymentRule):
-    """Paid if the placed person is still employed `day` days after placement."""
+class AfterPlacement(PaymentRule):
+    """Base of outcome payments checked `day` days after placement."""
 
-    kind: Literal["on_retention"] = "on_retention"
     trigger: ClassVar[Trigger] = "retention"
     outcome_based: ClassVar[bool] = True
-    category: ClassVar[str] = "provider_retention"
     day: int = param(365, unit="days", ge=1, le=1825, role="lever",
-                     description="Days after placement the retention check happens.")
+                     description="Days after placement the check happens.")
 
     @property
     def month_offset(self) -> int:
         return months_after(self.day)
+
+
+class OnRetention(AfterPlacement):
+    """Paid if the placed person is still employed `day` days after placement."""
+
+    kind: Literal["on_retention"] = "on_retention"
+    category: ClassVar[str] = "provider_retention"
 
     def due(self, ev: PaymentEvent) -> np.ndarray:
         assert ev.retained is not None
         return np.where(ev.retained, super().due(ev), 0)
 
 
-class WageGainBonus(PaymentRule):
+class WageGainBonus(AfterPlacement):
     """Paid if the placed person's wage has risen by at least `min_gain` by `day`."""
 
     kind: Literal["wage_gain_bonus"] = "wage_gain_bonus"
-    trigger: ClassVar[Trigger] = "retention"
-    outcome_based: ClassVar[bool] = True
     category: ClassVar[str] = "provider_wage_bonus"
     min_gain: float = param(0.1, unit="share of prior wage", ge=0, le=5, role="lever",
                             description="Wage gain that earns the bonus.")
-    day: int = param(365, unit="days", ge=1, le=1825, role="lever",
-                     description="Days after placement the wage is checked.")
-
-    @property
-    def month_offset(self) -> int:
-        return months_after(self.day)
 
     def due(self, ev: PaymentEvent) -> np.ndarray:
         assert ev.retained is not None and ev.wage_gain is not None
