@@ -45,14 +45,25 @@ class CounterCyclical(Section):
     )
     pace: float = param(
         1.0, unit="months of income", ge=0.1, le=24, role="lever",
-        description="Most the fund commits in one good month, in months of average income.",
+        description="Steady commitments in a good month, in months of average income.",
+    )
+    release_months: float = param(
+        12.0, unit="months", ge=1, le=120, role="lever",
+        description="In good times, money above the target is released over this many months.",
+    )
+    drawdown_months: float = param(
+        12.0, unit="months", ge=1, le=120, role="lever",
+        description="In a downturn, the reserve is drawn down over this many months.",
     )
 
     def budget(self, ctx: ReserveContext) -> float:
-        if ctx.downturn:
-            return max(0.0, min(ctx.uncommitted, (1 + self.downturn_boost) * ctx.income_avg))
-        spare = ctx.uncommitted - self.target_months * ctx.income_avg
-        return max(0.0, min(spare, self.pace * ctx.income_avg))
+        income, free = ctx.income_avg, max(ctx.uncommitted, 0.0)
+        if ctx.downturn:  # keep training: boosted income plus a share of the reserve
+            want = (1 + self.downturn_boost) * income + free / self.drawdown_months
+            return max(0.0, min(ctx.uncommitted, want))
+        spare = ctx.uncommitted - self.target_months * income
+        steady = self.pace * income
+        return max(0.0, min(spare, steady + max(spare - steady, 0.0) / self.release_months))
 
 
 ReservePolicy = Annotated[Union[CounterCyclical, ProCyclical], Field(discriminator="kind")]
