@@ -30,7 +30,7 @@ run: $(VENV)/.stamp-core
 
 test: $(VENV)/.stamp-dev
 	$(BIN)/ruff check .
-	$(BIN)/python -m pytest -n 2 -q
+	$(BIN)/python -m pytest -n 2 --dist loadfile -q
 
 lint: $(VENV)/.stamp-dev
 	$(BIN)/ruff check .

@@ -1,4 +1,4 @@
-"""The `fundsim` command line: validate, schema, params, run, compare.
+"""The `fundsim` command line: validate, schema, params, run, compare, sweep, sensitivity, discover.
 
 Exit codes: 0 ok; 2 invalid input (`field: message` lines on stderr); 1 other error;
 130 interrupted. User errors never show a Python traceback."""
@@ -20,10 +20,12 @@ from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+from sim.report.cli import report as _report_cmd
 from sim.scenario.errors import ScenarioError
 from sim.scenario.loader import apply_overrides, load_scenario, scenario_to_yaml
 from sim.scenario.params import iter_parameters
 from sim.scenario.schema import Scenario
+from sim.sweep import cli as _sweep_cli
 
 if TYPE_CHECKING:
     from sim.results import Results
@@ -309,6 +311,14 @@ def compare(
             out.write_csv(table, folder / "comparison.csv")
             out.write_parquet(metrics, folder / "metrics.parquet")
             con.print(f"Results written to {escape(str(folder))}/", highlight=False)
+
+
+# sweep, sweep status|summary, sensitivity, discover: defined in sim/sweep/cli.py (lazy imports too)
+_sweep_cli.register(app)
+
+
+# `fundsim report`: defined in sim/report/cli.py (importing it loads no heavy modules)
+app.command("report")(_report_cmd)
 
 
 def main() -> None:

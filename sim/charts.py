@@ -1,0 +1,94 @@
+"""Altair charts shared by the reports and the app: series across seeds with uncertainty bands,
+and paired differences with their ranges. `to_svg` renders offline (vl-convert), so reports
+need no network and no browser."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+
+if TYPE_CHECKING:
+    import altair as alt
+
+    from sim.results import Results
+
+LOW_Q, HIGH_Q = 5.0, 95.0
+WIDTH, HEIGHT = 560, 240
+PALETTE = ["#1f5a91", "#d9822b", "#2e8540", "#8e3b9e", "#b0413e", "#5b6770"]
+
+
+def band_frame(runs: Sequence[tuple[str, Sequence[Results]]], metric: str, *, cumulative: bool = False,
+               sector: str = "all", group: str = "all") -> pd.DataFrame:
+    """Per label and month: the mean across seeds and the 5th-95th percentile range.
+    `cumulative` sums a flow from month 1 (e.g. placements to date)."""
+    parts = []
+    for label, results in runs:
+        series = [r.series(metric, sector, group) for r in results]
+        if not series or all(s.empty for s in series):
+            continue
+        wide = pd.concat(series, axis=1).sort_index()
+        if cumulative:
+            wide = wide.fillna(0.0).cumsum()
+        values = wide.to_numpy(dtype=float)
+        with np.errstate(all="ignore"):
+            ok = ~np.isnan(values).all(axis=1)
+            low = np.full(len(wide), np.nan)
+            high = np.full(len(wide), np.nan)
+            central = np.full(len(wide), np.nan)
+            if ok.any():
+                central[ok] = np.nanmean(values[ok], axis=1)
+                low[ok], high[ok] = np.nanpercentile(values[ok], [LOW_Q, HIGH_Q], axis=1)
+        parts.append(pd.DataFrame({"scenario": label, "month": wide.index.to_numpy(dtype=int),
+                                   "central": central, "low": low, "high": high}))
+    if not parts:
+        return pd.DataFrame(columns=["scenario", "month", "central", "low", "high"])
+    return pd.concat(parts, ignore_index=True).dropna(subset=["central"])
+
+
+def _colors(labels: Sequence[str]) -> alt.Scale:
+    import altair as alt
+
+    return alt.Scale(domain=list(labels), range=[PALETTE[i % len(PALETTE)] for i in range(len(labels))])
+
+
+def band_chart(frame: pd.DataFrame, *, title: str, y_title: str, y_format: str = ",.0f",
+               width: int = WIDTH, height: int = HEIGHT) -> alt.LayerChart:
+    """A line per scenario (mean across seeds) over a shaded 90% range."""
+    import altair as alt
+
+    labels = list(dict.fromkeys(frame["scenario"]))
+    color = alt.Color("scenario:N", scale=_colors(labels), legend=alt.Legend(title=None, orient="bottom"))
+    x = alt.X("month:Q", title="Month", axis=alt.Axis(tickMinStep=12))
+    base = alt.Chart(frame).encode(x=x, color=color)
+    y = alt.Y("low:Q", title=y_title, axis=alt.Axis(format=y_format))
+    band = base.mark_area(opacity=0.22).encode(y=y, y2="high:Q")
+    line = base.mark_line(strokeWidth=2).encode(y="central:Q")
+    return alt.layer(band, line).properties(title=title, width=width, height=height)
+
+
+def difference_chart(frame: pd.DataFrame, *, title: str, x_format: str = ",.0f",
+                     width: int = 320, height: int | None = None) -> alt.LayerChart:
+    """Horizontal bars of paired differences (`label`, `central`, `low`, `high`) with the
+    90% range as a rule, and a zero line."""
+    import altair as alt
+
+    n = max(len(frame), 1)
+    y = alt.Y("label:N", title=None, sort=None, axis=alt.Axis(labelLimit=320))
+    base = alt.Chart(frame).encode(y=y)
+    bars = base.mark_bar(color=PALETTE[0], opacity=0.8).encode(
+        x=alt.X("central:Q", title="Difference (mean across seeds; line = 90% range)",
+                axis=alt.Axis(format=x_format)))
+    rules = base.mark_rule(color="#222", strokeWidth=2).encode(x="low:Q", x2="high:Q")
+    zero = alt.Chart(pd.DataFrame({"zero": [0.0]})).mark_rule(color="#888").encode(x="zero:Q")
+    return alt.layer(bars, rules, zero).properties(title=title, width=width, height=height or 28 * n + 20)
+
+
+def to_svg(chart: alt.TopLevelMixin) -> str:
+    """Render a chart to a standalone SVG string, offline."""
+    import vl_convert as vlc
+
+    svg = vlc.vegalite_to_svg(chart.to_json())
+    return svg[svg.index("<svg"):] if "<svg" in svg else svg

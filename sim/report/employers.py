@@ -1,0 +1,84 @@
+"""What employers paid and what they gained, by firm size class.
+
+Attributable from the run's records: contributions (ledger rows from `firm:<id>` to the fund),
+fund payments to firms (grants, subsidies, refunds: ledger rows from the fund to `firm:<id>`),
+firms' own training spending (ledger `own_training`), and trained workers moving between size
+classes (the poaching matrix: who paid for the training x who hired the worker away).
+Not attributable: the productivity and avoided-turnover gain is measured for all firms together
+against the counterfactual (`employer_net_gain`), not per firm, so it is reported as a total."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from sim.report.data import ReportData
+from sim.results import Results
+
+NOTE = ("Contributions, fund payments and own training spending are summed from the ledger per firm "
+        "and grouped by the firm's size class (head count at the start). Trained workers lost and "
+        "gained come from the poaching matrix. The productivity and avoided-turnover gain is measured "
+        "only for all firms together against the no-fund counterfactual (last row); it cannot be "
+        "attributed to size classes.")
+COLUMNS = ["scenario", "size_class", "firms", "contributions", "fund_payments_received", "net_cash_to_fund",
+           "own_training_spend", "trained_lost_to_poaching", "trained_hired_from_others",
+           "fund_trained_hired"]
+
+
+def _size_classes(r: Results) -> np.ndarray:
+    """Each firm's size class index, rebuilt from the same scenario and seed (set at month 0)."""
+    from sim.model import FundModel
+
+    return FundModel(r.scenario, r.seed).firm_table.size_class()
+
+
+def _by_class(led: pd.DataFrame, column: str, classes: np.ndarray, n_classes: int) -> np.ndarray:
+    ids = led[column].str.slice(5).astype(np.int64).to_numpy()
+    return np.bincount(classes[ids], weights=led.amount_cents.to_numpy() / 100.0, minlength=n_classes)
+
+
+def _one_seed(r: Results, names: list[str]) -> dict[str, np.ndarray]:
+    k = len(names)
+    classes = _size_classes(r)
+    led = r.ledger
+    to_fund = led[led.payer.str.startswith("firm:") & (led.payee == "fund")]
+    from_fund = led[(led.payer == "fund") & led.payee.str.startswith("firm:")]
+    own = led[led.payer.str.startswith("firm:") & (led.category == "own_training")]
+    pm = r.poaching.set_index("trained_by").reindex(columns=names, fill_value=0)
+    firm_rows = pm.reindex(names, fill_value=0)
+    return {
+        "firms": np.bincount(classes, minlength=k).astype(float),
+        "contributions": _by_class(to_fund, "payer", classes, k),
+        "fund_payments_received": _by_class(from_fund, "payee", classes, k),
+        "own_training_spend": _by_class(own, "payer", classes, k),
+        "trained_lost_to_poaching": firm_rows.sum(axis=1).to_numpy(dtype=float),
+        "trained_hired_from_others": pm.sum(axis=0).to_numpy(dtype=float),
+        "fund_trained_hired": (pm.loc["fund"].to_numpy(dtype=float) if "fund" in pm.index
+                               else np.zeros(k)),
+    }
+
+
+def employers(data: ReportData) -> pd.DataFrame:
+    """Per scenario and size class, means across seeds over the whole horizon, plus an all-firms
+    row with the measured net gain (surplus + fund payments - contributions)."""
+    from sim.agents.firms import SIZE_CLASSES
+
+    names = list(SIZE_CLASSES)
+    rows: list[dict[str, Any]] = []
+    for run in data.runs:
+        per_seed = [_one_seed(r, names) for r in run.results]
+        mean = {key: np.mean([p[key] for p in per_seed], axis=0) for key in per_seed[0]}
+        for i, name in enumerate(names):
+            row: dict[str, Any] = {"scenario": run.label, "size_class": name}
+            row.update({key: float(v[i]) for key, v in mean.items()})
+            row["net_cash_to_fund"] = row["contributions"] - row["fund_payments_received"]
+            rows.append(row)
+        total: dict[str, Any] = {"scenario": run.label, "size_class": "all firms"}
+        total.update({key: float(v.sum()) for key, v in mean.items()})
+        total["net_cash_to_fund"] = total["contributions"] - total["fund_payments_received"]
+        gain = [r.horizon().get("employer_net_gain", np.nan) for r in run.results]
+        total["measured_net_gain_all_firms"] = float(np.nanmean(gain)) if not np.isnan(gain).all() else np.nan
+        rows.append(total)
+    return pd.DataFrame(rows, columns=[*COLUMNS, "measured_net_gain_all_firms"])

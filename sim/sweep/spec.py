@@ -1,0 +1,279 @@
+"""The sweep spec: a base scenario, the levers and uncertainties to vary, the design, the seeds.
+
+A spec is YAML validated by pydantic (unknown keys are errors). Every problem is reported at once
+in the scenario loader's style, `path: message (you gave X) [file line N]`, and parameter paths
+are checked against the base scenario's schema: a path must name one parameter, a range must lie
+inside that parameter's bounds, and every design point must make a valid scenario.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from sim.scenario.errors import Problem, ScenarioError, problems_from_validation, show
+from sim.scenario.loader import apply_overrides, load_scenario, read_yaml_safely
+from sim.scenario.params import iter_parameters
+from sim.scenario.schema import Scenario
+
+Design = Literal["grid", "lhs", "sobol", "morris"]
+ROLES = ("levers", "uncertainties")
+MAX_POINTS = 1_000_000
+
+
+class FactorSpec(BaseModel):
+    """One varied parameter: `levels: [...]` (any design) or `low`/`high` (sampled designs)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    levels: list[Any] | None = Field(None, min_length=1)
+    low: float | None = None
+    high: float | None = None
+
+    @model_validator(mode="after")
+    def _one_form(self) -> FactorSpec:
+        has_range = self.low is not None or self.high is not None
+        if self.levels is not None and has_range:
+            raise ValueError("give either levels or low/high, not both")
+        if self.levels is None and not has_range:
+            raise ValueError("give levels: [...] or a range low: ..., high: ...")
+        if has_range and (self.low is None or self.high is None):
+            raise ValueError("a range needs both low and high")
+        if has_range and not self.high > self.low:  # type: ignore[operator]
+            raise ValueError(f"empty range: high ({self.high}) must be greater than low ({self.low})")
+        if self.levels is not None and len({json.dumps(v, sort_keys=True, default=str)
+                                            for v in self.levels}) != len(self.levels):
+            raise ValueError("levels repeat a value; list each level once")
+        return self
+
+
+class SweepSpec(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    name: str | None = Field(None, min_length=1, max_length=200)
+    description: str = ""
+    base: str = Field(min_length=1, description="Base scenario file, relative to the spec file.")
+    design: Design = "grid"
+    samples: int | None = Field(None, ge=1, le=100_000)
+    replications: int = Field(1, ge=1, le=10_000)
+    seed: int = Field(12345, ge=0, le=2**32 - 1, description="Seed of the design's sampler.")
+    morris_levels: int = Field(4, ge=2, le=20)
+    levers: dict[str, FactorSpec] = Field(default_factory=dict)
+    uncertainties: dict[str, FactorSpec] = Field(default_factory=dict)
+    outcomes: list[str] = Field(min_length=1)
+    horizon_months: int | None = Field(None, ge=12, le=600)
+    region: dict[str, Any] = Field(default_factory=dict)
+    set: dict[str, Any] = Field(default_factory=dict, description="Fixed overrides, dotted path: value.")
+
+
+@dataclass(frozen=True)
+class Factor:
+    """A varied parameter, resolved against the schema."""
+
+    path: str
+    role: Literal["lever", "uncertainty"]
+    levels: tuple[Any, ...] | None
+    low: float | None
+    high: float | None
+    integer: bool
+    unit: str
+
+    def value(self, u: float) -> Any:
+        """The parameter value at unit coordinate u in [0, 1]."""
+        if self.levels is not None:
+            return self.levels[min(int(u * len(self.levels)), len(self.levels) - 1)]
+        x = self.low + u * (self.high - self.low)  # type: ignore[operator]
+        return int(round(x)) if self.integer else float(x)
+
+
+@dataclass(frozen=True)
+class Plan:
+    """A validated spec with its base scenario (spec overrides applied) and its factors."""
+
+    spec: SweepSpec
+    name: str
+    source: str
+    base: Scenario
+    factors: tuple[Factor, ...]
+
+    @property
+    def seeds(self) -> list[int]:
+        return list(range(1, self.spec.replications + 1))
+
+    def digest(self) -> str:
+        """Identifies the sweep: the spec (as validated) and the resolved base scenario."""
+        text = json.dumps({"spec": self.spec.model_dump(mode="json"), "base": self.base.digest()},
+                          sort_keys=True, default=str)
+        return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def _design_problems(spec: SweepSpec, where: Any) -> list[Problem]:
+    """Problems of the design as a whole, each at the spec path it concerns."""
+    def problem(path: str, message: str, given: Any = None) -> list[Problem]:
+        return [Problem(path, message, given, *where(path))]
+
+    if not spec.levers and not spec.uncertainties:
+        return problem("levers", "vary at least one parameter under levers or uncertainties")
+    factors = {**{f"levers.{p}": f for p, f in spec.levers.items()},
+               **{f"uncertainties.{p}": f for p, f in spec.uncertainties.items()}}
+    if spec.design == "grid":
+        out = []
+        if spec.samples is not None:
+            out += problem("samples", "the grid design runs every combination of levels; remove samples",
+                           spec.samples)
+        for path, f in factors.items():
+            if f.levels is None:
+                out += problem(path, "the grid design needs levels for every parameter (or use design "
+                               "lhs, sobol or morris for a range)")
+        return out
+    if spec.samples is None:
+        unit = "trajectories" if spec.design == "morris" else "base points"
+        return problem("samples", f"the {spec.design} design needs samples (the number of {unit})")
+    if spec.design == "sobol" and spec.samples & (spec.samples - 1):
+        return problem("samples", "the sobol design needs a power of 2 (e.g. 8, 16, 64)", spec.samples)
+    return []
+
+
+def _fixed_overrides(spec: SweepSpec) -> dict[str, tuple[str, Any]]:
+    """{scenario path: (spec path, value)} for horizon, region and `set` overrides."""
+    out: dict[str, tuple[str, Any]] = {}
+    if spec.horizon_months is not None:
+        out["horizon_months"] = ("horizon_months", spec.horizon_months)
+    for k, v in spec.region.items():
+        out[f"region.{k}"] = (f"region.{k}", v)
+    for k, v in spec.set.items():
+        out[k] = (f"set.{k}", v)
+    return out
+
+
+def _apply_fixed(scenario: Scenario, spec: SweepSpec, where: Any) -> Scenario:
+    problems = []
+    fixed = _fixed_overrides(spec)
+    for path, (spec_path, value) in fixed.items():
+        try:
+            apply_overrides(scenario, {path: value})
+        except ScenarioError as e:
+            problems.extend(Problem(spec_path, p.message.replace("<overrides>", "the scenario"),
+                                    value if isinstance(value, (int, float, str, bool)) else None,
+                                    *where(spec_path)) for p in e.problems)
+    if problems:
+        raise ScenarioError(problems)
+    return apply_overrides(scenario, {p: v for p, (_, v) in fixed.items()}) if fixed else scenario
+
+
+def _numeric(v: Any) -> bool:
+    return isinstance(v, (int, float)) and not isinstance(v, bool)
+
+
+def _check_factor(path: str, key: str, f: FactorSpec, base: Scenario, rows: dict[str, dict[str, Any]],
+                  where: Any) -> tuple[list[Problem], Factor | None]:
+    here = f"{key}.{path}"
+
+    def problem(message: str, given: Any = None) -> list[Problem]:
+        return [Problem(here, message, given, *where(here))]
+
+    row = rows.get(path)
+    if row is None:
+        try:
+            apply_overrides(base, {path: 0})
+        except ScenarioError as e:
+            return [Problem(here, p.message, None, *where(here)) for p in e.problems], None
+        return problem("not a single parameter (a section or list); vary one of its fields, "
+                       "see `fundsim params` for the paths"), None
+    role = "lever" if key == "levers" else "uncertainty"
+    if row["role"] in ("lever", "uncertainty") and row["role"] != role:
+        other = "levers" if row["role"] == "lever" else "uncertainties"
+        what = "a lever (a funding rule)" if row["role"] == "lever" else "an uncertainty (the world)"
+        return problem(f"is {what}, so it belongs under {other}"), None
+    value = row["value"]
+    lo, hi = row["min"], row["max"]
+    problems: list[Problem] = []
+    if f.levels is None and not _numeric(value):
+        problems += problem(f"takes {'a flag' if isinstance(value, bool) else 'a choice or list'}, "
+                            "not a range; give levels instead")
+    candidates = list(f.levels) if f.levels is not None else [f.low, f.high]
+    outside = [v for v in candidates if _numeric(v) and ((lo is not None and v < lo)
+                                                        or (hi is not None and v > hi))]
+    if outside and not problems:
+        problems += problem(f"outside the parameter's bounds [{show(lo)}, {show(hi)}] ({row['unit']})",
+                            outside[0])
+    if not problems:  # each level / end of the range must make a valid scenario on its own
+        for v in candidates:
+            try:
+                apply_overrides(base, {path: v})
+            except ScenarioError as e:
+                problems += [Problem(here, p.message, v, *where(here)) for p in e.problems]
+                break
+    if problems:
+        return problems, None
+    integer = isinstance(value, int) and not isinstance(value, bool)
+    return [], Factor(path, role, tuple(f.levels) if f.levels is not None else None, f.low, f.high,
+                      integer, str(row["unit"]))
+
+
+def check_outcomes(outcomes: list[str], where: Any) -> list[Problem]:
+    from sim.outcomes import BY_NAME
+
+    problems = []
+    for i, name in enumerate(outcomes):
+        if name not in BY_NAME:
+            import difflib
+
+            close = difflib.get_close_matches(name, list(BY_NAME), n=2)
+            hint = f"did you mean {' or '.join(close)}? " if close else ""
+            problems.append(Problem(f"outcomes[{i}]", f"unknown metric; {hint}see docs/metrics.md",
+                                    name, *where(f"outcomes[{i}]")))
+    if len(set(outcomes)) != len(outcomes):
+        problems.append(Problem("outcomes", "lists a metric twice", None, *where("outcomes")))
+    return problems
+
+
+def plan_from_data(data: dict[str, Any], source: str, base_dir: Path | None,
+                   lines: dict[str, int] | None = None) -> Plan:
+    """Validate a parsed spec; raises ScenarioError listing every problem."""
+    lines = lines or {}
+    shown = None if source == "<dict>" else source
+
+    def where(path: str) -> tuple[int | None, str | None]:
+        return lines.get(path), shown
+
+    try:
+        spec = SweepSpec.model_validate(data)
+    except ValidationError as exc:
+        origins = {p: (shown, n) for p, n in lines.items()}
+        raise ScenarioError(problems_from_validation(exc, data, origins, root=SweepSpec,
+                                                     default_file=shown)) from None
+    problems = _design_problems(spec, where) + check_outcomes(spec.outcomes, where)
+    if base_dir is None and not Path(spec.base).is_absolute():
+        base_path = Path(spec.base)
+    else:
+        base_path = (base_dir or Path(".")) / spec.base
+    try:
+        base = _apply_fixed(load_scenario(base_path), spec, where)
+    except ScenarioError as e:
+        raise ScenarioError([*problems, *e.problems]) from None
+    rows = {r["path"]: r for r in iter_parameters(base)}
+    factors: list[Factor] = []
+    both = set(spec.levers) & set(spec.uncertainties)
+    problems += [Problem(f"uncertainties.{p}", "also listed under levers; vary it once", None,
+                         *where(f"uncertainties.{p}")) for p in sorted(both)]
+    for key in ROLES:
+        for path, f in getattr(spec, key).items():
+            found, factor = _check_factor(path, key, f, base, rows, where)
+            problems += found
+            if factor is not None:
+                factors.append(factor)
+    if problems:
+        raise ScenarioError(problems)
+    name = spec.name or (Path(source).stem if shown else "sweep")
+    return Plan(spec, name, source, base, tuple(factors))
+
+
+def load_spec(path: str | Path) -> Plan:
+    """Read and validate a sweep spec file (the base scenario resolves against its folder)."""
+    p = Path(path)
+    data, lines = read_yaml_safely(p, str(path))
+    return plan_from_data(data, str(path), p.parent, lines)

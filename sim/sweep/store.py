@@ -1,0 +1,173 @@
+"""Storage that loses nothing: one Parquet file per finished run, plus `manifest.json`.
+
+`DIR/runs/<run_id>.parquet` is written to a temporary name in the same folder, flushed to disk
+and renamed over (os.replace is atomic), so a reader, Ctrl-C, a crashed worker or SIGKILL only
+ever leaves whole files. A run id hashes the run's parameter values, its seed and the model
+version (fundsim's version and the base scenario's digest): rerunning skips finished runs, and
+two points that happen to share parameters share one run.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import hashlib
+import json
+import os
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from sim.scenario.errors import Problem, ScenarioError
+
+MANIFEST = "manifest.json"
+RUNS = "runs"
+LOCK = ".lock"
+TMP_PREFIX = ".tmp-"
+BASE_COLUMNS = ["run_id", "seed", "month", "metric", "sector", "group", "value"]
+
+
+class SweepError(Exception):
+    """A sweep could not go on (not the user's input): exit 1 with this message."""
+
+
+def run_id(params: dict[str, Any], seed: int, model_version: str) -> str:
+    text = json.dumps({"params": params, "seed": int(seed), "model": model_version},
+                      sort_keys=True, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()[:20]
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def atomic_write_bytes(path: Path, data: bytes) -> None:
+    tmp = path.with_name(f"{TMP_PREFIX}{os.getpid()}-{path.name}")
+    try:
+        with open(tmp, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+        raise
+    _fsync_dir(path.parent)
+
+
+def write_run(folder: Path, rid: str, frame: pd.DataFrame) -> Path:
+    """Write one run's table atomically as runs/<rid>.parquet."""
+    target = folder / RUNS / f"{rid}.parquet"
+    tmp = target.with_name(f"{TMP_PREFIX}{os.getpid()}-{target.name}")
+    try:
+        frame.to_parquet(tmp, index=False)
+        with open(tmp, "rb+") as f:
+            os.fsync(f.fileno())
+        os.replace(tmp, target)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+        raise
+    return target
+
+
+def done_ids(folder: Path) -> set[str]:
+    runs = folder / RUNS
+    if not runs.is_dir():
+        return set()
+    return {p.stem for p in runs.glob("*.parquet") if not p.name.startswith(".")}
+
+
+def clean_temporaries(folder: Path) -> int:
+    """Remove temporary files a killed sweep left behind (never whole runs)."""
+    n = 0
+    for p in (folder / RUNS).glob(f"{TMP_PREFIX}*"):
+        with contextlib.suppress(OSError):
+            p.unlink()
+            n += 1
+    return n
+
+
+@contextlib.contextmanager
+def locked(folder: Path) -> Iterator[None]:
+    """One sweep at a time per folder: a second one would only duplicate work."""
+    fd = os.open(folder / LOCK, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise SweepError(f"another sweep is running in {folder} (it holds {folder / LOCK}); "
+                             "wait for it or stop it first") from None
+        yield
+    finally:
+        os.close(fd)
+
+
+def read_manifest(folder: Path) -> dict[str, Any]:
+    path = folder / MANIFEST
+    if not path.is_file():
+        raise ScenarioError([Problem("DIR", f"no sweep here ({MANIFEST} not found)", str(folder))])
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError) as e:
+        raise SweepError(f"{path}: not a readable manifest ({e})") from None
+
+
+def write_manifest(folder: Path, manifest: dict[str, Any]) -> None:
+    manifest = {**manifest, "updated": time.strftime("%Y-%m-%dT%H:%M:%S%z")}
+    atomic_write_bytes(folder / MANIFEST, json.dumps(manifest, indent=1, default=str).encode())
+
+
+def status(folder: Path) -> dict[str, Any]:
+    """Done and remaining runs, read from the files on disk (the truth after any crash)."""
+    m = read_manifest(folder)
+    wanted = {r["run_id"] for r in m["runs"]}
+    done = done_ids(folder) & wanted
+    failed = {f["run_id"] for f in m.get("failed", [])} - done
+    return {"name": m.get("name"), "total": len(wanted), "done": len(done),
+            "remaining": len(wanted) - len(done), "failed": len(failed), "state": m.get("state"),
+            "points": len(m["points"]), "seeds": len(m["seeds"])}
+
+
+def points_frame(manifest: dict[str, Any]) -> pd.DataFrame:
+    """One row per design point: point, then one column per varied parameter."""
+    return pd.DataFrame([{"point": p["point"], **p["params"]} for p in manifest["points"]])
+
+
+def load(folder: str | os.PathLike[str], kind: str = "all") -> pd.DataFrame:
+    """Every finished run as one tidy DataFrame: point, run_id, seed, month, metric, sector,
+    group, value, then one column per varied parameter.
+
+    `month` is <NA> on the horizon rows (one value per metric over the whole horizon: flows
+    summed, stocks at the end, rates over the horizon); other rows are the monthly series of the
+    spec's outcomes. kind: "all", "horizon" (horizon rows only) or "monthly"."""
+    if kind not in ("all", "horizon", "monthly"):
+        raise ValueError(f"kind must be 'all', 'horizon' or 'monthly', not {kind!r}")
+    folder = Path(folder)
+    m = read_manifest(folder)
+    names = [f["path"] for f in m["factors"]]
+    have = done_ids(folder)
+    frames = []
+    for rid in sorted({r["run_id"] for r in m["runs"]} & have):
+        f = pd.read_parquet(folder / RUNS / f"{rid}.parquet")
+        if kind == "horizon":
+            f = f[f["month"].isna()]
+        elif kind == "monthly":
+            f = f[f["month"].notna()]
+        frames.append(f)
+    columns = ["point", *BASE_COLUMNS, *names]
+    if not frames:
+        return pd.DataFrame(columns=columns)
+    runs = pd.concat(frames, ignore_index=True)
+    index = pd.DataFrame([{"point": r["point"], "run_id": r["run_id"]} for r in m["runs"]])
+    out = index.merge(runs, on="run_id", how="inner")
+    return out.reindex(columns=columns).sort_values(["point", "seed", "metric", "month"],
+                                                    kind="stable", ignore_index=True)

@@ -1,0 +1,189 @@
+"""Reports opened as a user would: the workbook read back with openpyxl, the PDF's text extracted
+and its pages rendered to images, the HTML checked for network references."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import shutil
+import subprocess
+import zipfile
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+from conftest import small_dict
+
+from sim.report import write_report
+from sim.report.data import ReportData, compute_report_data
+from sim.report.text import fmt
+from sim.results import summarize
+from sim.scenario.params import iter_parameters
+from sim.scenario.schema import Scenario
+
+SEEDS = [1, 2]  # small region, short horizon, two seeds: the module computes its runs once
+HORIZON = 36  # three years: the Summary reports years 1 and 3 only
+
+
+@pytest.fixture(scope="module")
+def data() -> ReportData:
+    base = Scenario.model_validate(small_dict(horizon_months=HORIZON))
+    d = small_dict(horizon_months=HORIZON)
+    d["name"] = "double_match"
+    d["fund"]["contributions"][1]["rate"] = 2.0
+    return compute_report_data([base, Scenario.model_validate(d)], SEEDS, workers=2,
+                               created=dt.datetime(2026, 1, 2, 3, 4, 5, tzinfo=dt.UTC))
+
+
+@pytest.fixture(scope="module")
+def outputs(data: ReportData, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    folder = tmp_path_factory.mktemp("reports")
+    return {fmt_: write_report(data, fmt_, folder / name)
+            for fmt_, name in (("xlsx", "r.xlsx"), ("pdf", "r.pdf"), ("html", "r.html"), ("csv", "r.zip"))}
+
+
+def _sheet_rows(path: Path, sheet: str) -> list[dict[str, Any]]:
+    import openpyxl
+
+    ws = openpyxl.load_workbook(path, read_only=True)[sheet]
+    rows = list(ws.iter_rows(values_only=True))
+    out = []
+    for r in rows[1:]:  # the first table: up to the first empty row
+        if all(v is None for v in r):
+            break
+        out.append(dict(zip(rows[0], r, strict=False)))
+    return out
+
+
+def _find(rows: list[dict[str, Any]], **match: Any) -> dict[str, Any]:
+    hits = [r for r in rows if all(r.get(k) == v for k, v in match.items())]
+    assert len(hits) == 1, (match, len(hits))
+    return hits[0]
+
+
+def test_workbook_has_every_sheet_frozen_headers_and_charts(outputs: dict[str, Path]) -> None:
+    import openpyxl
+
+    wb = openpyxl.load_workbook(outputs["xlsx"])
+    assert wb.sheetnames == ["Summary", "Annual projections", "Fund flows", "Outcomes by group", "Employers",
+                             "Assumptions", "Provenance"]
+    assert wb["Summary"].freeze_panes == "C2"
+    assert wb["Summary"]["F2"].number_format != "General"
+    with zipfile.ZipFile(outputs["xlsx"]) as z:
+        assert len([n for n in z.namelist() if n.startswith("xl/charts/chart")]) >= 3
+
+
+def test_summary_equals_engine_summary(data: ReportData, outputs: dict[str, Path]) -> None:
+    rows = _sheet_rows(outputs["xlsx"], "Summary")
+    assert {r["Through year"] for r in rows} == {1, 3}  # no 5- or 10-year rows in a 3-year horizon
+    base, other = data.runs
+    engine = summarize(base.results).set_index("metric")
+    for metric in ("fund_placements", "completions", "placement_rate", "cost_per_placement", "fund_balance"):
+        row = _find(rows, Scenario="baseline", Metric=metric, **{"Through year": 3})
+        assert row["Central (mean)"] == pytest.approx(engine.loc[metric, "mean"], rel=1e-12)
+        assert row["Low (5th pct)"] == pytest.approx(engine.loc[metric, "p05"], rel=1e-12)
+        assert row["High (95th pct)"] == pytest.approx(engine.loc[metric, "p95"], rel=1e-12)
+    diff = [b.horizon()["fund_placements"] - a.horizon()["fund_placements"]
+            for a, b in zip(base.results, other.results, strict=True)]
+    row = _find(rows, Scenario="double_match", Metric="fund_placements", **{"Through year": 3})
+    assert row["Difference from baseline"] == pytest.approx(np.mean(diff))
+    no_fund = [r.horizon()["placements"] - c.horizon()["placements"]
+               for r, c in zip(base.results, base.counterfactual, strict=True)]
+    row = _find(rows, Scenario="baseline", Metric="unemployment_rate", **{"Through year": 3})
+    assert row["Difference from no fund"] is not None
+    assert np.isfinite(no_fund).all()
+
+
+def test_annual_fund_flows_and_employers_match_runs(data: ReportData, outputs: dict[str, Path]) -> None:
+    base = data.first
+    annual = _sheet_rows(outputs["xlsx"], "Annual projections")
+    year1 = np.mean([r.series("placements").loc[1:12].sum() for r in base.results])
+    row = _find(annual, Scenario="baseline", Metric="placements", Year=1)
+    assert row["Central (mean)"] == pytest.approx(year1)
+    assert {r["Scenario"] for r in annual} >= {"baseline", "double_match", "baseline (no fund)"}
+    flows = _sheet_rows(outputs["xlsx"], "Fund flows")
+    end = np.mean([r.series("fund_balance").loc[36] for r in base.results])
+    assert _find(flows, Scenario="baseline", Year=3)["Balance at year end (mean)"] == pytest.approx(end)
+    employers = _sheet_rows(outputs["xlsx"], "Employers")
+    paid = np.mean([r.horizon()["fund_income_employers"] for r in base.results])
+    total = _find(employers, Scenario="baseline", **{"Size class (employees)": "all firms"})
+    assert total["Contributions paid"] == pytest.approx(paid, rel=1e-9)
+    firms = sum(r["Firms (mean)"] for r in employers if r["Scenario"] == "baseline"
+                and r["Size class (employees)"] != "all firms")
+    assert firms == pytest.approx(base.scenario.region.n_firms)
+
+
+def test_assumptions_and_provenance(data: ReportData, outputs: dict[str, Path]) -> None:
+    params = _sheet_rows(outputs["xlsx"], "Assumptions")
+    expected = iter_parameters(data.first.scenario)
+    assert len(params) >= len(expected)
+    row = _find(params, Parameter="region.n_workers")
+    assert row["Value: baseline"] == 1500 and row["Unit"] == "people" and row["Description"]
+    prov = {r["Item"]: r["Value"] for r in _sheet_rows(outputs["xlsx"], "Provenance")}
+    assert prov["created (UTC)"] == "2026-01-02 03:04:05"
+    assert data.first.scenario.digest() in prov["scenario baseline"]
+    assert prov["seeds"].startswith("2: 1, 2")
+    assert re.fullmatch(r"[0-9a-f]{40}|unknown", prov["code revision"])
+
+
+def _pdf_text(path: Path) -> str:
+    from pypdf import PdfReader
+
+    return " ".join(" ".join(p.extract_text().split()) for p in PdfReader(path).pages)
+
+
+def test_pdf_states_the_headline_numbers(data: ReportData, outputs: dict[str, Path]) -> None:
+    text = _pdf_text(outputs["pdf"])
+    s = summarize(data.first.results).set_index("metric")
+    p = s.loc["fund_placements"]
+    sentence = (f"Over three years the fund is projected to place {fmt(p['mean'], 'people')} people "
+                f"(90% range {fmt(p.p05, 'people')} to {fmt(p.p95, 'people')}) at "
+                f"{fmt(s.loc['cost_per_placement', 'mean'], '$')} per placement")
+    assert sentence in text
+    for heading in ("Executive summary", "Methodology", "Assumptions", "Limitations", "Sources", "Page 2 of"):
+        assert heading in text
+    assert "region.n_workers" in text
+
+
+@pytest.mark.skipif(shutil.which("pdftoppm") is None, reason="needs pdftoppm (poppler-utils)")
+def test_pdf_chart_pages_are_not_blank(outputs: dict[str, Path], tmp_path: Path) -> None:
+    from PIL import Image
+    from pypdf import PdfReader
+
+    pages = PdfReader(outputs["pdf"]).pages
+    chart_pages = [i + 1 for i, p in enumerate(pages) if "band: 5th to 95th percentile" in p.extract_text()]
+    assert chart_pages
+    for n in chart_pages:
+        subprocess.run(["pdftoppm", "-r", "40", "-f", str(n), "-l", str(n), "-png", str(outputs["pdf"]),
+                        str(tmp_path / f"p{n}")], check=True)
+        image = Image.open(next(tmp_path.glob(f"p{n}*.png"))).convert("L")
+        dark = np.asarray(image) < 200
+        assert dark.mean() > 0.02, f"page {n} looks blank ({dark.mean():.3%} ink)"
+        colour = np.asarray(Image.open(next(tmp_path.glob(f"p{n}*.png"))).convert("RGB")).astype(int)
+        assert (np.ptp(colour, axis=2) > 60).mean() > 0.002, f"page {n} has no coloured chart marks"
+
+
+def test_html_is_self_contained(outputs: dict[str, Path]) -> None:
+    html = outputs["html"].read_text(encoding="utf-8")
+    assert html.count("<svg") >= 5
+    assert not re.search(r"""(src|href)\s*=\s*["']?\s*(https?:)?//""", html, re.I)
+    assert not re.search(r"""url\(\s*["']?\s*(https?:)?//""", html, re.I)
+    assert "@import" not in html and "<script" not in html.lower()
+    assert "Over three years the fund is projected to place" in html
+
+
+def test_csv_zip_holds_the_tidy_tables(data: ReportData, outputs: dict[str, Path]) -> None:
+    import pandas as pd
+
+    with zipfile.ZipFile(outputs["csv"]) as z:
+        names = set(z.namelist())
+        assert {"summary.csv", "annual_projections.csv", "fund_flows.csv", "employers.csv", "assumptions.csv",
+                "provenance.csv", "metrics.csv", "outcomes_by_group.csv"} <= names
+        summary = pd.read_csv(z.open("summary.csv"))
+        metrics = pd.read_csv(z.open("metrics.csv"))
+    assert list(metrics.columns) == ["scenario", "seed", "month", "metric", "sector", "group", "value"]
+    row = summary[(summary.scenario == "baseline") & (summary.metric == "fund_placements")
+                  & (summary.year == 3)]
+    assert row.central.iloc[0] == pytest.approx(summarize(data.first.results).set_index("metric")
+                                                .loc["fund_placements", "mean"])

@@ -1,0 +1,91 @@
+"""`fundsim report` from the shell: bad input exits 2 and leaves no file; the same inputs give the
+same report apart from the date."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+TINY = f"""extends: {ROOT / "scenarios" / "baseline.yaml"}
+name: tiny
+horizon_months: 24
+region: {{n_workers: 1500, n_firms: 30, n_providers: 3}}
+phases: {{system_development_months: 1, programme_design_months: 1}}
+"""
+
+
+def fundsim(*args: str | Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "sim.cli", *map(str, args)], capture_output=True, text=True,
+                          cwd=ROOT, timeout=300, check=False)
+
+
+@pytest.fixture
+def tiny(tmp_path: Path) -> Path:
+    path = tmp_path / "tiny.yaml"
+    path.write_text(TINY, encoding="utf-8")
+    return path
+
+
+def _leftovers(folder: Path) -> list[str]:
+    return sorted(p.name for p in folder.iterdir() if p.name != "tiny.yaml" and p.name != "bad.yaml")
+
+
+def test_unknown_format_exits_2(tiny: Path, tmp_path: Path) -> None:
+    done = fundsim("report", tiny, "--format", "docx", "--out", tmp_path / "r.docx", "--seeds", "1")
+    assert done.returncode == 2
+    assert "--format: must be one of xlsx, pdf, html, csv" in done.stderr
+    assert _leftovers(tmp_path) == []
+
+
+def test_wrong_suffix_and_missing_folder_exit_2(tiny: Path, tmp_path: Path) -> None:
+    done = fundsim("report", tiny, "--format", "pdf", "--out", tmp_path / "r.xlsx", "--seeds", "1")
+    assert done.returncode == 2 and "--out: a pdf report needs a file name ending in .pdf" in done.stderr
+    done = fundsim("report", tiny, "--out", tmp_path / "missing" / "r.pdf", "--seeds", "1")
+    assert done.returncode == 2 and "does not exist" in done.stderr
+    assert "Traceback" not in done.stderr
+    assert _leftovers(tmp_path) == []
+
+
+def test_invalid_scenario_exits_2_with_field_messages(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(TINY.replace("n_workers: 1500", "n_workers: -5"), encoding="utf-8")
+    done = fundsim("report", bad, "--out", tmp_path / "r.xlsx", "--seeds", "1")
+    assert done.returncode == 2
+    assert "region.n_workers" in done.stderr
+    assert _leftovers(tmp_path) == []
+
+
+def test_same_inputs_same_report_apart_from_the_date(tiny: Path, tmp_path: Path) -> None:
+    import openpyxl
+
+    for name in ("a.xlsx", "b.xlsx"):
+        done = fundsim("report", tiny, "--seeds", "1", "--out", tmp_path / name)
+        assert done.returncode == 0, done.stderr
+        assert "Report written to" in done.stdout
+    a, b = (openpyxl.load_workbook(tmp_path / n, read_only=True) for n in ("a.xlsx", "b.xlsx"))
+    assert a.sheetnames == b.sheetnames
+    for sheet in a.sheetnames:
+        rows_a = list(a[sheet].iter_rows(values_only=True))
+        rows_b = list(b[sheet].iter_rows(values_only=True))
+        if sheet == "Provenance":  # the date differs; nothing else may
+            rows_a = [r for r in rows_a if r[0] != "created (UTC)"]
+            rows_b = [r for r in rows_b if r[0] != "created (UTC)"]
+        assert rows_a == rows_b, sheet
+    assert _leftovers(tmp_path) == ["a.xlsx", "b.xlsx"]
+
+
+def test_csv_report_from_the_shell(tiny: Path, tmp_path: Path) -> None:
+    done = fundsim("report", tiny, "--seeds", "1", "--format", "csv", "--out", tmp_path / "tables.csv")
+    assert done.returncode == 0, done.stderr
+    names = _leftovers(tmp_path)
+    assert "tables.csv" in names and "tables.annual_projections.csv" in names
+    assert not [n for n in names if n.endswith(".tmp")]
+    done = fundsim("report", tiny, "--seeds", "1", "--out", tmp_path / "tables.zip")
+    assert done.returncode == 0, done.stderr
+    with zipfile.ZipFile(tmp_path / "tables.zip") as z:
+        assert "summary.csv" in z.namelist()

@@ -1,0 +1,194 @@
+"""Sweeps run the same, run by run, on local processes, a LocalCluster and real `dask scheduler` +
+`dask worker` processes; results load, summarise, and feed sensitivity and discovery."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from test_sweep_common import write_spec
+from typer.testing import CliRunner
+
+import sim.sweep
+from sim.cli import app
+from sim.sweep.engine import run_sweep
+from sim.sweep.spec import load_spec
+from sim.sweep.store import SweepError
+
+DASK = Path(sys.executable).with_name("dask")
+
+
+@pytest.fixture(scope="module")
+def spec(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return write_spec(tmp_path_factory.mktemp("spec"))
+
+
+@pytest.fixture(scope="module")
+def reference(spec: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, pd.DataFrame]:
+    """The sweep run in this process, one run after another."""
+    out = tmp_path_factory.mktemp("ref")
+    report = run_sweep(load_spec(spec), out, workers=1)
+    assert (report.total, report.ran, report.failed) == (8, 8, [])
+    return out, sim.sweep.load(out)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _wait_for_port(port: int, proc: subprocess.Popen, timeout: float = 30) -> None:
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        if proc.poll() is not None:
+            raise RuntimeError(f"dask scheduler exited with {proc.returncode}")
+        with socket.socket() as s:
+            if s.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.2)
+    raise TimeoutError(f"dask scheduler did not listen on {port}")
+
+
+def _stop(proc: subprocess.Popen) -> None:
+    if proc.poll() is None:
+        os.killpg(proc.pid, signal.SIGTERM)  # its own session: only the processes this test started
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait(timeout=5)
+
+
+@pytest.fixture()
+def dask_cluster(tmp_path: Path) -> Iterator[str]:
+    """A real `dask scheduler` and `dask worker` on 127.0.0.1, stopped whatever happens."""
+    port = _free_port()
+    procs: list[subprocess.Popen] = []
+    log = (tmp_path / "dask.log").open("wb")
+    try:
+        procs.append(subprocess.Popen([str(DASK), "scheduler", "--host", "127.0.0.1", "--port", str(port),
+                                       "--no-dashboard"], stdout=log, stderr=log, start_new_session=True))
+        _wait_for_port(port, procs[0])
+        address = f"tcp://127.0.0.1:{port}"
+        procs.append(subprocess.Popen([str(DASK), "worker", address, "--nworkers", "2", "--nthreads", "1",
+                                       "--no-dashboard", "--local-directory", str(tmp_path / "dask")],
+                                      stdout=log, stderr=log, start_new_session=True))
+        yield address
+    finally:
+        for p in reversed(procs):
+            _stop(p)
+        log.close()
+
+
+def test_local_processes_match_in_process_runs(spec: Path, reference: tuple[Path, pd.DataFrame],
+                                               tmp_path: Path) -> None:
+    report = run_sweep(load_spec(spec), tmp_path, workers=2)
+    assert report.ran == 8
+    pd.testing.assert_frame_equal(sim.sweep.load(tmp_path), reference[1])
+
+
+def test_local_cluster_matches_local_engine(spec: Path, reference: tuple[Path, pd.DataFrame],
+                                            tmp_path: Path) -> None:
+    from distributed import LocalCluster
+
+    with LocalCluster(n_workers=1, threads_per_worker=2, processes=False, dashboard_address=None) as cluster:
+        report = run_sweep(load_spec(spec), tmp_path, scheduler=cluster.scheduler_address)
+    assert (report.ran, report.failed) == (8, [])
+    pd.testing.assert_frame_equal(sim.sweep.load(tmp_path), reference[1])
+
+
+def test_dask_scheduler_and_worker_processes_match_local_engine(
+        spec: Path, reference: tuple[Path, pd.DataFrame], dask_cluster: str, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    done = subprocess.run([sys.executable, "-m", "sim.cli", "sweep", str(spec), "--out", str(out),
+                           "--scheduler", dask_cluster], capture_output=True, text=True, timeout=180)
+    assert done.returncode == 0, done.stderr
+    assert f"on {dask_cluster}" in done.stdout
+    pd.testing.assert_frame_equal(sim.sweep.load(out), reference[1])
+    ref_files = sorted(p.name for p in (reference[0] / "runs").iterdir())
+    assert sorted(p.name for p in (out / "runs").iterdir()) == ref_files  # same run ids, no temporaries
+
+
+def test_unreachable_scheduler_is_an_error_not_a_traceback(spec: Path, tmp_path: Path) -> None:
+    port = _free_port()
+    with pytest.raises(SweepError, match="cannot reach the Dask scheduler"):
+        run_sweep(load_spec(spec), tmp_path, scheduler=f"tcp://127.0.0.1:{port}", connect_timeout=1)
+    assert sim.sweep.status(tmp_path)["done"] == 0
+
+
+def test_load_is_tidy_with_parameters_and_seeds(reference: tuple[Path, pd.DataFrame]) -> None:
+    folder, frame = reference
+    assert list(frame.columns) == ["point", "run_id", "seed", "month", "metric", "sector", "group", "value",
+                                   "fund.contributions[0].annual_total", "demand.recession.depth"]
+    horizon = sim.sweep.load(folder, kind="horizon")
+    assert horizon["month"].isna().all() and horizon.groupby(["point", "seed"]).size().nunique() == 1
+    monthly = sim.sweep.load(folder, kind="monthly")
+    assert set(monthly.metric) == {"fund_balance", "placements"}
+    assert set(monthly.month) == set(range(24)) or len(set(monthly.month)) == 24
+    assert sorted(frame.seed.unique()) == [1, 2] and frame.point.nunique() == 4
+    st = sim.sweep.status(folder)
+    assert (st["done"], st["remaining"], st["total"]) == (8, 0, 8)
+
+
+def test_rerun_skips_finished_runs(spec: Path, reference: tuple[Path, pd.DataFrame]) -> None:
+    folder, frame = reference
+    report = run_sweep(load_spec(spec), folder, workers=1)
+    assert (report.ran, report.skipped) == (0, 8)
+    pd.testing.assert_frame_equal(sim.sweep.load(folder), frame)
+
+
+def test_another_spec_in_the_same_folder_is_refused(reference: tuple[Path, pd.DataFrame],
+                                                    tmp_path: Path) -> None:
+    other = write_spec(tmp_path, replications=3)
+    result = CliRunner().invoke(app, ["sweep", str(other), "--out", str(reference[0])])
+    assert result.exit_code == 1 and "holds another sweep" in result.stderr
+
+
+def test_summary_and_status_commands(reference: tuple[Path, pd.DataFrame], tmp_path: Path) -> None:
+    folder = reference[0]
+    runner = CliRunner()
+    status = runner.invoke(app, ["sweep", "status", str(folder)])
+    assert status.exit_code == 0 and "8 of 8 runs done, 0 remaining" in status.stdout
+    result = runner.invoke(app, ["sweep", "summary", str(folder), "--out", str(tmp_path / "s.csv")])
+    assert result.exit_code == 0, result.stderr
+    table = pd.read_csv(tmp_path / "s.csv")
+    assert len(table) == 4 * 2 and (table.seeds == 2).all() and (table.low <= table["mean"]).all()
+    assert (table["mean"] <= table.high).all()
+    grid = runner.invoke(app, ["sensitivity", str(folder)])
+    assert grid.exit_code == 2 and "need a sweep with design sobol or morris" in grid.stderr
+
+
+def test_discover_states_the_box_in_plain_language(reference: tuple[Path, pd.DataFrame]) -> None:
+    table = sim.sweep.summary(reference[0], ["fund_balance"])
+    threshold = float(table["mean"].median())
+    d = sim.sweep.discover(reference[0], "fund_balance", threshold)
+    assert d.runs == 8 and 0 < d.hits < 8
+    assert 0 < d.coverage <= 1 and 0 < d.density <= 1
+    text = d.sentence()
+    assert "of runs" in text and "coverage" in text and "density" in text
+    result = CliRunner().invoke(app, ["discover", str(reference[0]), "--outcome", "fund_balance",
+                                      "--threshold", str(threshold)])
+    assert result.exit_code == 0 and "fund_balance is at least" in result.stdout
+
+
+def test_sensitivity_on_a_sobol_sweep(tmp_path: Path) -> None:
+    spec = write_spec(tmp_path, design="sobol", samples=2, replications=1,
+                      levers={"fund.contributions[0].annual_total": {"low": 50000, "high": 300000}},
+                      uncertainties={"demand.recession.depth": {"low": 0.0, "high": 0.2}})
+    out = tmp_path / "out"
+    assert run_sweep(load_spec(spec), out, workers=1).ran == 2 * (2 + 2)
+    result = CliRunner().invoke(app, ["sensitivity", str(out), "--outcome", "fund_balance",
+                                      "--out", str(tmp_path / "idx.csv"), "--chart", str(tmp_path / "c.png")])
+    assert result.exit_code == 0, result.stderr
+    idx = pd.read_csv(tmp_path / "idx.csv")
+    assert list(idx.columns) == ["outcome", "parameter", "role", "S1", "S1_conf", "ST", "ST_conf"]
+    assert len(idx) == 2 and (tmp_path / "c.png").stat().st_size > 0

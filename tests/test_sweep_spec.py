@@ -1,0 +1,90 @@
+"""Sweep specs: bad ones exit 2 naming the problem; good ones give the right design points."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from test_sweep_common import TINY, write_spec
+from typer.testing import CliRunner
+
+from sim.cli import app
+from sim.scenario.errors import ScenarioError
+from sim.sweep.design import make_points
+from sim.sweep.spec import load_spec, plan_from_data
+
+
+def _sweep_cli(args: list[str]) -> tuple[int, str]:
+    result = CliRunner().invoke(app, args)
+    return result.exit_code, result.stderr
+
+
+@pytest.mark.parametrize(("changes", "expected"), [
+    ({"levers": {"fund.contribution[0].annual_total": {"levels": [1, 2]}}},
+     "levers.fund.contribution[0].annual_total: unknown field 'contribution'"),
+    ({"uncertainties": {"demand.recession.depht": {"low": 0.0, "high": 0.1}}, "design": "lhs", "samples": 4},
+     "uncertainties.demand.recession.depht: unknown field 'depht'"),
+    ({"uncertainties": {"demand.recession.depth": {"low": 0.2, "high": 0.2}}, "design": "lhs", "samples": 4},
+     "empty range"),
+    ({"uncertainties": {"demand.recession.depth": {"levels": []}}},
+     "uncertainties.demand.recession.depth.levels"),
+    ({"design": "factorial"}, "design:"),
+    ({"uncertainties": {"demand.recession.depth": {"low": 0.1, "high": 0.9}}, "design": "lhs", "samples": 4},
+     "outside the parameter's bounds"),
+    ({"uncertainties": {"fund.admin_share": {"levels": [0.05, 0.1]}}}, "belongs under levers"),
+    ({"outcomes": ["fund_balanse"]}, "outcomes[0]: unknown metric; did you mean fund_balance"),
+    ({"design": "sobol", "samples": 6}, "samples: the sobol design needs a power of 2"),
+    ({"design": "lhs"}, "samples: the lhs design needs samples"),
+    ({"levers": {"fund.contributions[0].annual_total": {"low": 1, "high": 9}}},
+     "the grid design needs levels"),
+    ({"replicatons": 3}, "replicatons"),
+    ({"base": "missing.yaml"}, "file not found"),
+])
+def test_bad_specs_exit_2_naming_the_problem(tmp_path: Path, changes: dict, expected: str) -> None:
+    spec = write_spec(tmp_path, **changes)
+    code, err = _sweep_cli(["sweep", str(spec), "--out", str(tmp_path / "out")])
+    assert code == 2, err
+    assert expected in err
+    assert "Traceback" not in err
+    assert not (tmp_path / "out").exists()  # nothing run, nothing written
+
+
+def test_problems_carry_the_spec_file_line(tmp_path: Path) -> None:
+    spec = write_spec(tmp_path, design="latin")
+    with pytest.raises(ScenarioError) as e:
+        load_spec(spec)
+    (line,) = e.value.lines()
+    assert line.startswith("design: ") and "latin" in line and f"[{spec} line " in line
+
+
+def test_grid_is_every_combination_and_sampled_designs_keep_bounds() -> None:
+    grid = make_points(plan_from_data(dict(TINY), "<dict>", None))
+    assert len(grid.values) == 4 and grid.unit is None
+    assert {tuple(v.values()) for v in grid.values} == {(a, d) for a in (60000, 250000) for d in (0.02, 0.2)}
+    spec = {**TINY, "design": "lhs", "samples": 5,
+            "levers": {"fund.contributions[0].annual_total": {"low": 50000, "high": 90000},
+                       "fund.membership": {"levels": ["compulsory", "voluntary"]}},
+            "uncertainties": {"demand.recession.start_month": {"low": 3, "high": 12}}}
+    lhs = make_points(plan_from_data(spec, "<dict>", None))
+    assert len(lhs.values) == 5 and lhs.unit.shape == (5, 3)
+    for v in lhs.values:
+        assert 50000 <= v["fund.contributions[0].annual_total"] <= 90000
+        assert v["fund.membership"] in ("compulsory", "voluntary")
+        assert isinstance(v["demand.recession.start_month"], int)
+    again = make_points(plan_from_data(spec, "<dict>", None))
+    assert again.values == lhs.values  # the sampler is seeded
+    sobol = make_points(plan_from_data({**spec, "design": "sobol", "samples": 4}, "<dict>", None))
+    assert len(sobol.values) == 4 * (3 + 2)
+    morris = make_points(plan_from_data({**spec, "design": "morris", "samples": 3}, "<dict>", None))
+    assert len(morris.values) == 3 * (3 + 1)
+
+
+def test_cli_option_problems_exit_2(tmp_path: Path) -> None:
+    spec = write_spec(tmp_path)
+    code, err = _sweep_cli(["sweep", str(spec), "--out", str(tmp_path / "o"), "--workers", "0"])
+    assert code == 2 and "--workers: must be at least 1" in err
+    code, err = _sweep_cli(["sweep", str(spec), "--out", str(tmp_path / "o"),
+                            "--scheduler", "localhost:8786"])
+    assert code == 2 and "--scheduler: write the address as tcp://HOST:PORT" in err
+    code, err = _sweep_cli(["sweep", "status", str(tmp_path / "nowhere")])
+    assert code == 2 and "DIR: no such folder" in err
