@@ -220,5 +220,6 @@ class FundModel(MonthlyBookkeeping, mesa.Model):
         p.earnings[employed] = p.wage[employed]
         f.headcount = lm.headcounts(self)
         f.payroll = np.bincount(p.employer[employed], weights=p.wage[employed], minlength=f.n)
-        self.firm_turnover_cost = 0.0
+        self.firm_turnover = np.zeros(f.n)
+        self.firm_gain = np.zeros(f.n)  # surplus over the counterfactual, summed over months
 

@@ -43,7 +43,8 @@ class MonthlyBookkeeping:
         return np.flatnonzero(self.draw(name) < p_max)
 
     def _reset_month_totals(self: FundModel) -> None:
-        self.firm_turnover_cost = 0.0
+        f = getattr(self, "firm_table", None)
+        self.firm_turnover = np.zeros(f.n if f is not None else 0)  # $ per firm this month
         self._starts_cost_now = np.zeros(3)
         if not hasattr(self, "rollout_log"):
             self.rollout_log: list[tuple[int, float, bool]] = []
@@ -262,8 +263,8 @@ class MonthlyBookkeeping:
                     out[si, gi] = float(np.median(wage[mask]))
         return out
 
-    def _firm_surplus(self: FundModel) -> float:
-        """Value added minus wages, turnover costs and own training spend, over all firms."""
+    def _firm_surplus(self: FundModel) -> np.ndarray:
+        """Each firm's value added minus wages, turnover costs and own training spend ($)."""
         p, k, sc = self.pop, self.k, self.scenario
         on = np.flatnonzero((p.status == EMPLOYED) | (p.status == APPRENTICE))
         # Output of a basic job is wage / labour share; skill adds productivity_to_wage_gain
@@ -274,14 +275,16 @@ class MonthlyBookkeeping:
         prod = (k.base_wage_f[p.sector[on]] * p.wage_effect[on] * k.tenure_growth[p.tenure[on]]
                 * (1.0 / sc.firms.labour_share + sc.firms.productivity_to_wage_gain * prem))
         prod = np.where(p.status[on] == APPRENTICE, 0.5 * prod, prod)
-        return float(prod.sum(dtype=np.float64) - p.wage[on].sum(dtype=np.float64) - self.firm_turnover_cost
-                     - self.firm_table.own_training_spend.sum())
+        f = self.firm_table
+        net = np.bincount(p.employer[on], weights=prod.astype(np.float64) - p.wage[on], minlength=f.n)
+        return net - self.firm_turnover - f.own_training_spend
 
     def compare_with(self: FundModel, twin: FundModel) -> None:
         """Counterfactual outcomes: the same people and shocks with no fund (common random
         numbers), compared month by month."""
         rec, p, sc = self.rec, self.pop, self.scenario
-        surplus, twin_surplus = self._firm_surplus(), twin._firm_surplus()
+        gain = self._firm_surplus() - twin._firm_surplus()  # per firm: same firms in both runs
+        self.firm_gain += gain
         part = np.flatnonzero(p.participant)
         rec.count("participant_months", part)
         rec.count("earnings_diff_participants", part,
@@ -289,7 +292,7 @@ class MonthlyBookkeeping:
         fund = self.fund
         to_firms = fund.spend["employers"] / 100.0 if fund is not None else 0.0
         from_firms = fund.income["employers"] / 100.0 if fund is not None else 0.0
-        rec.total("employer_net_gain", surplus - twin_surplus + to_firms - from_firms)
+        rec.total("employer_net_gain", float(gain.sum()) + to_firms - from_firms)
         lab = sc.labour
         public_in = fund.income["public"] / 100.0 if fund is not None else 0.0
         earn = float(p.earnings.sum(dtype=np.float64)) - float(twin.pop.earnings.sum(dtype=np.float64))

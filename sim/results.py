@@ -24,6 +24,7 @@ class Results:
     providers: pd.DataFrame = field(default_factory=pd.DataFrame)
     poaching: pd.DataFrame = field(default_factory=pd.DataFrame)
     rollout: list = field(default_factory=list)
+    firms: pd.DataFrame = field(default_factory=pd.DataFrame)  # firm, sector, size_class, ...
 
     def series(self, metric: str, sector: str = "all", group: str = "all") -> pd.Series:
         m = self.metrics

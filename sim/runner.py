@@ -41,8 +41,22 @@ def run(scenario: Scenario, seed: int) -> Results:
     return Results(
         scenario=scenario, seed=int(seed), metrics=model.rec.frame(), ledger=model.ledger.to_frame(),
         providers=_providers_frame(model, twin), poaching=_poaching_frame(model),
-        rollout=list(model.rollout_log),
+        rollout=list(model.rollout_log), firms=_firms_frame(model, twin is not None),
     )
+
+
+def _firms_frame(model: FundModel, compared: bool) -> pd.DataFrame:
+    """One row per firm: sector, size class at the start, whether it ended in the fund, and its
+    surplus gain over the counterfactual (value added - wages - turnover - own training),
+    summed over the run (NaN without a counterfactual)."""
+    f = model.firm_table
+    sectors = np.array([s.name for s in model.scenario.region.sectors], dtype=object)
+    return pd.DataFrame({
+        "firm": np.arange(f.n), "sector": sectors[f.sector].astype(str),
+        "size_class": np.array(SIZE_CLASSES, dtype=object)[f.size_class()].astype(str),
+        "member_at_end": f.member.copy(),
+        "surplus_gain": model.firm_gain if compared else np.full(f.n, np.nan),
+    })
 
 
 def _providers_frame(model: FundModel, twin: FundModel | None) -> pd.DataFrame:

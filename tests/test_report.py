@@ -112,6 +112,12 @@ def test_annual_fund_flows_and_employers_match_runs(data: ReportData, outputs: d
     firms = sum(r["Firms (mean)"] for r in employers if r["Scenario"] == "baseline"
                 and r["Size class (employees)"] != "all firms")
     assert firms == pytest.approx(base.scenario.region.n_firms)
+    # Gains by size class add up to the engine's employer net gain measured against no fund.
+    net = np.mean([r.horizon()["employer_net_gain"] for r in base.results])
+    assert total["Net gain (surplus + payments - contributions)"] == pytest.approx(net, rel=1e-6, abs=1.0)
+    by_class = sum(r["Surplus gain vs no fund"] for r in employers if r["Scenario"] == "baseline"
+                   and r["Size class (employees)"] != "all firms")
+    assert by_class == pytest.approx(total["Surplus gain vs no fund"], rel=1e-9)
 
 
 def test_assumptions_and_provenance(data: ReportData, outputs: dict[str, Path]) -> None:

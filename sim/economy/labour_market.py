@@ -71,7 +71,7 @@ def separate(m: FundModel) -> None:
     gone = emp[quit | laid]
     m.rec.count("quits", quits)
     m.rec.count("layoffs", layoffs)
-    m.firm_turnover_cost += turnover_cost(m, quits)
+    charge_turnover(m, quits)
     leave_job(m, gone)
     p.status[gone] = UNEMPLOYED
     out = m.candidates("olf", max(lab.out_of_labour_force_rate, lab.reentry_rate))
@@ -83,8 +83,11 @@ def separate(m: FundModel) -> None:
     p.status[back] = UNEMPLOYED
 
 
-def turnover_cost(m: FundModel, idx: np.ndarray) -> float:
-    return float(m.scenario.firms.turnover_cost_share * 12.0 * m.pop.wage[idx].sum())
+def charge_turnover(m: FundModel, idx: np.ndarray) -> None:
+    """The employer of each leaver (call before they leave) bears the cost of replacing them."""
+    p = m.pop
+    cost = m.scenario.firms.turnover_cost_share * 12.0 * p.wage[idx].astype(np.float64)
+    m.firm_turnover += np.bincount(p.employer[idx], weights=cost, minlength=m.firm_table.n)
 
 
 def leave_job(m: FundModel, idx: np.ndarray) -> None:
@@ -189,7 +192,7 @@ def job_to_job(m: FundModel) -> None:
     hired = np.concatenate([g[0] for g in got])
     firms = np.concatenate([g[1] for g in got])
     level = np.concatenate([np.full(len(g[0]), g[2], dtype=np.int8) for g in got])
-    m.firm_turnover_cost += turnover_cost(m, hired)
+    charge_turnover(m, hired)
     credentialed = p.rung[hired] > 0
     p.premium[hired[credentialed]] *= 1.0 + lab.poaching_wage_premium
     tb = p.trained_by[hired]

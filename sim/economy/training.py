@@ -14,7 +14,7 @@ import numpy as np
 from scipy.special import expit
 
 from sim.agents.providers import rank_within
-from sim.economy.labour_market import leave_job, start_job, wage_of
+from sim.economy.labour_market import charge_turnover, leave_job, start_job, wage_of
 from sim.population import (
     EMPLOYED,
     EXTERNSHIP,
@@ -172,7 +172,7 @@ def start_course(m: FundModel, idx: np.ndarray, provider: np.ndarray, rung: np.n
         return
     p, pt, tr = m.pop, m.provider_table, m.scenario.training
     was_employed = idx[p.status[idx] == EMPLOYED]
-    m.firm_turnover_cost += float(m.scenario.firms.turnover_cost_share * 12 * p.wage[was_employed].sum())
+    charge_turnover(m, was_employed)
     leave_job(m, was_employed)
     p.prior_wage[idx] = p.wage[idx]
     p.status[idx] = TRAINING

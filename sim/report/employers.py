@@ -4,8 +4,8 @@ Attributable from the run's records: contributions (ledger rows from `firm:<id>`
 fund payments to firms (grants, subsidies, refunds: ledger rows from the fund to `firm:<id>`),
 firms' own training spending (ledger `own_training`), and trained workers moving between size
 classes (the poaching matrix: who paid for the training x who hired the worker away).
-Not attributable: the productivity and avoided-turnover gain is measured for all firms together
-against the counterfactual (`employer_net_gain`), not per firm, so it is reported as a total."""
+The surplus gain (value added - wages - turnover costs - own training, against the same firm in
+the no-fund counterfactual) is measured per firm by the engine (`Results.firms`)."""
 
 from __future__ import annotations
 
@@ -19,19 +19,20 @@ from sim.results import Results
 
 NOTE = ("Contributions, fund payments and own training spending are summed from the ledger per firm "
         "and grouped by the firm's size class (head count at the start). Trained workers lost and "
-        "gained come from the poaching matrix. The productivity and avoided-turnover gain is measured "
-        "only for all firms together against the no-fund counterfactual (last row); it cannot be "
-        "attributed to size classes.")
+        "gained come from the poaching matrix. The surplus gain is each firm's value added minus "
+        "wages, turnover costs and own training, against the same firm without the fund (same "
+        "people and shocks); net gain = surplus gain + fund payments received - contributions.")
 COLUMNS = ["scenario", "size_class", "firms", "contributions", "fund_payments_received", "net_cash_to_fund",
-           "own_training_spend", "trained_lost_to_poaching", "trained_hired_from_others",
-           "fund_trained_hired"]
+           "surplus_gain", "net_gain", "own_training_spend", "trained_lost_to_poaching",
+           "trained_hired_from_others", "fund_trained_hired"]
 
 
 def _size_classes(r: Results) -> np.ndarray:
-    """Each firm's size class index, rebuilt from the same scenario and seed (set at month 0)."""
-    from sim.model import FundModel
+    """Each firm's size class index (head count at the start), from the run's firm table."""
+    from sim.agents.firms import SIZE_CLASSES
 
-    return FundModel(r.scenario, r.seed).firm_table.size_class()
+    index = {name: i for i, name in enumerate(SIZE_CLASSES)}
+    return r.firms["size_class"].map(index).to_numpy(dtype=np.int64)
 
 
 def _by_class(led: pd.DataFrame, column: str, classes: np.ndarray, n_classes: int) -> np.ndarray:
@@ -53,6 +54,8 @@ def _one_seed(r: Results, names: list[str]) -> dict[str, np.ndarray]:
         "contributions": _by_class(to_fund, "payer", classes, k),
         "fund_payments_received": _by_class(from_fund, "payee", classes, k),
         "own_training_spend": _by_class(own, "payer", classes, k),
+        "surplus_gain": np.bincount(classes, weights=r.firms["surplus_gain"].to_numpy(dtype=float),
+                                    minlength=k),
         "trained_lost_to_poaching": firm_rows.sum(axis=1).to_numpy(dtype=float),
         "trained_hired_from_others": pm.sum(axis=0).to_numpy(dtype=float),
         "fund_trained_hired": (pm.loc["fund"].to_numpy(dtype=float) if "fund" in pm.index
@@ -62,7 +65,7 @@ def _one_seed(r: Results, names: list[str]) -> dict[str, np.ndarray]:
 
 def employers(data: ReportData) -> pd.DataFrame:
     """Per scenario and size class, means across seeds over the whole horizon, plus an all-firms
-    row with the measured net gain (surplus + fund payments - contributions)."""
+    row; net gain = surplus gain over the counterfactual + fund payments - contributions."""
     from sim.agents.firms import SIZE_CLASSES
 
     names = list(SIZE_CLASSES)
@@ -73,12 +76,14 @@ def employers(data: ReportData) -> pd.DataFrame:
         for i, name in enumerate(names):
             row: dict[str, Any] = {"scenario": run.label, "size_class": name}
             row.update({key: float(v[i]) for key, v in mean.items()})
-            row["net_cash_to_fund"] = row["contributions"] - row["fund_payments_received"]
-            rows.append(row)
+            rows.append(_net(row))
         total: dict[str, Any] = {"scenario": run.label, "size_class": "all firms"}
         total.update({key: float(v.sum()) for key, v in mean.items()})
-        total["net_cash_to_fund"] = total["contributions"] - total["fund_payments_received"]
-        gain = [r.horizon().get("employer_net_gain", np.nan) for r in run.results]
-        total["measured_net_gain_all_firms"] = float(np.nanmean(gain)) if not np.isnan(gain).all() else np.nan
-        rows.append(total)
-    return pd.DataFrame(rows, columns=[*COLUMNS, "measured_net_gain_all_firms"])
+        rows.append(_net(total))
+    return pd.DataFrame(rows, columns=COLUMNS)
+
+
+def _net(row: dict[str, Any]) -> dict[str, Any]:
+    row["net_cash_to_fund"] = row["contributions"] - row["fund_payments_received"]
+    row["net_gain"] = row["surplus_gain"] + row["fund_payments_received"] - row["contributions"]
+    return row

@@ -207,11 +207,12 @@ def write_xlsx(data: ReportData, path: Path, head: pd.DataFrame | None = None) -
                         ("firms", "Firms (mean)", "decimal"), ("contributions", "Contributions paid", "$"),
                         ("fund_payments_received", "Fund payments received", "$"),
                         ("net_cash_to_fund", "Net paid to fund", "$"),
+                        ("surplus_gain", "Surplus gain vs no fund", "$"),
+                        ("net_gain", "Net gain (surplus + payments - contributions)", "$"),
                         ("own_training_spend", "Own training spending", "$"),
                         ("trained_lost_to_poaching", "Trained workers lost to other firms", "decimal"),
                         ("trained_hired_from_others", "Trained workers hired from other firms", "decimal"),
-                        ("fund_trained_hired", "…of them fund-trained", "decimal"),
-                        ("measured_net_gain_all_firms", "Measured net gain (all firms only)", "$")]
+                        ("fund_trained_hired", "…of them fund-trained", "decimal")]
     ws = _sheet(wb, "Employers", f, emp, ecols, widths={0: 22, 1: 16})
     ws.merge_range(len(emp) + 2, 0, len(emp) + 5, 8, employers_mod.NOTE, f.note)
     params = tables.parameters(data)
