@@ -76,14 +76,16 @@ def difference_chart(frame: pd.DataFrame, *, title: str, x_format: str = ",.0f",
     import altair as alt
 
     n = max(len(frame), 1)
-    y = alt.Y("label:N", title=None, sort=None, axis=alt.Axis(labelLimit=320))
+    y = alt.Y("label:N", title=None, sort=None, axis=alt.Axis(labelLimit=200))
     base = alt.Chart(frame).encode(y=y)
     bars = base.mark_bar(color=PALETTE[0], opacity=0.8).encode(
-        x=alt.X("central:Q", title="Difference (mean across seeds; line = 90% range)",
+        x=alt.X("central:Q", title="Difference (mean; line = 90% range)",
                 axis=alt.Axis(format=x_format)))
     rules = base.mark_rule(color="#222", strokeWidth=2).encode(x="low:Q", x2="high:Q")
     zero = alt.Chart(pd.DataFrame({"zero": [0.0]})).mark_rule(color="#888").encode(x="zero:Q")
-    return alt.layer(bars, rules, zero).properties(title=title, width=width, height=height or 28 * n + 20)
+    return alt.layer(bars, rules, zero).properties(
+        title=alt.TitleParams(title, fontSize=12, anchor="start"), width=width, height=height or 28 * n + 20,
+        padding={"left": 30, "right": 10, "top": 5, "bottom": 5})
 
 
 def to_svg(chart: alt.TopLevelMixin) -> str:

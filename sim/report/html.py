@@ -48,7 +48,8 @@ def render_charts(data: ReportData, head: pd.DataFrame) -> list[dict[str, str]]:
     diff = _difference_frame(data, head)
     if not diff.empty:
         year = headline_year(data)
-        chart = charts.difference_chart(diff, title=f"Placements through year {year}: paired differences")
+        chart = charts.difference_chart(diff, title=f"Placements through year {year}: paired differences",
+                                       width=220)
         out.append({"title": "Paired differences", "svg": charts.to_svg(chart),
                     "caption": "Each bar compares two runs on the same seeds (common random numbers)."})
     return out
