@@ -40,6 +40,12 @@ class Results:
 def horizon_values(metrics: pd.DataFrame, sector: str = "all", group: str = "all") -> pd.Series:
     m = metrics[(metrics.sector == sector) & (metrics.group == group)]
     wide = m.pivot_table(index="month", columns="metric", values="value", aggfunc="first", dropna=False)
+    return aggregate(wide)
+
+
+def aggregate(wide: pd.DataFrame) -> pd.Series:
+    """The horizon rule over the months in `wide` (one column per metric): flows summed,
+    stocks at the last month, rates as sum(numerator) / sum(denominator)."""
     out = {}
     for meta in REGISTRY:
         if meta.name not in wide:

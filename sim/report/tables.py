@@ -16,7 +16,7 @@ import pandas as pd
 
 from sim.outcomes import BY_NAME, REGISTRY
 from sim.report.data import HIGH_Q, LOW_Q, ReportData
-from sim.results import Results
+from sim.results import Results, aggregate
 
 HEADLINE = ("fund_enrolments", "completions", "credential_rate", "fund_placements", "placement_rate",
             "retention_12m", "cost_per_placement", "earnings_gain_vs_counterfactual", "unemployment_rate",
@@ -51,21 +51,8 @@ def _wide(r: Results, sector: str, group: str) -> pd.DataFrame:
 
 
 def window_values(wide: pd.DataFrame) -> pd.Series:
-    """The engine's horizon rule (`sim.results.horizon_values`) over the given months: flows
-    summed, stocks at the last month, rates as sum(numerator) / sum(denominator)."""
-    out = {}
-    for meta in REGISTRY:
-        if meta.name not in wide:
-            continue
-        col = wide[meta.name]
-        if meta.agg == "flow":
-            out[meta.name] = float(col.sum(min_count=1)) if col.notna().any() else np.nan
-        elif meta.agg == "stock":
-            out[meta.name] = float(col.iloc[-1])
-        else:
-            num, den = wide[meta.num].sum(min_count=1), wide[meta.den].sum(min_count=1)
-            out[meta.name] = float(num / den) if den and den > 0 and not np.isnan(num) else np.nan
-    return pd.Series(out, name="value")
+    """The engine's horizon rule (`sim.results.aggregate`) over the given months."""
+    return aggregate(wide)
 
 
 def seed_table(results: Sequence[Results], first: int, last: int, sector: str = "all",
