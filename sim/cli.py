@@ -25,6 +25,7 @@ from sim.scenario.errors import ScenarioError
 from sim.scenario.loader import apply_overrides, load_scenario, scenario_to_yaml
 from sim.scenario.params import iter_parameters
 from sim.scenario.schema import Scenario
+from sim.scenario.sets import load_all, unique_names
 from sim.sweep import cli as _sweep_cli
 
 if TYPE_CHECKING:
@@ -95,7 +96,7 @@ def _os_message(e: OSError) -> str:
 
 
 @contextmanager
-def _guard() -> Iterator[None]:
+def _guard(interrupted: str = "interrupted") -> Iterator[None]:
     """Turn expected failures into messages and exit codes."""
     try:
         yield
@@ -108,7 +109,7 @@ def _guard() -> Iterator[None]:
             _err(line)
         raise typer.Exit(2) from None
     except KeyboardInterrupt:
-        _err("interrupted")
+        _err(interrupted)
         raise typer.Exit(130) from None
     except OSError as e:
         _err(f"error: {_os_message(e)}")
@@ -165,17 +166,6 @@ def _simulate(items: list[tuple[str, Scenario]], seeds: list[int], workers: int)
             done.append(_runner.run_many(scenario, seeds, workers=workers,
                                  on_done=lambda _r: progress.advance(task)))
     return done
-
-
-def _labels(scenarios: list[Scenario]) -> list[str]:
-    """Scenario names, made unique (`name#2`) when two scenarios share one."""
-    labels: list[str] = []
-    for s in scenarios:
-        label, k = s.name, 2
-        while label in labels:
-            label, k = f"{s.name}#{k}", k + 1
-        labels.append(label)
-    return labels
 
 
 def _seed_text(seeds: list[int]) -> str:
@@ -284,16 +274,9 @@ def compare(
             raise _fail("SCENARIO", "compare needs at least two scenario files", len(scenarios))
         _check_options(seeds, seed, workers)
         seed_list = list(range(seed, seed + seeds))
-        loaded, problems = [], []
-        for path in scenarios:  # report every file's problems before running anything
-            try:
-                loaded.append(load_scenario(path))
-            except ScenarioError as e:
-                problems.extend(e.problems)
-        if problems:
-            raise ScenarioError(problems)
+        loaded = load_all(scenarios)  # every file's problems before running anything
         folder = _out_dir(out_dir) if out_dir is not None else None
-        labels = _labels(loaded)
+        labels = unique_names(loaded)
         runs = _simulate(list(zip(labels, loaded, strict=True)), seed_list, workers)
         con = out.console()
         diffs = []

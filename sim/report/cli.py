@@ -42,8 +42,7 @@ def report(
     from sim import cli
     from sim.report import write_report
     from sim.report.data import report_data_from_results
-    from sim.scenario.errors import ScenarioError
-    from sim.scenario.loader import load_scenario
+    from sim.scenario.sets import load_all, unique_names
 
     with cli._guard():
         cli._check_options(seeds, seed, workers)
@@ -52,16 +51,9 @@ def report(
             target = check_target(kind, out)
         except ReportError as e:
             raise cli.InputError(e.lines) from None
-        loaded, problems = [], []
-        for path in scenarios:  # every file's problems before running anything
-            try:
-                loaded.append(load_scenario(path))
-            except ScenarioError as e:
-                problems.extend(e.problems)
-        if problems:
-            raise ScenarioError(problems)
+        loaded = load_all(scenarios)  # every file's problems before running anything
         seed_list = list(range(seed, seed + seeds))
-        labels = cli._labels(loaded)
+        labels = unique_names(loaded)
         results = cli._simulate(list(zip(labels, loaded, strict=True)), seed_list, workers)
         data = report_data_from_results(loaded, results, workers=workers, title=title)
         written = write_report(data, kind, target)

@@ -61,17 +61,6 @@ class ReportData:
         return self.horizon_months // 12
 
 
-def labels_for(scenarios: Sequence[Scenario]) -> list[str]:
-    """Scenario names, made unique (`name#2`) when two scenarios share one."""
-    labels: list[str] = []
-    for s in scenarios:
-        label, k = s.name, 2
-        while label in labels:
-            label, k = f"{s.name}#{k}", k + 1
-        labels.append(label)
-    return labels
-
-
 def code_revision() -> str:
     """`git rev-parse HEAD` of the fundsim checkout, or "unknown" outside a git work tree."""
     root = Path(__file__).resolve().parents[2]
@@ -149,8 +138,9 @@ def report_data_from_results(scenarios: Sequence[Scenario], results: Sequence[Se
     else:
         cfs = [sorted(c, key=lambda r: r.seed) for c in counterfactuals]  # type: ignore[arg-type]
     import sim
+    from sim.scenario.sets import unique_names
 
-    labels = labels_for(scenarios)
+    labels = unique_names(scenarios)
     runs = [ScenarioRuns(label, s, rs, cf)
             for label, s, rs, cf in zip(labels, scenarios, ordered, cfs, strict=True)]
     when = created or dt.datetime.now(dt.UTC).replace(microsecond=0)

@@ -50,24 +50,16 @@ def _bad(field: str, message: str, given: Any = None) -> ScenarioError:
 
 @contextmanager
 def _guard() -> Iterator[None]:
+    """The main CLI's guard, plus sweep-store errors (exit 1) and a resume hint on Ctrl-C."""
+    from sim import cli
     from sim.sweep.store import SweepError
 
-    try:
-        yield
-    except ScenarioError as e:
-        for line in e.lines():
-            _err(line)
-        raise typer.Exit(2) from None
-    except SweepError as e:
-        _err(f"error: {e}")
-        raise typer.Exit(1) from None
-    except KeyboardInterrupt:
-        _err("interrupted: finished runs are saved; rerun the same command to resume")
-        raise typer.Exit(130) from None
-    except OSError as e:
-        what = e.strerror or str(e)
-        _err(f"error: {e.filename}: {what}" if e.filename else f"error: {what}")
-        raise typer.Exit(1) from None
+    with cli._guard(interrupted="interrupted: finished runs are saved; rerun the same command to resume"):
+        try:
+            yield
+        except SweepError as e:
+            _err(f"error: {e}")
+            raise typer.Exit(1) from None
 
 
 def _console() -> Any:
