@@ -20,6 +20,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+from sim.calibration import cli as _calibration_cli
 from sim.report.cli import report as _report_cmd
 from sim.scenario.errors import ScenarioError
 from sim.scenario.loader import apply_overrides, load_scenario, scenario_to_yaml
@@ -302,6 +303,9 @@ _sweep_cli.register(app)
 
 # `fundsim report`: defined in sim/report/cli.py (importing it loads no heavy modules)
 app.command("report")(_report_cmd)
+
+# `fundsim calibrate`: defined in sim/calibration/cli.py (lazy imports too)
+_calibration_cli.register(app)
 
 
 def main() -> None:

@@ -260,7 +260,9 @@ def _expand(data: dict[str, Any], lines: dict[str, int], file: str | None, base_
     if not parent.exists():
         raise fail(f"parent scenario {target!r} not found (looked for {parent})")
     pdata, plines = read_yaml_safely(parent, str(parent))
-    pdata, porigins = _expand(pdata, plines, str(parent), parent.parent, (*chain, resolved), root)
+    # `root` limits what uploaded text may name; a file on disk inside it is the project's own and
+    # may name its parent anywhere (baseline.yaml extends ../calibration/calibrated.yaml).
+    pdata, porigins = _expand(pdata, plines, str(parent), parent.parent, (*chain, resolved), None)
     replaced: set[str] = set()
     merged = _merge(pdata, data, [], replaced)
     kept = {p: o for p, o in porigins.items() if not any(x in replaced for x in _prefixes(p))}

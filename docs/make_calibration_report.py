@@ -1,0 +1,174 @@
+"""Writes docs/calibration.md and docs/figures/calibration_fit.svg: the fit of every target
+(band and simulated value), the calibrated parameters and what they mean, and the targets the
+model does not produce.
+
+    PYTHONPATH=. .venv/bin/python docs/make_calibration_report.py [--fit FIT.csv] [--workers N]
+
+Without --fit it first runs `fundsim calibrate --evaluate` (baseline, the spec's evaluate seeds)."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+import altair as alt
+import pandas as pd
+
+from sim.calibration.output import fit_table
+from sim.calibration.simulate import measure, variant_scenarios
+from sim.calibration.smm import start_point
+from sim.calibration.targets import DEFAULT_SCENARIO, DEFAULT_SPEC, ROOT, Spec, load_spec
+from sim.charts import to_svg
+from sim.runner import run_many
+from sim.scenario.loader import load_scenario
+
+DOCS = Path(__file__).resolve().parent
+FIGURE = DOCS / "figures" / "calibration_fit.svg"
+
+
+# Read off the fit (update when the fit changes). A target missed here is reported, not forced.
+FINDINGS = [
+    "Calibrated with `--budget 60 --workers 2` on seeds 1-3 (least squares; distance 2.95, then 2.79 "
+    "after a second run from the first one's values), then evaluated on seeds 101-105. Eight of "
+    "twelve targets are in band on the calibration seeds, six on the fresh seeds: CAL07 (5.9 "
+    "against 5.0-5.6) and CAL11 (58.01 against 50-58) sit on their band's edge and move in and "
+    "out with the seeds; more calibration seeds (`--seeds 6`) would centre them.",
+    "",
+    "- **Sector quit ratios (CAL04) are a mechanism gap, not a tuning failure.** JOLTS quits "
+    "include job-to-job moves, which are most of them; the engine scales only quits into "
+    "non-employment by `quit_multiplier`, not job-to-job moves, so manufacturing and health care "
+    "quit at about the all-sector rate (0.89 and 1.03). Scaling the job-to-job hazard by the "
+    "sector multiplier (sim/economy/labour_market.py, `job_to_job`) would produce the ratios; no "
+    "free parameter was bent to fake them.",
+    "- **Job-to-job moves (CAL05, 1.2 against 1.5-2.5) compete with the unemployment targets.** A "
+    "move needs an opening at the destination; at the low matching efficiency the unemployment "
+    "targets need (0.26), few openings stay open, so measured moves fall short of the hazard "
+    "(1.25%) and the fit trades CAL05 (a wide band, so a light weight) against CAL01 and CAL07. "
+    "Quits into non-employment (1.1% a month) carry more of CAL01 than JOLTS implies.",
+    "- **Unemployment over the ordinary cycle is volatile.** With a 3-5% demand cycle the "
+    "unemployment rate swings by several points between the cycle's peak and trough, because "
+    "firms shed excess staff fast and post no openings while over target. The pre-recession level "
+    "is measured at the cycle's peak (as in 2007), and the recession depth the fit needs is "
+    "11% of demand. Judge recession dynamics with this in mind.",
+    "- **The year-2 earnings impact (CAL09, 7.7% against 10-18%) is below its band** although "
+    "the entry-rung premium rose from 0.10 to 0.18: too few participants are placed at the rung "
+    "they trained for within two years. The mechanism work on job-finding heterogeneity and "
+    "credential wage returns bears on exactly this; rerun the calibration once it lands rather "
+    "than raise the premium further (it would overstate the wage return of every entry job). "
+    "Evaluated with the same calibrated values on the engine as it stood an hour later, with part "
+    "of that work in, CAL09 came to 10.7% (in band) and every other target as in the table.",
+    "- **Engine version.** The fit above is for the engine whose source hash is in the header of "
+    "calibration/calibrated.yaml. The labour-market mechanisms were changing while it ran; the "
+    "values are the starting point for the rerun, not final numbers.",
+]
+
+
+def chart(spec: Spec, fit: pd.DataFrame) -> alt.Chart:
+    """Each target on its own scale: 0 = the band's low end, 1 = its high end."""
+    units = {t.id: t.unit for t in spec.targets}
+    f = fit.assign(position=(fit.simulated - fit.low) / (fit.high - fit.low), lo=0.0, hi=1.0,
+                   unit=fit.id.map(units), status=fit.in_band.map({True: "in band", False: "outside"}))
+    order = list(f.id)
+    y = alt.Y("id:N", sort=order, title=None)
+    band = alt.Chart(f).mark_bar(color="#c9dcef", height=12).encode(x="lo:Q", x2="hi:Q", y=y)
+    dots = alt.Chart(f).mark_point(filled=True, size=70).encode(
+        x=alt.X("position:Q", title="simulated value, in band widths (0 = low end, 1 = high end)"), y=y,
+        color=alt.Color("status:N", title=None,
+                        scale=alt.Scale(domain=["in band", "outside"], range=["#2e8540", "#b0413e"])),
+        tooltip=["id", "low", "high", "simulated", "unit"])
+    return (band + dots).properties(width=520, height=22 * len(f),
+                                    title="Calibration targets: band (blue) and simulated value")
+
+
+def _fmt(v: float) -> str:
+    return f"{v:,.0f}" if abs(v) >= 1000 else f"{v:.3g}"
+
+
+def markdown(spec: Spec, fit: pd.DataFrame, seeds: list[int], calibrated: dict[str, float]) -> str:
+    by_id = {t.id: t for t in spec.targets}
+    n_in = int(fit.in_band.sum())
+    lines = [
+        "# Calibration", "",
+        "<!-- generated by docs/make_calibration_report.py; edit the script, not this file -->", "",
+        "fundsim is calibrated by the simulated method of moments to the public figures of "
+        "`../shared/calibration/targets.csv`, copied with their sources and bands into "
+        "[calibration/targets.yaml](../calibration/targets.yaml). Each target names the function in "
+        "`sim/calibration/moments.py` that measures the same quantity from simulated output, the way "
+        "the source measured it. Only these targets are used.", "",
+        "Re-run after a change to the model (one command each):", "",
+        "```", "fundsim calibrate --budget 100 --workers 2       # writes calibration/calibrated.yaml",
+        "fundsim calibrate --evaluate --out fit.csv       # every target on fresh seeds",
+        "PYTHONPATH=. python docs/make_calibration_report.py --fit fit.csv", "```", "",
+        f"## Fit on fresh seeds ({seeds[0]}–{seeds[-1]}): {n_in} of {len(fit)} targets in band", "",
+        "![band and simulated value of each target](figures/calibration_fit.svg)", "",
+        "| id | quantity | band | unit | simulated | in band | measured as |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for r in fit.itertuples(index=False):
+        t = by_id[r.id]
+        lines.append(f"| {r.id} | {t.quantity} | {_fmt(r.low)}–{_fmt(r.high)} | {t.unit} | "
+                     f"{_fmt(r.simulated)} | {'yes' if r.in_band else '**no**'} | {t.measured} |")
+    lines += ["", "Sources and why each band is where it is: "
+              "[calibration/targets.yaml](../calibration/targets.yaml).", "",
+              "## Free parameters and what the calibrated values mean", "",
+              "| parameter | calibrated | bounds | why it is free |", "|---|---|---|---|"]
+    for fp in spec.free_parameters:
+        lines.append(f"| `{fp.path}` | {calibrated.get(fp.path, float('nan')):.4g} | "
+                     f"{fp.bounds[0]:g}–{fp.bounds[1]:g} | {fp.why} |")
+    lines += ["", "Everything else is fixed: set directly from a source (turnover cost CAL14, the "
+              "productivity-to-wage ratio CAL15, the apprentice wage CAL12, the cycle period CAL06, "
+              "module costs CAL10, sector quit ratios CAL04), a policy lever of the scenario, or an "
+              "assumption no target here identifies ([parameters.md](parameters.md)).", "",
+              "## Method", "",
+              "- Distance: the sum over targets of ((simulated − band midpoint) / band width)², i.e. "
+              "weights 1 / band width²: a precise source counts more. A moment the output cannot give "
+              "counts as ten band widths off.",
+              "- Common random numbers: every candidate runs on the same seeds (`seeds` in targets.yaml); "
+              "`--evaluate` uses other seeds (`evaluate_seeds`), so the fit shown above is out of sample.",
+              "- Optimiser (`--method`, default `least-squares`): scipy's trust-region reflective least "
+              "squares on the weighted residuals, parameters scaled to [0, 1] within their bounds, "
+              "forward-difference Jacobian with a step of 4% of each range (simulated moments are step "
+              "functions on a finer scale). Each free parameter moves mostly its own target, so a few "
+              "Jacobians reach the bands. If it stops early, a Nelder–Mead simplex goes on from its best "
+              "point with the rest of the budget (`--method nelder-mead` uses the simplex alone). It "
+              "starts from the scenario's current values; the budget counts candidate evaluations.",
+              "- Resume: every evaluation is stored under `calibration/.state/` keyed by a hash of the "
+              "candidate's scenarios, the seeds and the engine source; a rerun replays them and walks the "
+              "same path. Ctrl-C exits 130 and keeps them.",
+              "- Region size: the full baseline region. The fund's budget is set in dollars, not per "
+              "worker, so a smaller region would train a larger share of its people and change the "
+              "equilibrium the programme moments come from: the moments are not scale-invariant.",
+              "- Variants: the recession targets use the baseline with a scripted recession at the "
+              "second peak of the demand cycle (month 86), "
+              "the apprenticeship target the baseline with half of fund starts as apprenticeships "
+              "(`variants` in targets.yaml).", "",
+              "## What the fit says about the mechanisms", "", *FINDINGS, "",
+              "## Targets the model does not produce", "", "| id | quantity | reason |", "|---|---|---|"]
+    for t in spec.not_produced:
+        lines.append(f"| {t.id} | {t.quantity} | {' '.join(t.reason.split())} |")
+    return "\n".join(lines) + "\n"
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--fit", type=Path, help="a FIT.csv from `fundsim calibrate --evaluate`")
+    ap.add_argument("--workers", type=int, default=1)
+    args = ap.parse_args()
+    spec = load_spec(DEFAULT_SPEC)
+    sc = load_scenario(DEFAULT_SCENARIO)
+    if args.fit:
+        fit = pd.read_csv(args.fit)
+    else:
+        runs = measure(spec, variant_scenarios(sc, spec), spec.evaluate_seeds,
+                       lambda s, seeds: run_many(s, seeds, workers=args.workers))
+        fit = fit_table(spec, runs)
+    values = dict(zip([fp.path for fp in spec.free_parameters], start_point(spec, sc), strict=True))
+    FIGURE.parent.mkdir(exist_ok=True)
+    FIGURE.write_text(to_svg(chart(spec, fit)), encoding="utf-8")
+    (DOCS / "calibration.md").write_text(markdown(spec, fit, spec.evaluate_seeds, values), encoding="utf-8")
+    print(fit.to_string(index=False))
+    print(f"wrote {DOCS / 'calibration.md'} and {FIGURE.relative_to(ROOT)}")
+
+
+if __name__ == "__main__":
+    main()

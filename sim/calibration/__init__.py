@@ -1,0 +1,1 @@
+"""Calibration to public targets: moments, the targets spec, simulated method of moments."""
