@@ -39,7 +39,9 @@ def decide_firms(m: FundModel, initial: bool = False) -> None:
     retention = expected_retention_months(m)
     price = float(k.price.mean())
     cost = price + 0.25 * k.base_wage[f.sector] * float(k.months.mean())
-    grant = sc.fund.incumbent_grant_share if fund_on else 0.0
+    # The grant a firm counts on: the nominal share, scaled by how much of last month's claims
+    # the pool could pay (a capped budget spread over many claims pays each one less).
+    grant = sc.fund.incumbent_grant_share * m.grant_fill if fund_on else 0.0
     if fund_on and m.fund.accounts is not None:
         has_money = m.fund.accounts.balances() > 0
         member_grant = np.where(has_money, 1.0, grant)

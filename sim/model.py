@@ -42,7 +42,7 @@ class FundModel(MonthlyBookkeeping, mesa.Model):
         self.ledger = Ledger()
         self.k = Constants.of(scenario)
         self.demand = demand_path(scenario, self.streams["demand"])
-        self.pop = new_population(scenario, self.streams["population"])
+        self.pop = new_population(scenario, self.streams["population"], self.streams["employability"])
         self._place_initial_workers()
         self.provider_table = new_providers(scenario, self.streams["providers"])
         willing = self.streams["firms"].random(self.firm_table.n)
@@ -61,7 +61,9 @@ class FundModel(MonthlyBookkeeping, mesa.Model):
         self.grant_seats = np.zeros(self.provider_table.n)
         self.capacity_ramp = 1.0
         self.grant_budget = 0.0  # $ for incumbent grants next month
+        self.grant_fill = 1.0  # share of last month's grant claims the pool paid
         self.downturn = False
+        self._fund_completers = np.zeros(0, dtype=np.int64)
         self._reset_month_totals()
         decide_firms(self, initial=True)
 
@@ -110,9 +112,12 @@ class FundModel(MonthlyBookkeeping, mesa.Model):
         dropped, done = tr.progress(self)
         kind = p.prog_kind
         self.rec.count("dropouts", dropped)
+        self.rec.count("fund_dropouts", dropped[p.prog_payer[dropped] == PAYER_FUND])
+        self.rec.count("fund_completions", done[p.prog_payer[done] == PAYER_FUND])
         self.rec.count("completions", done)
         self.rec.count("training_exits", np.concatenate([dropped, done]))
         appr_drop = dropped[kind[dropped] == PROG_APPRENTICESHIP]
+        self.rec.count("apprenticeship_dropouts", appr_drop)
         lm.leave_job(self, appr_drop)
         p.status[dropped[kind[dropped] != PROG_INCUMBENT]] = UNEMPLOYED
         p.contract_price[dropped] = 0
@@ -123,6 +128,7 @@ class FundModel(MonthlyBookkeeping, mesa.Model):
         self.pay_contract_trigger("completion", done)
         course = done[kind[done] == PROG_COURSE]
         appr = done[kind[done] == PROG_APPRENTICESHIP]
+        self.rec.count("apprenticeship_completions", appr)
         inc = done[kind[done] == PROG_INCUMBENT]
         fund_course = course[p.prog_payer[course] == PAYER_FUND]
         pt = self.provider_table
@@ -141,16 +147,18 @@ class FundModel(MonthlyBookkeeping, mesa.Model):
         self.placement(appr)
         hired = tr.end_externships(self)  # before new externships start, so none ends at once
         self.placement(hired)
-        if self.fund_active:
-            started = tr.start_externships(self, fund_course)
-            p.externed[started] = True
-            p.await_until[started] = -1  # the placement window opens when the externship ends
+        self._fund_completers = fund_course  # offered externships at this month's openings
 
     def post_vacancies(self) -> None:
         lm.post_vacancies(self)
         f = self.firm_table
         self.rec.by_sector("vacancies", np.bincount(f.sector, weights=f.vacancies.sum(axis=1),
                                                     minlength=self.k.n_sectors).astype(float))
+        if self.fund_active:  # this month's fund completers take up openings as externs
+            p = self.pop
+            started = tr.start_externships(self, self._fund_completers)
+            p.externed[started] = True
+            p.await_until[started] = -1  # the placement window opens when the externship ends
 
     def firms_decide(self) -> None:
         decide_firms(self)
@@ -222,4 +230,5 @@ class FundModel(MonthlyBookkeeping, mesa.Model):
         f.payroll = np.bincount(p.employer[employed], weights=p.wage[employed], minlength=f.n)
         self.firm_turnover = np.zeros(f.n)
         self.firm_gain = np.zeros(f.n)  # surplus over the counterfactual, summed over months
+        self.first_fund_month = np.full(p.n, -1, dtype=np.int32)  # month of first fund start
 

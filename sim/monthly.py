@@ -14,10 +14,12 @@ from sim.ledger import FIRM, PROVIDER, WORKERS, account
 from sim.population import (
     APPRENTICE,
     EMPLOYED,
+    EXTERNSHIP,
     OUT_OF_LF,
     PAYER_FUND,
     PROG_APPRENTICESHIP,
     TRAINED_BY_FUND,
+    TRAINING,
     UNEMPLOYED,
 )
 from sim.rules.contributions import to_cents
@@ -45,6 +47,7 @@ class MonthlyBookkeeping:
     def _reset_month_totals(self: FundModel) -> None:
         f = getattr(self, "firm_table", None)
         self.firm_turnover = np.zeros(f.n if f is not None else 0)  # $ per firm this month
+        self.tuition_paid = 0.0  # $ workers paid providers themselves this month
         self._starts_cost_now = np.zeros(3)
         if not hasattr(self, "rollout_log"):
             self.rollout_log: list[tuple[int, float, bool]] = []
@@ -101,6 +104,7 @@ class MonthlyBookkeeping:
 
     def pay_tuition(self: FundModel, idx: np.ndarray, provider: np.ndarray, price: np.ndarray) -> None:
         per = np.bincount(provider, weights=price, minlength=self.provider_table.n)
+        self.tuition_paid += float(per.sum())
         payees = np.flatnonzero(per)
         self.ledger.record(self.month, account(WORKERS), account(PROVIDER, payees), "tuition",
                            to_cents(per[payees]))
@@ -125,8 +129,11 @@ class MonthlyBookkeeping:
         if self.fund.accounts is not None:
             grant += self.fund.accounts.spend(to_cents(spend)) / 100.0
         pooled = (spend - grant) * sc.fund.incumbent_grant_share
-        if pooled.sum() > self.grant_budget:  # the pool pays grants only within its budget
-            pooled *= self.grant_budget / pooled.sum()
+        asked = float(pooled.sum())
+        if asked > self.grant_budget:  # the pool pays grants only within its budget
+            pooled *= self.grant_budget / asked
+        if asked > 0:  # firms learn what share of a claim the pool really pays
+            self.grant_fill = min(1.0, self.grant_budget / asked)
         grant += pooled
         f.coinvest_cost += grant
         cents = to_cents(grant)
@@ -197,6 +204,7 @@ class MonthlyBookkeeping:
         st = p.status
         rec.count("unemployed", np.flatnonzero(st == UNEMPLOYED))
         rec.count("labour_force", np.flatnonzero(st != OUT_OF_LF))
+        rec.count("employed", np.flatnonzero((st == EMPLOYED) | (st == APPRENTICE)))
         for months, name in ((6, "6m"), (12, "12m")):
             if self.month - months < 1:
                 continue
@@ -264,9 +272,11 @@ class MonthlyBookkeeping:
         return out
 
     def _firm_surplus(self: FundModel) -> np.ndarray:
-        """Each firm's value added minus wages, turnover costs and own training spend ($)."""
+        """Each firm's value added minus wages, turnover costs and own training spend ($).
+        Externs work at (and are paid by) their host, like apprentices at half output."""
         p, k, sc = self.pop, self.k, self.scenario
-        on = np.flatnonzero((p.status == EMPLOYED) | (p.status == APPRENTICE))
+        on = np.flatnonzero((p.status == EMPLOYED) | (p.status == APPRENTICE) | (p.status == EXTERNSHIP))
+        firm = np.where(p.status[on] == EXTERNSHIP, p.ext_host[on], p.employer[on])
         # Output of a basic job is wage / labour share; skill adds productivity_to_wage_gain
         # times its wage premium (so the firm keeps about half: Dearden et al. 2006). Skill
         # counts as well as the job: the premium is the mean of the job level's and the
@@ -274,9 +284,9 @@ class MonthlyBookkeeping:
         prem = 0.5 * (k.prem[p.job_level[on]] + k.prem[np.minimum(p.rung[on], 3)])
         prod = (k.base_wage_f[p.sector[on]] * p.wage_effect[on] * k.tenure_growth[p.tenure[on]]
                 * (1.0 / sc.firms.labour_share + sc.firms.productivity_to_wage_gain * prem))
-        prod = np.where(p.status[on] == APPRENTICE, 0.5 * prod, prod)
+        prod = np.where(p.status[on] == EMPLOYED, prod, 0.5 * prod)
         f = self.firm_table
-        net = np.bincount(p.employer[on], weights=prod.astype(np.float64) - p.wage[on], minlength=f.n)
+        net = np.bincount(firm, weights=prod.astype(np.float64) - p.wage[on], minlength=f.n)
         return net - self.firm_turnover - f.own_training_spend
 
     def compare_with(self: FundModel, twin: FundModel) -> None:
@@ -287,15 +297,39 @@ class MonthlyBookkeeping:
         self.firm_gain += gain
         part = np.flatnonzero(p.participant)
         rec.count("participant_months", part)
-        rec.count("earnings_diff_participants", part,
-                  weights=(p.earnings[part] - twin.pop.earnings[part]).astype(np.float64))
+        diff = (p.earnings[part] - twin.pop.earnings[part]).astype(np.float64)
+        rec.count("earnings_diff_participants", part, weights=diff)
+        # Lock-in: the gap while in full-time training, then the gain once out of it.
+        training = p.status[part] == TRAINING
+        rec.count("trainee_months", part[training])
+        rec.count("earnings_diff_in_training", part[training], weights=diff[training])
+        rec.count("former_trainee_months", part[~training])
+        rec.count("earnings_diff_after_training", part[~training], weights=diff[~training])
+        # Year 2 after the first fund start, as MDRC measures sector programmes (calibration CAL09).
+        first = self.first_fund_month
+        first[part[first[part] < 0]] = self.month
+        yr2 = part[(self.month - first[part]) // 12 == 1]
+        rec.count("earnings_diff_year2", yr2,
+                  weights=(p.earnings[yr2] - twin.pop.earnings[yr2]).astype(np.float64))
+        rec.count("cf_earnings_year2", yr2, weights=twin.pop.earnings[yr2].astype(np.float64))
         fund = self.fund
         to_firms = fund.spend["employers"] / 100.0 if fund is not None else 0.0
         from_firms = fund.income["employers"] / 100.0 if fund is not None else 0.0
-        rec.total("employer_net_gain", float(gain.sum()) + to_firms - from_firms)
+        firms = float(gain.sum()) + to_firms - from_firms
+        rec.total("employer_net_gain", firms)
         lab = sc.labour
         public_in = fund.income["public"] / 100.0 if fund is not None else 0.0
         earn = float(p.earnings.sum(dtype=np.float64)) - float(twin.pop.earnings.sum(dtype=np.float64))
         jobless = int((twin.pop.status == UNEMPLOYED).sum()) - int((p.status == UNEMPLOYED).sum())
-        gain = lab.tax_rate * earn + lab.unemployment_benefit_monthly * jobless
-        rec.total("public_net_gain", gain - public_in)
+        public = lab.tax_rate * earn + lab.unemployment_benefit_monthly * jobless - public_in
+        rec.total("public_net_gain", public)
+        # Total surplus: each party's gain once, transfers between them cancel. Workers keep
+        # earnings after tax and lose benefits and tuition; a public dollar costs the economy
+        # the marginal cost of public funds; the fund's own net (income - spending) counts, so
+        # admin and real training costs are costs and grants are transfers. Providers are paid
+        # their cost (they break even), so nothing is counted for them.
+        workers = ((1.0 - lab.tax_rate) * earn - lab.unemployment_benefit_monthly * jobless
+                   - (self.tuition_paid - twin.tuition_paid))
+        fund_net = (sum(fund.income.values()) - sum(fund.spend.values())) / 100.0 if fund is not None else 0.0
+        rec.total("total_surplus_change",
+                  workers + firms + lab.marginal_cost_of_public_funds * public + fund_net)

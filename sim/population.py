@@ -36,6 +36,7 @@ class Population:
     childcare: np.ndarray  # bool
     transport: np.ndarray  # bool
     wage_effect: np.ndarray  # float32, multiplicative individual wage effect
+    employability: np.ndarray  # float32 in (0, 1), weight employers give a job seeker
     # labour market
     status: np.ndarray  # int8
     employer: np.ndarray  # int32, -1 = none (host firm for apprentices)
@@ -81,9 +82,11 @@ class Population:
         return Population(**{f.name: getattr(self, f.name).copy() for f in fields(self)})
 
 
-def new_population(scenario: Scenario, rng: np.random.Generator) -> Population:
-    """Draw the region's people. Uses only the `population` stream, so the people are the same
-    in every scenario run with the same seed."""
+def new_population(scenario: Scenario, rng: np.random.Generator,
+                   search_rng: np.random.Generator) -> Population:
+    """Draw the region's people from the `population` stream, and their employability from its
+    own `employability` stream (so adding it shifted no other trait): the people are the same in
+    every scenario run with the same seed."""
     r, w = scenario.region, scenario.workers
     n = r.n_workers
     shares = np.array([s.employment_share for s in r.sectors])
@@ -109,9 +112,14 @@ def new_population(scenario: Scenario, rng: np.random.Generator) -> Population:
     job_level = drawn.astype(np.int8)
     tenure = np.minimum(rng.geometric(1 / 48, n), 240).astype(np.int16)
     z_i8 = np.zeros(n, dtype=np.int8)
+    # Employability ~ Beta(mean by group, concentration): employers prefer some seekers, so the
+    # least employable wait longest (long spells from heterogeneity, not from the spell itself).
+    mean = np.where(hts, w.employability_mean[1], w.employability_mean[0])
+    k = w.employability_concentration
+    employability = search_rng.beta(mean * k, (1.0 - mean) * k).astype(np.float32)
     return Population(
         sector=sector, group=group, aptitude=aptitude, childcare=childcare, transport=transport,
-        wage_effect=wage_effect.astype(np.float32), status=status,
+        wage_effect=wage_effect.astype(np.float32), employability=employability, status=status,
         employer=np.full(n, -1, dtype=np.int32), job_level=job_level, tenure=tenure,
         premium=np.ones(n, dtype=np.float32), wage=np.zeros(n, dtype=np.float32),
         earnings=np.zeros(n, dtype=np.float32), rung=rung,

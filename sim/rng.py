@@ -13,7 +13,7 @@ import numpy as np
 STREAMS = (
     "population", "firms", "providers", "demand",  # drawn once or independently of the fund
     "quits", "job_to_job", "matching", "olf", "applications", "admission",
-    "progress", "externships", "externship_hires", "incumbents", "apprentices",
+    "progress", "externships", "externship_hires", "incumbents", "apprentices", "employability",
 )
 
 

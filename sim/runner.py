@@ -20,7 +20,8 @@ from sim.outcomes import INDEX
 from sim.results import Results
 from sim.scenario.schema import Scenario
 
-TWIN_METRICS = ("earnings_diff_participants", "employer_net_gain", "public_net_gain")
+TWIN_METRICS = ("earnings_diff_participants", "employer_net_gain", "public_net_gain",
+                "total_surplus_change", "earnings_diff_in_training", "earnings_diff_after_training")
 
 
 def run(scenario: Scenario, seed: int) -> Results:

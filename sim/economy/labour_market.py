@@ -123,7 +123,8 @@ def post_vacancies(m: FundModel) -> None:
     level = np.concatenate([p.job_level[on], p.job_level[ext]])
     by_level = np.bincount(firm * N_LEVELS + level, minlength=f.n * N_LEVELS).reshape(f.n, N_LEVELS)
     want = targets(m)[:, None] * m.k.level_shares[f.sector]
-    f.vacancies = np.floor(np.maximum(0.0, want - by_level) + 0.5).astype(np.int64)
+    f.room = want - by_level
+    f.vacancies = np.floor(np.maximum(0.0, f.room) + 0.5).astype(np.int64)
     f.headcount = by_level.sum(axis=1) - np.bincount(p.ext_host[ext], minlength=f.n)
 
 
@@ -193,6 +194,7 @@ def job_to_job(m: FundModel) -> None:
     firms = np.concatenate([g[1] for g in got])
     level = np.concatenate([np.full(len(g[0]), g[2], dtype=np.int8) for g in got])
     charge_turnover(m, hired)
+    m.rec.count("job_to_job_moves", hired)
     credentialed = p.rung[hired] > 0
     p.premium[hired[credentialed]] *= 1.0 + lab.poaching_wage_premium
     tb = p.trained_by[hired]
@@ -203,19 +205,28 @@ def job_to_job(m: FundModel) -> None:
 
 def match(m: FundModel) -> None:
     """Job seekers meet vacancies in each sector, best-qualified level first; the number of
-    hires in a cell follows the matching function M = A S^a V^(1-a)."""
+    hires in a cell follows the matching function M = A S^a V^(1-a). Who is hired is a draw
+    weighted by each seeker's employability (heterogeneous job finding at unchanged flows), and
+    a recent completer holds out for a job at her credential's level (a higher reservation wage)."""
     p, lab = m.pop, m.scenario.labour
     seekers_all = np.flatnonzero(p.status == UNEMPLOYED)
     luck = m.draw("matching")
     rng = m.streams["matching"]
-    order = seekers_all[np.argsort(luck[seekers_all], kind="stable")]
+    # Weighted sampling without replacement (Efraimidis & Spirakis 2006): sorting by
+    # -log(1 - u) / weight puts seekers in the order employers would pick them.
+    key = -np.log1p(-luck[seekers_all]) / np.maximum(p.employability[seekers_all], 1e-6)
+    order = seekers_all[np.argsort(key, kind="stable")]
+    window = m.scenario.training.placement_window_months
+    holdout = p.await_until[order] - window + m.scenario.workers.credential_holdout_months >= m.month
     a = lab.matching_elasticity
     hires: list[np.ndarray] = []
     taken = np.zeros(p.n, dtype=bool)
     for s in range(m.k.n_sectors):
-        pool = order[p.sector[order] == s]
+        here = p.sector[order] == s
+        pool, pool_holdout = order[here], holdout[here]
         for lvl in range(N_LEVELS - 1, -1, -1):
-            cell = pool[(p.rung[pool] >= lvl) & ~taken[pool]]
+            ok = (p.rung[pool] >= lvl) & ~taken[pool]
+            cell = pool[ok & (~pool_holdout | (p.rung[pool] == lvl))]
             vac = int(m.firm_table.vacancies[m.firm_table.sector == s, lvl].sum())
             if len(cell) == 0 or vac == 0:
                 continue

@@ -72,11 +72,15 @@ def apply_for_training(m: FundModel) -> tuple[np.ndarray, np.ndarray]:
         return pre, np.zeros(0, dtype=bool)
     nxt = p.rung[pre] + 1
     s = p.sector[pre]
-    current = np.where(st[pre] == EMPLOYED, np.maximum(p.rung[pre], p.job_level[pre]), p.rung[pre])
-    gain = k.base_wage[s] * (k.prem[nxt] - k.prem[np.minimum(current, 3)]) * p.wage_effect[pre]
-    gain = np.maximum(gain, 0.0) * (0.5 + 0.5 * k.portability[s])
+    # The gain is the new job's starting wage over today's: an employed person also gives up
+    # the tenure premium of the current job (so long-tenured staff gain little from leaving).
+    start_wage = k.base_wage[s] * p.wage_effect[pre] * p.premium[pre]
+    today = np.where(st[pre] == EMPLOYED, p.wage[pre], start_wage * (1.0 + k.prem[p.rung[pre]]))
+    gain = np.maximum(start_wage * (1.0 + k.prem[nxt]) - today, 0.0) * (0.5 + 0.5 * k.portability[s])
     months = k.months[nxt - 1]
-    forgone = np.where(st[pre] == EMPLOYED, p.wage[pre], 0.0) * months
+    # Someone who leaves a job to train forgoes its wage while training and while searching
+    # again afterwards; a job seeker forgoes nothing.
+    forgone = np.where(st[pre] == EMPLOYED, p.wage[pre], 0.0) * (months + w.search_months_after_training)
     scale = k.base_wage[s] * 1.5  # how sharply the decision follows the net gain
     olf = np.where(st[pre] == OUT_OF_LF, 0.5, 1.0)
 
@@ -221,39 +225,49 @@ def progress(m: FundModel) -> tuple[np.ndarray, np.ndarray]:
     return dropped, done
 
 
-def externship_hosts(m: FundModel, sector: int) -> np.ndarray:
+def externship_hosts(m: FundModel, sector: int, level: int) -> np.ndarray:
     f = m.firm_table
     return np.flatnonzero((f.sector == sector) & m.host_willing & m.fund_member_view
-                          & (f.vacancies[:, 1:].sum(axis=1) > 0))
+                          & (f.vacancies[:, level] > 0))
 
 
 def start_externships(m: FundModel, completers: np.ndarray) -> np.ndarray:
-    """Offer fund completers an externship with a member firm that has a skilled opening."""
+    """Offer fund completers an externship with a member firm that has an opening at the level
+    of their credential (the post the host holds for them)."""
     p, tr = m.pop, m.scenario.training
     if len(completers) == 0:
         return completers
     offered = completers[m.draw("externships")[completers] < tr.externship_share]
+    level_of = np.minimum(p.rung[offered], 3)
     placed = []
     rng = m.streams["externships"]
     for s in range(m.k.n_sectors):
-        cand = offered[p.sector[offered] == s]
-        hosts = externship_hosts(m, s)
-        if len(cand) == 0 or len(hosts) == 0:
-            continue
-        host = hosts[rng.integers(0, len(hosts), len(cand))]
-        p.status[cand] = EXTERNSHIP
-        p.ext_host[cand] = host
-        p.job_level[cand] = np.minimum(p.rung[cand], 3)
-        p.ext_left[cand] = tr.externship_months
-        p.wage[cand] = wage_of(m, cand, level=np.minimum(p.rung[cand], 3))
-        placed.append(cand)
+        for lvl in (1, 2, 3):
+            cand = offered[(p.sector[offered] == s) & (level_of == lvl)]
+            hosts = externship_hosts(m, s, lvl)
+            if len(cand) == 0 or len(hosts) == 0:
+                continue
+            # One extern per opening: a host holds a real post for each extern it takes.
+            slots = np.repeat(hosts, m.firm_table.vacancies[hosts, lvl])
+            n = min(len(cand), len(slots))
+            host = slots[rng.choice(len(slots), size=n, replace=False)]
+            cand = cand[:n]
+            np.subtract.at(m.firm_table.vacancies[:, lvl], host, 1)
+            p.status[cand] = EXTERNSHIP
+            p.ext_host[cand] = host
+            p.job_level[cand] = lvl
+            p.ext_left[cand] = tr.externship_months
+            p.wage[cand] = wage_of(m, cand, level=np.full(len(cand), lvl, dtype=np.int8))
+            placed.append(cand)
     started = np.concatenate(placed) if placed else completers[:0]
     m.rec.count("externship_starts", started)
     return started
 
 
 def end_externships(m: FundModel) -> np.ndarray:
-    """Hosts hire their extern at the end with a fixed chance (they held an opening for them)."""
+    """A host hires its extern at the end if it still wants the post it held for her (demand
+    has not fallen below its staff at that level) and she proved a fit: the host has watched her
+    work, so its screen is her performance, not her employability on paper."""
     p, tr = m.pop, m.scenario.training
     idx = np.flatnonzero(p.status == EXTERNSHIP)
     p.ext_left[idx] -= 1
@@ -262,8 +276,10 @@ def end_externships(m: FundModel) -> np.ndarray:
         return ending
     host = p.ext_host[ending]
     level = np.minimum(p.rung[ending], 3)
-    # The host held the opening for its extern (externs count against its vacancies).
-    hire = m.draw("externship_hires")[ending] < tr.externship_conversion
+    # The host held the opening for its extern (externs count against its vacancies); at the
+    # last count the post is still wanted if the level is not over-staffed.
+    wanted = m.firm_table.room[host, level] > -0.5
+    hire = wanted & (m.draw("externship_hires")[ending] < tr.externship_conversion)
     hired = ending[hire]
     start_job(m, hired, host[hire], level[hire])
     m.rec.count("externship_completions", ending)

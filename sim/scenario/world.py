@@ -11,6 +11,7 @@ from sim.scenario.params import Section, param
 
 Share = Annotated[float, Field(ge=0.0, le=1.0)]
 Premium = Annotated[float, Field(ge=0.0, le=5.0)]
+Inside = Annotated[float, Field(gt=0.0, lt=1.0)]  # a Beta mean: neither 0 nor 1
 
 JOLTS_2019 = "BLS JOLTS release Sep 10 2019 (Jul 2019 data); shared/calibration CAL01-CAL03"
 
@@ -231,6 +232,13 @@ class LabourMarket(Section):
         0.2, unit="share of earnings", ge=0.0, le=0.8, role="constant",
         description="Taxes on earnings (for the public return).",
     )
+    marginal_cost_of_public_funds: float = param(
+        1.3, unit="$ per public $", ge=1.0, le=3.0, role="uncertainty",
+        description="Welfare cost of a dollar of public money (1 + the excess burden of taxes "
+                    "that raise it), applied to the public net gain in total surplus.",
+        source="Dahlby 2008, The Marginal Cost of Public Funds (MIT Press); Browning 1987 "
+               "(AER 77(1)): 1.1-1.5 for US taxes; 1.3 as in many CBA guides",
+    )
 
 
 class Workers(Section):
@@ -245,6 +253,32 @@ class Workers(Section):
     transport_need: tuple[Share, Share] = param(
         (0.08, 0.30), unit="share", role="uncertainty",
         description="Share needing transport help to train: (others, hard-to-serve).",
+    )
+    employability_mean: tuple[Inside, Inside] = param(
+        (0.5, 0.35), unit="weight", role="uncertainty",
+        description="Mean employability, the weight employers give a job seeker when choosing "
+                    "whom to hire (drawn once per person from a Beta): (others, hard-to-serve).",
+        source="assumption: heterogeneous job finding (much of the fall in exit rates with "
+               "spell length is heterogeneity: Alvarez, Borovickova & Shimer 2016); sized with "
+               "credential_holdout_months to placement 50-75% (CAL16: Q2 employment 64-68%)",
+    )
+    employability_concentration: float = param(
+        2.0, unit="Beta a + b", ge=0.1, le=1000.0, role="uncertainty",
+        description="Concentration of the employability Beta (lower = more dispersed job finding).",
+    )
+    credential_holdout_months: int = param(
+        6, unit="months", ge=0, le=24, role="uncertainty",
+        description="Months after a credential during which a job seeker accepts only jobs at "
+                    "its level (a reservation wage above the wage of lower jobs).",
+        source="assumption (reservation wages rise with skills: McCall 1970, Mortensen 1986)",
+    )
+    search_months_after_training: float = param(
+        3.0, unit="months", ge=0.0, le=24.0, role="uncertainty",
+        description="Months of job search an employed applicant expects after a full-time course, "
+                    "weighed as wages forgone when deciding to leave the job to train.",
+        source="assumption: about the median time to a job at the credential's level when "
+               "60-75% are placed within 6 months (CAL16); BLS median unemployment spell ~2 "
+               "months in 2019",
     )
     application_rate: float = param(
         0.04, unit="share per month", ge=0.0, le=1.0, role="uncertainty",
