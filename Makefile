@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 SEEDS ?= 8
 WORKERS ?= 2
 
-.PHONY: app run test lint bench clean venv
+.PHONY: app app-bench run test lint bench clean venv
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -18,12 +18,22 @@ $(VENV)/.stamp-core: pyproject.toml | $(BIN)/python
 
 $(VENV)/.stamp-dev: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install -e '.[dev]'
+	touch $@ $(VENV)/.stamp-core $(VENV)/.stamp-app
+
+$(VENV)/.stamp-app: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install -e '.[app]'
 	touch $@ $(VENV)/.stamp-core
 
 venv: $(VENV)/.stamp-core
 
-# The app (Streamlit) is the main job once it lands; until then `make app` runs the baseline.
-app: run
+# The committee app: the baseline beside the no-fund counterfactual on open (PORT=8501).
+PORT ?= 8501
+app: $(VENV)/.stamp-app
+	$(BIN)/streamlit run app.py --server.headless true --server.port $(PORT) --server.fileWatcherType none \
+		--browser.gatherUsageStats false
+
+app-bench: $(VENV)/.stamp-app
+	$(BIN)/python benchmarks/app_bench.py
 
 run: $(VENV)/.stamp-core
 	$(BIN)/fundsim run scenarios/baseline.yaml --seeds $(SEEDS) --workers $(WORKERS) --out out/baseline

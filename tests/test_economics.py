@@ -258,7 +258,7 @@ def test_8_participants_lose_earnings_in_training_and_gain_afterwards() -> None:
 
 # The world of deadweight_incumbent_grants.yaml: firms keep their trained staff and train
 # whenever it roughly pays, so they train close to their maximum without a fund.
-TRAIN_ANYWAY = {"labour.poaching_intensity": 0.0, "firms.own_training_hurdle": 0.3}
+TRAIN_ANYWAY = {"labour.poaching_intensity": 0.0, "firms.own_training_hurdle": 0.1}
 UNDER_TRAIN = {"labour.poaching_intensity": 1.0, "firms.own_training_hurdle": 1.0}
 
 

@@ -1,0 +1,242 @@
+"""The rule editor, generated from the scenario schema: one widget spec per parameter (group =
+top-level section, label with unit, bounds, help = description + source). Nothing here names a
+parameter: adding one to the schema adds it to the editor."""
+
+from __future__ import annotations
+
+import math
+import types
+from dataclasses import dataclass
+from typing import Annotated, Any, Literal, Union, get_args, get_origin
+
+from pydantic import BaseModel
+
+from sim.scenario.errors import Problem, split_path
+from sim.scenario.params import iter_parameters
+from sim.scenario.schema import Scenario
+
+GROUP_TITLES = {
+    "": "Scenario", "region": "Region", "demand": "Demand and recessions", "labour": "Labour market",
+    "workers": "Workers", "firms": "Firms", "training": "Training", "providers": "Providers",
+    "fund": "Fund rules", "phases": "Programme phases", "rollout": "Pilot and rollout", "outputs": "Outputs",
+}
+PLAIN_UNITS = {"flag", "choice", ""}
+ROLE_WORDS = {"lever": "a funding rule the committee chooses", "uncertainty": "the world (uncertain)",
+              "constant": "structure"}
+
+
+@dataclass(frozen=True)
+class FieldSpec:
+    path: str
+    group: str  # top-level section title
+    section: str  # sub-heading inside the group ("" at the top of the group)
+    label: str  # plain name with unit, e.g. "Annual total ($ per year)"
+    widget: str  # number | integer | checkbox | choice | text | list
+    value: Any
+    unit: str
+    role: str
+    help: str
+    min: float | None = None
+    max: float | None = None
+    step: float | None = None
+    fmt: str | None = None
+    options: tuple[str, ...] = ()
+
+
+def human(name: str) -> str:
+    """`annual_total` -> "Annual total"."""
+    text = name.replace("_", " ").strip()
+    return text[:1].upper() + text[1:]
+
+
+def _unwrap(tp: Any) -> Any:
+    while get_origin(tp) is Annotated:
+        tp = get_args(tp)[0]
+    return tp
+
+
+def _kinds(tp: Any) -> tuple[str, ...]:
+    tp = _unwrap(tp)
+    if get_origin(tp) in (Union, types.UnionType):
+        members = [_unwrap(m) for m in get_args(tp)]
+        return tuple(m.model_fields["kind"].default for m in members
+                     if isinstance(m, type) and issubclass(m, BaseModel) and "kind" in m.model_fields)
+    return ()
+
+
+def _resolve(scenario: Scenario, segs: list[str | int]) -> tuple[Any, Any]:
+    """(field annotation at the path, annotation of the slot holding the path's parent)."""
+    obj: Any = scenario
+    holder: Any = None
+    ann: Any = None
+    for seg in segs:
+        if isinstance(seg, int):
+            holder = get_args(_unwrap(ann))[0] if get_args(_unwrap(ann)) else None
+            obj = obj[seg]
+            ann = holder
+            continue
+        info = type(obj).model_fields[seg]
+        if (ann is not None and seg != segs[-1]) or (ann is None and seg != segs[-1]):
+            holder = info.annotation
+        ann = info.annotation
+        if seg != segs[-1]:
+            obj = getattr(obj, seg)
+    return ann, holder
+
+
+def _section(segs: list[str | int], scenario: Scenario) -> str:
+    """A plain heading for the path's parent inside its group: "Contributions #1 (payroll levy)"."""
+    words: list[str] = []
+    obj: Any = scenario
+    for seg in segs[:-1]:
+        obj = obj[seg] if isinstance(seg, int) else getattr(obj, seg)
+        if isinstance(seg, int):
+            kind = getattr(obj, "kind", None) or getattr(obj, "name", None)
+            words[-1] += f" #{seg + 1}" + (f" ({human(str(kind)).lower()})" if kind else "")
+        else:
+            kind = getattr(obj, "kind", None)
+            words.append(human(seg) + (f" ({human(str(kind)).lower()})" if isinstance(kind, str) else ""))
+    return " · ".join(words[1:]) if len(segs) > 1 and segs[0] in GROUP_TITLES else " · ".join(words)
+
+
+def _bounds_text(lo: float | None, hi: float | None) -> str:
+    if lo is not None and hi is not None:
+        return f"Allowed: {lo:g} to {hi:g}."
+    if lo is not None:
+        return f"Allowed: at least {lo:g}."
+    return f"Allowed: at most {hi:g}." if hi is not None else ""
+
+
+def _number_style(value: float, hi: float | None) -> tuple[float, str]:
+    if hi is not None and hi <= 1.0:
+        return 0.001, "%.4f"
+    mag = abs(value)
+    if mag >= 1000:
+        return float(10 ** (math.floor(math.log10(mag)) - 1)), "%.0f"
+    if hi is not None and hi >= 10_000:
+        return 100.0, "%.0f"
+    return 0.1, "%.3f"
+
+
+def field_specs(scenario: Scenario, roles: tuple[str, ...] = ("lever",)) -> list[FieldSpec]:
+    """Widget specs for every parameter of `scenario` whose role is in `roles` (kinds of rules
+    are offered when "lever" is), in schema order."""
+    specs: list[FieldSpec] = []
+    for row in iter_parameters(scenario):
+        path, value = row["path"], row["value"]
+        segs = split_path(path) or [path]
+        name = str(segs[-1])
+        ann, holder = _resolve(scenario, segs)
+        kinds = _kinds(holder) if name == "kind" else ()
+        role = "lever" if kinds else row["role"]
+        if role not in roles and not (path in ("name", "description") and "lever" in roles):
+            continue
+        group = GROUP_TITLES.get(str(segs[0]) if len(segs) > 1 else "", human(str(segs[0])))
+        unit = row["unit"]
+        label = human(name) + (f" ({unit})" if unit not in PLAIN_UNITS else "")
+        lo, hi = row["min"], row["max"]
+        src = row["source"]
+        help_text = " ".join(x for x in (
+            row["description"] or ("The kind of rule; changing it starts the rule from that kind's "
+                                   "defaults." if kinds else ""),
+            _bounds_text(lo, hi), f"Role: {ROLE_WORDS.get(role, role)}.",
+            f"Source: {src}." if src else "", f"Field: `{path}`.") if x)
+        base = dict(path=path, group=group, section=_section(segs, scenario), label=label, value=value,
+                    unit=unit, role=role, help=help_text)
+        tp = _unwrap(ann)
+        if kinds:
+            specs.append(FieldSpec(widget="choice", options=kinds, **base))
+        elif get_origin(tp) is Literal:
+            specs.append(FieldSpec(widget="choice", options=tuple(str(a) for a in get_args(tp)), **base))
+        elif isinstance(value, bool):
+            specs.append(FieldSpec(widget="checkbox", **base))
+        elif isinstance(value, int):
+            specs.append(FieldSpec(widget="integer", min=lo, max=hi, step=1, **base))
+        elif isinstance(value, float):
+            step, fmt = _number_style(value, hi)
+            specs.append(FieldSpec(widget="number", min=lo, max=hi, step=step, fmt=fmt, **base))
+        elif isinstance(value, (list, tuple)):
+            specs.append(FieldSpec(widget="list", **{**base, "help": help_text + " Separate values with "
+                                                     "commas."}))
+        else:
+            specs.append(FieldSpec(widget="text", **base))
+    return _kinds_first(specs)
+
+
+def _kinds_first(specs: list[FieldSpec]) -> list[FieldSpec]:
+    """Within each rule, its kind comes first (the other fields depend on it)."""
+    out: list[FieldSpec] = []
+    for spec in specs:
+        if spec.path.endswith(".kind"):
+            prefix = spec.path[: -len("kind")]
+            at = next((i for i, s in enumerate(out) if s.path.startswith(prefix)), len(out))
+            out.insert(at, spec)
+        else:
+            out.append(spec)
+    return out
+
+
+def list_text(value: Any) -> str:
+    return ", ".join(f"{v:g}" if isinstance(v, float) else str(v) for v in value)
+
+
+def _parse_list(spec: FieldSpec, text: str) -> list[Any]:
+    parts = [p.strip() for p in str(text).split(",") if p.strip()]
+    kinds = [type(v) for v in spec.value] or [float]
+    if len(parts) != len(spec.value):
+        raise ValueError(f"must be a list of exactly {len(spec.value)} values separated by commas")
+    out = []
+    for part, kind in zip(parts, kinds, strict=True):
+        try:
+            out.append(int(part) if kind is int else float(part))
+        except ValueError:
+            word = "whole numbers" if kind is int else "numbers"
+            raise ValueError(f"must be {word} separated by commas") from None
+    return out
+
+
+def _same(a: Any, b: Any) -> bool:
+    if isinstance(a, float) or isinstance(b, float):
+        try:
+            return math.isclose(float(a), float(b), rel_tol=1e-9, abs_tol=1e-12)
+        except (TypeError, ValueError):
+            return False
+    if isinstance(a, (list, tuple)) and isinstance(b, (list, tuple)):
+        return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b, strict=True))
+    return a == b
+
+
+def edits_from_values(specs: list[FieldSpec], values: dict[str, Any], base: Scenario,
+                      keep: dict[str, Any] | None = None) -> tuple[dict[str, Any], list[Problem]]:
+    """Sparse edits (dotted path -> value) from submitted widget values: only what differs from
+    `base`. `keep` holds earlier edits of fields not shown (other roles), which stay. A changed
+    rule kind comes first and drops the old kind's fields (they would not fit the new kind)."""
+    base_values = {r["path"]: r["value"] for r in iter_parameters(base)}
+    shown = {s.path for s in specs}
+    edits: dict[str, Any] = {k: v for k, v in (keep or {}).items() if k not in shown}
+    problems: list[Problem] = []
+    for spec in specs:
+        if spec.path not in values:
+            continue
+        raw = values[spec.path]
+        if spec.widget == "list":
+            try:
+                raw = _parse_list(spec, raw)
+            except ValueError as e:
+                problems.append(Problem(spec.path, str(e), given=str(values[spec.path])))
+                continue
+        elif spec.widget == "integer" and raw is not None:
+            raw = int(raw)
+        elif spec.widget == "number" and raw is not None:
+            raw = float(raw)
+        if raw is None:
+            problems.append(Problem(spec.path, "is empty; enter a value"))
+        elif spec.path not in base_values or not _same(raw, base_values[spec.path]):
+            edits[spec.path] = list(raw) if isinstance(raw, tuple) else raw
+    changed_kinds = [p for p in edits if p.endswith(".kind")]
+    for kind_path in changed_kinds:
+        prefix = kind_path[: -len("kind")]
+        edits = {k: v for k, v in edits.items() if k == kind_path or not k.startswith(prefix)}
+    ordered = {k: edits[k] for k in changed_kinds if k in edits}
+    ordered.update({k: v for k, v in edits.items() if k not in ordered})
+    return ordered, problems

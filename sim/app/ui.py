@@ -1,0 +1,92 @@
+"""Streamlit rendering shared by app.py: the schema-driven editor form, KPI cards, problems,
+charts. Widgets are made from specs; no parameter is named here."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from itertools import groupby
+from typing import Any
+
+import streamlit as st
+
+from sim.app.editor import FieldSpec, list_text
+from sim.app.kpis import Card
+
+EDIT_PREFIX = "edit:"
+SUBMIT_LABEL = "Run comparison"
+
+
+def editor_key(path: str) -> str:
+    """The widget key of a parameter in the editor (stable: tests and tools may use it)."""
+    return EDIT_PREFIX + path
+
+
+def reset_editor(marker: str) -> None:
+    """Forget typed values when the editor switches to another scenario or its edits change."""
+    if st.session_state.get("_editor_for") != marker:
+        for key in [k for k in st.session_state if isinstance(k, str) and k.startswith(EDIT_PREFIX)]:
+            del st.session_state[key]
+        st.session_state["_editor_for"] = marker
+
+
+def _widget(spec: FieldSpec) -> Any:
+    key, help_text = editor_key(spec.path), spec.help
+    if spec.widget == "checkbox":
+        return st.checkbox(spec.label, value=bool(spec.value), help=help_text, key=key)
+    if spec.widget == "choice":
+        opts = list(spec.options)
+        index = opts.index(str(spec.value)) if str(spec.value) in opts else 0
+        return st.selectbox(spec.label, opts, index=index, help=help_text, key=key,
+                            format_func=lambda o: str(o).replace("_", " "))
+    if spec.widget == "integer":
+        return st.number_input(spec.label, value=int(spec.value), step=1, help=help_text, key=key,
+                               min_value=None if spec.min is None else int(spec.min),
+                               max_value=None if spec.max is None else int(spec.max))
+    if spec.widget == "number":
+        return st.number_input(spec.label, value=float(spec.value), step=spec.step, format=spec.fmt,
+                               help=help_text, key=key,
+                               min_value=None if spec.min is None else float(spec.min),
+                               max_value=None if spec.max is None else float(spec.max))
+    if spec.widget == "list":
+        return st.text_input(spec.label, value=list_text(spec.value), help=help_text, key=key)
+    return st.text_input(spec.label, value=str(spec.value), help=help_text, key=key)
+
+
+def editor_form(specs: Sequence[FieldSpec], *, form_key: str = "rule_editor",
+                open_group: str = "Fund rules") -> tuple[bool, dict[str, Any]]:
+    """One form: an expander per schema group, a bold heading per rule; submit runs."""
+    values: dict[str, Any] = {}
+    with st.form(form_key, border=False):
+        submitted = st.form_submit_button(SUBMIT_LABEL, type="primary")
+        for group, items in groupby(specs, key=lambda s: s.group):
+            with st.expander(group, expanded=group == open_group):
+                for section, fields in groupby(items, key=lambda s: s.section):
+                    if section:
+                        st.markdown(f"**{section}**")
+                    for spec in fields:
+                        values[spec.path] = _widget(spec)
+    return submitted, values
+
+
+def problems(lines: Sequence[str], title: str) -> None:
+    if lines:
+        st.error("\n".join([f"**{title}**", *[f"- {line}" for line in lines]]))
+
+
+def cards(rows: Sequence[Sequence[Card]]) -> None:
+    """One st.metric per KPI per scenario: a column per scenario (the reference first), the same
+    KPI on the same line, so a difference reads across."""
+    heads = st.columns(len(rows))
+    for i, (col, row) in enumerate(zip(heads, rows, strict=True)):
+        role = "reference" if i == 0 else "difference from the reference"
+        col.markdown(f"**{row[0].scenario}** · {role}")
+    for k in range(len(rows[0])):
+        for col, row in zip(st.columns(len(rows)), rows, strict=True):
+            card = row[k]
+            with col:
+                st.metric(card.label, card.value, delta=card.delta, delta_color=card.delta_color,  # type: ignore[arg-type]
+                          help=card.help, border=True)
+
+
+def chart(spec: dict[str, Any]) -> None:
+    st.vega_lite_chart(spec, theme=None)

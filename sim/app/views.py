@@ -1,0 +1,100 @@
+"""Everything the page shows for a comparison (chart specs, KPI cards, alerts, the results CSV),
+computed once from the runs and kept on disk beside them: a warm start reads one JSON file and
+needs neither the runs, nor Altair, nor SciPy, nor the engine."""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import os
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sim.app.compute import scenario_key
+from sim.app.kpis import AlertSummary, Card
+from sim.results import Results
+from sim.scenario.schema import Scenario
+
+HERE = Path(__file__).resolve().parent
+SOURCES = ("charts.py", "kpis.py", "exports.py", "views.py")  # a change to any redraws the page
+TABS = ("Pipeline", "Funnel", "Fund", "Wages and vacancies", "Worker groups", "Poaching", "Providers")
+
+
+@dataclass
+class PageView:
+    charts: dict[str, dict[str, Any]]
+    cards: list[list[Card]]
+    alerts: list[AlertSummary]
+    csv: str
+
+
+def view_key(labels: Sequence[str], scenarios: Sequence[Scenario], seeds: Sequence[int]) -> str:
+    h = hashlib.sha256()
+    for name in SOURCES:
+        h.update((HERE / name).read_bytes())
+    h.update(json.dumps([list(labels), [scenario_key(s) for s in scenarios], list(seeds)]).encode())
+    return h.hexdigest()[:24]
+
+
+def build_charts(labels: Sequence[str], scenarios: Sequence[Scenario],
+                 runs: Sequence[Sequence[Results]]) -> dict[str, dict[str, Any]]:
+    from sim.app import charts  # Altair is needed only when a view is drawn for the first time
+
+    pairs = list(zip(labels, runs, strict=True))
+    rec = charts.recession_windows(scenarios)
+    built = {
+        "Pipeline": charts.pipeline(pairs, rec),
+        "Funnel": charts.funnel(labels, runs),
+        "Fund": charts.fund(pairs, rec),
+        "Wages and vacancies": charts.labour(pairs, rec),
+        "Worker groups": charts.groups(labels, runs),
+        "Poaching": charts.poaching(pairs),
+        "Providers": charts.providers(pairs),
+    }
+    return {name: chart.to_dict(validate=False) for name, chart in built.items()}
+
+
+def build_view(labels: Sequence[str], scenarios: Sequence[Scenario],
+               runs: Sequence[Sequence[Results]]) -> PageView:
+    from sim.app import exports, kpis
+
+    return PageView(charts=build_charts(labels, scenarios, runs), cards=kpis.cards(labels, runs),
+                    alerts=kpis.alert_summaries(labels, runs),
+                    csv=exports.results_csv(labels, runs).decode("utf-8"))
+
+
+def _dump(view: PageView) -> str:
+    cards = [[dataclasses.asdict(c) for c in row] for row in view.cards]
+    alerts = [dataclasses.asdict(a) for a in view.alerts]
+    return json.dumps({"charts": view.charts, "cards": cards, "alerts": alerts,
+                       "csv": view.csv}, default=str)
+
+
+def _load(text: str) -> PageView:
+    data = json.loads(text)
+    return PageView(charts=data["charts"], cards=[[Card(**c) for c in row] for row in data["cards"]],
+                    alerts=[AlertSummary(**a) for a in data["alerts"]], csv=data["csv"])
+
+
+def page_view(folder: Path, labels: Sequence[str], scenarios: Sequence[Scenario], seeds: Sequence[int],
+              runs: Callable[[], Sequence[Sequence[Results]]]) -> PageView:
+    """The view from `folder` if this exact comparison was shown before; else built from
+    `runs()` and saved (an unwritable folder only costs speed)."""
+    path = Path(folder) / "views" / f"{view_key(labels, scenarios, seeds)}.json"
+    if path.is_file():
+        try:
+            return _load(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError, KeyError, TypeError):
+            path.unlink(missing_ok=True)
+    view = build_view(labels, scenarios, runs())
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        tmp.write_text(_dump(view), encoding="utf-8")
+        os.replace(tmp, path)
+    except OSError:
+        pass
+    return view

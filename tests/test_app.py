@@ -1,0 +1,212 @@
+"""The Streamlit app driven through Streamlit's AppTest: the default comparison with no click,
+editing and running, three scenarios, the rule diff, the link round trip, bad uploads and bad
+values, and the downloads (opened with openpyxl, pypdf and the scenario loader).
+
+A small region (2,000 people, 36 months) and 2 seeds keep each run under a second; the run
+cache lives in a temporary folder shared by the module's tests."""
+
+from __future__ import annotations
+
+import io
+import urllib.parse
+import zipfile
+from pathlib import Path
+
+import openpyxl
+import pandas as pd
+import pytest
+from pypdf import PdfReader
+from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
+from streamlit.testing.v1 import AppTest
+
+from sim.app.kpis import KPIS
+from sim.app.ui import SUBMIT_LABEL, editor_key
+from sim.scenario.loader import load_scenario_text
+
+APP = str(Path(__file__).resolve().parent.parent / "app.py")
+SMALL = "region.n_workers=2000;region.n_firms=60;region.n_providers=4;horizon_months=36"
+ANNUAL_TOTAL = "fund.contributions[0].annual_total"
+
+
+@pytest.fixture(scope="module")
+def app_env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+    return {"FUNDSIM_APP_SEEDS": "2", "FUNDSIM_APP_WORKERS": "1", "FUNDSIM_APP_OVERRIDES": SMALL,
+            "FUNDSIM_CACHE_DIR": str(tmp_path_factory.mktemp("app-cache"))}
+
+
+@pytest.fixture
+def app(app_env: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> AppTest:
+    for k, v in app_env.items():
+        monkeypatch.setenv(k, v)
+    return AppTest.from_file(APP, default_timeout=180)
+
+
+def ok(at: AppTest) -> AppTest:
+    assert not at.exception, [e.message for e in at.exception]
+    return at
+
+
+def submit(at: AppTest) -> AppTest:
+    next(b for b in at.button if b.label == SUBMIT_LABEL).click()
+    return ok(at.run())
+
+
+def errors(at: AppTest) -> str:
+    return "\n".join(e.value for e in at.error)
+
+
+def diff_text(at: AppTest) -> str:
+    return "\n".join(at.dataframe[0].value["change"].astype(str))
+
+
+def card(at: AppTest, label: str, scenario_index: int):
+    cards = [m for m in at.metric if m.label == label]
+    return cards[scenario_index]
+
+
+def test_default_comparison_renders_without_a_click(app: AppTest) -> None:
+    at = ok(app.run())
+    assert at.title[0].value == "fundsim — compare funding rules"
+    assert at.selectbox(key="pick0").value == "preset:baseline"
+    assert at.selectbox(key="pick1").value == "preset:no_fund"
+    assert len(at.metric) == 2 * len(KPIS)
+    assert all(m.delta for m in at.metric[1::2] if m.value != "n/a")  # scenario 2: differences
+    assert not any(m.delta for m in at.metric[0::2])  # the reference: none
+    assert "(90%:" in card(at, "Credentials earned", 1).delta
+    link = at.text_input(key="share_link").value
+    assert link.startswith("http://localhost:8501/?c=")
+    assert "Fund rules · Enabled: yes → no" in diff_text(at)
+    assert [b.label for b in at.download_button] == ["Scenarios (YAML)", "Results (CSV)"]
+
+
+def test_editing_a_rule_and_running_changes_the_differences(app: AppTest) -> None:
+    at = ok(app.run())
+    at.selectbox(key="pick1").set_value("preset:baseline")
+    ok(at.run())
+    assert "Same rules as the reference" in diff_text(at)
+    before = card(at, "Fund balance at the end", 1).delta
+    assert before.startswith("$0")  # the same scenario twice: no difference on any seed
+    at.number_input(key=editor_key(ANNUAL_TOTAL)).set_value(4_500_000.0)
+    submit(at)
+    assert not at.error
+    expected = "Fund rules · Contributions #1 · Annual total: $1,500,000 → $4,500,000 ($ per year)"
+    assert expected in diff_text(at)
+    after = card(at, "Fund balance at the end", 1).delta
+    assert after.startswith("+$") and after != before
+    assert at.selectbox(key="pick1").value == "preset:baseline"
+    assert any("baseline (edited)" in m.value for m in at.markdown)
+
+
+def test_three_scenarios_side_by_side(app: AppTest) -> None:
+    at = ok(app.run())
+    at.selectbox(key="pick2").set_value("preset:uk_levy")
+    ok(at.run())
+    assert len(at.metric) == 3 * len(KPIS)
+    table = at.dataframe[0].value
+    assert set(table["scenario"]) == {"no_fund", "uk_levy"}
+    assert any("payroll levy" in c for c in table[table.scenario == "uk_levy"]["change"])
+
+
+def test_the_link_restores_choices_and_edits_in_a_new_session(app: AppTest, app_env, monkeypatch) -> None:
+    at = ok(app.run())
+    at.selectbox(key="pick2").set_value("preset:equity_supports")
+    ok(at.run())
+    at.number_input(key=editor_key("fund.admin_share")).set_value(0.08)
+    submit(at)
+    link = at.text_input(key="share_link").value
+    token = urllib.parse.parse_qs(urllib.parse.urlparse(link).query)["c"][0]
+    assert at.query_params["c"] == token  # the address bar carries it too
+    fresh = AppTest.from_file(APP, default_timeout=180)
+    fresh.query_params["c"] = token
+    ok(fresh.run())
+    assert [fresh.selectbox(key=f"pick{i}").value for i in range(4)] == \
+        ["preset:baseline", "preset:no_fund", "preset:equity_supports", "(none)"]
+    assert "Fund rules · Admin share: 5% → 8% (share of income)" in diff_text(fresh)
+    assert diff_text(fresh) == diff_text(at)
+    assert fresh.number_input(key=editor_key("fund.admin_share")).value == pytest.approx(0.08)
+
+
+def test_a_broken_link_says_so_and_opens_the_default(app: AppTest) -> None:
+    app.query_params["c"] = "not-a-real-link"
+    at = ok(app.run())
+    assert "cannot be opened" in errors(at)
+    assert len(at.metric) == 2 * len(KPIS)
+
+
+@pytest.mark.parametrize(("content", "expected"), [
+    (b"name: big\n" + b"#" * 1_100_000, "too large"),
+    (b"name: [unclosed\n", "malformed YAML"),
+    (b"name: x\nfund: !!python/object/apply:os.system ['true']\n", "is not allowed"),
+    (b"extends: baseline.yaml\nname: bad\nfund:\n  admin_share: 2\n  membership: sometimes\n",
+     "fund.admin_share: must be between 0 and 0.5"),
+])
+def test_bad_uploads_list_each_problem_and_the_page_keeps_working(app: AppTest, content: bytes,
+                                                                   expected: str) -> None:
+    at = ok(app.run())
+    at.file_uploader(key="uploads").upload("bad.yaml", content, "application/x-yaml")
+    ok(at.run())
+    assert expected in errors(at)
+    if b"membership" in content:
+        assert "fund.membership: must be one of: compulsory, voluntary" in errors(at)
+    assert len(at.metric) == 2 * len(KPIS)
+    assert "upload:bad.yaml" not in at.selectbox(key="pick2").options
+
+
+def test_a_good_upload_joins_the_comparison(app: AppTest) -> None:
+    at = ok(app.run())
+    text = b"extends: baseline.yaml\nname: bigger_fund\nfund:\n  admin_share: 0.1\n"
+    at.file_uploader(key="uploads").upload("bigger.yaml", text, "application/x-yaml")
+    ok(at.run())
+    assert not at.error
+    assert at.selectbox(key="pick2").value == "upload:bigger.yaml"
+    assert len(at.metric) == 3 * len(KPIS)
+    assert "Admin share: 5% → 10%" in diff_text(at)
+
+
+def test_invalid_edits_are_listed_and_not_applied(app: AppTest) -> None:
+    at = ok(app.run())
+    at.selectbox(key="pick1").set_value("preset:baseline")
+    ok(at.run())
+    at.number_input(key=editor_key("fund.payments.rules[0].share")).set_value(0.5)
+    submit(at)
+    assert "payment rule shares must sum to 1 (they sum to 1.3000)" in errors(at)
+    assert "Same rules as the reference" in diff_text(at)  # nothing was applied
+    assert len(at.metric) == 2 * len(KPIS)
+
+
+class Recorder(MemoryMediaFileStorage):
+    """The real in-memory media storage, remembering every instance so a test can read files."""
+
+    made: list[MemoryMediaFileStorage] = []
+
+    def __init__(self, media_endpoint: str) -> None:
+        super().__init__(media_endpoint)
+        Recorder.made.append(self)
+
+
+def download(at: AppTest, label: str) -> bytes:
+    button = next(b for b in at.download_button if b.label == label)
+    name = button.proto.url.rsplit("/", 1)[-1]
+    return Recorder.made[-1].get_file(name).content
+
+
+def test_downloads_are_real_files(app: AppTest, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("streamlit.testing.v1.app_test.MemoryMediaFileStorage", Recorder)
+    at = ok(app.run())
+    next(b for b in at.button if b.label == "Prepare reports").click()
+    ok(at.run())
+    labels = [b.label for b in at.download_button]
+    assert labels == ["Scenarios (YAML)", "Results (CSV)", "Excel report", "PDF report"]
+    with zipfile.ZipFile(io.BytesIO(download(at, "Scenarios (YAML)"))) as z:
+        names = z.namelist()
+        loaded = [load_scenario_text(z.read(n)) for n in names]
+    assert [s.name for s in loaded] == ["baseline", "no_fund"] and len(names) == 2
+    assert loaded[0].region.n_workers == 2000 and not loaded[1].fund.enabled
+    table = pd.read_csv(io.BytesIO(download(at, "Results (CSV)")))
+    assert set(table.scenario) == {"baseline", "no_fund"}
+    no_fund = table[(table.scenario == "no_fund") & (table.metric == "completions")]
+    assert no_fund["diff_vs_reference"].lt(0).all()
+    book = openpyxl.load_workbook(io.BytesIO(download(at, "Excel report")), read_only=True)
+    assert len(book.sheetnames) >= 3
+    pdf = PdfReader(io.BytesIO(download(at, "PDF report")))
+    assert len(pdf.pages) >= 2 and "baseline" in pdf.pages[0].extract_text()

@@ -1,0 +1,173 @@
+"""End to end: the app in a real headless Chromium, driven by Playwright as a committee member
+would use it: open it, see the default comparison, change a rule, run, see the KPI deltas
+change, download a report and read it, open the shared link in another browser.
+
+A small region (FUNDSIM_APP_OVERRIDES) and 2 seeds keep a cold run to seconds; everything else
+is the real app, the real engine and the real report writers."""
+
+from __future__ import annotations
+
+import io
+import re
+import time
+import zipfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from app_harness import CHROMIUM_ARGS, app_server, chromium_path
+
+playwright = pytest.importorskip("playwright.sync_api")
+
+APP_ENV = {"FUNDSIM_APP_SEEDS": "2", "FUNDSIM_APP_WORKERS": "2",
+           "FUNDSIM_APP_OVERRIDES": "region.n_workers=2000;region.n_firms=40;horizon_months=36"}
+RUN_TIMEOUT = 240_000  # ms: a cold run of a comparison on a busy 2-core machine
+METRIC = '[data-testid="stMetric"]'
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    tmp = tmp_path_factory.mktemp("app")
+    env = {**APP_ENV, "FUNDSIM_CACHE_DIR": str(tmp / "cache")}
+    with app_server(env, tmp / "app.log") as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[object]:
+    path = chromium_path()
+    with playwright.sync_playwright() as p:
+        b = p.chromium.launch(executable_path=path, headless=True, args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+def _page(browser: object, url: str) -> object:
+    context = browser.new_context(viewport={"width": 1400, "height": 1000}, accept_downloads=True)
+    page = context.new_page()
+    page.goto(url)
+    return page
+
+
+def _settled(page: object, cards: int = 20) -> None:
+    """Wait until the script run is over and every KPI card (10 per scenario) is on the page."""
+    page.wait_for_selector(METRIC, timeout=RUN_TIMEOUT)
+    page.wait_for_function(
+        "(n) => document.querySelectorAll('[data-testid=\"stMetric\"]').length >= n"
+        " && !document.querySelector('[data-testid=\"stProgress\"]')"
+        " && !(document.querySelector('[data-testid=\"stStatusWidget\"]')?.innerText || '')"
+        ".includes('Running')", arg=cards, timeout=RUN_TIMEOUT, polling=200)
+    page.wait_for_timeout(500)
+
+
+def _cards(page: object) -> dict[str, list[str]]:
+    """Each KPI card's label -> the texts (value and delta) shown, in scenario order."""
+    out: dict[str, list[str]] = {}
+    for card in page.locator(METRIC).all():
+        label = card.locator('[data-testid="stMetricLabel"]').inner_text().strip()
+        out.setdefault(label, []).append(card.inner_text().strip())
+    return out
+
+
+def _scenario_names(page: object) -> list[str]:
+    names = []
+    for label in ("Reference scenario", "Scenario 2", "Scenario 3", "Scenario 4"):
+        box = page.get_by_label(label, exact=False).first
+        names.append(box.input_value() if box.count() else "")
+    return names
+
+
+def _open_group(page: object, title: str) -> None:
+    """Open an editor group (an expander) unless it is open already."""
+    details = page.locator('[data-testid="stExpander"] details').filter(
+        has=page.locator("summary", has_text=title))
+    if details.first.get_attribute("open") is None:
+        details.first.locator("summary").click()
+
+
+def _until(check: object, what: str, timeout: float = RUN_TIMEOUT / 1000) -> None:
+    deadline = time.monotonic() + timeout
+    while not check():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting until {what}")
+        time.sleep(0.5)
+
+
+def _link(page: object) -> str:
+    return page.get_by_role("textbox", name="Link to this comparison", exact=True).input_value()
+
+
+def test_default_comparison_then_edit_run_download_and_share(server: str, browser: object,
+                                                           tmp_path: Path) -> None:
+    page = _page(browser, server)
+    _settled(page)
+    assert "fundsim — compare funding rules" in page.inner_text("h1")
+    before = _cards(page)
+    placements = before["Placements"]
+    assert len(placements) == 2  # baseline beside no fund, with no click
+    assert re.search(r"vs\. reference", placements[1]), placements  # the difference is shown
+    link_before = _link(page)
+    assert "?c=" in link_before
+
+    # Change a rule of the reference (double the employers' contributions) and run.
+    page.get_by_label("Scenario to edit").click()
+    page.get_by_role("option", name=re.compile(r"^Reference")).click()
+    _open_group(page, "Fund rules")
+    amount = page.get_by_role("spinbutton", name="Annual total ($ per year)", exact=True).first
+    amount.fill("3000000")
+    page.get_by_role("button", name="Run comparison").click()
+    _until(lambda: _link(page) != link_before, "the link follows the edit")
+    _settled(page)
+    _until(lambda: _cards(page).get("Placements", [None])[0] != placements[0], "the KPIs are recomputed")
+    after = _cards(page)
+    assert after["Placements"][1] != placements[1], "the no-fund delta must move with the reference"
+    assert after["Placements"][0] != placements[0]
+    link_after = _link(page)
+    assert link_after != link_before
+
+    # Download the Excel report and read it back.
+    prepare = page.get_by_role("button", name="Prepare reports")
+    if prepare.count():
+        prepare.click()
+    with page.expect_download(timeout=RUN_TIMEOUT) as dl:
+        page.get_by_role("button", name="Excel report").click()
+    path = tmp_path / "report.xlsx"
+    dl.value.save_as(path)
+    import openpyxl
+    book = openpyxl.load_workbook(path, read_only=True)
+    text = " ".join(str(c) for ws in book.worksheets for row in ws.iter_rows(values_only=True)
+                    for c in row if c is not None)
+    assert "Placements" in text or "placements" in text
+    assert "3000000" in text.replace(",", "").replace(".0", "") or "3e+06" in text
+
+    with page.expect_download(timeout=RUN_TIMEOUT) as dl:
+        page.get_by_role("button", name="Scenarios (YAML)").click()
+    data = Path(dl.value.path()).read_bytes()
+    with zipfile.ZipFile(io.BytesIO(data)) as z:
+        yamls = {n: z.read(n).decode() for n in z.namelist()}
+    assert any("3000000" in t.replace(",", "").replace("_", "") for t in yamls.values())
+
+    # The link restores the same comparison in another browser (a fresh context: no cookies).
+    other = _page(browser, link_after)
+    _settled(other)
+    assert _cards(other)["Placements"] == after["Placements"]
+    assert _link(other) == link_after
+    other.context.close()
+    page.context.close()
+
+
+def test_a_bad_upload_is_explained_and_the_page_keeps_working(server: str, browser: object,
+                                                               tmp_path: Path) -> None:
+    page = _page(browser, server)
+    _settled(page)
+    shown = _cards(page)["Placements"]
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("extends: baseline.yaml\nfund:\n  admin_share: 7\n  not_a_rule: 1\n")
+    page.locator('[data-testid="stFileUploader"] input[type="file"]').set_input_files(str(bad))
+    alert = page.locator('[data-testid="stAlert"]', has_text="admin_share")
+    alert.first.wait_for(timeout=RUN_TIMEOUT)
+    text = alert.first.inner_text()
+    assert "not_a_rule" in text  # every field named, with what is allowed
+    _settled(page)
+    assert _cards(page)["Placements"] == shown  # earlier results are still on the page
+    page.context.close()

@@ -1,0 +1,312 @@
+"""Unit tests of the app's logic (sim.app): link encoding, the schema-driven editor, the rule
+diff, uploads and edits, the run cache, KPI cards and exports."""
+
+from __future__ import annotations
+
+import base64
+import io
+import json
+import os
+import random
+import zipfile
+import zlib
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from sim.app import compute, diff, editor, exports, kpis, session, state
+from sim.app.settings import Settings, parse_overrides
+from sim.app.sources import slot_scenario
+from sim.scenario.errors import ScenarioError
+from sim.scenario.loader import apply_overrides, load_scenario, load_scenario_text
+from sim.scenario.params import iter_parameters
+from sim.scenario.schema import Scenario
+
+SCENARIOS = Path(__file__).resolve().parent.parent / "scenarios"
+
+
+@pytest.fixture
+def cfg(tmp_path: Path) -> Settings:
+    small = parse_overrides("region.n_workers=1500; region.n_firms=30; region.n_providers=4; "
+                            "horizon_months=24")
+    return Settings(seeds=(1, 2, 3), workers=1, cache_dir=tmp_path, scenarios_dir=SCENARIOS, overrides=small)
+
+
+def test_parse_overrides_splits_on_semicolons() -> None:
+    assert parse_overrides("a.b=1; c = [1, 2] ;bad;") == {"a.b": "1", "c": "[1, 2]"}
+
+
+# --- link ---------------------------------------------------------------------------------------
+
+def test_link_round_trip_keeps_sources_edits_and_uploads() -> None:
+    edits = {"fund.admin_share": 0.1, "training.module_months": [3, 4, 6], "name": "x"}
+    comp = state.Comparison([state.Slot("preset:baseline"), state.Slot("upload:mine.yaml", edits)],
+                            {"mine.yaml": "name: mine\n"})
+    token, dropped = state.encode(comp)
+    assert not dropped and "=" not in token and "+" not in token and "/" not in token
+    back = state.decode(token)
+    assert back.slots == comp.slots and back.uploads == comp.uploads
+
+
+def test_large_uploads_are_left_out_of_the_link_and_named() -> None:
+    noise = base64.b64encode(random.Random(1).randbytes(12_000)).decode()  # does not compress
+    comp = state.Comparison([state.Slot("preset:baseline"), state.Slot("upload:big.yaml")],
+                            {"big.yaml": f"name: big\ndescription: {noise}\n", "unused.yaml": "name: u\n"})
+    token, dropped = state.encode(comp)
+    assert dropped == ["big.yaml"] and len(token) <= state.LINK_MAX_CHARS
+    assert state.decode(token).uploads == {}
+
+
+def _token(raw: bytes) -> str:
+    return base64.urlsafe_b64encode(zlib.compress(raw)).decode()
+
+
+@pytest.mark.parametrize(("token", "words"), [
+    ("", "empty"), ("%%%", "damaged"), (_token(b"[1]"), "another version"),
+    (_token(json.dumps({"v": 1, "s": [["preset:a"]]}).encode()), "2 to 4 scenarios"),
+    (_token(json.dumps({"v": 1, "s": [["x:a"], ["preset:b"]]}).encode()), "form the app does not know"),
+    (_token(b" " * 3_000_000), "too large"),
+])
+def test_bad_links_say_what_is_wrong(token: str, words: str) -> None:
+    with pytest.raises(state.LinkError, match=words):
+        state.decode(token)
+
+
+def test_share_url_uses_the_page_address() -> None:
+    assert state.share_url("https://fund.example.org/app?x=1", "abc") == "https://fund.example.org/app/?c=abc"
+    assert state.share_url(None, "abc") == "http://localhost:8501/?c=abc"
+
+
+# --- editor -------------------------------------------------------------------------------------
+
+def test_editor_specs_come_from_the_schema() -> None:
+    s = load_scenario(SCENARIOS / "uk_levy.yaml")
+    specs = {sp.path: sp for sp in editor.field_specs(s, ("lever", "uncertainty", "constant"))}
+    params = {r["path"] for r in iter_parameters(s)}
+    assert set(specs) == params  # every parameter, nothing hand-written
+    rate = specs["fund.contributions[0].rate"]
+    assert (rate.label, rate.widget, rate.min, rate.max) == ("Rate (share of payroll)", "number", 0, 0.2)
+    assert rate.group == "Fund rules" and "payroll levy" in rate.section and "Source:" in rate.help
+    kind = specs["fund.contributions[0].kind"]
+    assert kind.widget == "choice" and {"payroll_levy", "public_match"} <= set(kind.options)
+    assert specs["fund.membership"].options == ("compulsory", "voluntary")
+    assert specs["training.module_months"].widget == "list"
+    assert specs["region.n_workers"].widget == "integer"
+    levers = editor.field_specs(s)
+    assert {sp.role for sp in levers} == {"lever"} | ({"constant"} & {sp.role for sp in levers})
+    assert "region.n_workers" not in {sp.path for sp in levers}
+
+
+def test_kinds_come_first_within_their_rule() -> None:
+    paths = [sp.path for sp in editor.field_specs(load_scenario(SCENARIOS / "baseline.yaml"))]
+    assert paths.index("fund.payments.rules[0].kind") < paths.index("fund.payments.rules[0].share")
+
+
+def test_edits_are_sparse_and_a_new_kind_drops_the_old_fields() -> None:
+    base = load_scenario(SCENARIOS / "baseline.yaml")
+    specs = editor.field_specs(base, ("lever", "uncertainty", "constant"))
+    values = {sp.path: (editor.list_text(sp.value) if sp.widget == "list" else sp.value) for sp in specs}
+    assert editor.edits_from_values(specs, values, base) == ({}, [])
+    values["fund.admin_share"] = 0.07
+    values["training.module_months"] = "2, 4, 6"
+    values["fund.contributions[0].kind"] = "payroll_levy"
+    values["fund.contributions[0].annual_total"] = 9.0
+    edits, problems = editor.edits_from_values(specs, values, base)
+    assert not problems
+    assert edits == {"fund.contributions[0].kind": "payroll_levy", "fund.admin_share": 0.07,
+                     "training.module_months": [2, 4, 6]}
+    edited = apply_overrides(base, edits)
+    assert edited.fund.contributions[0].kind == "payroll_levy" and edited.training.module_months == (2, 4, 6)
+    values["training.module_months"] = "2, 4"
+    _, problems = editor.edits_from_values(specs, values, base)
+    assert [p.path for p in problems] == ["training.module_months"]
+    assert "exactly 3 values" in problems[0].message
+
+
+# --- diff ---------------------------------------------------------------------------------------
+
+def test_rule_diff_reads_in_plain_words() -> None:
+    levy = load_scenario(SCENARIOS / "uk_levy.yaml")
+    lines = diff.rule_diff(levy, apply_overrides(levy, {"fund.contributions[0].rate": 0.008}))
+    assert lines == ["Fund rules · Contributions #1 · Rate: 0.5% → 0.8% (share of payroll)"]
+    base = load_scenario(SCENARIOS / "baseline.yaml")
+    lines = diff.rule_diff(base, levy)
+    assert "Fund rules · Contributions #1: matched contributions → payroll levy " \
+           "(another kind of rule, with its own settings)" in lines
+    assert "Fund rules · Contributions #3: added (co investment)" in lines
+    assert "Fund rules · Payments · Rules #5: removed (on retention)" in lines
+    assert diff.rule_diff(base, base) == []
+    table = diff.diff_table(["baseline", "same"], [base, base])
+    assert table["change"].tolist() == ["Same rules as the reference"]
+
+
+@pytest.mark.parametrize(("value", "unit", "text"), [
+    (0.005, "share of payroll", "0.5%"), (1_500_000.0, "$ per year", "$1,500,000"), (True, "flag", "yes"),
+    ((3, 5, 8), "months", "3, 5, 8"), (12, "months", "12"), ("payroll_levy", "", "payroll levy"),
+])
+def test_values_are_shown_in_their_units(value, unit, text) -> None:
+    assert diff.show_value(value, unit) == text
+
+
+# --- uploads, choices and edits -----------------------------------------------------------------
+
+def test_uploads_are_checked_before_they_join(cfg: Settings) -> None:
+    comp = state.default_comparison()
+    big = session.add_upload(comp, "big.yaml", b"#" * 1_000_001, cfg)
+    assert big.comparison is comp and "too large" in big.problems[0]
+    unsafe = session.add_upload(comp, "x.yaml", b"a: !!python/name:os.system\n", cfg)
+    assert "is not allowed" in unsafe.problems[0]
+    bad = session.add_upload(comp, "v.yaml", b"extends: baseline.yaml\nfund:\n  admin_share: -1\n", cfg)
+    assert bad.problems == ["v.yaml · fund.admin_share: must be between 0 and 0.5 (you gave -1) "
+                            "[v.yaml line 3]"]
+    good = session.add_upload(comp, "g.yaml", b"extends: baseline.yaml\nname: g\n", cfg)
+    assert good.ok and good.note == "g.yaml" and "upload:g.yaml" in session.options(good.comparison, cfg)
+
+
+def test_choices_keep_edits_of_scenarios_that_stay(cfg: Settings) -> None:
+    comp = state.Comparison([state.Slot("preset:baseline"), state.Slot("preset:no_fund"),
+                             state.Slot("preset:uk_levy", {"fund.admin_share": 0.1})])
+    moved = session.choose(comp, ["preset:baseline", "preset:ca_etp", None, "preset:uk_levy"])
+    assert [s.source for s in moved.slots] == ["preset:baseline", "preset:ca_etp", "preset:uk_levy"]
+    assert moved.slots[2].edits == {"fund.admin_share": 0.1}
+
+
+def test_invalid_edits_are_not_committed(cfg: Settings) -> None:
+    comp = state.default_comparison()
+    base = slot_scenario(comp.slots[0], comp, cfg)
+    specs = editor.field_specs(base)
+    values = {sp.path: sp.value for sp in specs}
+    values["fund.payments.rules[0].share"] = 0.9
+    out = session.submit_edits(comp, 0, specs, values, cfg)
+    assert out.comparison is comp
+    assert any("payment rule shares must sum to 1" in p for p in out.problems)
+    values["fund.payments.rules[0].share"] = 0.2
+    values["fund.admin_share"] = 0.1
+    out = session.submit_edits(comp, 0, specs, values, cfg)
+    assert out.ok and out.comparison.slots[0].edits == {"fund.admin_share": 0.1}
+    assert slot_scenario(out.comparison.slots[0], out.comparison, cfg).name == "baseline (edited)"
+
+
+def test_a_link_that_does_not_validate_falls_back_to_the_default(cfg: Settings) -> None:
+    token, _ = state.encode(state.Comparison([state.Slot("preset:baseline", {"fund.admin_share": 3}),
+                                              state.Slot("preset:nowhere")]))
+    out = session.from_link(token, cfg)
+    assert out.comparison.slots == state.default_comparison().slots
+    text = "\n".join(out.problems)
+    assert "fund.admin_share: must be between 0 and 0.5" in text and "no preset named 'nowhere'" in text
+
+
+# --- runs, cache, cards, exports ----------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def small_pair(tmp_path_factory: pytest.TempPathFactory):
+    cfg = Settings(seeds=(1, 2, 3), workers=1, cache_dir=tmp_path_factory.mktemp("runs"),
+                   scenarios_dir=SCENARIOS,
+                   overrides=parse_overrides("region.n_workers=1500;region.n_firms=30;region.n_providers=4;"
+                                             "horizon_months=24"))
+    scenarios = session.build(state.default_comparison(), cfg)
+    cache = compute.RunCache(cfg.cache_dir)
+    seen: list[tuple[int, int]] = []
+    runs = compute.ensure_runs(cache, scenarios, cfg.seeds, workers=2,
+                               progress=lambda d, t, w: seen.append((d, t)))
+    return cfg, scenarios, runs, seen
+
+
+def test_runs_are_cached_on_disk_and_reused(small_pair) -> None:
+    cfg, scenarios, runs, seen = small_pair
+    assert seen[-1] == (6, 6) and [len(r) for r in runs] == [3, 3]
+    assert [r.seed for r in runs[0]] == [1, 2, 3]
+    fresh = compute.RunCache(cfg.cache_dir)  # a new server: nothing in memory
+    assert fresh.missing(scenarios, cfg.seeds) == 0
+    again: list = []
+    reread = compute.ensure_runs(fresh, scenarios, cfg.seeds, progress=lambda *a: again.append(a))
+    assert again == []
+    pd.testing.assert_frame_equal(reread[0][1].metrics, runs[0][1].metrics)
+    renamed = scenarios[0].model_copy(update={"name": "other name"})
+    assert compute.scenario_key(renamed) == compute.scenario_key(scenarios[0])
+    assert fresh.get(renamed, 1).scenario.name == "other name"
+    changed = apply_overrides(scenarios[0], {"fund.admin_share": "0.06"})
+    assert fresh.missing([changed], cfg.seeds) == 3
+    files = list(fresh.root.rglob("*.pkl"))
+    files[0].write_bytes(b"damaged")
+    assert compute.RunCache(cfg.cache_dir).missing(scenarios, cfg.seeds) == 0  # present on disk...
+    assert compute.RunCache(cfg.cache_dir).get(*_owner(files[0], scenarios)) is None  # ...but unreadable
+    assert not files[0].exists()
+
+
+def _owner(path: Path, scenarios: list[Scenario]) -> tuple[Scenario, int]:
+    s = next(s for s in scenarios if compute.scenario_key(s) == path.parent.name)
+    return s, int(path.stem)
+
+
+def test_the_no_fund_scenario_is_the_counterfactual(small_pair) -> None:
+    cfg, scenarios, runs, _ = small_pair
+    cfs = compute.counterfactual_runs(compute.RunCache(cfg.cache_dir), scenarios, runs, cfg.seeds)
+    assert cfs[0] is runs[1] and cfs[1] is runs[1]
+
+
+def test_cards_show_values_and_paired_differences(small_pair) -> None:
+    runs = small_pair[2]
+    rows = kpis.cards(["baseline", "no_fund"], runs)
+    assert [len(r) for r in rows] == [len(kpis.KPIS)] * 2
+    assert all(c.delta is None for c in rows[0])
+    creds = next(c for c in rows[1] if c.metric == "completions")
+    assert creds.diff < 0 and creds.delta.startswith("-") and "90%:" in creds.delta
+    earnings = next(c for c in rows[1] if c.metric == "earnings_gain_vs_counterfactual")
+    assert earnings.value == "n/a" and earnings.delta is None  # no fund, no counterfactual gain
+    cost = next(c for c in rows[0] if c.metric == "cost_per_placement")
+    assert cost.delta_color == "inverse" and cost.value.startswith("$")
+
+
+@pytest.mark.parametrize(("value", "unit", "signed", "text"), [
+    (0.725, "share", False, "72.5%"), (0.012, "share", True, "+1.2 pts"), (2_500_000, "$", False, "$2.50M"),
+    (-1234.0, "$ per placement", True, "-$1,234"), (1.357, "$ per $ contributed", False, "1.36"),
+    (float("nan"), "people", False, "n/a"), (1234.4, "people", False, "1,234"),
+])
+def test_numbers_read_in_their_units(value, unit, signed, text) -> None:
+    assert kpis.fmt(value, unit, signed) == text
+
+
+def test_exports_reload(small_pair) -> None:
+    _, scenarios, runs, _ = small_pair
+    with zipfile.ZipFile(io.BytesIO(exports.scenarios_zip(["baseline", "no_fund"], scenarios))) as z:
+        back = [load_scenario_text(z.read(n)) for n in z.namelist()]
+    assert [s.model_dump() for s in back] == [s.model_dump() for s in scenarios]
+    table = pd.read_csv(io.BytesIO(exports.results_csv(["baseline", "no_fund"], runs)))
+    assert list(table.columns) == exports.CSV_COLUMNS
+    ref = table[table.scenario == "baseline"]
+    assert ref["diff_vs_reference"].isna().all() and (ref["n_seeds"] == 3).all()
+
+
+def test_building_reports_every_slot_problem(cfg: Settings) -> None:
+    comp = state.Comparison([state.Slot("preset:baseline", {"fund.admin_share": 9}),
+                             state.Slot("upload:gone.yaml")])
+    with pytest.raises(ScenarioError) as e:
+        session.build(comp, cfg)
+    text = str(e.value)
+    assert "fund.admin_share" in text and "upload it again" in text
+
+
+def test_the_cache_keeps_only_recent_engine_versions(tmp_path: Path) -> None:
+    for i, name in enumerate(["a" * 16, "b" * 16, "c" * 16, "d" * 16]):
+        (tmp_path / name).mkdir()
+        os.utime(tmp_path / name, (1000 + i, 1000 + i))
+    (tmp_path / "views-not-a-version").mkdir()
+    cache = compute.RunCache(tmp_path, keep_versions=3)
+    left = sorted(p.name for p in tmp_path.iterdir())
+    assert left == sorted(["c" * 16, "d" * 16, "views-not-a-version"])  # + this version, made on first write
+    assert cache.root.name == compute.code_version()
+
+
+def test_a_bad_environment_knob_is_named_not_silently_replaced(monkeypatch: pytest.MonkeyPatch) -> None:
+    from sim.app.settings import SettingsError, settings
+
+    monkeypatch.setenv("FUNDSIM_APP_SEEDS", "many")
+    with pytest.raises(SettingsError, match="FUNDSIM_APP_SEEDS: must be a whole number from 1 to 64"):
+        settings()
+    monkeypatch.setenv("FUNDSIM_APP_SEEDS", "0")
+    with pytest.raises(SettingsError, match="you gave '0'"):
+        settings()
+    monkeypatch.setenv("FUNDSIM_APP_SEEDS", "3")
+    assert settings().seeds == (1, 2, 3)
