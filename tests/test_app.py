@@ -56,7 +56,7 @@ def errors(at: AppTest) -> str:
 
 
 def diff_text(at: AppTest) -> str:
-    return "\n".join(at.dataframe[0].value["change"].astype(str))
+    return "\n".join(at.table[0].value["Rule (reference → this scenario)"].astype(str))
 
 
 def card(at: AppTest, label: str, scenario_index: int):
@@ -102,9 +102,10 @@ def test_three_scenarios_side_by_side(app: AppTest) -> None:
     at.selectbox(key="pick2").set_value("preset:uk_levy")
     ok(at.run())
     assert len(at.metric) == 3 * len(KPIS)
-    table = at.dataframe[0].value
-    assert set(table["scenario"]) == {"no_fund", "uk_levy"}
-    assert any("payroll levy" in c for c in table[table.scenario == "uk_levy"]["change"])
+    table = at.table[0].value.reset_index()
+    assert set(table["Scenario"]) == {"no_fund", "uk_levy"}
+    changes = table[table["Scenario"] == "uk_levy"]["Rule (reference → this scenario)"]
+    assert any("payroll levy" in c for c in changes)
 
 
 def test_the_link_restores_choices_and_edits_in_a_new_session(app: AppTest, app_env, monkeypatch) -> None:
