@@ -26,7 +26,7 @@ def expected_retention_months(m: FundModel) -> np.ndarray:
     job-to-job moves and poaching of portable credentials are higher."""
     lab, k = m.scenario.labour, m.k
     poach = lab.job_to_job_rate * lab.poaching_intensity * k.portability * (2.0 / 3.0)
-    h = lab.quit_rate * k.quit_mult + lab.job_to_job_rate + poach + lab.layoff_rate
+    h = (lab.quit_rate + lab.job_to_job_rate + poach) * k.quit_mult + lab.layoff_rate
     x = h + DISCOUNT_MONTHLY
     return (1.0 - (1.0 - x) ** HORIZON_MONTHS) / x
 

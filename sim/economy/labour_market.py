@@ -162,8 +162,11 @@ def job_to_job(m: FundModel) -> None:
     proportion to how portable their credential is (poaching), and move for a premium."""
     p, lab = m.pop, m.scenario.labour
     gap = m.demand.gap(m.month)
-    base = lab.job_to_job_rate * np.clip(1.0 + lab.quit_cyclicality * gap, 0.2, 3.0)
-    pull = lab.job_to_job_rate * lab.poaching_intensity * m.k.portability * (1.0 / 3.0)
+    # JOLTS quits are mostly job-to-job moves, so the sector quit multiplier scales this hazard
+    # as it scales quits into unemployment (CAL04).
+    mult = lab.job_to_job_rate * m.k.quit_mult
+    base = mult * np.clip(1.0 + lab.quit_cyclicality * gap, 0.2, 3.0)
+    pull = mult * lab.poaching_intensity * m.k.portability * (1.0 / 3.0)
     cand = m.candidates("job_to_job", float((base + 3.0 * pull).max()))
     emp = cand[(p.status[cand] == EMPLOYED) & (p.prog_kind[cand] == 0)]
     sec = p.sector[emp]
