@@ -7,9 +7,7 @@ against the same people in the same economy without the fund."""
 from __future__ import annotations
 
 import os
-import signal
 from collections.abc import Callable, Sequence
-from concurrent.futures import ProcessPoolExecutor
 
 import numpy as np
 import pandas as pd
@@ -17,6 +15,7 @@ import pandas as pd
 from sim.agents.firms import SIZE_CLASSES
 from sim.model import FundModel
 from sim.outcomes import INDEX
+from sim.processes import process_pool
 from sim.results import Results
 from sim.scenario.schema import Scenario
 
@@ -94,11 +93,6 @@ def _run_one(args: tuple[Scenario, int]) -> Results:
     return run(*args)
 
 
-def _ignore_sigint() -> None:
-    # Ctrl-C is the parent's to handle: workers stop quietly when it shuts the pool down.
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-
-
 def run_many(scenario: Scenario, seeds: Sequence[int], workers: int = 1,
              on_done: Callable[[Results], None] | None = None) -> list[Results]:
     """Run every seed (in worker processes when workers > 1); results come back in seed order."""
@@ -111,7 +105,7 @@ def run_many(scenario: Scenario, seeds: Sequence[int], workers: int = 1,
                 on_done(out[-1])
         return out
     workers = min(workers, len(seeds), os.cpu_count() or 1)
-    pool = ProcessPoolExecutor(max_workers=workers, initializer=_ignore_sigint)
+    pool = process_pool(workers)
     try:
         results = []
         for r in pool.map(_run_one, [(scenario, s) for s in seeds]):

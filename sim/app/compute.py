@@ -11,20 +11,19 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
-import multiprocessing
 import os
 import pickle
 import shutil
-import signal
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures import as_completed
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
 import pandas as pd
 
+from sim.processes import process_pool
 from sim.results import Results
 from sim.scenario.schema import Scenario
 
@@ -170,10 +169,6 @@ class RunCache:
         return sum(1 for k, seed in todo if (k, seed) not in self.memory and not self.path(k, seed).is_file())
 
 
-def _quiet_worker() -> None:
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C belongs to the server
-
-
 def _simulate(jobs: list[tuple[Scenario, int]], workers: int, done: Callable[[Results], None]) -> None:
     """Run (scenario, seed) jobs, calling `done` as each finishes (in any order).
 
@@ -186,8 +181,7 @@ def _simulate(jobs: list[tuple[Scenario, int]], workers: int, done: Callable[[Re
         for scenario, seed in jobs:
             done(run(scenario, seed))
         return
-    ctx = multiprocessing.get_context("fork")
-    pool = ProcessPoolExecutor(max_workers=min(workers, len(jobs)), mp_context=ctx, initializer=_quiet_worker)
+    pool = process_pool(min(workers, len(jobs)))
     try:
         futures = [pool.submit(run, scenario, seed) for scenario, seed in jobs]
         for fut in as_completed(futures):

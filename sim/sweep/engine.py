@@ -8,10 +8,9 @@ is the same whichever engine ran it, and whichever order runs finish in.
 from __future__ import annotations
 
 import os
-import signal
 import time
 from collections.abc import Callable, Iterator
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures import FIRST_COMPLETED, Future, wait
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,6 +19,7 @@ from typing import Any
 import pandas as pd
 
 import sim
+from sim.processes import process_pool
 from sim.scenario.schema import Scenario
 from sim.sweep import store
 from sim.sweep.design import make_points
@@ -103,10 +103,6 @@ def build(plan: Plan) -> tuple[dict[str, Any], list[RunTask]]:
 Outcome = tuple[RunTask, "pd.DataFrame | BaseException"]
 
 
-def _ignore_sigint() -> None:
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
-
-
 def local_engine(tasks: list[RunTask], workers: int) -> Iterator[Outcome]:
     if workers <= 1 or len(tasks) <= 1:
         for t in tasks:
@@ -117,7 +113,7 @@ def local_engine(tasks: list[RunTask], workers: int) -> Iterator[Outcome]:
         return
     import sim.runner  # noqa: F401  imported before the pool starts, so forked workers start warm
 
-    pool = ProcessPoolExecutor(max_workers=min(workers, len(tasks)), initializer=_ignore_sigint)
+    pool = process_pool(min(workers, len(tasks)))
     try:
         pending: dict[Future[pd.DataFrame], RunTask] = {pool.submit(execute, t): t for t in tasks}
         while pending:
