@@ -59,10 +59,27 @@ def _jolts(results: Sequence[Results], flows: Sequence[str], sector: str = "all"
 
 # --- labour-market flows (JOLTS; Fallick & Fleischman) --------------------------------------------
 
+def _standardised(results: Sequence[Results], flows: Sequence[str]) -> float:
+    """A JOLTS-style rate of the average private-sector job: each sector's events over its
+    employment weighted by its quit multiplier. The multipliers are JOLTS ratios of a sector's
+    quits to total private (CAL04), and the region holds only a few (low-quit) sectors, so its raw
+    rate is not the total-private rate the national figures measure; this is."""
+    top = bottom = 0.0
+    for r in results:
+        for s in r.scenario.region.sectors:
+            w = _wide(r, s.name).reindex(expansion_months(r))
+            top += float(np.nansum(w[list(flows)].to_numpy()))
+            bottom += s.quit_multiplier * float(np.nansum(w["employed"].to_numpy()))
+    return 100.0 * top / bottom if bottom > 0 else float("nan")
+
+
+QUITS = ["quits", "job_to_job_moves"]  # JOLTS quits count every voluntary separation
+
+
 @moment
 def quits_rate(results: Sequence[Results]) -> float:
-    """JOLTS quits count every voluntary separation, so job-to-job moves are quits too."""
-    return _jolts(results, ["quits", "job_to_job_moves"])
+    """Quits (job-to-job moves included) at the total-private sector mix."""
+    return _standardised(results, QUITS)
 
 
 @moment
@@ -79,11 +96,13 @@ def hires_rate(results: Sequence[Results]) -> float:
 
 @moment
 def job_to_job_rate(results: Sequence[Results]) -> float:
-    return _jolts(results, ["job_to_job_moves"])
+    """Job-to-job moves follow the sector quit multiplier, so they too are taken at the national
+    (all-employed) mix Fallick & Fleischman measured."""
+    return _standardised(results, ["job_to_job_moves"])
 
 
 def _sector_quits_ratio(results: Sequence[Results], sector: str) -> float:
-    return _jolts(results, ["quits", "job_to_job_moves"], sector) / quits_rate(results)
+    return _jolts(results, QUITS, sector) / quits_rate(results)
 
 
 @moment
@@ -98,11 +117,6 @@ def quits_ratio_health_care(results: Sequence[Results]) -> float:
 
 # --- recession (BLS unemployment rate, 2007-09) ---------------------------------------------------
 
-def _unemployment_path(r: Results) -> np.ndarray:
-    w = _wide(r)
-    return 100.0 * (w["unemployed"] / w["labour_force"]).to_numpy()
-
-
 def _recession_window(r: Results) -> tuple[int, int]:
     rec = r.scenario.demand.recession
     if not rec.enabled:
@@ -110,26 +124,33 @@ def _recession_window(r: Results) -> tuple[int, int]:
     return rec.start_month, rec.start_month + rec.duration_months + rec.recovery_months + 12
 
 
+def _pooled_unemployment(results: Sequence[Results]) -> tuple[np.ndarray, int, int]:
+    """The unemployment rate (%) of all seeds' regions pooled, month by month, and the recession
+    window. BLS measures the nation, an aggregate of many regions whose own shocks average out;
+    each seed is one region, so the pooled path is the model's national counterpart (a single
+    region's path swings by a point or more with its own demand shocks)."""
+    unemployed = sum(_wide(r)["unemployed"].to_numpy() for r in results)
+    labour_force = sum(_wide(r)["labour_force"].to_numpy() for r in results)
+    windows = {_recession_window(r) for r in results}
+    if len(windows) != 1:
+        raise ValueError("every run must script the same recession")
+    start, end = windows.pop()
+    return 100.0 * unemployed / labour_force, start, end
+
+
 @moment
 def unemployment_pre_recession(results: Sequence[Results]) -> float:
     """Mean unemployment rate (%) over the 12 months before the recession starts."""
-    vals = []
-    for r in results:
-        start, _ = _recession_window(r)
-        vals.append(_unemployment_path(r)[max(start - 12, 0):start].mean())
-    return float(np.mean(vals))
+    u, start, _ = _pooled_unemployment(results)
+    return float(u[max(start - 12, 0):start].mean())
 
 
 @moment
 def unemployment_recession_rise(results: Sequence[Results]) -> float:
     """Peak unemployment rate (%) in and after the recession minus the pre-recession level, in
     percentage points (BLS: 4.4-5.0% before, 10.0% at the peak of Oct 2009)."""
-    vals = []
-    for r in results:
-        start, end = _recession_window(r)
-        u = _unemployment_path(r)
-        vals.append(u[start:end].max() - u[max(start - 12, 0):start].mean())
-    return float(np.mean(vals))
+    u, start, end = _pooled_unemployment(results)
+    return float(u[start:end].max() - u[max(start - 12, 0):start].mean())
 
 
 # --- sector programmes (Project QUEST, WorkAdvance, Pathways clearinghouse) -----------------------

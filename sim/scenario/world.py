@@ -32,8 +32,8 @@ class Sector(Section):
     )
     quit_multiplier: float = param(
         1.0, unit="ratio", ge=0.1, le=5.0, role="uncertainty",
-        description="Sector quit rate relative to the regional rate.",
-        source="BLS JOLTS Table 4 sector ratios (CAL04: manufacturing ~0.7, health ~0.85)",
+        description="Sector quit rate relative to the average private-sector job (JOLTS total private).",
+        source="BLS JOLTS Table 4 sector ratios (CAL04: manufacturing ~0.7, health ~0.85); it: assumption",
     )
     trend_growth_annual: float = param(
         0.01, unit="share per year", ge=-0.2, le=0.3, role="uncertainty",
@@ -170,12 +170,12 @@ class Demand(Section):
 class LabourMarket(Section):
     quit_rate: float = param(
         0.006, unit="share per month", ge=0.0, le=0.2, role="uncertainty",
-        description="Monthly quits into non-employment (job-to-job moves are separate).",
+        description="Monthly quits into non-employment, average private-sector job (sector multiplier 1).",
         source="assumption: JOLTS quits 2.2%/month (CAL01) minus job-to-job moves",
     )
     job_to_job_rate: float = param(
         0.016, unit="share per month", ge=0.0, le=0.2, role="uncertainty",
-        description="Monthly employer-to-employer moves of an untrained worker in normal times.",
+        description="Monthly employer-to-employer moves of an untrained worker (sector multiplier 1).",
         source="Fallick & Fleischman 2001: ~2%/month prime-age (CAL05)",
     )
     layoff_rate: float = param(
@@ -276,9 +276,9 @@ class Workers(Section):
         3.0, unit="months", ge=0.0, le=24.0, role="uncertainty",
         description="Months of job search an employed applicant expects after a full-time course, "
                     "weighed as wages forgone when deciding to leave the job to train.",
-        source="assumption: about the median time to a job at the credential's level when "
-               "60-75% are placed within 6 months (CAL16); BLS median unemployment spell ~2 "
-               "months in 2019",
+        source="calibrated (CAL09: it sets who applies, hence the impact as a share of "
+               "counterfactual earnings); bounds from BLS median spells (~2 months, 2019) and "
+               "60-75% placed within 6 months (CAL16)",
     )
     application_rate: float = param(
         0.04, unit="share per month", ge=0.0, le=1.0, role="uncertainty",
