@@ -1,13 +1,20 @@
 """Sweep throughput: runs per second on 1 and 2 local worker processes, and the scaling factor.
 
-    python benchmarks/sweep_bench.py [--runs 16] [--workers-list 1 2] [--n-workers 5000] [--months 60]
+    python benchmarks/sweep_bench.py [--runs 32] [--workers-list 1 2] [--repeats 3] [--ceiling]
 
 Each configuration runs the same grid (a fresh output folder each time, so nothing is skipped).
-The pool's start-up (importing the engine in each worker) is part of the measured time."""
+The pool's start-up (importing the engine in each worker) is part of the measured time.
+
+With --ceiling it first measures what the machine allows, without any pool: the same runs in one
+process, then split over two independent processes started at the same moment (no queue, no
+pickling, no files). Their ratio bounds any pool's scaling on this machine; a pure-Python loop is
+measured the same way, to tell a machine that runs two processes at full speed from one that does
+not."""
 
 from __future__ import annotations
 
 import argparse
+import statistics
 import sys
 import tempfile
 import time
@@ -33,27 +40,76 @@ def spec(runs: int, n_workers: int, months: int) -> dict:
     }
 
 
+def _engine_share(runs: int, n_workers: int, months: int, seed0: int) -> float:
+    """The sweep's own first design point, run `runs` times in this process (no pool, no files)."""
+    import sim
+    from sim.sweep.design import make_points
+
+    sc = make_points(plan_from_data(spec(2, n_workers, months), "<bench>", None)).scenarios[0]
+    t0 = time.perf_counter()
+    for k in range(runs):
+        sim.run(sc, seed0 + k)
+    return time.perf_counter() - t0
+
+
+def _python_share(n: int, _months: int, _unused: int, _seed: int) -> float:
+    t0 = time.perf_counter()
+    x = 0
+    for i in range(n * 2_000_000):
+        x += i % 7
+    return time.perf_counter() - t0
+
+
+def ceiling(kind: str, runs: int, n_workers: int, months: int) -> float:
+    """runs/s on two independent processes / runs/s on one, with the work split in halves."""
+    import multiprocessing as mp
+
+    fn = _engine_share if kind == "engine" else _python_share
+    ctx = mp.get_context("fork")
+    one = fn(runs, n_workers, months, 1)
+    with ctx.Pool(2) as pool:
+        t0 = time.perf_counter()
+        pool.starmap(fn, [(runs // 2, n_workers, months, 1), (runs - runs // 2, n_workers, months, 1000)])
+        two = time.perf_counter() - t0
+    print(f"ceiling, {kind}: {runs} units in {one:.1f} s in one process, {two:.1f} s split over two "
+          f"independent processes = {one / two:.2f}x", flush=True)
+    return one / two
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--runs", type=int, default=16)
+    ap.add_argument("--runs", type=int, default=32)
     ap.add_argument("--workers-list", type=int, nargs="+", default=[1, 2])
     ap.add_argument("--n-workers", type=int, default=5000, help="people in the simulated region")
     ap.add_argument("--months", type=int, default=60)
+    ap.add_argument("--repeats", type=int, default=3, help="measurements per setting (this VM's "
+                    "speed drifts by 10-20%% between minutes; the median is quoted)")
+    ap.add_argument("--ceiling", action="store_true", help="first measure the machine's own 1 -> 2 "
+                    "process scaling for these runs and for a pure-Python loop")
     args = ap.parse_args()
+    if args.ceiling:
+        ceiling("python", 8, 0, 0)
+        ceiling("engine", args.runs, args.n_workers, args.months)
     plan = plan_from_data(spec(args.runs, args.n_workers, args.months), "<bench>", None)
-    rates = {}
-    for w in args.workers_list:
-        with tempfile.TemporaryDirectory() as tmp:
-            t0 = time.perf_counter()
-            report = run_sweep(plan, Path(tmp), workers=w)
-            seconds = time.perf_counter() - t0
-        if report.failed:
-            sys.exit(f"{len(report.failed)} runs failed: {report.failed[0]['error']}")
-        rates[w] = report.ran / seconds
-        print(f"{w} worker(s): {report.ran} runs in {seconds:.1f} s = {rates[w]:.2f} runs/s", flush=True)
+    rates: dict[int, list[float]] = {w: [] for w in args.workers_list}
+    for rep in range(args.repeats):  # interleaved, so a noisy spell on the machine hits every setting
+        for w in args.workers_list:
+            with tempfile.TemporaryDirectory() as tmp:
+                t0 = time.perf_counter()
+                report = run_sweep(plan, Path(tmp), workers=w)
+                seconds = time.perf_counter() - t0
+            if report.failed:
+                sys.exit(f"{len(report.failed)} runs failed: {report.failed[0]['error']}")
+            rates[w].append(report.ran / seconds)
+            print(f"repeat {rep + 1}, {w} worker(s): {report.ran} runs in {seconds:.1f} s = "
+                  f"{rates[w][-1]:.2f} runs/s", flush=True)
     base = args.workers_list[0]
+    for w in args.workers_list:
+        print(f"{w} worker(s): median {statistics.median(rates[w]):.2f} runs/s "
+              f"(range {min(rates[w]):.2f}-{max(rates[w]):.2f} over {args.repeats} repeats)")
     for w in args.workers_list[1:]:
-        print(f"scaling {base} -> {w} workers: {rates[w] / rates[base]:.2f}x")
+        ratio = statistics.median(rates[w]) / statistics.median(rates[base])
+        print(f"scaling {base} -> {w} workers: {ratio:.2f}x (ratio of medians)")
 
 
 if __name__ == "__main__":
