@@ -27,9 +27,10 @@ $(VENV)/.stamp-app: pyproject.toml | $(BIN)/python
 venv: $(VENV)/.stamp-core
 
 # The committee app: the baseline beside the no-fund counterfactual on open (PORT=8501).
+# `python -m sim.app.launch` is `streamlit run app.py` with the page's imports done at server start.
 PORT ?= 8501
 app: $(VENV)/.stamp-app
-	$(BIN)/streamlit run app.py --server.headless true --server.port $(PORT) --server.fileWatcherType none \
+	$(BIN)/python -m sim.app.launch --server.headless true --server.port $(PORT) --server.fileWatcherType none \
 		--browser.gatherUsageStats false
 
 app-bench: $(VENV)/.stamp-app

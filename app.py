@@ -30,6 +30,12 @@ def run_cache(folder: str) -> RunCache:
     return RunCache(Path(folder))
 
 
+@st.cache_data(max_entries=32, show_spinner=False)
+def scenarios_zip(key: str, _labels: list[str], _scenarios: list) -> bytes:
+    """The scenarios' YAML files, made once per comparison (`key`), not on every page run."""
+    return exports.scenarios_zip(_labels, _scenarios)
+
+
 cache = run_cache(str(cfg.cache_dir))
 state = st.session_state
 
@@ -88,6 +94,7 @@ with st.sidebar:
     except ScenarioError:
         shown = base_scenario(slot, comp, cfg)
     specs = field_specs(shown, roles)
+    st.caption("Open a group to see and change its rules, then press **Run comparison**.")
     submitted, values = ui.editor_form(specs)
     if submitted:
         done = session.submit_edits(comp, target, specs, values, cfg)
@@ -165,12 +172,12 @@ for tab, name in zip(st.tabs(list(views.TABS), key="chart_tab", on_change="rerun
 # --- downloads ----------------------------------------------------------------------------------
 st.subheader("Downloads")
 c1, c2, c3, c4 = st.columns(4)
-c1.download_button("Scenarios (YAML)", exports.scenarios_zip(labels, scenarios), "fundsim-scenarios.zip",
+report_id = views.view_key(labels, scenarios, cfg.seeds)
+c1.download_button("Scenarios (YAML)", scenarios_zip(report_id, labels, scenarios), "fundsim-scenarios.zip",
                    "application/zip", help="One full YAML file per scenario (a ZIP).")
 c2.download_button("Results (CSV)", view.csv.encode("utf-8"), "fundsim-results.csv", "text/csv",
                    help="Every metric per scenario: mean, 90% range, and the paired difference from "
                         "the reference with its 90% interval.")
-report_id = views.view_key(labels, scenarios, cfg.seeds)
 if state.get("reports_for") != report_id:
     with c3:
         if st.button("Prepare reports", help="Builds the Excel workbook and the PDF report."):

@@ -124,6 +124,21 @@ def test_edits_are_sparse_and_a_new_kind_drops_the_old_fields() -> None:
     assert "exactly 3 values" in problems[0].message
 
 
+def test_edits_in_closed_groups_are_kept() -> None:
+    """A closed editor group draws no fields and sends no values: its earlier edits stay, and
+    an edit in an open group is added beside them."""
+    base = load_scenario(SCENARIOS / "baseline.yaml")
+    specs = editor.field_specs(base)
+    earlier = {"training.externship_share": 0.6, "fund.admin_share": 0.07}  # both are levers
+    shown = [sp for sp in specs if sp.group == "Fund rules"]
+    values = {sp.path: sp.value for sp in shown if sp.widget in ("number", "integer")}
+    values["fund.admin_share"] = 0.09
+    edits, problems = editor.edits_from_values(specs, values, base, keep=earlier)
+    assert not problems
+    assert "training.externship_share" in {sp.path for sp in specs}
+    assert edits == {"training.externship_share": 0.6, "fund.admin_share": 0.09}
+
+
 # --- diff ---------------------------------------------------------------------------------------
 
 def test_rule_diff_reads_in_plain_words() -> None:
@@ -310,3 +325,22 @@ def test_a_bad_environment_knob_is_named_not_silently_replaced(monkeypatch: pyte
         settings()
     monkeypatch.setenv("FUNDSIM_APP_SEEDS", "3")
     assert settings().seeds == (1, 2, 3)
+
+
+def test_the_launcher_preloads_every_module_the_page_imports() -> None:
+    """`python -m sim.app.launch` imports the page's modules before serving (in a fresh
+    interpreter here): a module the page imports but the launcher misses would be imported while
+    the first visitor waits, and a renamed one must fail here, not at `make app`."""
+    import subprocess
+    import sys
+
+    from sim.app import launch
+
+    page = sorted({line.split()[1] for line in (launch.ROOT / "app.py").read_text().splitlines()
+                   if line.startswith("from sim.")})
+    code = ("import sys, json\nfrom sim.app import launch\nlaunch.preload()\n"
+            "print(json.dumps(sorted(sys.modules)))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    loaded = set(__import__("json").loads(done.stdout))
+    assert page and not [m for m in page if m not in loaded]
+    assert {"altair", "pandas", "pyarrow", "mesa", "sim.runner", "streamlit.emojis"} <= loaded

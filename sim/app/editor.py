@@ -210,9 +210,10 @@ def edits_from_values(specs: list[FieldSpec], values: dict[str, Any], base: Scen
                       keep: dict[str, Any] | None = None) -> tuple[dict[str, Any], list[Problem]]:
     """Sparse edits (dotted path -> value) from submitted widget values: only what differs from
     `base`. `keep` holds earlier edits of fields not shown (other roles), which stay. A changed
-    rule kind comes first and drops the old kind's fields (they would not fit the new kind)."""
+    rule kind comes first and drops the old kind's fields (they would not fit the new kind).
+    A field without a value was not drawn (its group was closed): its earlier edit stays too."""
     base_values = {r["path"]: r["value"] for r in iter_parameters(base)}
-    shown = {s.path for s in specs}
+    shown = {s.path for s in specs if s.path in values}
     edits: dict[str, Any] = {k: v for k, v in (keep or {}).items() if k not in shown}
     problems: list[Problem] = []
     for spec in specs:

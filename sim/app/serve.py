@@ -46,9 +46,11 @@ def healthy(url: str) -> bool:
 @contextmanager
 def app_server(env: dict[str, str] | None = None, log_path: Path | None = None,
                timeout: float = 90.0) -> Iterator[str]:
-    """`streamlit run app.py` on a free port; yields its base URL and stops it afterwards."""
+    """The app's server (`python -m sim.app.launch`, i.e. `streamlit run app.py` with the page's
+    imports done at start, as `make app` starts it) on a free port; yields its base URL and stops
+    it afterwards."""
     port = free_port()
-    cmd = [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"),
+    cmd = [sys.executable, "-m", "sim.app.launch",
            "--server.headless", "true", "--server.port", str(port), "--server.address", "127.0.0.1",
            "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"]
     log = open(log_path, "wb") if log_path else subprocess.DEVNULL  # noqa: SIM115

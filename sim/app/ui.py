@@ -13,6 +13,7 @@ from sim.app.editor import FieldSpec, list_text
 from sim.app.kpis import Card
 
 EDIT_PREFIX = "edit:"
+GROUP_PREFIX = "group:"
 SUBMIT_LABEL = "Run comparison"
 
 
@@ -52,14 +53,23 @@ def _widget(spec: FieldSpec) -> Any:
     return st.text_input(spec.label, value=str(spec.value), help=help_text, key=key)
 
 
-def editor_form(specs: Sequence[FieldSpec], *, form_key: str = "rule_editor",
-                open_group: str = "Fund rules") -> tuple[bool, dict[str, Any]]:
-    """One form: an expander per schema group, a bold heading per rule; submit runs."""
+def group_key(group: str) -> str:
+    """The session-state key of an editor group's expander (True = open)."""
+    return GROUP_PREFIX + group
+
+
+def editor_form(specs: Sequence[FieldSpec], *, form_key: str = "rule_editor") -> tuple[bool, dict[str, Any]]:
+    """One form: an expander per schema group, a bold heading per rule; submit runs. Only open
+    groups draw their fields (opening one reruns the page), so the first view stays light: the
+    browser, not Python, is what a committee waits for. Returns the values of the drawn fields."""
     values: dict[str, Any] = {}
     with st.form(form_key, border=False):
         submitted = st.form_submit_button(SUBMIT_LABEL, type="primary")
         for group, items in groupby(specs, key=lambda s: s.group):
-            with st.expander(group, expanded=group == open_group):
+            box = st.expander(group, key=group_key(group), on_change="rerun")
+            if not box.open:
+                continue
+            with box:
                 for section, fields in groupby(items, key=lambda s: s.section):
                     if section:
                         st.markdown(f"**{section}**")
@@ -73,19 +83,20 @@ def problems(lines: Sequence[str], title: str) -> None:
         st.error("\n".join([f"**{title}**", *[f"- {line}" for line in lines]]))
 
 
+CARD_HEIGHT = 136  # px: label, value and a line of difference, so the same KPI lines up across
+
+
 def cards(rows: Sequence[Sequence[Card]]) -> None:
-    """One st.metric per KPI per scenario: a column per scenario (the reference first), the same
-    KPI on the same line, so a difference reads across."""
-    heads = st.columns(len(rows))
-    for i, (col, row) in enumerate(zip(heads, rows, strict=True)):
+    """One st.metric per KPI per scenario: a column per scenario (the reference first), cards of
+    one height, so the same KPI sits on the same line and a difference reads across. A column
+    of cards (not a row of columns per KPI) is half the elements for the browser to draw."""
+    for i, (col, row) in enumerate(zip(st.columns(len(rows)), rows, strict=True)):
         role = "reference" if i == 0 else "difference from the reference"
-        col.markdown(f"**{row[0].scenario}** · {role}")
-    for k in range(len(rows[0])):
-        for col, row in zip(st.columns(len(rows)), rows, strict=True):
-            card = row[k]
-            with col:
+        with col:
+            st.markdown(f"**{row[0].scenario}** · {role}")
+            for card in row:
                 st.metric(card.label, card.value, delta=card.delta, delta_color=card.delta_color,  # type: ignore[arg-type]
-                          help=card.help, border=True)
+                          help=card.help, border=True, height=CARD_HEIGHT)
 
 
 def chart(spec: dict[str, Any]) -> None:

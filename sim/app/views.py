@@ -20,7 +20,7 @@ from sim.scenario.schema import Scenario
 
 HERE = Path(__file__).resolve().parent
 SOURCES = ("charts.py", "kpis.py", "exports.py", "views.py")  # a change to any redraws the page
-TABS = ("Pipeline", "Funnel", "Fund", "Wages and vacancies", "Worker groups", "Poaching", "Providers")
+TABS = ("Funnel", "Pipeline", "Fund", "Wages and vacancies", "Worker groups", "Poaching", "Providers")
 
 
 @dataclass
