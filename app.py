@@ -12,6 +12,7 @@ import streamlit as st
 from sim.app import diff, exports, session, ui, views
 from sim.app.compute import RunCache, counterfactual_runs, ensure_runs
 from sim.app.editor import field_specs
+from sim.app.rule_lists import rule_lists
 from sim.app.settings import SettingsError, settings
 from sim.app.sources import base_scenario, slot_scenario, source_label
 from sim.app.state import encode, share_url
@@ -102,6 +103,15 @@ with st.sidebar:
         if done.ok:
             state.comparison = comp = done.comparison
             ui.reset_editor("")
+    action = ui.rule_list_editor(rule_lists(shown))
+    if action is not None:
+        verb, what, path = action
+        done = session.change_rules(comp, target, path, cfg, **{verb: what})
+        ui.problems(done.problems, "The rule was not changed")
+        if done.ok:
+            state.comparison = comp = done.comparison
+            ui.reset_editor("")
+            st.rerun()
     if slot.edits and st.button("Undo this scenario's edits", key="undo_edits"):
         comp.slots[target].edits = {}
         st.rerun()

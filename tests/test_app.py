@@ -20,7 +20,7 @@ from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
 from streamlit.testing.v1 import AppTest
 
 from sim.app.kpis import KPIS
-from sim.app.ui import SUBMIT_LABEL, editor_key, group_key
+from sim.app.ui import RULES_GROUP, SUBMIT_LABEL, editor_key, group_key
 from sim.scenario.loader import load_scenario_text
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
@@ -171,6 +171,30 @@ def test_a_good_upload_joins_the_comparison(app: AppTest) -> None:
     assert at.selectbox(key="pick2").value == "upload:bigger.yaml"
     assert len(at.metric) == 3 * len(KPIS)
     assert "Admin share: 5% → 10%" in diff_text(at)
+
+
+def test_a_rule_is_added_and_removed_from_the_sidebar(app: AppTest) -> None:
+    at = ok(app.run())
+    at.selectbox(key="pick1").set_value("preset:baseline")
+    open_group(ok(at.run()), RULES_GROUP)
+    at.selectbox(key="rules:list").set_value(1)  # Fund rules · Payments · Rules
+    ok(at.run())
+    at.selectbox(key="rules:kind").set_value("wage_gain_bonus")
+    ok(at.run())
+    next(b for b in at.button if b.key == "rules:add").click()
+    ok(at.run())
+    assert not at.error
+    assert "Fund rules · Payments · Rules #6: added (wage gain bonus)" in diff_text(at)
+    open_group(at)  # the new rule's fields are in the editor
+    assert at.number_input(key=editor_key("fund.payments.rules[5].share")).value == 0.0
+    at.selectbox(key="rules:list").set_value(0)  # Fund rules · Contributions
+    ok(at.run())
+    at.selectbox(key="rules:pick").set_value(1)  # #2 (public match)
+    next(b for b in at.button if b.key == "rules:remove").click()
+    ok(at.run())
+    text = diff_text(at)
+    assert "Contributions #2: removed (public match)" in text and "Rules #6: added" in text
+    assert len(at.metric) == 2 * len(KPIS)
 
 
 def test_invalid_edits_are_listed_and_not_applied(app: AppTest) -> None:

@@ -15,7 +15,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from sim.app import compute, diff, editor, exports, kpis, session, state
+from sim.app import compute, diff, editor, exports, kpis, rule_lists, session, state
 from sim.app.settings import Settings, parse_overrides
 from sim.app.sources import slot_scenario
 from sim.scenario.errors import ScenarioError
@@ -201,6 +201,43 @@ def test_invalid_edits_are_not_committed(cfg: Settings) -> None:
     out = session.submit_edits(comp, 0, specs, values, cfg)
     assert out.ok and out.comparison.slots[0].edits == {"fund.admin_share": 0.1}
     assert slot_scenario(out.comparison.slots[0], out.comparison, cfg).name == "baseline (edited)"
+
+
+def test_rules_are_added_and_removed_and_their_fields_edited(cfg: Settings) -> None:
+    comp = state.default_comparison()
+    lists = {rl.path: rl for rl in rule_lists.rule_lists(slot_scenario(comp.slots[0], comp, cfg))}
+    assert set(lists) == {"fund.contributions", "fund.payments.rules"}  # found from the schema
+    assert "on_enrolment" in lists["fund.payments.rules"].kinds
+    assert lists["fund.contributions"].items == ("#1 (matched contributions)", "#2 (public match)")
+
+    # A payment rule is added with no share (the shares still sum to 1), then given one.
+    added = session.change_rules(comp, 0, "fund.payments.rules", cfg, add="on_enrolment")
+    assert added.ok, added.problems
+    edited = slot_scenario(added.comparison.slots[0], added.comparison, cfg)
+    assert [r.kind for r in edited.fund.payments.rules][-1] == "on_enrolment"
+    specs = editor.field_specs(edited)
+    values = {sp.path: sp.value for sp in specs if sp.group == "Fund rules"}
+    values["fund.payments.rules[0].share"] = 0.1
+    values["fund.payments.rules[5].share"] = 0.1
+    out = session.submit_edits(added.comparison, 0, specs, values, cfg)
+    assert out.ok, out.problems
+    final = slot_scenario(out.comparison.slots[0], out.comparison, cfg)
+    assert [r.share for r in final.fund.payments.rules][::5] == [0.1, 0.1]
+    base = slot_scenario(comp.slots[0], comp, cfg)
+    lines = diff.rule_diff(base, final)
+    assert "Fund rules · Payments · Rules #6: added (on enrolment)" in lines
+
+    # Removing the public match; an edit of a rule that is gone is dropped with it.
+    gone = session.change_rules(out.comparison, 0, "fund.contributions", cfg, remove=1)
+    assert gone.ok, gone.problems
+    after = slot_scenario(gone.comparison.slots[0], gone.comparison, cfg)
+    assert [c.kind for c in after.fund.contributions] == ["matched_contributions"]
+    assert "Fund rules · Contributions #2: removed (public match)" in diff.rule_diff(base, after)
+    assert after.fund.payments.rules[5].share == 0.1  # the other list's edits stay
+
+    # A rule that is not there, or a list whose change does not validate, is refused.
+    nothing = session.change_rules(comp, 0, "fund.contributions", cfg, remove=7)
+    assert nothing.comparison is comp and "there is no #8" in nothing.problems[0]
 
 
 def test_a_link_that_does_not_validate_falls_back_to_the_default(cfg: Settings) -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from sim.app import rule_lists
 from sim.app.editor import FieldSpec, edits_from_values
 from sim.app.settings import Settings
 from sim.app.sources import base_scenario, check_upload, presets, slot_scenario
@@ -125,14 +126,36 @@ def submit_edits(comp: Comparison, index: int, specs: list[FieldSpec], values: d
     """Commit a slot's edited values if the scenario they make validates; otherwise keep the
     comparison as it was and list every problem."""
     slot = comp.slots[index]
-    base = base_scenario(slot, comp, settings)
+    # Fields are compared with the source as its lists of rules now stand (added or removed rules).
+    base = rule_lists.with_list_edits(base_scenario(slot, comp, settings), slot.edits)
     edits, problems = edits_from_values(specs, values, base, keep=slot.edits)
     if problems:
         return Outcome(comp, slot_lines(index, slot.name, ScenarioError(problems)))
+    return _commit(comp, index, edits, settings)
+
+
+def _commit(comp: Comparison, index: int, edits: dict[str, Any], settings: Settings) -> Outcome:
+    """The comparison with slot `index` holding `edits`, if its scenario validates."""
     trial = comp.copy()
     trial.slots[index].edits = edits
     try:
         slot_scenario(trial.slots[index], trial, settings)
     except ScenarioError as e:
-        return Outcome(comp, slot_lines(index, slot.name, e))
+        return Outcome(comp, slot_lines(index, comp.slots[index].name, e))
     return Outcome(trial)
+
+
+def change_rules(comp: Comparison, index: int, path: str, settings: Settings, *, add: str | None = None,
+                 remove: int | None = None) -> Outcome:
+    """Add a rule of kind `add` to the list at `path` of slot `index`, or remove its rule at
+    position `remove`; committed only if the scenario still validates."""
+    slot = comp.slots[index]
+    try:
+        edited = slot_scenario(slot, comp, settings)
+        edits = (rule_lists.added(edited, slot.edits, path, add) if add is not None
+                 else rule_lists.removed(edited, slot.edits, path, remove if remove is not None else -1))
+    except ScenarioError as e:
+        return Outcome(comp, slot_lines(index, slot.name, e))
+    except IndexError as e:
+        return Outcome(comp, [f"{CHOOSER_LABELS[index]} ({slot.name}) · {e}"])
+    return _commit(comp, index, edits, settings)

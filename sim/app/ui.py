@@ -11,6 +11,7 @@ import streamlit as st
 
 from sim.app.editor import FieldSpec, list_text
 from sim.app.kpis import Card
+from sim.app.rule_lists import RuleList
 
 EDIT_PREFIX = "edit:"
 GROUP_PREFIX = "group:"
@@ -76,6 +77,33 @@ def editor_form(specs: Sequence[FieldSpec], *, form_key: str = "rule_editor") ->
                     for spec in fields:
                         values[spec.path] = _widget(spec)
     return submitted, values
+
+
+RULES_GROUP = "Add or remove rules"
+
+
+def rule_list_editor(lists: Sequence[RuleList]) -> tuple[str, str | int, str] | None:
+    """Controls to add a rule of a chosen kind to a list of rules, or remove one; drawn only when
+    its expander is open. Returns ("add", kind, path) or ("remove", position, path) on a click."""
+    box = st.expander(RULES_GROUP, key=group_key(RULES_GROUP), on_change="rerun")
+    if not lists or not box.open:
+        return None
+    with box:
+        which = st.selectbox("List of rules", range(len(lists)), format_func=lambda i: lists[i].title,
+                             key="rules:list")
+        rl = lists[int(which)]
+        kind = st.selectbox("Kind of rule to add", rl.kinds, key="rules:kind",
+                            format_func=lambda k: str(k).replace("_", " "),
+                            help="A new rule starts from its kind's defaults (a payment rule with no share "
+                                 "of the price): open its group above to set its values.")
+        if st.button("Add this rule", key="rules:add"):
+            return "add", str(kind), rl.path
+        if rl.items:
+            pos = st.selectbox("Rule to remove", range(len(rl.items)), format_func=lambda i: rl.items[i],
+                               key="rules:pick")
+            if st.button("Remove this rule", key="rules:remove"):
+                return "remove", int(pos), rl.path
+    return None
 
 
 def problems(lines: Sequence[str], title: str) -> None:
