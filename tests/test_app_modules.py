@@ -67,6 +67,10 @@ def _token(raw: bytes) -> str:
     (_token(json.dumps({"v": 1, "s": [["preset:a"]]}).encode()), "2 to 4 scenarios"),
     (_token(json.dumps({"v": 1, "s": [["x:a"], ["preset:b"]]}).encode()), "form the app does not know"),
     (_token(b" " * 3_000_000), "too large"),
+    (_token(json.dumps({"v": 1, "s": [["preset:a", {"fund.x": [[[[[[[1]]]]]]]}], ["preset:b"]]}).encode()),
+     "not a list of field values"),
+    (_token(json.dumps({"v": 1, "s": [["preset:a", {"fund.x": [{"k": {str(i): 1 for i in range(99)}}]}],
+                                      ["preset:b"]]}).encode()), "not a list of field values"),
 ])
 def test_bad_links_say_what_is_wrong(token: str, words: str) -> None:
     with pytest.raises(state.LinkError, match=words):
@@ -234,6 +238,9 @@ def test_rules_are_added_and_removed_and_their_fields_edited(cfg: Settings) -> N
     assert [c.kind for c in after.fund.contributions] == ["matched_contributions"]
     assert "Fund rules · Contributions #2: removed (public match)" in diff.rule_diff(base, after)
     assert after.fund.payments.rules[5].share == 0.1  # the other list's edits stay
+    token, _ = state.encode(gone.comparison)  # and the link carries whole lists of rules
+    opened = session.from_link(token, cfg)
+    assert opened.ok and opened.comparison.slots[0].edits == gone.comparison.slots[0].edits
 
     # A rule that is not there, or a list whose change does not validate, is refused.
     nothing = session.change_rules(comp, 0, "fund.contributions", cfg, remove=7)

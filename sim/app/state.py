@@ -83,10 +83,14 @@ def encode(comp: Comparison) -> tuple[str, list[str]]:
 
 
 def _json_value(v: Any, depth: int = 0) -> bool:
-    if depth > 3:
+    """A field value: a scalar, a list, or (a whole list of rules) a mapping, bounded in size."""
+    if depth > 5:
         return False
     if v is None or isinstance(v, (bool, int, float, str)):
         return True
+    if isinstance(v, dict):
+        return len(v) <= 64 and all(isinstance(k, str) and len(k) <= 100 and _json_value(x, depth + 1)
+                                    for k, x in v.items())
     return isinstance(v, list) and len(v) <= 64 and all(_json_value(x, depth + 1) for x in v)
 
 
