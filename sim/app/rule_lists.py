@@ -46,10 +46,6 @@ def rule_lists(scenario: Scenario) -> list[RuleList]:
     return out
 
 
-def is_list_edit(path: str, scenario: Scenario) -> bool:
-    return path in {rl.path for rl in rule_lists(scenario)}
-
-
 def _current(scenario: Scenario, path: str) -> list[dict[str, Any]]:
     obj: Any = scenario.model_dump(mode="json")
     for seg in split_path(path) or []:
@@ -81,5 +77,6 @@ def removed(edited: Scenario, edits: dict[str, Any], path: str, position: int) -
 
 def with_list_edits(base: Scenario, edits: dict[str, Any]) -> Scenario:
     """`base` with only its whole-list edits applied: what field edits are compared against."""
-    whole = {k: v for k, v in edits.items() if is_list_edit(k, base)}
+    paths = {rl.path for rl in rule_lists(base)}
+    whole = {k: v for k, v in edits.items() if k in paths}
     return apply_overrides(base, whole) if whole else base
