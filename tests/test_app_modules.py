@@ -247,6 +247,36 @@ def test_rules_are_added_and_removed_and_their_fields_edited(cfg: Settings) -> N
     assert nothing.comparison is comp and "there is no #8" in nothing.problems[0]
 
 
+def _submit_fund_rules(comp: state.Comparison, cfg: Settings, changes: dict[str, object]) -> session.Outcome:
+    """Submit the Fund rules group of the reference as the editor shows it, with `changes`."""
+    shown = slot_scenario(comp.slots[0], comp, cfg)
+    specs = editor.field_specs(shown)
+    values = {sp.path: sp.value for sp in specs if sp.group == "Fund rules"}
+    values.update(changes)
+    out = session.submit_edits(comp, 0, specs, values, cfg)
+    assert out.ok, out.problems
+    return out
+
+
+def test_fields_of_a_new_kind_are_edited_after_the_kind_change(cfg: Settings) -> None:
+    comp = state.default_comparison()
+    levy = _submit_fund_rules(comp, cfg, {"fund.contributions[0].kind": "payroll_levy"})
+    rate = _submit_fund_rules(levy.comparison, cfg, {"fund.contributions[0].rate": 0.008})
+    edited = slot_scenario(rate.comparison.slots[0], rate.comparison, cfg)
+    assert edited.fund.contributions[0].kind == "payroll_levy"
+    assert edited.fund.contributions[0].rate == 0.008  # not dropped as "the old kind's field"
+
+
+def test_a_kind_change_after_adding_a_rule_is_kept(cfg: Settings) -> None:
+    added = session.change_rules(state.default_comparison(), 0, "fund.contributions", cfg,
+                                 add="payroll_levy")
+    assert added.ok, added.problems
+    out = _submit_fund_rules(added.comparison, cfg, {"fund.contributions[0].kind": "per_employee_levy"})
+    edited = slot_scenario(out.comparison.slots[0], out.comparison, cfg)
+    kinds = [c.kind for c in edited.fund.contributions]
+    assert kinds == ["per_employee_levy", "public_match", "payroll_levy"]
+
+
 def test_a_link_that_does_not_validate_falls_back_to_the_default(cfg: Settings) -> None:
     token, _ = state.encode(state.Comparison([state.Slot("preset:baseline", {"fund.admin_share": 3}),
                                               state.Slot("preset:nowhere")]))

@@ -303,6 +303,17 @@ def test_overrides_valid() -> None:
     assert s.training.module_months == (2, 4, 6)
 
 
+def test_overrides_set_fields_of_a_kind_just_chosen() -> None:
+    """`fund.contributions[0].kind=payroll_levy` then its `rate`: the new kind's fields exist once
+    it is chosen (as `--set` and the app's editor apply them, in order)."""
+    s = apply_overrides(Scenario(), {"fund.contributions[0].kind": "payroll_levy",
+                                     "fund.contributions[0].rate": "0.008"})
+    assert s.fund.contributions[0] == PayrollLevy(rate=0.008)
+    with pytest.raises(ScenarioError, match="unknown field 'match_rate'"):
+        apply_overrides(Scenario(), {"fund.contributions[0].kind": "payroll_levy",
+                                     "fund.contributions[0].match_rate": "1"})
+
+
 def test_overrides_unknown_path() -> None:
     with pytest.raises(ScenarioError) as exc:
         apply_overrides(Scenario(), {"fund.admin_shar": "0.1", "region.sectors[9].name": "x", "a..b": "1"})

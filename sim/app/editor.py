@@ -209,9 +209,10 @@ def _same(a: Any, b: Any) -> bool:
 def edits_from_values(specs: list[FieldSpec], values: dict[str, Any], base: Scenario,
                       keep: dict[str, Any] | None = None) -> tuple[dict[str, Any], list[Problem]]:
     """Sparse edits (dotted path -> value) from submitted widget values: only what differs from
-    `base`. `keep` holds earlier edits of fields not shown (other roles), which stay. A changed
-    rule kind comes first and drops the old kind's fields (they would not fit the new kind).
-    A field without a value was not drawn (its group was closed): its earlier edit stays too."""
+    `base`. `keep` holds the earlier edits; those of fields not submitted (other roles, closed
+    groups, whole lists of rules) stay. A kind changed in this submission drops the rule's other
+    submitted fields (they were the old kind's); a kind changed earlier keeps its new fields.
+    Order, as apply_overrides needs it: whole lists of rules, then kinds, then fields."""
     base_values = {r["path"]: r["value"] for r in iter_parameters(base)}
     shown = {s.path for s in specs if s.path in values}
     edits: dict[str, Any] = {k: v for k, v in (keep or {}).items() if k not in shown}
@@ -234,10 +235,17 @@ def edits_from_values(specs: list[FieldSpec], values: dict[str, Any], base: Scen
             problems.append(Problem(spec.path, "is empty; enter a value"))
         elif spec.path not in base_values or not _same(raw, base_values[spec.path]):
             edits[spec.path] = list(raw) if isinstance(raw, tuple) else raw
-    changed_kinds = [p for p in edits if p.endswith(".kind")]
-    for kind_path in changed_kinds:
+    earlier = keep or {}
+    for kind_path in [p for p in shown if p.endswith(".kind")]:
+        if _same(values[kind_path], earlier.get(kind_path, base_values.get(kind_path))):
+            continue  # the kind in effect: its fields are this kind's
         prefix = kind_path[: -len("kind")]
         edits = {k: v for k, v in edits.items() if k == kind_path or not k.startswith(prefix)}
-    ordered = {k: edits[k] for k in changed_kinds if k in edits}
-    ordered.update({k: v for k, v in edits.items() if k not in ordered})
-    return ordered, problems
+
+    def rank(item: tuple[str, Any]) -> int:
+        path, value = item
+        if isinstance(value, list) and value and all(isinstance(x, dict) for x in value):
+            return 0
+        return 1 if path.endswith(".kind") else 2
+
+    return dict(sorted(edits.items(), key=rank)), problems

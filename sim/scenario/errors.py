@@ -127,6 +127,19 @@ def _pick(tp: Any, value: Any) -> Any:
     return None
 
 
+def kind_defaults(root: type[BaseModel], segs: list[Segment], data: Any, kind: Any) -> dict[str, Any] | None:
+    """Every field of a rule of `kind` at its defaults (as JSON), for the union of rule kinds that
+    the path `segs` of `data` holds; None if the path holds no such union or `kind` is not one."""
+    tp, _, _ = _type_at(root, segs, data)
+    member = _pick(_unwrap(tp, []), {"kind": kind}) if _is_union(_unwrap(tp, [])) else None
+    if member is None:
+        return None
+    try:
+        return member(kind=kind).model_dump(mode="json")
+    except ValidationError:
+        return None
+
+
 def _child(value: Any, seg: Segment) -> Any:
     if isinstance(value, dict):
         return value.get(seg)

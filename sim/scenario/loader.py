@@ -24,6 +24,7 @@ from sim.scenario.errors import (
     ScenarioError,
     Segment,
     join_path,
+    kind_defaults,
     problems_from_validation,
     split_path,
     unknown_field_message,
@@ -327,8 +328,11 @@ def _set(data: dict[str, Any], segs: list[Segment], value: Any, key: str) -> Pro
         if i < len(segs) - 1:
             cur = cur[seg]
         elif seg == "kind" and value != cur["kind"]:
-            cur.clear()  # a new kind starts from that kind's defaults: the old fields would not fit
-            cur["kind"] = value
+            # A new kind starts from that kind's defaults: the old fields would not fit, and the
+            # new ones must be there for later overrides of them.
+            fresh = kind_defaults(Scenario, segs[:-1], data, value) or {"kind": value}
+            cur.clear()
+            cur.update(fresh)
         else:
             cur[seg] = value
     return None
