@@ -11,7 +11,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from sim.outcomes import REGISTRY
+from sim.outcomes import REGISTRY, TWIN_METRICS
 from sim.scenario.params import ASSUMPTION, iter_parameters
 from sim.scenario.schema import Scenario
 
@@ -102,8 +102,8 @@ def metrics_markdown() -> str:
         "stored as numerator and denominator and reported as their ratio (monthly, and over the "
         "horizon as the ratio of sums). Breakdown *sector x group*: available by sector and by worker "
         "group where the quantity is counted per person; sector-level quantities (vacancies, skill "
-        "gap, demand) have sector rows only. Metrics built against the no-fund counterfactual "
-        "(`earnings_diff_participants`, `employer_net_gain`, `public_net_gain` and their rates) are "
+        "gap, demand) have sector rows only. Metrics built against the no-fund counterfactual ("
+        + ", ".join(f"`{m}`" for m in TWIN_METRICS) + ", and the rates built on them) are "
         "NaN when the run has no counterfactual. Fund metrics are dollars.",
         "",
     ]

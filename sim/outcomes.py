@@ -219,3 +219,9 @@ class Recorder:
             "group": np.array(groups, dtype=object)[gi[keep]].astype(str),
             "value": self.data[month[keep], metric[keep], si[keep], gi[keep]],
         })
+
+# Recorded only against the no-fund twin: NaN (unknown), not zero, in a run without one.
+TWIN_METRICS = ("earnings_diff_participants", "employer_net_gain", "public_net_gain",
+                "total_surplus_change", "earnings_diff_in_training", "earnings_diff_after_training",
+                "trainee_months", "former_trainee_months", "earnings_diff_year2", "cf_earnings_year2")
+assert set(TWIN_METRICS) <= {m.name for m in REGISTRY}

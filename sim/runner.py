@@ -14,13 +14,10 @@ import pandas as pd
 
 from sim.agents.firms import SIZE_CLASSES
 from sim.model import FundModel
-from sim.outcomes import INDEX
+from sim.outcomes import INDEX, TWIN_METRICS
 from sim.processes import process_pool
 from sim.results import Results
 from sim.scenario.schema import Scenario
-
-TWIN_METRICS = ("earnings_diff_participants", "employer_net_gain", "public_net_gain",
-                "total_surplus_change", "earnings_diff_in_training", "earnings_diff_after_training")
 
 
 def run(scenario: Scenario, seed: int) -> Results:

@@ -19,7 +19,7 @@ from scipy import stats
 import sim
 from sim.model import FundModel
 from sim.outcomes import INDEX
-from sim.population import APPRENTICE, EMPLOYED
+from sim.population import APPRENTICE, EMPLOYED, UNEMPLOYED
 from sim.results import Results
 from sim.scenario.schema import Scenario
 
@@ -379,3 +379,25 @@ def test_public_match_doubles_with_its_rate(build: Build) -> None:
     same = emp1 == emp2
     assert same[:2].all()
     assert np.array_equal(pub2[same], 2 * pub1[same])
+
+
+def test_metrics_built_on_the_twin_are_unknown_without_it(build: Build) -> None:
+    from sim.outcomes import TWIN_METRICS
+
+    h = run(build(horizon=24), 1).horizon()
+    assert all(np.isnan(h[m]) for m in TWIN_METRICS)
+    h = run(build(horizon=24, counterfactual=True), 1).horizon()
+    assert not any(np.isnan(h[m]) for m in TWIN_METRICS)
+
+
+def test_only_completers_in_their_placement_window_hold_out(build: Build) -> None:
+    """A holdout longer than the placement window must not catch people who are not waiting
+    (await_until = -1): credentialed job seekers still take jobs below their rung."""
+    model = FundModel(build("no_fund.yaml", **{"workers.credential_holdout_months": 24}), 1)
+    p = model.pop
+    below = 0
+    for _ in range(6):
+        seeking = (p.status == UNEMPLOYED) & (p.rung > 0) & (p.await_until < 0)
+        model.step()
+        below += int((seeking & (p.status == EMPLOYED) & (p.job_level < p.rung)).sum())
+    assert below > 0

@@ -220,7 +220,10 @@ def match(m: FundModel) -> None:
     key = -np.log1p(-luck[seekers_all]) / np.maximum(p.employability[seekers_all], 1e-6)
     order = seekers_all[np.argsort(key, kind="stable")]
     window = m.scenario.training.placement_window_months
-    holdout = p.await_until[order] - window + m.scenario.workers.credential_holdout_months >= m.month
+    # Only a completer in her placement window holds out (await_until is -1 for everyone else),
+    # for the window's first `credential_holdout_months` months.
+    waiting = p.await_until[order]
+    holdout = (waiting >= 0) & (waiting - window + m.scenario.workers.credential_holdout_months >= m.month)
     a = lab.matching_elasticity
     hires: list[np.ndarray] = []
     taken = np.zeros(p.n, dtype=bool)

@@ -268,8 +268,9 @@ class Workers(Section):
     )
     credential_holdout_months: int = param(
         6, unit="months", ge=0, le=24, role="uncertainty",
-        description="Months after a credential during which a job seeker accepts only jobs at "
-                    "its level (a reservation wage above the wage of lower jobs).",
+        description="Months of a completer's placement window during which she accepts only jobs "
+                    "at her credential's level (a reservation wage above lower jobs' wages); "
+                    "capped by the window.",
         source="assumption (reservation wages rise with skills: McCall 1970, Mortensen 1986)",
     )
     search_months_after_training: float = param(
