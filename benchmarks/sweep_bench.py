@@ -5,11 +5,11 @@
 Each configuration runs the same grid (a fresh output folder each time, so nothing is skipped).
 The pool's start-up (importing the engine in each worker) is part of the measured time.
 
-With --ceiling it first measures what the machine allows, without any pool: the same runs in one
-process, then split over two independent processes started at the same moment (no queue, no
-pickling, no files). Their ratio bounds any pool's scaling on this machine; a pure-Python loop is
-measured the same way, to tell a machine that runs two processes at full speed from one that does
-not."""
+With --ceiling it first measures what the machine allows, without the sweep's machinery: the same
+runs in one process, then split in halves over two processes started at the same moment (one half
+each: no task queue, no results shipped back, no files). Their ratio bounds any pool's scaling on
+this machine; a pure-Python loop is measured the same way, to tell a machine that runs two
+processes at full speed from one that does not."""
 
 from __future__ import annotations
 
@@ -41,7 +41,7 @@ def spec(runs: int, n_workers: int, months: int) -> dict:
 
 
 def _engine_share(runs: int, n_workers: int, months: int, seed0: int) -> float:
-    """The sweep's own first design point, run `runs` times in this process (no pool, no files)."""
+    """The sweep's first design point, run `runs` times in this process (no sweep machinery)."""
     import sim
     from sim.sweep.design import make_points
 

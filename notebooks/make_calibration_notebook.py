@@ -59,7 +59,7 @@ cells = [
          "ax.invert_yaxis()\n"
          "ax.set_xlabel('simulated value in band widths (0 = low end, 1 = high end; clipped to -3..4)')\n"
          "fig.tight_layout()"),
-    md("## The routine: Nelder–Mead on common random numbers, resumable\n\n"
+    md("## The routine: least squares on common random numbers, resumable\n\n"
        "Every candidate runs on the same seeds; each evaluation is stored in the state folder, so a "
        "second call replays them instantly and walks the same path."),
     code("budget = 3 if SMALL else 20\n"

@@ -9,7 +9,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
-import pandas as pd
 
 from sim.alerts import alerts
 from sim.outcomes import BY_NAME
@@ -131,12 +130,6 @@ def cards(labels: Sequence[str], runs: Sequence[Sequence[Results]]) -> list[list
                             float(mean), float(d[0])))
         out.append(row)
     return out
-
-
-def cards_frame(all_cards: Sequence[Sequence[Card]]) -> pd.DataFrame:
-    return pd.DataFrame([{"scenario": c.scenario, "kpi": c.label, "metric": c.metric,
-                          "unit": unit_of(c.metric), "mean": c.mean, "diff_vs_reference": c.diff}
-                         for row in all_cards for c in row])
 
 
 @dataclass(frozen=True)

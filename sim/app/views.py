@@ -19,7 +19,10 @@ from sim.results import Results
 from sim.scenario.schema import Scenario
 
 HERE = Path(__file__).resolve().parent
-SOURCES = ("charts.py", "kpis.py", "exports.py", "views.py")  # a change to any redraws the page
+# A change to any of these redraws the page (sim/charts.py draws the bands; the run cache's key
+# leaves it out, as it changes no run).
+SOURCES = (HERE / "charts.py", HERE / "kpis.py", HERE / "exports.py", HERE / "views.py",
+           HERE.parent / "charts.py")
 TABS = ("Funnel", "Pipeline", "Fund", "Wages and vacancies", "Worker groups", "Poaching", "Providers")
 
 
@@ -34,7 +37,7 @@ class PageView:
 def view_key(labels: Sequence[str], scenarios: Sequence[Scenario], seeds: Sequence[int]) -> str:
     h = hashlib.sha256()
     for name in SOURCES:
-        h.update((HERE / name).read_bytes())
+        h.update(name.read_bytes())
     h.update(json.dumps([list(labels), [scenario_key(s) for s in scenarios], list(seeds)]).encode())
     return h.hexdigest()[:24]
 

@@ -3,7 +3,10 @@ quantity its source published, measured the way the source measured it.
 
 Every function takes the results of one scenario variant over several seeds and returns one
 number in the target's unit. Seeds are pooled as the sources pool people: flows are summed over
-seeds and months before a ratio is taken, so a rate is sum(events) / sum(exposure)."""
+seeds and months before a ratio is taken, so a rate is sum(events) / sum(exposure). Two kinds
+differ: quits and job-to-job moves divide by employment weighted by each sector's quit multiplier
+(the total-private mix the national figures measure), and the recession moments read the path of
+all seeds' regions pooled month by month."""
 
 from __future__ import annotations
 

@@ -13,8 +13,8 @@ candidate runs on the same seeds). Two scipy.optimize methods:
 - `nelder-mead`: derivative-free simplex search, first simplex a quarter of each range wide.
 
 Every evaluated candidate is stored atomically under the state folder, keyed by a hash of the
-candidate's scenarios, the seeds and the engine's source. Nelder–Mead is deterministic given the
-values it sees, so a rerun replays the stored evaluations instantly, walks the same path and
+candidate's scenarios, the seeds and the engine's source. Both methods are deterministic given
+the values they see, so a rerun replays the stored evaluations instantly, walks the same path and
 carries on where the interrupted run stopped; the budget counts evaluations on that path."""
 
 from __future__ import annotations
