@@ -10,12 +10,12 @@ from pathlib import Path
 import streamlit as st
 
 from sim.app import diff, exports, session, ui, views
-from sim.app.compute import RunCache, counterfactual_runs, ensure_runs
 from sim.app.editor import field_specs
 from sim.app.rule_lists import rule_lists
 from sim.app.settings import SettingsError, settings
 from sim.app.sources import base_scenario, slot_scenario, source_label
 from sim.app.state import encode, share_url
+from sim.runcache import RunCache, counterfactual_runs, ensure_runs
 from sim.scenario.errors import ScenarioError
 
 st.set_page_config(page_title="fundsim — compare funding rules", layout="wide")

@@ -33,7 +33,7 @@ from sim.app.views import TABS  # noqa: E402
 
 
 def engine_version() -> str:
-    from sim.app.compute import code_version
+    from sim.runcache import code_version
 
     code_version.cache_clear()
     return code_version()

@@ -15,7 +15,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from sim.app import compute, diff, editor, exports, kpis, rule_lists, session, state
+from sim import runcache as compute
+from sim.app import diff, editor, exports, kpis, rule_lists, session, state
 from sim.app.settings import Settings, parse_overrides
 from sim.app.sources import slot_scenario
 from sim.scenario.errors import ScenarioError

@@ -6,7 +6,6 @@ sources:  presets and uploads -> validated scenarios, with field-by-field errors
 session:  the page's flow: link -> comparison, choosers, committing uploads and edits when valid
 editor:   widget specs generated from the scenario schema; widget values -> sparse edits
 diff:     the rule diff in plain words
-compute:  runs with a persistent on-disk cache keyed by (scenario, seed, engine code)
 kpis:     KPI cards with differences from the reference and 90% intervals; alerts across seeds
 charts:   the app's Altair charts (bands on every series, shared axes, one palette)
 views:    the charts as Vega-Lite specs, cached beside the runs

@@ -13,9 +13,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sim.app.compute import scenario_key
 from sim.app.kpis import AlertSummary, Card
 from sim.results import Results
+from sim.runcache import scenario_key
 from sim.scenario.schema import Scenario
 
 HERE = Path(__file__).resolve().parent

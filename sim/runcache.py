@@ -1,4 +1,5 @@
-"""Runs for the app, kept on disk so a warm start reads instead of simulating.
+"""Finished runs kept on disk, shared by the app and the reports, so a comparison seen before
+is read instead of simulated.
 
 A run is stored at `<cache>/<code version>/<scenario key>/<seed>.pkl`. The scenario key hashes
 every parameter except the name and description (an edited copy that ends up identical to a
@@ -28,9 +29,9 @@ from sim.results import Results
 from sim.scenario.schema import Scenario
 
 PACKAGE = Path(__file__).resolve().parents[1]
-CACHE_FORMAT = "app-results-1"  # bump when what is stored changes
+CACHE_FORMAT = "cached-results-1"  # bump when what is stored changes
 # Source that cannot change a run's numbers (faces of the engine, and tools around it).
-NOT_ENGINE = ("app/", "report/", "sweep/", "calibration/", "cli", "docs.py", "charts.py")
+NOT_ENGINE = ("app/", "report/", "sweep/", "calibration/", "cli", "docs.py", "charts.py", "runcache.py")
 MEMORY_RUNS = 64
 KEEP_VERSIONS = 3  # engine versions whose runs stay on disk
 Progress = Callable[[int, int, str], None]  # (done, total, what) -> None
@@ -52,7 +53,7 @@ def code_version() -> str:
 
 
 @dataclass
-class AppResults(Results):
+class CachedResults(Results):
     """A run that keeps its horizon values and month-by-metric tables once computed: the KPI
     cards, paired differences, equity gaps and charts all read them, on every rerun of the page.
     They are stored with the run, so a warm start does not recompute them."""
@@ -81,7 +82,7 @@ class AppResults(Results):
             return pd.Series(dtype=float, name="value")
         return wide[metric].rename("value")
 
-    def prepare(self) -> AppResults:
+    def prepare(self) -> CachedResults:
         """Compute what the page reads: totals and each worker group."""
         for group in ["all", *sorted(g for g in self.metrics.group.unique() if g != "all")]:
             self.horizon("all", group)
@@ -89,10 +90,10 @@ class AppResults(Results):
         return self
 
 
-def _app(result: Results) -> AppResults:
-    if isinstance(result, AppResults):
+def _app(result: Results) -> CachedResults:
+    if isinstance(result, CachedResults):
         return result
-    return AppResults(**{f.name: getattr(result, f.name) for f in dataclasses.fields(Results)})
+    return CachedResults(**{f.name: getattr(result, f.name) for f in dataclasses.fields(Results)})
 
 
 def scenario_key(scenario: Scenario) -> str:
@@ -108,7 +109,7 @@ class RunCache:
 
     def __init__(self, folder: Path, keep_versions: int = KEEP_VERSIONS) -> None:
         self.root = Path(folder) / code_version()
-        self.memory: OrderedDict[tuple[str, int], AppResults] = OrderedDict()
+        self.memory: OrderedDict[tuple[str, int], CachedResults] = OrderedDict()
         self._prune(Path(folder), keep_versions)
 
     def _prune(self, folder: Path, keep: int) -> None:
@@ -126,7 +127,7 @@ class RunCache:
     def path(self, key: str, seed: int) -> Path:
         return self.root / key / f"{int(seed)}.pkl"
 
-    def get(self, scenario: Scenario, seed: int) -> AppResults | None:
+    def get(self, scenario: Scenario, seed: int) -> CachedResults | None:
         key = scenario_key(scenario)
         hit = self.memory.get((key, seed))
         if hit is None:
@@ -157,7 +158,7 @@ class RunCache:
             tmp.unlink(missing_ok=True)  # a read-only cache only costs speed
         self._remember(key, result.seed, app)
 
-    def _remember(self, key: str, seed: int, result: Results) -> AppResults:
+    def _remember(self, key: str, seed: int, result: Results) -> CachedResults:
         kept = self.memory[(key, seed)] = _app(result)
         while len(self.memory) > MEMORY_RUNS:
             self.memory.popitem(last=False)
@@ -193,7 +194,7 @@ def _simulate(jobs: list[tuple[Scenario, int]], workers: int, done: Callable[[Re
 
 
 def ensure_runs(cache: RunCache, scenarios: Sequence[Scenario], seeds: Sequence[int], *, workers: int = 2,
-                progress: Progress | None = None) -> list[list[AppResults]]:
+                progress: Progress | None = None) -> list[list[CachedResults]]:
     """Every scenario's runs on `seeds` (seed order), simulating only what the cache lacks;
     identical scenarios run once. `progress(done, total, what)` follows each finished run."""
     seeds = [int(s) for s in seeds]
@@ -222,7 +223,7 @@ def ensure_runs(cache: RunCache, scenarios: Sequence[Scenario], seeds: Sequence[
 
 def counterfactual_runs(cache: RunCache, scenarios: Sequence[Scenario], results: Sequence[list[Results]],
                         seeds: Sequence[int], *, workers: int = 2, progress: Progress | None = None,
-                        ) -> list[list[AppResults]]:
+                        ) -> list[list[CachedResults]]:
     """Each scenario's no-fund counterfactual runs: a no-fund scenario is its own; otherwise
     the same world without the fund, read from (or added to) the cache."""
     from sim.report.data import world_key
