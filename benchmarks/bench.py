@@ -24,7 +24,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def measure(workers: int, months: int, seed: int) -> dict:
     sys.path.insert(0, str(ROOT))
-    from sim.model import FundModel
+    from sim.engine.model import FundModel
     from sim.scenario.loader import load_scenario
 
     base = load_scenario(ROOT / "scenarios" / "baseline.yaml")

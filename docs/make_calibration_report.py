@@ -19,7 +19,7 @@ from sim.calibration.simulate import measure, variant_scenarios
 from sim.calibration.smm import start_point
 from sim.calibration.targets import DEFAULT_SCENARIO, DEFAULT_SPEC, ROOT, Spec, load_spec
 from sim.charts import to_svg
-from sim.runner import run_many
+from sim.engine.runner import run_many
 from sim.scenario.loader import load_scenario
 
 DOCS = Path(__file__).resolve().parent

@@ -26,7 +26,7 @@ cells = [
          "from sim.calibration.simulate import measure, variant_scenarios\n"
          "from sim.calibration.smm import Calibrator\n"
          "from sim.calibration.targets import load_spec\n"
-         "from sim.runner import run_many\n\n"
+         "from sim.engine.runner import run_many\n\n"
          "ROOT = Path.cwd() if (Path.cwd() / 'scenarios').exists() else Path.cwd().parent\n"
          "SMALL = os.environ.get('FUNDSIM_NOTEBOOK_SMALL') == '1'  # the test suite runs a small region"),
     md("## The targets and the free parameters\n\n"

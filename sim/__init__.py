@@ -10,15 +10,15 @@ from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
 _LAZY = {
-    "Results": "sim.results", "run": "sim.runner", "run_many": "sim.runner",
+    "Results": "sim.results", "run": "sim.engine.runner", "run_many": "sim.engine.runner",
     "ScenarioError": "sim.scenario.errors", "load_scenario": "sim.scenario.loader",
     "Scenario": "sim.scenario.schema",
 }
 __all__ = ["Results", "Scenario", "ScenarioError", "__version__", "load_scenario", "run", "run_many"]
 
 if TYPE_CHECKING:
+    from sim.engine.runner import run, run_many
     from sim.results import Results
-    from sim.runner import run, run_many
     from sim.scenario.errors import ScenarioError
     from sim.scenario.loader import load_scenario
     from sim.scenario.schema import Scenario

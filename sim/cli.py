@@ -47,7 +47,7 @@ class _Lazy:
 out = _Lazy("sim.cli_output")
 pd = _Lazy("pandas")
 _results = _Lazy("sim.results")
-_runner = _Lazy("sim.runner")
+_runner = _Lazy("sim.engine.runner")
 
 MAX_SEEDS = 10_000
 MAX_SEED = 2**32 - 1

@@ -1,15 +1,10 @@
-"""The metric registry (name, unit, aggregation, direction) and the monthly recorder.
-
-Counts are kept per (sector, group) cell with np.bincount and summed to the `all` rows, so a
-metric is recorded once and is available by sector, by group and in total. Rates are stored
-as numerator and denominator; their value over the horizon is sum(num) / sum(den)."""
+"""The metric registry: every output's name, unit, aggregation and direction, read by the
+engine's recorder (sim.engine.recorder), the results layer and every face. Rates are stored as
+numerator and denominator; their value over the horizon is sum(num) / sum(den)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-
-import numpy as np
-import pandas as pd
 
 
 @dataclass(frozen=True)
@@ -152,73 +147,6 @@ REGISTRY: tuple[Metric, ...] = (
 BY_NAME = {m.name: m for m in REGISTRY}
 INDEX = {m.name: i for i, m in enumerate(REGISTRY)}
 
-
-class Recorder:
-    """Monthly values in one array: (month, metric, sector+1, group+1); index -1 = all."""
-
-    def __init__(self, months: int, sectors: list[str], groups: tuple[str, ...]) -> None:
-        self.sectors, self.groups = list(sectors), tuple(groups)
-        self.S, self.G = len(sectors), len(groups)
-        self.data = np.zeros((months, len(REGISTRY), self.S + 1, self.G + 1))
-        self.month = 0
-        self._key = np.zeros(0, dtype=np.intp)
-
-    def bind(self, sector: np.ndarray, group: np.ndarray) -> None:
-        self._key = (sector.astype(np.int64) * self.G + group).astype(np.intp)
-
-    def _cells(self, idx: np.ndarray, weights: np.ndarray | None = None) -> np.ndarray:
-        key = self._key[idx]
-        c = np.bincount(key, weights=weights, minlength=self.S * self.G).reshape(self.S, self.G)
-        out = np.zeros((self.S + 1, self.G + 1))
-        out[: self.S, : self.G] = c
-        out[: self.S, -1] = c.sum(axis=1)
-        out[-1, : self.G] = c.sum(axis=0)
-        out[-1, -1] = c.sum()
-        return out
-
-    def count(self, name: str, idx: np.ndarray, weights: np.ndarray | None = None) -> None:
-        """Add people `idx` (optionally weighted, e.g. by dollars) to a metric, by cell."""
-        if len(idx):
-            self.data[self.month, INDEX[name]] += self._cells(idx, weights)
-
-    def total(self, name: str, value: float) -> None:
-        self.data[self.month, INDEX[name], -1, -1] += value
-
-    def by_sector(self, name: str, values: np.ndarray, total: float | None = None) -> None:
-        """Sector-level values (e.g. vacancies); `all` is their sum unless `total` is given."""
-        self.data[self.month, INDEX[name], : self.S, -1] += values
-        self.data[self.month, INDEX[name], -1, -1] += values.sum() if total is None else total
-
-    def set_cells(self, name: str, cells: np.ndarray) -> None:
-        self.data[self.month, INDEX[name]] = cells
-
-    def finish(self) -> None:
-        """Turn numerators and denominators into rates (monthly, or cumulative to date)."""
-        with np.errstate(invalid="ignore", divide="ignore"):
-            for m in REGISTRY:
-                if m.agg != "rate":
-                    continue
-                num, den = self.data[:, INDEX[m.num]], self.data[:, INDEX[m.den]]
-                if m.cumulative:
-                    num, den = np.cumsum(num, axis=0), np.cumsum(den, axis=0)
-                self.data[:, INDEX[m.name]] = np.where(den > 0, num / den, np.nan)
-
-    def frame(self) -> pd.DataFrame:
-        """Tidy metrics: month, metric, sector, group, value (sector/group `all` for totals)."""
-        T, K, S1, G1 = self.data.shape
-        sectors = [*self.sectors, "all"]
-        groups = [*self.groups, "all"]
-        month, metric, si, gi = np.meshgrid(np.arange(T), np.arange(K), np.arange(S1), np.arange(G1),
-                                            indexing="ij")
-        keep = np.array([m.cells for m in REGISTRY])[metric] | ((si == S1 - 1) & (gi == G1 - 1))
-        names = np.array([m.name for m in REGISTRY], dtype=object)
-        return pd.DataFrame({
-            "month": month[keep] + 1,
-            "metric": names[metric[keep]].astype(str),
-            "sector": np.array(sectors, dtype=object)[si[keep]].astype(str),
-            "group": np.array(groups, dtype=object)[gi[keep]].astype(str),
-            "value": self.data[month[keep], metric[keep], si[keep], gi[keep]],
-        })
 
 # Recorded only against the no-fund twin: NaN (unknown), not zero, in a run without one.
 TWIN_METRICS = ("earnings_diff_participants", "employer_net_gain", "public_net_gain",

@@ -176,7 +176,7 @@ def _simulate(jobs: list[tuple[Scenario, int]], workers: int, done: Callable[[Re
     Worker processes are forked: under Streamlit the page script is the `__main__` module, and a
     spawned worker would run the whole page again. If the page stops (a rerun), pending jobs are
     cancelled; finished ones are already stored."""
-    from sim.runner import run  # the engine (and Mesa) load only when something must be simulated
+    from sim.engine.runner import run  # the engine (and Mesa) load only when something must be simulated
 
     if workers <= 1 or len(jobs) <= 1:
         for scenario, seed in jobs:

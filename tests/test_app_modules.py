@@ -418,4 +418,4 @@ def test_the_launcher_preloads_every_module_the_page_imports() -> None:
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     loaded = set(__import__("json").loads(done.stdout))
     assert page and not [m for m in page if m not in loaded]
-    assert {"altair", "pandas", "pyarrow", "mesa", "sim.runner", "streamlit.emojis"} <= loaded
+    assert {"altair", "pandas", "pyarrow", "mesa", "sim.engine.runner", "streamlit.emojis"} <= loaded

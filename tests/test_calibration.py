@@ -15,8 +15,8 @@ from sim.calibration import moments as mo
 from sim.calibration.simulate import measure, variant_scenarios
 from sim.calibration.smm import METHODS, Calibrator
 from sim.calibration.targets import DEFAULT_SPEC, Spec, check_against, load_spec
+from sim.engine.runner import run_many
 from sim.results import Results
-from sim.runner import run_many
 from sim.scenario.errors import ScenarioError
 from sim.scenario.loader import apply_overrides
 from sim.scenario.schema import Scenario

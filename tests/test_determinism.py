@@ -13,8 +13,8 @@ import pandas as pd
 import pytest
 
 import sim
-from sim.model import FundModel
-from sim.population import Population
+from sim.engine.model import FundModel
+from sim.engine.workers import Population
 from sim.results import Results
 from sim.scenario.schema import Scenario
 
@@ -97,22 +97,22 @@ def test_counterfactual_shares_people_firms_providers_and_shocks(
         a, b = FundModel(s, seed), FundModel(cf, seed)
         assert a.fund is not None and b.fund is None
         for name in PERSON_TRAITS:
-            np.testing.assert_array_equal(getattr(a.pop, name), getattr(b.pop, name),
+            np.testing.assert_array_equal(getattr(a.workers, name), getattr(b.workers, name),
                                           err_msg=f"population.{name} differs at month 0 (seed {seed})")
         for f in fields(Population):  # and every other attribute of a person at month 0
-            np.testing.assert_array_equal(getattr(a.pop, f.name), getattr(b.pop, f.name),
+            np.testing.assert_array_equal(getattr(a.workers, f.name), getattr(b.workers, f.name),
                                           err_msg=f"population.{f.name} differs at month 0 (seed {seed})")
-        np.testing.assert_array_equal(a.firm_table.sector, b.firm_table.sector)
-        np.testing.assert_array_equal(a.firm_table.size0, b.firm_table.size0)
-        np.testing.assert_array_equal(a.host_willing, b.host_willing)
-        np.testing.assert_array_equal(a.provider_table.sector, b.provider_table.sector)
-        np.testing.assert_array_equal(a.provider_table.quality, b.provider_table.quality)
+        np.testing.assert_array_equal(a.firms.sector, b.firms.sector)
+        np.testing.assert_array_equal(a.firms.size0, b.firms.size0)
+        np.testing.assert_array_equal(a.firms.host_willing, b.firms.host_willing)
+        np.testing.assert_array_equal(a.providers.sector, b.providers.sector)
+        np.testing.assert_array_equal(a.providers.quality, b.providers.quality)
         np.testing.assert_array_equal(a.demand.index, b.demand.index)
         np.testing.assert_array_equal(a.demand.trend, b.demand.trend)
         np.testing.assert_array_equal(a.demand.recession, b.demand.recession)
         for stream in ("quits", "job_to_job", "matching", "applications"):  # each person's monthly luck
-            np.testing.assert_array_equal(a.streams.monthly(stream, 4, a.pop.n),
-                                          b.streams.monthly(stream, 4, b.pop.n))
+            np.testing.assert_array_equal(a.streams.monthly(stream, 4, a.workers.n),
+                                          b.streams.monthly(stream, 4, b.workers.n))
 
 
 @pytest.mark.parametrize("which", ["baseline", "busy"])
@@ -133,7 +133,7 @@ def test_no_fund_preset_is_the_baseline_counterfactual(small_baseline: Scenario,
     """scenarios/no_fund.yaml and baseline.counterfactual() are the same world."""
     a, b = FundModel(small_no_fund, 6), FundModel(small_baseline.counterfactual(), 6)
     for name in PERSON_TRAITS:
-        np.testing.assert_array_equal(getattr(a.pop, name), getattr(b.pop, name))
+        np.testing.assert_array_equal(getattr(a.workers, name), getattr(b.workers, name))
     np.testing.assert_array_equal(a.demand.index, b.demand.index)
     pd.testing.assert_frame_equal(sim.run(small_no_fund, 6).metrics,
                                   sim.run(small_baseline.counterfactual(), 6).metrics)

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from sim.docs import DOCS, metrics_markdown, parameters_markdown
-from sim.model import FundModel
+from sim.engine.model import FundModel
 from sim.outcomes import REGISTRY
 from sim.scenario.params import iter_parameters
 from sim.scenario.schema import Scenario

@@ -10,23 +10,38 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sim.agents.fund import EmployerAccounts, FundAgent
-from sim.ledger import ADMIN, BANK, FIRM, FUND, PROVIDER, PUBLIC, SPAN, WORKERS, Ledger, account, account_name
+from sim.engine.fund import EmployerAccounts, FundAgent
+from sim.engine.ledger import (
+    ADMIN,
+    BANK,
+    FIRM,
+    FUND,
+    PROVIDER,
+    PUBLIC,
+    SPAN,
+    WORKERS,
+    Ledger,
+    account,
+    account_name,
+)
+from sim.scenario.fund import EmployerAccounts as FundAccounts
+from sim.scenario.fund import Fund as FundRules
 
 
 class Stub(mesa.Model):
-    """The least a FundAgent needs from its model: a ledger and the month."""
+    """A model for the FundAgent to belong to; the fund is handed its ledger and rules."""
 
     def __init__(self) -> None:
         super().__init__(seed=0)
         self.ledger = Ledger()
-        self.month = 1
 
 
 def fund_with(balance_cents: int = 0, credit_line: float = 0.0, n_firms: int = 3,
               expiry: int | None = None) -> tuple[Stub, FundAgent]:
     model = Stub()
-    fund = FundAgent(model, credit_line, n_firms, expiry)
+    accounts = FundAccounts(enabled=expiry is not None, expiry_months=expiry or 24)
+    fund = FundAgent(model, model.ledger, FundRules(credit_line=credit_line, accounts=accounts), n_firms)
+    fund.month = 1
     if balance_cents:
         fund.receive(account(PUBLIC), balance_cents, "seed_grant", "public")
     return model, fund
@@ -167,14 +182,14 @@ def test_arrears_are_settled_later_when_money_comes_in() -> None:
     fund.pay(providers, np.array([800, 400]), "provider_placement", "providers")
     owed = fund.arrears_total()
     assert owed == 600 and fund.balance == 0
-    model.month = 2
+    fund.month = 2
     fund.settle_arrears()  # still nothing to pay with: the arrears stay
     assert fund.arrears_total() == owed and fund.balance == 0
     fund.receive(account(PUBLIC), 250, "public_grant", "public")
     fund.settle_arrears()  # partly, pro rata (rounding down may leave a cent per payee unspent)
     paid_now = 250 - fund.balance
     assert 0 <= fund.balance < 2 and fund.arrears_total() == owed - paid_now
-    model.month = 3
+    fund.month = 3
     fund.receive(account(PUBLIC), 10_000, "public_grant", "public")
     fund.settle_arrears()  # in full
     assert fund.arrears_total() == 0 and fund.arrears == []
@@ -211,7 +226,7 @@ def test_fund_purse_invariants_over_random_operations(ops: list, credit_line: fl
     model, fund = fund_with(credit_line=credit_line)
     owed_total = 0  # everything ever asked for
     for month, (op, amounts) in enumerate(ops, start=1):
-        model.month = month
+        fund.month = month
         cents = np.array(amounts, dtype=np.int64)
         if op == "receive":
             fund.receive(account(FIRM, np.arange(len(cents))), cents, "levy", "employers")
@@ -296,18 +311,18 @@ def test_fund_rolls_its_accounts_each_month() -> None:
     _, fund = fund_with(n_firms=2, expiry=1)
     assert fund.accounts is not None
     fund.accounts.credit(np.array([500, 0]))
-    fund.open_month()
+    fund.open_month(fund.month + 1)
     assert fund.expired_cents == 500 and fund.accounts.total() == 0
     _, no_accounts = fund_with(n_firms=2, expiry=None)
     assert no_accounts.accounts is None
-    no_accounts.open_month()
+    no_accounts.open_month(2)
     assert no_accounts.expired_cents == 0
 
 
 def test_fund_month_totals_and_income_average() -> None:
     _, fund = fund_with()
     for amount in (1_200, 2_400, 3_600):
-        fund.open_month()
+        fund.open_month(fund.month + 1)
         assert dict(fund.income) == {} and dict(fund.spend) == {}
         fund.receive(account(PUBLIC), amount, "public_grant", "public")
         fund.close_month()

@@ -17,9 +17,9 @@ import pytest
 from scipy import stats
 
 import sim
-from sim.model import FundModel
+from sim.engine.model import FundModel
+from sim.engine.workers import APPRENTICE, EMPLOYED, UNEMPLOYED
 from sim.outcomes import INDEX
-from sim.population import APPRENTICE, EMPLOYED, UNEMPLOYED
 from sim.results import Results
 from sim.scenario.schema import Scenario
 
@@ -96,7 +96,7 @@ def test_poaching_lowers_firms_own_training(build: Build) -> None:
         model = FundModel(build(**{"labour.poaching_intensity": intensity}), seed=1)
         for _ in range(4):
             model.step()
-        rates[intensity] = float(model.firm_table.training_rate.mean())
+        rates[intensity] = float(model.firms.training_rate.mean())
     assert rates[0.0] > 0.0
     assert rates[3.0] < rates[0.0]
 
@@ -301,9 +301,9 @@ def _apprentice_placements(scenario: Scenario, seed: int) -> tuple[int, int]:
     model = FundModel(scenario, seed)
     placed = 0
     for _ in range(scenario.horizon_months):
-        apprentices = np.flatnonzero(model.pop.status == APPRENTICE)
+        apprentices = np.flatnonzero(model.workers.status == APPRENTICE)
         model.step()
-        p = model.pop
+        p = model.workers
         done = apprentices[(p.status[apprentices] == EMPLOYED) & (p.placed_month[apprentices] == model.month)]
         placed += len(done)
     starts = int(model.rec.data[:, INDEX["apprenticeship_starts"], -1, -1].sum())
@@ -394,7 +394,7 @@ def test_only_completers_in_their_placement_window_hold_out(build: Build) -> Non
     """A holdout longer than the placement window must not catch people who are not waiting
     (await_until = -1): credentialed job seekers still take jobs below their rung."""
     model = FundModel(build("no_fund.yaml", **{"workers.credential_holdout_months": 24}), 1)
-    p = model.pop
+    p = model.workers
     below = 0
     for _ in range(6):
         seeking = (p.status == UNEMPLOYED) & (p.rung > 0) & (p.await_until < 0)

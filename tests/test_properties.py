@@ -26,9 +26,9 @@ import pandas as pd
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
-from sim.model import FundModel
+from sim.engine.model import FundModel
+from sim.engine.workers import APPRENTICE, EMPLOYED, OUT_OF_LF, STATUS_NAMES, UNEMPLOYED
 from sim.outcomes import REGISTRY
-from sim.population import APPRENTICE, EMPLOYED, OUT_OF_LF, STATUS_NAMES, UNEMPLOYED
 from sim.scenario.schema import Scenario
 
 # Shrinking a failing run can take minutes (every step is a simulation), so it is off by default:
@@ -251,7 +251,7 @@ def _simulate(scenario: Scenario, seed: int) -> Trace:
     counts, problems = [], []
     for _ in range(scenario.horizon_months):
         model.step()
-        p, month = model.pop, model.month
+        p, month = model.workers, model.month
         balances.append(int(model.fund.balance))
         st_ = p.status
         if p.n != n or len(st_) != n:

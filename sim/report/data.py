@@ -128,7 +128,7 @@ def report_data_from_results(scenarios: Sequence[Scenario], results: Sequence[Se
             raise ValueError(f"scenario {s.name!r} was run on other seeds than the first scenario; "
                              "reports compare scenarios on the same seeds")
     if counterfactuals is None or any(c is None for c in counterfactuals):
-        from sim.runner import run_many
+        from sim.engine.runner import run_many
 
         computed = _counterfactuals(scenarios, seeds, lambda s: run_many(s, seeds, workers=workers),
                                     own=ordered)
@@ -152,7 +152,7 @@ def compute_report_data(scenarios: Sequence[Scenario], seeds: Sequence[int], *, 
                         on_done: Callable[[Results], None] | None = None,
                         created: dt.datetime | None = None, title: str = "") -> ReportData:
     """Run every scenario and the needed no-fund counterfactuals on the same seeds."""
-    from sim.runner import run_many
+    from sim.engine.runner import run_many
 
     seed_list = list(seeds)
     results = [run_many(s, seed_list, workers=workers, on_done=on_done) for s in scenarios]

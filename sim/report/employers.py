@@ -29,7 +29,7 @@ COLUMNS = ["scenario", "size_class", "firms", "contributions", "fund_payments_re
 
 def _size_classes(r: Results) -> np.ndarray:
     """Each firm's size class index (head count at the start), from the run's firm table."""
-    from sim.agents.firms import SIZE_CLASSES
+    from sim.engine.firms import SIZE_CLASSES
 
     index = {name: i for i, name in enumerate(SIZE_CLASSES)}
     return r.firms["size_class"].map(index).to_numpy(dtype=np.int64)
@@ -66,7 +66,7 @@ def _one_seed(r: Results, names: list[str]) -> dict[str, np.ndarray]:
 def employers(data: ReportData) -> pd.DataFrame:
     """Per scenario and size class, means across seeds over the whole horizon, plus an all-firms
     row; net gain = surplus gain over the counterfactual + fund payments - contributions."""
-    from sim.agents.firms import SIZE_CLASSES
+    from sim.engine.firms import SIZE_CLASSES
 
     names = list(SIZE_CLASSES)
     rows: list[dict[str, Any]] = []

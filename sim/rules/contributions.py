@@ -11,25 +11,8 @@ from typing import Annotated, ClassVar, Literal, Union
 import numpy as np
 from pydantic import Field
 
+from sim.engine.ledger import floor_cents, round_cents, to_cents
 from sim.scenario.params import Section, param
-
-
-def round_cents(cents: np.ndarray | float) -> np.ndarray:
-    """Fractional cents to integer cents, rounded half away from zero (one place for the rounding rule)."""
-    c = np.asarray(cents, dtype=np.float64)
-    return (np.sign(c) * np.floor(np.abs(c) + 0.5)).astype(np.int64)
-
-
-def to_cents(dollars: np.ndarray | float) -> np.ndarray:
-    """Dollars to integer cents, rounded half away from zero (see `round_cents`)."""
-    return round_cents(np.asarray(dollars, dtype=np.float64) * 100.0)
-
-
-def floor_cents(cents: np.ndarray | float) -> np.ndarray:
-    """Fractional cents down to whole cents, forgiving binary floating-point error: 0.7 * 164000
-    is 114799.99999999999 in float64 but 114,800 cents exactly, so a plain floor loses a cent."""
-    c = np.asarray(cents, dtype=np.float64)
-    return np.floor(c + 1e-12 * np.maximum(1.0, np.abs(c))).astype(np.int64)
 
 
 @dataclass
@@ -69,6 +52,10 @@ class Rule(Section):
     category: ClassVar[str] = "contribution"
     refund_category: ClassVar[str] = "contribution_refund"  # ledger label when the fund pays back
     is_levy: ClassVar[bool] = False
+    # Rules that read what employers paid earlier this month run after the employer rules.
+    reads_employer_payments: ClassVar[bool] = False
+    # Rules that read the share of staff a firm trained in the last 12 months (costly to count).
+    reads_training_share: ClassVar[bool] = False
 
     def collect(self, ctx: ContributionContext) -> Collection:  # pragma: no cover - abstract
         raise NotImplementedError
@@ -186,6 +173,7 @@ class BonusMalus(Rule):
     """Firms below a training target pay a surcharge on payroll; firms above it get a bonus."""
 
     kind: Literal["bonus_malus"] = "bonus_malus"
+    reads_training_share: ClassVar[bool] = True
     category: ClassVar[str] = "training_malus"
     refund_category: ClassVar[str] = "training_bonus"
     target_trained_share: float = param(0.05, unit="share of staff per year", ge=0.001, le=1,
@@ -222,6 +210,7 @@ class PublicMatch(Rule):
     """The public purse matches employer money at a rate, up to an annual cap."""
 
     kind: Literal["public_match"] = "public_match"
+    reads_employer_payments: ClassVar[bool] = True
     category: ClassVar[str] = "public_match"
     rate: float = param(1.0, unit="$ per employer $", ge=0, le=10, role="lever",
                         description="Public dollars per employer dollar.")
@@ -239,6 +228,7 @@ class PublicTopUp(Rule):
     """A government top-up on levy money (England: 10%)."""
 
     kind: Literal["public_top_up"] = "public_top_up"
+    reads_employer_payments: ClassVar[bool] = True
     category: ClassVar[str] = "public_top_up"
     rate: float = param(0.1, unit="share of levy", ge=0, le=5, role="lever",
                         description="Top-up per dollar of levy collected.")
@@ -311,6 +301,3 @@ ContributionRule = Annotated[
           PublicGrant, SeedGrant],
     Field(discriminator="kind"),
 ]
-
-# Rules that read what employers paid earlier this month must run after the employer rules.
-PUBLIC_KINDS = frozenset({"public_match", "public_top_up"})

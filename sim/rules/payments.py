@@ -13,7 +13,7 @@ from typing import Annotated, ClassVar, Literal, Union
 import numpy as np
 from pydantic import Field, model_validator
 
-from sim.rules.contributions import floor_cents
+from sim.engine.ledger import floor_cents
 from sim.scenario.params import Section, param
 
 Trigger = Literal["start", "monthly", "completion", "placement", "retention"]
@@ -196,6 +196,12 @@ class PaymentSchedule(Section):
 
     def by_trigger(self, trigger: Trigger) -> list[PaymentRule]:
         return [r for r in self.rules if r.trigger == trigger]
+
+    def last_outcome_month(self) -> int:
+        """Months after placement of the last retention check or clawback: contracts close then."""
+        offsets = [rule.month_offset for rule in self.by_trigger("retention")]
+        offsets.append(self.clawback.month_offset if self.clawback.share > 0 else 0)
+        return max(offsets)
 
     def price_multiplier(self, hard_to_serve: np.ndarray) -> np.ndarray:
         return np.where(hard_to_serve, self.hard_to_serve_price_multiplier, 1.0)

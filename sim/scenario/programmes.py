@@ -17,6 +17,11 @@ CAL10 = "Pathways to Work clearinghouse provider costs $6,000-$10,500 per partic
 
 
 class Training(Section):
+    incumbent_barrier_weight: float = param(
+        0.5, unit="ratio", ge=0.0, le=1.0, role="uncertainty",
+        description="Weight of unmet barriers on an incumbent's part-time training at the workplace "
+                    "relative to full-time training.",
+    )
     module_months: tuple[Months, Months, Months] = param(
         (3, 5, 8), unit="months", role="constant",
         description="Full-time length of the entry, mid and advanced credential modules.",
@@ -104,6 +109,15 @@ class Training(Section):
 
 
 class Providers(Section):
+    capacity_floor_share: float = param(
+        0.25, unit="share of starting capacity", ge=0.0, le=1.0, role="constant",
+        description="Capacity a provider keeps however little funded demand it sees.",
+    )
+    planned_support_monthly: float = param(
+        200.0, unit="$ per trainee-month", ge=0.0, le=10_000.0, role="uncertainty",
+        description="Stipend and supports providers expect the fund to pay per trainee-month when "
+                    "they size up for its announced budget in programme design.",
+    )
     seats_per_month: int = param(
         14, unit="seats per provider-month", ge=0, le=10_000, role="uncertainty",
         description="Starting intake capacity of one provider in full implementation.",

@@ -168,6 +168,18 @@ class Demand(Section):
 
 
 class LabourMarket(Section):
+    quit_cycle_bounds: tuple[float, float] = param(
+        (0.2, 3.0), unit="multiplier", role="constant",
+        description="Lowest and highest multiplier the cycle may put on quits and job-to-job moves.",
+    )
+    layoff_cyclicality: float = param(
+        2.0, unit="elasticity", ge=0.0, le=10.0, role="uncertainty",
+        description="Rise in layoffs per unit of demand below trend (multiplier 1 - this x gap).",
+    )
+    layoff_cycle_bounds: tuple[float, float] = param(
+        (0.5, 3.0), unit="multiplier", role="constant",
+        description="Lowest and highest multiplier the cycle may put on layoffs.",
+    )
     quit_rate: float = param(
         0.006, unit="share per month", ge=0.0, le=0.2, role="uncertainty",
         description="Monthly quits into non-employment, average private-sector job (sector multiplier 1).",
@@ -242,6 +254,37 @@ class LabourMarket(Section):
 
 
 class Workers(Section):
+    months_between_starts: int = param(
+        6, unit="months", ge=0, le=60, role="constant",
+        description="Months after a training start before the same person may apply again.",
+    )
+    gain_weight_portable: float = param(
+        0.5, unit="share", ge=0.0, le=1.0, role="uncertainty",
+        description="Share of a credential's wage gain a person counts only in proportion to its "
+                    "portability (the rest counts in full).",
+    )
+    decision_scale_wage_months: float = param(
+        1.5, unit="months of basic wage", ge=0.1, le=24.0, role="uncertainty",
+        description="Net gain (in months of a basic wage) that moves a person's will to train by "
+                    "one logit: how sharply the decision follows the net gain.",
+    )
+    out_of_labour_force_application_factor: float = param(
+        0.5, unit="ratio", ge=0.0, le=1.0, role="uncertainty",
+        description="Application propensity of people out of the labour force relative to others.",
+    )
+    initial_credential_multiplier: tuple[float, float] = param(
+        (1.15, 0.5), unit="ratio", role="uncertainty",
+        description="Chance of holding a credential at the start relative to the regional share: "
+                    "others, hard-to-serve.",
+    )
+    initial_rung_shares: tuple[float, float, float] = param(
+        (0.6, 0.3, 0.1), unit="shares", role="uncertainty",
+        description="Highest rung of people holding a credential at the start: entry, mid, advanced.",
+    )
+    initial_tenure_mean_months: float = param(
+        48.0, unit="months", ge=1.0, le=240.0, role="uncertainty",
+        description="Mean tenure with the current employer at the start (geometric, capped at 240).",
+    )
     aptitude_gap_hard_to_serve: float = param(
         0.5, unit="standard deviations", ge=0.0, le=3.0, role="uncertainty",
         description="Mean latent aptitude of the hard-to-serve group below the others.",
@@ -308,6 +351,38 @@ class Workers(Section):
 
 
 class Firms(Section):
+    decision_discount_monthly: float = param(
+        0.01, unit="share per month", ge=0.0, le=0.1, role="uncertainty",
+        description="Discount rate firms apply to the months a trained worker is expected to stay.",
+        source="assumption (about 12.7% a year: a firm's cost of capital with risk)",
+    )
+    decision_horizon_months: int = param(
+        120, unit="months", ge=12, le=600, role="constant",
+        description="Horizon over which a firm counts a trained worker's expected stay.",
+    )
+    wage_cost_share_while_training: float = param(
+        0.25, unit="share of monthly wage", ge=0.0, le=1.0, role="uncertainty",
+        description="Wages a firm pays per month of an incumbent's part-time training, as a share "
+                    "of a basic wage (counted in its training cost).",
+    )
+    skilled_opening_share: float = param(
+        0.03, unit="openings per employee", ge=0.0, le=0.5, role="uncertainty",
+        description="Skilled openings a firm expects per employee before any vacancy is posted "
+                    "(first membership decision; floor of the pipeline a firm is told about).",
+    )
+    recruiting_cost_saved_share: float = param(
+        0.5, unit="share of turnover cost", ge=0.0, le=1.0, role="uncertainty",
+        description="Share of the cost of a hire a firm saves when it hires a fund graduate.",
+    )
+    training_response_steepness: float = param(
+        2.0, unit="exponent", ge=0.5, le=10.0, role="uncertainty",
+        description="How sharply a firm's own training rate rises with the return-to-cost ratio "
+                    "(Hill exponent).",
+    )
+    trainee_output_share: float = param(
+        0.5, unit="share", ge=0.0, le=1.0, role="uncertainty",
+        description="Output of an apprentice or extern relative to a regular worker at the same level.",
+    )
     size_pareto_alpha: float = param(
         1.1, unit="tail index", ge=0.5, le=5.0, role="uncertainty",
         description="Tail index of the firm-size distribution.",

@@ -111,7 +111,7 @@ def local_engine(tasks: list[RunTask], workers: int) -> Iterator[Outcome]:
             except Exception as e:
                 yield t, e
         return
-    import sim.runner  # noqa: F401  imported before the pool starts, so forked workers start warm
+    import sim.engine.runner  # noqa: F401  imported before the pool starts, so forked workers start warm
 
     pool = process_pool(min(workers, len(tasks)))
     try:

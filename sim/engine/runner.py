@@ -12,8 +12,9 @@ from collections.abc import Callable, Sequence
 import numpy as np
 import pandas as pd
 
-from sim.agents.firms import SIZE_CLASSES
-from sim.model import FundModel
+from sim.engine import measure
+from sim.engine.firms import SIZE_CLASSES
+from sim.engine.model import FundModel
 from sim.outcomes import INDEX, TWIN_METRICS
 from sim.processes import process_pool
 from sim.results import Results
@@ -30,7 +31,9 @@ def run(scenario: Scenario, seed: int) -> Results:
         model.step()
         if twin is not None:
             twin.step()
-            model.compare_with(twin)
+            measure.compare_with_twin(model.rec, model.workers, model.firms, model.fund, scenario,
+                                      model.surplus(), model.tuition_paid, twin.workers, twin.surplus(),
+                                      twin.tuition_paid, model.month)
     if twin is None:
         for name in TWIN_METRICS:  # unknown without a counterfactual: say so, not zero
             model.rec.data[:, INDEX[name]] = np.nan
@@ -38,7 +41,8 @@ def run(scenario: Scenario, seed: int) -> Results:
     return Results(
         scenario=scenario, seed=int(seed), metrics=model.rec.frame(), ledger=model.ledger.to_frame(),
         providers=_providers_frame(model, twin), poaching=_poaching_frame(model),
-        rollout=list(model.rollout_log), firms=_firms_frame(model, twin is not None),
+        rollout=list(model.fund.rollout_log) if model.fund is not None else [],
+        firms=_firms_frame(model, twin is not None),
     )
 
 
@@ -46,27 +50,27 @@ def _firms_frame(model: FundModel, compared: bool) -> pd.DataFrame:
     """One row per firm: sector, size class at the start, whether it ended in the fund, and its
     surplus gain over the counterfactual (value added - wages - turnover - own training),
     summed over the run (NaN without a counterfactual)."""
-    f = model.firm_table
+    f = model.firms
     sectors = np.array([s.name for s in model.scenario.region.sectors], dtype=object)
     return pd.DataFrame({
         "firm": np.arange(f.n), "sector": sectors[f.sector].astype(str),
         "size_class": np.array(SIZE_CLASSES, dtype=object)[f.size_class()].astype(str),
         "member_at_end": f.member.copy(),
-        "surplus_gain": model.firm_gain if compared else np.full(f.n, np.nan),
+        "surplus_gain": f.gain if compared else np.full(f.n, np.nan),
     })
 
 
 def _providers_frame(model: FundModel, twin: FundModel | None) -> pd.DataFrame:
     """Measured placement rate beside true impact (employment now, participants vs the same
     people without the fund): creaming shows as a high measured rate with little impact."""
-    pt, p = model.provider_table, model.pop
+    pt, p = model.providers, model.workers
     sectors = [s.name for s in model.scenario.region.sectors]
     rows = []
     for i in range(pt.n):
         mine = np.flatnonzero(p.participant & (p.contract_provider == i))
         mine = mine if len(mine) else np.flatnonzero(p.participant & (p.prog_provider == i))
         emp = (p.status[mine] == 1).mean() if len(mine) else np.nan
-        cf = (twin.pop.status[mine] == 1).mean() if (twin is not None and len(mine)) else np.nan
+        cf = (twin.workers.status[mine] == 1).mean() if (twin is not None and len(mine)) else np.nan
         rows.append({
             "provider": i, "sector": sectors[int(pt.sector[i])],
             "enrolments": int(pt.enrolments[i]), "completions": int(pt.completions[i]),
@@ -82,7 +86,7 @@ def _providers_frame(model: FundModel, twin: FundModel | None) -> pd.DataFrame:
 
 def _poaching_frame(model: FundModel) -> pd.DataFrame:
     rows = [*SIZE_CLASSES, "fund", "self"]
-    return pd.DataFrame(model.poaching_matrix, index=pd.Index(rows, name="trained_by"),
+    return pd.DataFrame(model.poaching, index=pd.Index(rows, name="trained_by"),
                         columns=pd.Index(list(SIZE_CLASSES), name="hired_by")).reset_index()
 
 

@@ -8,6 +8,26 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+
+# -- cents: one place for the rounding rules --------------------------------------------
+def round_cents(cents: np.ndarray | float) -> np.ndarray:
+    """Fractional cents to integer cents, rounded half away from zero (one place for the rounding rule)."""
+    c = np.asarray(cents, dtype=np.float64)
+    return (np.sign(c) * np.floor(np.abs(c) + 0.5)).astype(np.int64)
+
+
+def to_cents(dollars: np.ndarray | float) -> np.ndarray:
+    """Dollars to integer cents, rounded half away from zero (see `round_cents`)."""
+    return round_cents(np.asarray(dollars, dtype=np.float64) * 100.0)
+
+
+def floor_cents(cents: np.ndarray | float) -> np.ndarray:
+    """Fractional cents down to whole cents, forgiving binary floating-point error: 0.7 * 164000
+    is 114799.99999999999 in float64 but 114,800 cents exactly, so a plain floor loses a cent."""
+    c = np.asarray(cents, dtype=np.float64)
+    return np.floor(c + 1e-12 * np.maximum(1.0, np.abs(c))).astype(np.int64)
+
+
 # Account codes: kind * SPAN + id. Names follow DESIGN.md section 8.
 SPAN = 10_000_000
 FUND, PUBLIC, WORKERS, ADMIN, BANK, FIRM, PROVIDER = range(7)

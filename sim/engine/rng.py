@@ -28,7 +28,7 @@ class Streams:
 
     def __getitem__(self, name: str) -> np.random.Generator:
         if name not in STREAMS:
-            raise KeyError(f"unknown random stream {name!r}; declare it in sim.rng.STREAMS")
+            raise KeyError(f"unknown random stream {name!r}; declare it in sim.engine.rng.STREAMS")
         gen = self._gens.get(name)
         if gen is None:
             key = zlib.crc32(name.encode())
@@ -40,6 +40,26 @@ class Streams:
         """One uniform per person for process `name` in `month`, the same in every scenario run
         with this seed whatever else happened: person i's luck is common to both runs."""
         if name not in STREAMS:
-            raise KeyError(f"unknown random stream {name!r}; declare it in sim.rng.STREAMS")
+            raise KeyError(f"unknown random stream {name!r}; declare it in sim.engine.rng.STREAMS")
         seq = np.random.SeedSequence(self.seed, spawn_key=(zlib.crc32(name.encode()), 1_000_003 + month))
         return np.random.Generator(np.random.PCG64(seq)).random(n, dtype=np.float32)
+
+
+class MonthlyLuck:
+    """This month's per-person uniforms, one array per process, drawn on first use (Streams.monthly).
+    A phase is handed the month's luck explicitly; `candidates` narrows a rule to the people
+    whose draw is below the highest probability anyone faces, so the rule checks fewer rows and
+    decides exactly as if it had checked everybody."""
+
+    def __init__(self, streams: Streams, month: int, n: int) -> None:
+        self.streams, self.month, self.n = streams, month, n
+        self._u: dict[str, np.ndarray] = {}
+
+    def draw(self, name: str) -> np.ndarray:
+        u = self._u.get(name)
+        if u is None:
+            u = self._u[name] = self.streams.monthly(name, self.month, self.n)
+        return u
+
+    def candidates(self, name: str, p_max: float) -> np.ndarray:
+        return np.flatnonzero(self.draw(name) < p_max)

@@ -1,6 +1,7 @@
-"""The fund: a Mesa agent that holds the balance, books every transfer in the ledger, and never
-pays out more than it holds (plus its credit line). What it cannot pay now becomes arrears,
-owed first next month and reported as a liability."""
+"""The fund's purse: a Mesa agent that holds the balance, books every transfer in the ledger, and
+never pays out more than it holds (plus its credit line). What it cannot pay now becomes arrears,
+owed first next month and reported as a liability. What the fund does with its money, month by
+month, is in sim.engine.fund_flows."""
 
 from __future__ import annotations
 
@@ -9,7 +10,8 @@ from collections import defaultdict
 import mesa
 import numpy as np
 
-from sim.ledger import FUND, Ledger, account
+from sim.engine.ledger import FUND, Ledger, account
+from sim.scenario.fund import Fund as FundRules
 
 INCOME_FAMILIES = ("employers", "public", "other")
 SPEND_FAMILIES = ("providers", "supports", "admin", "employers", "other")
@@ -49,10 +51,13 @@ class EmployerAccounts:
 
 
 class FundAgent(mesa.Agent):
-    def __init__(self, model: mesa.Model, credit_line: float, n_firms: int,
-                 accounts_expiry: int | None) -> None:
+    def __init__(self, model: mesa.Model, ledger: Ledger, rules: FundRules, n_firms: int) -> None:
         super().__init__(model)
-        self.ledger: Ledger = model.ledger
+        self.ledger = ledger
+        self.rules = rules  # the scenario's fund section: money in, payments, reserves, supports
+        self.month = 0
+        credit_line = rules.credit_line
+        accounts_expiry = rules.accounts.expiry_months if rules.accounts.enabled else None
         self.balance = 0  # cents
         self.credit_line = int(round(credit_line * 100))
         self.income: dict[str, int] = defaultdict(int)  # this month, cents by family
@@ -62,12 +67,17 @@ class FundAgent(mesa.Agent):
         self.accounts = EmployerAccounts(n_firms, accounts_expiry) if accounts_expiry else None
         self.expired_cents = 0
         self.budget_scale = 1.0  # < 1 while a pilot runs
+        self.grant_budget = 0.0  # $ the pool may pay in incumbent grants this month
+        self.grant_fill = 1.0  # share of last month's grant claims the pool paid (firms learn it)
+        self.start_cost_by_rung = np.zeros(3)  # $ of fund-paid starts last month, per rung
+        self.starts_cost_now = np.zeros(3)  # the same, accruing this month
+        self.rollout_log: list[tuple[int, float, bool]] = []  # (month, placement rate, passed)
 
     # -- money in and out ----------------------------------------------------------------
     def receive(self, payer: np.ndarray | int, cents: np.ndarray | int, category: str,
                 family: str) -> None:
         cents = np.atleast_1d(np.asarray(cents, dtype=np.int64))
-        self.ledger.record(self.model.month, payer, account(FUND), category, cents)
+        self.ledger.record(self.month, payer, account(FUND), category, cents)
         total = int(cents.sum())
         self.balance += total
         self.income[family] += total
@@ -85,7 +95,7 @@ class FundAgent(mesa.Agent):
             return np.zeros_like(cents)
         room = self.headroom()
         paid = cents if want <= room else (cents * (room / want)).astype(np.int64)
-        self.ledger.record(self.model.month, account(FUND), payee, category, paid)
+        self.ledger.record(self.month, account(FUND), payee, category, paid)
         total = int(paid.sum())
         self.balance -= total
         self.spend[family] += total
@@ -103,7 +113,9 @@ class FundAgent(mesa.Agent):
         return int(sum(int(c.sum()) for _, c, _, _ in self.arrears))
 
     # -- monthly bookkeeping -------------------------------------------------------------
-    def open_month(self) -> None:
+    def open_month(self, month: int) -> None:
+        self.month = month
+        self.starts_cost_now = np.zeros(3)
         self.income.clear()
         self.spend.clear()
         if self.accounts is not None:
@@ -111,6 +123,7 @@ class FundAgent(mesa.Agent):
 
     def close_month(self) -> None:
         self.income_history.append(sum(self.income.values()))
+        self.start_cost_by_rung = self.starts_cost_now
 
     def income_avg(self, months: int = 12) -> float:
         """Trailing average monthly income in dollars."""

@@ -11,7 +11,7 @@ from sim.scenario.schema import Scenario
 
 
 @dataclass(frozen=True)
-class Constants:
+class Derived:
     n_sectors: int
     employment_share: np.ndarray  # (S,)
     base_wage: np.ndarray  # (S,) $ per month, basic job
@@ -31,7 +31,7 @@ class Constants:
     tenure_growth: np.ndarray  # (1024,) wage multiplier by months of tenure (a lookup, not pow)
 
     @staticmethod
-    def of(sc: Scenario) -> Constants:
+    def of(sc: Scenario) -> Derived:
         sectors = sc.region.sectors
         t = sc.training
         cohort = t.cohort_size_aligned if t.system_alignment else t.cohort_size_fragmented
@@ -39,11 +39,8 @@ class Constants:
         r = sc.workers.discount_rate_annual
         h = sc.workers.decision_horizon_years
         annuity = h if r == 0 else (1 - (1 + r) ** -h) / r
-        sched = sc.fund.payments
-        offsets = [rule.month_offset for rule in sched.by_trigger("retention")]
-        offsets.append(sched.clawback.month_offset if sched.clawback.share > 0 else 0)
         shares = np.array([s.employment_share for s in sectors])
-        return Constants(
+        return Derived(
             n_sectors=len(sectors),
             employment_share=shares / shares.sum(),
             base_wage=np.array([s.base_wage_monthly for s in sectors]),
@@ -56,7 +53,7 @@ class Constants:
             base_logit=logit(np.clip(np.array(t.base_completion), 1e-4, 1 - 1e-4)),
             appr_logit=float(logit(np.clip(t.apprentice_completion, 1e-4, 1 - 1e-4))),
             annuity=float(annuity),
-            last_outcome_month=max(offsets),
+            last_outcome_month=sc.fund.payments.last_outcome_month(),
             base_wage_f=np.array([s.base_wage_monthly for s in sectors], dtype=np.float32),
             prem_mult=(1.0 + np.array([0.0, *sc.labour.rung_wage_premium])).astype(np.float32),
             monthly_growth=np.float32((1.0 + sc.labour.tenure_wage_growth_annual) ** (1 / 12)),

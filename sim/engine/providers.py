@@ -10,6 +10,7 @@ from dataclasses import dataclass
 import mesa
 import numpy as np
 
+from sim.scenario.programmes import Providers as ProviderRules
 from sim.scenario.schema import Scenario
 
 
@@ -55,19 +56,46 @@ def new_providers(scenario: Scenario, rng: np.random.Generator) -> ProviderTable
 
 
 class ProviderAgent(mesa.Agent):
-    """One training provider; its state is row `idx` of the model's ProviderTable."""
+    """One training provider; its state is row `idx` of the ProviderTable it was given. Its
+    performance review is its own verb, run over the AgentSet at each review month."""
 
-    def __init__(self, model: mesa.Model, idx: int) -> None:
+    def __init__(self, model: mesa.Model, table: ProviderTable, idx: int, sector_names: list[str]) -> None:
         super().__init__(model)
-        self.idx = idx
+        self.table, self.idx, self._sectors = table, idx, sector_names
 
     @property
-    def table(self) -> ProviderTable:
-        return self.model.provider_table
+    def sector(self) -> str:
+        return self._sectors[int(self.table.sector[self.idx])]
 
     @property
-    def eligible(self) -> bool:
-        return bool(self.table.suspended_until[self.idx] < self.model.month)
+    def capacity(self) -> float:
+        return float(self.table.capacity[self.idx])
+
+    @property
+    def quality(self) -> float:
+        return float(self.table.quality[self.idx])
+
+    def eligible(self, month: int) -> bool:
+        return bool(self.table.suspended_until[self.idx] < month)
+
+    def measured_placement_rate(self) -> float:
+        t, i = self.table, self.idx
+        return float(t.window_placements[i] / max(t.window_completers[i], 1))
+
+    def review(self, rules: ProviderRules, month: int) -> bool:
+        """Performance review: a provider whose measured placement rate in the window falls
+        below the minimum (with enough completers to judge) loses eligibility for a while. The
+        window starts again either way. Returns whether it failed."""
+        t, i = self.table, self.idx
+        judged = t.window_completers[i] >= rules.min_reviewed_completers
+        fail = bool(judged and self.measured_placement_rate() < rules.min_placement_rate
+                    and t.suspended_until[i] < month)
+        if fail:
+            t.suspended_until[i] = month + rules.suspension_months
+            t.suspensions[i] += 1
+        t.window_completers[i] = 0
+        t.window_placements[i] = 0
+        return fail
 
 
 def rank_within(groups: np.ndarray, score: np.ndarray) -> np.ndarray:
@@ -80,20 +108,6 @@ def rank_within(groups: np.ndarray, score: np.ndarray) -> np.ndarray:
     return ranks
 
 
-def review(table: ProviderTable, scenario: Scenario, month: int) -> np.ndarray:
-    """Performance review: providers whose measured placement rate in the window falls below
-    the minimum (with enough completers to judge) lose eligibility for a while."""
-    p = scenario.providers
-    judged = table.window_completers >= p.min_reviewed_completers
-    rate = table.window_placements / np.maximum(table.window_completers, 1)
-    fail = judged & (rate < p.min_placement_rate) & (table.suspended_until < month)
-    table.suspended_until[fail] = month + p.suspension_months
-    table.suspensions += fail
-    table.window_completers[:] = 0
-    table.window_placements[:] = 0
-    return fail
-
-
 def adjust_capacity(table: ProviderTable, scenario: Scenario, grant_seats: np.ndarray) -> None:
     """Capacity follows funded demand with a lag; capacity grants add seats after the lag."""
     p = scenario.providers
@@ -103,7 +117,22 @@ def adjust_capacity(table: ProviderTable, scenario: Scenario, grant_seats: np.nd
         table.capacity += table.grant_pipeline.pop(0)
     if len(table.demand_history) > lag:
         lagged = table.demand_history[-1 - lag]
-        floor = 0.25 * scenario.providers.seats_per_month
+        floor = p.capacity_floor_share * p.seats_per_month
         table.capacity = np.maximum(floor, table.capacity + p.capacity_adjustment * (lagged - table.capacity))
     if len(table.demand_history) > 4 * (lag + 1):
         del table.demand_history[0]
+
+
+def plan_capacity(table: ProviderTable, budget: np.ndarray, seat_cost: float) -> None:
+    """During programme design, providers size up for the budget the fund announces: the seats
+    it would buy at `seat_cost` ($ a seat, supports included), shared by the sector's providers."""
+    seats = budget / seat_cost
+    per = np.bincount(table.sector, minlength=len(budget))
+    planned = seats[table.sector] / np.maximum(per[table.sector], 1)
+    if table.demand_history:
+        table.demand_history[-1] = table.demand_history[-1] + planned
+
+
+def count(where: np.ndarray, provider: np.ndarray) -> None:
+    """Add one to `where` for each person, at their provider (enrolments, completions, ...)."""
+    np.add.at(where, provider, 1)

@@ -10,6 +10,7 @@ from dataclasses import dataclass, fields
 
 import numpy as np
 
+from sim.engine.derived import Derived
 from sim.scenario.schema import Scenario
 
 # Labour-market status: exactly one per person.
@@ -70,6 +71,7 @@ class Population:
     prior_wage: np.ndarray  # float32 wage before training, for wage-gain payments
     externed: np.ndarray  # bool: did an externship after the latest credential
     participant: np.ndarray  # bool: ever started fund-paid training (intent to treat)
+    first_fund_month: np.ndarray  # int32 month of the first fund start seen by the twin comparison, -1
 
     @property
     def n(self) -> int:
@@ -80,6 +82,68 @@ class Population:
 
     def copy(self) -> Population:
         return Population(**{f.name: getattr(self, f.name).copy() for f in fields(self)})
+
+    # -- verbs: each changes only people's own columns ------------------------------------------
+    def wage_at(self, k: Derived, idx: np.ndarray, level: np.ndarray | None = None) -> np.ndarray:
+        """Monthly wage of people `idx` in a job at `level` (default: their current level)."""
+        lvl = self.job_level[idx] if level is None else level
+        return (k.base_wage_f[self.sector[idx]] * k.prem_mult[lvl] * self.wage_effect[idx]
+                * self.premium[idx] * k.tenure_growth[self.tenure[idx]])
+
+    def leave_job(self, idx: np.ndarray) -> None:
+        self.employer[idx] = -1
+        self.tenure[idx] = 0
+
+    def start_job(self, k: Derived, idx: np.ndarray, firms: np.ndarray, level: int | np.ndarray) -> None:
+        self.status[idx] = EMPLOYED
+        self.employer[idx] = firms
+        self.job_level[idx] = level
+        self.tenure[idx] = 0
+        self.wage[idx] = self.wage_at(k, idx)
+
+    def enrol(self, idx: np.ndarray, kind: int, payer: int, rung: np.ndarray, provider: np.ndarray,
+              months: np.ndarray, month: int) -> None:
+        """Start people `idx` on the module leading to `rung` with `provider`."""
+        self.prog_kind[idx] = kind
+        self.prog_payer[idx] = payer
+        self.prog_rung[idx] = rung
+        self.prog_months[idx] = months
+        self.prog_left[idx] = months
+        self.prog_provider[idx] = provider
+        self.last_start[idx] = month
+
+    def clear_programme(self, idx: np.ndarray) -> None:
+        self.prog_kind[idx] = 0
+        self.prog_payer[idx] = 0
+        self.prog_left[idx] = 0
+        self.prog_firm[idx] = -1
+
+    def earn_credential(self, idx: np.ndarray) -> None:
+        """Record the credential and who paid for it."""
+        self.rung[idx] = np.maximum(self.rung[idx], self.prog_rung[idx])
+        payer = self.prog_payer[idx]
+        self.trained_by[idx] = np.select(
+            [payer == PAYER_FUND, payer == PAYER_SELF, payer == PAYER_FIRM],
+            [TRAINED_BY_FUND, TRAINED_BY_SELF, self.prog_firm[idx]], self.trained_by[idx])
+
+    def on_payroll(self) -> np.ndarray:
+        return (self.status == EMPLOYED) | (self.status == APPRENTICE)
+
+    def age_jobs(self, monthly_growth: np.float32, stipend: float) -> None:
+        """A month of tenure: wages grow with tenure (one multiply: the tenure profile is
+        geometric); earnings are wages for people in work and stipends for fund trainees."""
+        st = self.status
+        on_mask = (st == EMPLOYED) | (st == APPRENTICE)
+        self.tenure += on_mask  # int16: at most 240 + 600 months, far below its limit
+        self.wage *= np.where(on_mask, monthly_growth, np.float32(1.0))
+        paid = on_mask | (st == EXTERNSHIP)
+        np.multiply(self.wage, paid, out=self.earnings)
+        if stipend > 0:
+            self.earnings[(st == TRAINING) & (self.prog_payer == PAYER_FUND)] = stipend
+
+    def payroll_by_firm(self, n_firms: int) -> np.ndarray:
+        on = np.flatnonzero(self.on_payroll())
+        return np.bincount(self.employer[on], weights=self.wage[on], minlength=n_firms)
 
 
 def new_population(scenario: Scenario, rng: np.random.Generator,
@@ -98,8 +162,9 @@ def new_population(scenario: Scenario, rng: np.random.Generator,
     transport = rng.random(n) < np.where(hts, w.transport_need[1], w.transport_need[0])
     wage_effect = np.exp(rng.normal(0.0, w.wage_dispersion, n) - 0.5 * w.wage_dispersion**2)
     # Existing credentials: most at the entry rung; hard-to-serve people hold fewer.
-    has_cred = rng.random(n) < r.initial_credential_share * np.where(hts, 0.5, 1.15)
-    rung = np.where(has_cred, rng.choice([1, 2, 3], size=n, p=[0.6, 0.3, 0.1]), 0).astype(np.int8)
+    others, hard = w.initial_credential_multiplier
+    has_cred = rng.random(n) < r.initial_credential_share * np.where(hts, hard, others)
+    rung = np.where(has_cred, rng.choice([1, 2, 3], size=n, p=list(w.initial_rung_shares)), 0).astype(np.int8)
     u = rng.random(n)
     status = np.full(n, EMPLOYED, dtype=np.int8)
     status[u < r.initial_unemployment_rate + r.initial_out_of_labour_force] = UNEMPLOYED
@@ -110,7 +175,7 @@ def new_population(scenario: Scenario, rng: np.random.Generator,
     # Incumbents hold jobs in the sector's mix whatever their credentials (grandfathered); new
     # hires into a level will need the credential, which is where the skill gap comes from.
     job_level = drawn.astype(np.int8)
-    tenure = np.minimum(rng.geometric(1 / 48, n), 240).astype(np.int16)
+    tenure = np.minimum(rng.geometric(1 / w.initial_tenure_mean_months, n), 240).astype(np.int16)
     z_i8 = np.zeros(n, dtype=np.int8)
     # Employability ~ Beta(mean by group, concentration): employers prefer some seekers, so the
     # least employable wait longest (long spells from heterogeneity, not from the spell itself).
@@ -133,4 +198,5 @@ def new_population(scenario: Scenario, rng: np.random.Generator,
         ext_host=np.full(n, -1, dtype=np.int32), await_until=np.full(n, -1, dtype=np.int16),
         placed_month=np.full(n, -1, dtype=np.int16), prior_wage=np.zeros(n, dtype=np.float32),
         externed=np.zeros(n, dtype=bool), participant=np.zeros(n, dtype=bool),
+        first_fund_month=np.full(n, -1, dtype=np.int32),
     )

@@ -1,0 +1,22 @@
+"""The simulation engine: scenario in, Results out (`sim.engine.runner.run`).
+
+model.py         the Mesa model: `step()` is one month, its phases in ODD order; it routes each
+                 phase's results to the owners that act on them and records the month
+workers.py       the worker population (one NumPy array per attribute) and its verbs
+firms.py         firms: Mesa agents backed by a FirmTable; vacancies, hiring slots, training and
+                 membership decisions, the staged rollout of eligibility
+providers.py     training providers: Mesa agents backed by a ProviderTable; routing, ranking,
+                 capacity, review
+fund.py          the fund's purse: a Mesa agent holding the balance, arrears and levy accounts
+fund_flows.py    every movement of money, top to bottom (in, out, budget, commitments)
+labour_market.py separations, job-to-job moves and poaching, matching
+training.py      applications, admission, progress, externships, incumbent training
+demand.py        sector demand paths
+derived.py       numbers derived once from a scenario (per sector, per rung)
+rng.py           named random streams and the month's per-person luck
+ledger.py        every transfer in integer cents, and the rounding rules
+recorder.py      the month's metrics by sector and group
+counterfactual.py the no-fund twin's trace, shared by every scenario of the same world
+runner.py        run(scenario, seed) and run_many
+
+Nothing here imports a face (app, report, sweep, calibration, CLI)."""

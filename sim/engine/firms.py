@@ -1,0 +1,252 @@
+"""Firms: Mesa agents whose numbers live in column arrays (`FirmTable`), so that rules over all
+firms (vacancies, hiring slots, training) are whole-array operations while each firm stays an
+individual agent with its own size, sector and history, inspectable as `model.agents`.
+
+Firms decide with expectations, not hindsight: the months a trained worker is expected to stay
+(shorter when poaching is strong), the wage gain of a rung, what a grant or the externship
+pipeline is worth to them, and what membership would cost under the scenario's rules. A firm's
+membership review is its own verb (`FirmAgent.review_membership`), run over the AgentSet."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import mesa
+import numpy as np
+
+from sim.scenario.schema import Scenario
+
+SIZE_CLASS_EDGES = (10, 50, 250, 1000)  # employees: 1-9, 10-49, 50-249, 250-999, 1000+
+SIZE_CLASSES = ("1-9", "10-49", "50-249", "250-999", "1000+")
+
+
+@dataclass
+class FirmTable:
+    sector: np.ndarray  # int8
+    size0: np.ndarray  # float64 head count at trend demand in month 0
+    eligible: np.ndarray  # bool: may be a member (all, unless a pilot limits it)
+    member: np.ndarray  # bool
+    headcount: np.ndarray  # int64, this month
+    payroll: np.ndarray  # float64 $ this month
+    vacancies: np.ndarray  # int64 (firms, 4 levels)
+    room: np.ndarray  # float64 (firms, 4 levels): wanted minus held posts (externs count), last count
+    own_training_spend: np.ndarray  # float64 $ this month
+    training_rate: np.ndarray  # float64 share of staff trained per year at own cost
+    levy_paid_total: np.ndarray  # int64 cents
+    refunded_total: np.ndarray  # int64 cents
+    contributions_total: np.ndarray  # int64 cents
+    contribution_recent: np.ndarray  # float64 $ per month a firm would pay as a member (last review)
+    benefit_recent: np.ndarray  # float64 $ per month a firm expects from membership (last review)
+    lost_trained: np.ndarray  # int64: trained workers hired away from this firm
+    coinvest_cost: np.ndarray  # float64 $ this month
+    host_willing: np.ndarray  # bool: would host externs
+    turnover: np.ndarray  # float64 $ of replacement costs this month
+    gain: np.ndarray  # float64 $ surplus over the counterfactual, summed over months
+
+    @property
+    def n(self) -> int:
+        return int(self.sector.shape[0])
+
+    def size_class(self) -> np.ndarray:
+        return np.searchsorted(np.array(SIZE_CLASS_EDGES), np.maximum(self.size0, 1), side="right")
+
+
+def new_firms(scenario: Scenario, employed_by_sector: np.ndarray, rng: np.random.Generator) -> FirmTable:
+    """Firms per sector in proportion to employment, sizes heavy-tailed (Pareto), scaled so
+    each sector's firms hold its employed workers."""
+    r = scenario.region
+    shares = np.array([s.employment_share for s in r.sectors])
+    counts = np.maximum(1, np.floor(shares / shares.sum() * r.n_firms)).astype(int)
+    counts[np.argmax(counts)] += r.n_firms - counts.sum()
+    sector = np.repeat(np.arange(len(counts)), counts).astype(np.int8)
+    raw = rng.pareto(scenario.firms.size_pareto_alpha, r.n_firms) + 1.0
+    raw = np.minimum(raw, 1e4)  # a single firm cannot hold a whole sector of a small region
+    size0 = np.zeros(r.n_firms)
+    for s in range(len(counts)):
+        m = sector == s
+        size0[m] = raw[m] / raw[m].sum() * max(employed_by_sector[s], 1)
+    n = r.n_firms
+    return FirmTable(
+        sector=sector, size0=size0, eligible=np.ones(n, bool), member=np.zeros(n, bool),
+        headcount=np.zeros(n, np.int64), payroll=np.zeros(n), vacancies=np.zeros((n, 4), np.int64),
+        room=np.zeros((n, 4)),        own_training_spend=np.zeros(n), training_rate=np.zeros(n),
+        levy_paid_total=np.zeros(n, np.int64), refunded_total=np.zeros(n, np.int64),
+        contributions_total=np.zeros(n, np.int64), contribution_recent=np.zeros(n),
+        benefit_recent=np.zeros(n), lost_trained=np.zeros(n, np.int64), coinvest_cost=np.zeros(n),
+        host_willing=np.zeros(n, bool), turnover=np.zeros(n), gain=np.zeros(n),
+    )
+
+
+class FirmAgent(mesa.Agent):
+    """One employer. Its state is row `idx` of the FirmTable it was given."""
+
+    def __init__(self, model: mesa.Model, table: FirmTable, idx: int, sector_names: list[str]) -> None:
+        super().__init__(model)
+        self.table, self.idx, self._sectors = table, idx, sector_names
+
+    @property
+    def sector(self) -> str:
+        return self._sectors[int(self.table.sector[self.idx])]
+
+    @property
+    def headcount(self) -> int:
+        return int(self.table.headcount[self.idx])
+
+    @property
+    def member(self) -> bool:
+        return bool(self.table.member[self.idx])
+
+    @property
+    def eligible(self) -> bool:
+        return bool(self.table.eligible[self.idx])
+
+    @property
+    def training_rate(self) -> float:
+        return float(self.table.training_rate[self.idx])
+
+    @property
+    def vacancies(self) -> np.ndarray:
+        return self.table.vacancies[self.idx].copy()
+
+    def joins(self, hurdle: float) -> bool:
+        """Would this firm join a voluntary fund now? Join when the benefit it expects from the
+        fund exceeds its contribution by the hurdle (non-members still hire fund graduates:
+        free riding)."""
+        t, i = self.table, self.idx
+        return bool(t.eligible[i] and t.benefit_recent[i] > hurdle * max(t.contribution_recent[i], 1.0))
+
+    def review_membership(self, hurdle: float) -> None:
+        self.table.member[self.idx] = self.joins(hurdle)
+
+
+def membership_decisions(firms: FirmTable, hurdle: float) -> np.ndarray:
+    """Voluntary membership: join when the benefit a firm expects from the fund exceeds its
+    contribution by the hurdle. Non-members still hire fund graduates (free riding)."""
+    return firms.eligible & (firms.benefit_recent > hurdle * np.maximum(firms.contribution_recent, 1.0))
+
+
+def own_training_rates(scenario: Scenario, firms: FirmTable, retention_months: np.ndarray,
+                       wage_gain: np.ndarray, cost: np.ndarray, subsidy_share: np.ndarray) -> np.ndarray:
+    """Share of staff a firm trains per year at its own cost (Becker/Stevens): the firm keeps
+    part of the productivity gain only while the worker stays, so poaching risk (shorter
+    expected retention) lowers training; a fund grant lowers the firm's cost."""
+    f = scenario.firms
+    keep = max(f.productivity_to_wage_gain - 1.0, 0.0) * wage_gain  # $ per month to the firm
+    ratio = keep * retention_months / np.maximum(cost * (1.0 - subsidy_share), 1.0)
+    k = f.training_response_steepness
+    return f.own_training_max_rate * ratio**k / (ratio**k + f.own_training_hurdle**k)
+
+
+# -- openings and hiring slots ------------------------------------------------------------------
+N_LEVELS = 4
+
+
+def post_vacancies(f: FirmTable, on_firm: np.ndarray, on_level: np.ndarray, extern_host: np.ndarray,
+                   target: np.ndarray, level_shares: np.ndarray) -> None:
+    """Openings by level: each firm wants its target head count spread over levels by its
+    sector's level shares; a level below its target has vacancies. `on_firm`/`on_level` are the
+    posts held (staff, apprentices and externs: a host holds an opening for its extern)."""
+    by_level = np.bincount(on_firm * N_LEVELS + on_level, minlength=f.n * N_LEVELS).reshape(f.n, N_LEVELS)
+    want = target[:, None] * level_shares[f.sector]
+    f.room = want - by_level
+    f.vacancies = np.floor(np.maximum(0.0, f.room) + 0.5).astype(np.int64)
+    f.headcount = by_level.sum(axis=1) - np.bincount(extern_host, minlength=f.n)
+
+
+def fill(f: FirmTable, people: np.ndarray, sector: int, level: int, n_hires: int,
+         rng: np.random.Generator, exclude: np.ndarray | None = None,
+         hosts: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Hire up to `n_hires` of `people` (already in priority order) into open level-`level`
+    slots of sector-`sector` firms (only `hosts` where given), drawn at random over slots.
+    Consumes the vacancies. `exclude`: each person's current employer, which cannot hire them again."""
+    open_ = (f.sector == sector) & (f.vacancies[:, level] > 0)
+    firms = np.flatnonzero(open_ if hosts is None else open_ & hosts)
+    slots = np.repeat(firms, f.vacancies[firms, level])
+    n = min(int(n_hires), len(people), len(slots))
+    if n <= 0:
+        return people[:0], people[:0]
+    chosen = slots[rng.choice(len(slots), size=n, replace=False)]
+    hired = people[:n]
+    if exclude is not None:
+        ok = chosen != exclude[:n]
+        hired, chosen = hired[ok], chosen[ok]
+    np.subtract.at(f.vacancies[:, level], chosen, 1)
+    return hired, chosen
+
+
+def charge_turnover(f: FirmTable, employer: np.ndarray, wage: np.ndarray, cost_share: float) -> None:
+    """Each leaver's employer bears the cost of replacing them (a share of a year's wage)."""
+    cost = cost_share * 12.0 * wage.astype(np.float64)
+    f.turnover += np.bincount(employer, weights=cost, minlength=f.n)
+
+
+def record_poaching(f: FirmTable, matrix: np.ndarray, trained_by: np.ndarray, origin: np.ndarray,
+                    dest: np.ndarray, fund_row: int, self_row: int, fund_code: int) -> None:
+    """Trained workers hired away: the firm that lost them, and the poaching matrix by the
+    trainer's size class (or the fund, or the worker) and the poacher's."""
+    if len(trained_by) == 0:
+        return
+    np.add.at(f.lost_trained, origin, 1)
+    edges = np.array(SIZE_CLASS_EDGES)
+    trainer_class = np.searchsorted(edges, np.maximum(f.size0[np.maximum(trained_by, 0)], 1), side="right")
+    row = np.where(trained_by >= 0, trainer_class, np.where(trained_by == fund_code, fund_row, self_row))
+    col = np.searchsorted(edges, np.maximum(f.size0[dest], 1), side="right")
+    np.add.at(matrix, (row, col), 1)
+
+
+# -- decisions -------------------------------------------------------------------------------------
+@dataclass
+class FirmOutlook:
+    """What every firm expects this month, the same for all firms of a sector (per sector arrays)."""
+
+    step_gain: np.ndarray  # $ per month a worker gains from one rung
+    retention: np.ndarray  # discounted months a newly credentialed worker stays
+    cost: np.ndarray  # $ per firm: price plus wages paid while training
+    price: float  # $ mean price of a seat
+
+
+def expected_retention_months(sc: Scenario, portability: np.ndarray, quit_mult: np.ndarray) -> np.ndarray:
+    """Discounted months a newly credentialed worker stays, per sector: shorter where quits,
+    job-to-job moves and poaching of portable credentials are higher."""
+    lab, fd = sc.labour, sc.firms
+    poach = lab.job_to_job_rate * lab.poaching_intensity * portability * (2.0 / 3.0)
+    h = (lab.quit_rate + lab.job_to_job_rate + poach) * quit_mult + lab.layoff_rate
+    x = h + fd.decision_discount_monthly
+    return (1.0 - (1.0 - x) ** fd.decision_horizon_months) / x
+
+
+def outlook(sc: Scenario, f: FirmTable, base_wage: np.ndarray, prem: np.ndarray, portability: np.ndarray,
+            quit_mult: np.ndarray, price: np.ndarray, months: np.ndarray) -> FirmOutlook:
+    step_gain = base_wage * prem[3] / 3.0  # one of three rungs
+    mean_price = float(price.mean())
+    cost = mean_price + sc.firms.wage_cost_share_while_training * base_wage[f.sector] * float(months.mean())
+    return FirmOutlook(step_gain=step_gain, retention=expected_retention_months(sc, portability, quit_mult),
+                       cost=cost, price=mean_price)
+
+
+def expect_benefits(sc: Scenario, f: FirmTable, o: FirmOutlook, member_grant: np.ndarray,
+                    pipeline: np.ndarray, base_wage: np.ndarray, initial: bool) -> None:
+    """At a membership review: the $ a month a firm expects from the fund, from grants on the
+    training it would do as a member and the fund's graduates it could hire."""
+    keep = max(sc.firms.productivity_to_wage_gain - 1.0, 0.0) * o.step_gain
+    rate_if_member = own_training_rates(sc, f, o.retention[f.sector], o.step_gain[f.sector], o.cost,
+                                        member_grant)
+    grant_value = member_grant * rate_if_member * f.headcount / 12.0 * o.price
+    saved = sc.firms.turnover_cost_share * 12.0 * base_wage * sc.firms.recruiting_cost_saved_share
+    hire_value = keep * o.retention + saved
+    skilled = f.vacancies[:, 1:].sum(axis=1) if not initial else f.size0 * sc.firms.skilled_opening_share
+    f.benefit_recent = grant_value + pipeline[f.sector] * skilled * hire_value[f.sector]
+
+
+def pipeline_hires_per_vacancy(sc: Scenario, f: FirmTable, seats_by_sector: np.ndarray) -> np.ndarray:
+    """Expected monthly externship hires per skilled opening, per sector, judged from the
+    fund's planned capacity (what a firm is told when deciding to join)."""
+    completers = seats_by_sector * float(np.mean(sc.training.base_completion))
+    hires = completers * sc.training.externship_share * sc.training.externship_conversion
+    skilled = np.bincount(f.sector, weights=np.maximum(f.size0 * sc.firms.skilled_opening_share, 1.0),
+                          minlength=len(seats_by_sector))
+    return hires / skilled
+
+
+def decide_training(sc: Scenario, f: FirmTable, o: FirmOutlook, subsidy: np.ndarray) -> None:
+    f.training_rate = own_training_rates(sc, f, o.retention[f.sector], o.step_gain[f.sector], o.cost, subsidy)

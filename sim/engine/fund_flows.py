@@ -1,0 +1,282 @@
+"""Every movement of money, top to bottom: what the fund collects under the money-in rules, what
+it pays (arrears, instalments, supports and stipends, wage subsidies, outcome tranches and
+clawbacks, capacity grants, interest, administration, grants for incumbent training), how much
+it may newly commit (reserve policy and budget split), and the two flows that bypass it (tuition
+people pay themselves, training firms buy). Every fund transfer goes through FundAgent.receive /
+pay, which book the ledger and keep the balance. Each function is handed the tables it reads and
+changes; rule-specific behaviour lives in the rule classes (sim.rules)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from sim.engine.firms import FirmTable
+from sim.engine.fund import FundAgent
+from sim.engine.ledger import ADMIN, BANK, FIRM, PROVIDER, PUBLIC, WORKERS, Ledger, account, to_cents
+from sim.engine.providers import ProviderTable
+from sim.engine.workers import APPRENTICE, EMPLOYED, EXTERNSHIP, PAYER_FUND, TRAINING, Population
+from sim.rules.contributions import ContributionContext
+from sim.rules.payments import PaymentEvent
+from sim.rules.reserves import ReserveContext
+from sim.scenario.schema import Scenario
+
+
+# -- money in ---------------------------------------------------------------------------------
+def contribution_context(fund: FundAgent, sc: Scenario, p: Population, f: FirmTable,
+                         liable: np.ndarray) -> ContributionContext:
+    emp = np.flatnonzero((p.status == EMPLOYED) | (p.status == APPRENTICE))
+    firm_of, wage = p.employer[emp], p.wage[emp].astype(np.float64)
+
+    def capped(cap_annual: float) -> np.ndarray:
+        return np.bincount(firm_of, weights=np.minimum(wage, cap_annual / 12.0), minlength=f.n)
+
+    trained = np.zeros(f.n)
+    if any(rule.reads_training_share for rule in sc.fund.contributions):
+        recent = (fund.month - p.last_start[emp] < 12) & (
+            (p.prog_firm[emp] == firm_of) | (p.trained_by[emp] == firm_of))
+        trained = np.bincount(firm_of[recent], minlength=f.n)
+    return ContributionContext(
+        month=fund.month, headcount=f.headcount, payroll=f.payroll, capped_payroll=capped,
+        liable=liable, own_training_spend=f.own_training_spend,
+        trained_share_12m=trained / np.maximum(f.headcount, 1), expected_benefit=f.benefit_recent,
+        coinvest_cost=f.coinvest_cost, levy_paid_total=f.levy_paid_total,
+        refunded_total=f.refunded_total, start_cost_by_rung=fund.start_cost_by_rung.copy(),
+        module_months=sc.training.module_months, base_completion=sc.training.base_completion,
+    )
+
+
+def ordered_rules(sc: Scenario) -> list:
+    # Rules that read what employers paid this month (public match, top-up) come last.
+    return sorted(sc.fund.contributions, key=lambda r: r.reads_employer_payments)
+
+
+def potential_contributions(fund: FundAgent, sc: Scenario, p: Population, f: FirmTable) -> np.ndarray:
+    """What each firm would pay this month as a member ($), for membership decisions."""
+    ctx = contribution_context(fund, sc, p, f, np.ones(f.n, dtype=bool))
+    total = np.zeros(f.n)
+    for rule in ordered_rules(sc):
+        total += rule.collect(ctx).firm_cents / 100.0
+    return total
+
+
+def collect(fund: FundAgent, sc: Scenario, p: Population, f: FirmTable) -> None:
+    """Apply the money-in rules in order. Positive amounts are firm -> fund; negative ones are
+    refunds or bonuses fund -> firm; public money is public -> fund."""
+    ctx = contribution_context(fund, sc, p, f, f.member.copy())
+    firms = account(FIRM, np.arange(f.n))
+    for rule in ordered_rules(sc):
+        got = rule.collect(ctx)
+        pos = np.maximum(got.firm_cents, 0)
+        neg = np.maximum(-got.firm_cents, 0)
+        if pos.any():
+            fund.receive(firms[pos > 0], pos[pos > 0], rule.category, "employers")
+            f.contributions_total += pos
+            ctx.employer_cents += int(pos.sum())
+            if rule.is_levy:
+                f.levy_paid_total += pos
+                ctx.levy_cents += int(pos.sum())
+                if fund.accounts is not None:
+                    fund.accounts.credit(pos)
+        if neg.any():
+            paid = fund.pay(firms[neg > 0], neg[neg > 0], rule.refund_category, "employers")
+            f.refunded_total[neg > 0] += paid
+        if got.public_cents > 0:
+            fund.receive(account(PUBLIC), got.public_cents, rule.category, "public")
+
+
+# -- money out: providers ----------------------------------------------------------------------
+def pay_by_provider(fund: FundAgent, pt: ProviderTable, provider: np.ndarray, cents: np.ndarray,
+                    category: str) -> np.ndarray:
+    """Aggregate per-participant amounts to one ledger row per provider, and pay them."""
+    per = np.rint(np.bincount(provider, weights=cents.astype(np.float64), minlength=pt.n)).astype(np.int64)
+    payees = np.flatnonzero(per)
+    if len(payees) == 0:
+        return per
+    paid = fund.pay(account(PROVIDER, payees), per[payees], category, "providers")
+    pt.revenue_cents[payees] += paid
+    return per
+
+
+def pay_trigger(fund: FundAgent, p: Population, pt: ProviderTable, trigger: str, idx: np.ndarray) -> None:
+    """Pay the schedule's rules for `trigger` for participants `idx` (open fund contracts)."""
+    idx = idx[p.contract_price[idx] > 0]
+    if len(idx) == 0:
+        return
+    ev = PaymentEvent(price_cents=p.contract_price[idx], months=p.prog_months[idx].astype(np.int64))
+    for rule in fund.rules.payments.by_trigger(trigger):
+        due = rule.due(ev)
+        pay_by_provider(fund, pt, p.contract_provider[idx], due, rule.category)
+        p.contract_paid[idx] += due
+        if trigger == "placement":
+            p.placement_paid[idx] += due
+
+
+def retention_checks(fund: FundAgent, p: Population, pt: ProviderTable) -> None:
+    """Retention tranches and wage-gain bonuses fall due; clawback when the person has gone."""
+    sched = fund.rules.payments
+    placed = np.flatnonzero((p.placed_month >= 0) & (p.contract_price > 0))
+    if len(placed) == 0:
+        return
+    since = fund.month - p.placed_month[placed]
+    employed = p.status[placed] == EMPLOYED
+    for rule in sched.by_trigger("retention"):
+        due_now = placed[since == rule.month_offset]
+        if len(due_now) == 0:
+            continue
+        emp_now = p.status[due_now] == EMPLOYED
+        gain = p.wage[due_now] / np.maximum(p.prior_wage[due_now], 1.0) - 1.0
+        ev = PaymentEvent(price_cents=p.contract_price[due_now],
+                          months=p.prog_months[due_now].astype(np.int64), retained=emp_now,
+                          wage_gain=np.where(p.prior_wage[due_now] > 0, gain, np.inf))
+        cents = rule.due(ev)
+        pay_by_provider(fund, pt, p.contract_provider[due_now], cents, rule.category)
+        p.contract_paid[due_now] += cents
+    claw = sched.clawback
+    if claw.share > 0:
+        hit = placed[(since == claw.month_offset) & ~employed]
+        back = np.floor(p.placement_paid[hit] * claw.share).astype(np.int64)
+        per = np.bincount(p.contract_provider[hit], weights=back, minlength=pt.n)
+        payers = np.flatnonzero(per)
+        if len(payers):
+            cents = np.rint(per[payers]).astype(np.int64)
+            fund.receive(account(PROVIDER, payers), cents, "clawback", "other")
+            pt.revenue_cents[payers] -= cents
+    done = placed[since >= sched.last_outcome_month()]
+    p.contract_price[done] = 0
+
+
+# -- what the fund owes and has promised --------------------------------------------------------
+def liabilities_cents(fund: FundAgent, p: Population) -> int:
+    """Retention tranches and wage bonuses earned by placements but not yet due, plus arrears."""
+    placed = (p.placed_month >= 0) & (p.contract_price > 0)
+    total = 0
+    for rule in fund.rules.payments.by_trigger("retention"):
+        owed = placed & (fund.month - p.placed_month < rule.month_offset)
+        total += int(np.floor(p.contract_price[owed] * rule.share).sum())
+    return total + fund.arrears_total()
+
+
+def support_cost(sc: Scenario, p: Population, idx: np.ndarray) -> np.ndarray:
+    """$ a month of stipend and supportive services for fund trainees `idx`."""
+    sup = sc.fund.supports
+    return (sc.training.stipend_monthly + p.childcare[idx] * sup.childcare_monthly
+            + p.transport[idx] * sup.transport_monthly)
+
+
+def commitments_cents(fund: FundAgent, sc: Scenario, p: Population) -> int:
+    """What the fund still expects to pay on open contracts: the price not yet paid, plus
+    stipends and supports for the months of training left."""
+    open_ = np.flatnonzero(p.contract_price > 0)
+    unpaid = int((p.contract_price[open_] - p.contract_paid[open_]).clip(min=0).sum())
+    left = open_[(p.status[open_] == TRAINING) & (p.prog_payer[open_] == PAYER_FUND)]
+    supports = float((support_cost(sc, p, left) * p.prog_left[left]).sum())
+    return unpaid + int(round(supports * 100))
+
+
+# -- the month's obligations ---------------------------------------------------------------------
+def pay_obligations(fund: FundAgent, sc: Scenario, p: Population, f: FirmTable, pt: ProviderTable,
+                    active: bool) -> np.ndarray:
+    """Monthly outgoings in a fixed order: arrears, instalments, supports and stipends,
+    wage subsidies, retention tranches, capacity grants, interest, administration. Returns the
+    seats capacity grants bought per provider (they arrive after the capacity lag)."""
+    fund.settle_arrears()
+    in_training = np.flatnonzero((p.prog_payer == PAYER_FUND) & (p.prog_left > 0))
+    pay_trigger(fund, p, pt, "monthly", in_training)
+    full_time = in_training[p.status[in_training] == TRAINING]
+    sup, stipend = sc.fund.supports, sc.training.stipend_monthly
+    support = (p.childcare[full_time] * sup.childcare_monthly
+               + p.transport[full_time] * sup.transport_monthly)
+    fund.pay(account(WORKERS), int(to_cents(support.sum())), "supportive_services", "supports")
+    fund.pay(account(WORKERS), int(to_cents(stipend * len(full_time))), "stipends", "supports")
+    ext = np.flatnonzero(p.status == EXTERNSHIP)
+    sub = np.bincount(p.ext_host[ext], weights=p.wage[ext] * sc.fund.externship_wage_subsidy, minlength=f.n)
+    _pay_firms(fund, sub, "externship_subsidy")
+    appr = np.flatnonzero((p.status == APPRENTICE) & (p.prog_payer == PAYER_FUND))
+    sub = np.bincount(p.employer[appr], weights=p.wage[appr] * sc.fund.apprentice_wage_subsidy, minlength=f.n)
+    _pay_firms(fund, sub, "apprentice_subsidy")
+    retention_checks(fund, p, pt)
+    grant_seats = np.zeros(pt.n)
+    if sc.fund.capacity_grants_annual > 0 and active:
+        share = pt.capacity / max(pt.capacity.sum(), 1e-9)
+        cents = to_cents(sc.fund.capacity_grants_annual / 12.0 * share)
+        paid = fund.pay(account(PROVIDER, np.arange(pt.n)), cents, "capacity_grant", "providers")
+        grant_seats = paid / 100.0 / sc.fund.capacity_grant_cost_per_seat
+    rate = sc.fund.interest_rate_annual / 12.0
+    if rate > 0 and fund.balance > 0:
+        fund.receive(account(BANK), int(fund.balance * rate), "interest", "other")
+    elif rate > 0 and fund.balance < 0:
+        fund.pay(account(BANK), int(-fund.balance * rate), "interest", "other")
+    income = sum(fund.income.values())
+    fund.pay(account(ADMIN), int(income * sc.fund.admin_share), "administration", "admin")
+    return grant_seats
+
+
+def _pay_firms(fund: FundAgent, dollars: np.ndarray, category: str) -> np.ndarray:
+    cents = to_cents(dollars)
+    payees = np.flatnonzero(cents > 0)
+    if len(payees) == 0:
+        return cents * 0
+    return fund.pay(account(FIRM, payees), cents[payees], category, "employers")
+
+
+# -- what the fund may newly commit ---------------------------------------------------------------
+def budget_by_sector(fund: FundAgent, sc: Scenario, p: Population, f: FirmTable, downturn: bool,
+                     n_sectors: int) -> np.ndarray:
+    """Dollars the fund may newly commit this month, split across sectors by the shared demand
+    signal (open skilled vacancies) or equally."""
+    accounts = fund.accounts.total() if fund.accounts is not None else 0
+    # Commitments already hold the retention tranches that liabilities report, so only the
+    # arrears are added: nothing is counted twice.
+    uncommitted = (fund.balance + fund.credit_line - commitments_cents(fund, sc, p) - fund.arrears_total()
+                   - accounts) / 100.0
+    ctx = ReserveContext(uncommitted=uncommitted, income_avg=fund.income_avg(),
+                         downturn=downturn, month=fund.month)
+    total = sc.fund.reserves.budget(ctx) * fund.budget_scale
+    if sc.fund.allocation == "equal":
+        weight = np.ones(n_sectors)
+    else:
+        weight = np.bincount(f.sector, weights=f.vacancies[:, 1:].sum(axis=1), minlength=n_sectors) + 1.0
+    return total * weight / weight.sum()
+
+
+# -- training bought outside the fund's pool ------------------------------------------------------
+def pay_tuition(ledger: Ledger, month: int, pt: ProviderTable, provider: np.ndarray,
+                price: np.ndarray) -> float:
+    """People who pay their own way pay their providers; returns the $ paid."""
+    per = np.bincount(provider, weights=price, minlength=pt.n)
+    payees = np.flatnonzero(per)
+    ledger.record(month, account(WORKERS), account(PROVIDER, payees), "tuition", to_cents(per[payees]))
+    return float(per.sum())
+
+
+def pay_incumbent_training(ledger: Ledger, month: int, fund: FundAgent | None, active: bool,
+                           p: Population, f: FirmTable, pt: ProviderTable, idx: np.ndarray,
+                           provider: np.ndarray, price: np.ndarray) -> None:
+    """The firm pays the provider; a member firm gets a fund grant back (from its own levy
+    account first, where accounts are kept)."""
+    firm = p.employer[idx]
+    P = pt.n
+    pair = np.bincount(firm * P + provider, weights=price, minlength=f.n * P)
+    nz = np.flatnonzero(pair)
+    ledger.record(month, account(FIRM, nz // P), account(PROVIDER, nz % P), "own_training",
+                  to_cents(pair[nz]))
+    spend = np.bincount(firm, weights=price, minlength=f.n)
+    f.own_training_spend += spend
+    if not active or fund is None:
+        return
+    spend = np.where(f.member, spend, 0.0)
+    grant = np.zeros(f.n)
+    if fund.accounts is not None:
+        grant += fund.accounts.spend(to_cents(spend)) / 100.0
+    pooled = (spend - grant) * fund.rules.incumbent_grant_share
+    asked = float(pooled.sum())
+    if asked > fund.grant_budget:  # the pool pays grants only within its budget
+        pooled *= fund.grant_budget / asked
+    if asked > 0:  # firms learn what share of a claim the pool really pays
+        fund.grant_fill = min(1.0, fund.grant_budget / asked)
+    grant += pooled
+    f.coinvest_cost += grant
+    cents = to_cents(grant)
+    payees = np.flatnonzero(cents > 0)
+    if len(payees):
+        fund.pay(account(FIRM, payees), cents[payees], "incumbent_grant", "employers")

@@ -1,0 +1,152 @@
+"""The labour market as whole-population rules: separations, job-to-job moves and poaching, and
+matching of job seekers to vacancies by sector and level. Each rule is handed the people, the
+firms, the month's luck and the recorder; it changes people through their verbs and firms'
+openings through theirs, and returns who was hired so the model can route placements.
+
+Competition for jobs is resolved per (sector, level) cell: the number of hires comes from the
+matching function (or the vacancies left), who is hired from each person's own random search
+luck this month, and which firm hires from a random draw over open vacancy slots."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from sim.engine.derived import Derived
+from sim.engine.firms import N_LEVELS, FirmTable, charge_turnover, fill, record_poaching
+from sim.engine.recorder import Recorder
+from sim.engine.rng import MonthlyLuck
+from sim.engine.workers import (
+    EMPLOYED,
+    OUT_OF_LF,
+    TRAINED_BY_FUND,
+    TRAINED_BY_SELF,
+    UNEMPLOYED,
+    Population,
+)
+from sim.scenario.schema import Scenario
+
+FUND_ROW, SELF_ROW = 5, 6  # poaching matrix rows after the five firm size classes
+
+
+def separate(p: Population, f: FirmTable, sc: Scenario, k: Derived, luck: MonthlyLuck,
+             gap: np.ndarray, target: np.ndarray, month: int, rec: Recorder) -> None:
+    """Quits and layoffs (more layoffs where firms are over-staffed, fewer quits in a downturn),
+    and flows in and out of the labour force."""
+    lab = sc.labour
+    quit_s = lab.quit_rate * k.quit_mult * np.clip(1.0 + lab.quit_cyclicality * gap, *lab.quit_cycle_bounds)
+    head = np.maximum(f.headcount, 1)
+    excess = np.maximum(0.0, f.headcount - target) / head * lab.layoff_adjustment_speed
+    layoff_s = lab.layoff_rate * np.clip(1.0 - lab.layoff_cyclicality * gap, *lab.layoff_cycle_bounds)
+    cand = luck.candidates("quits", float((quit_s + layoff_s).max() + excess.max()))
+    emp = cand[p.status[cand] == EMPLOYED]
+    sec = p.sector[emp]
+    layoff_p = layoff_s[sec] + excess[p.employer[emp]]
+    u = luck.draw("quits")[emp]  # competing risks on one draw: quit, else laid off, else stay
+    q = quit_s[sec]
+    quit = u < q
+    laid = ~quit & (u < q + layoff_p)
+    quits, layoffs = emp[quit], emp[laid]
+    gone = emp[quit | laid]
+    rec.count("quits", quits)
+    rec.count("layoffs", layoffs)
+    charge_turnover(f, p.employer[quits], p.wage[quits], sc.firms.turnover_cost_share)
+    p.leave_job(gone)
+    p.status[gone] = UNEMPLOYED
+    out = luck.candidates("olf", max(lab.out_of_labour_force_rate, lab.reentry_rate))
+    out = out[(p.status[out] == UNEMPLOYED) | (p.status[out] == OUT_OF_LF)]
+    st, uo = p.status[out], luck.draw("olf")[out]
+    to_olf = out[(st == UNEMPLOYED) & (p.await_until[out] < month) & (uo < lab.out_of_labour_force_rate)]
+    back = out[(st == OUT_OF_LF) & (uo < lab.reentry_rate)]
+    p.status[to_olf] = OUT_OF_LF
+    p.status[back] = UNEMPLOYED
+
+
+def job_to_job(p: Population, f: FirmTable, sc: Scenario, k: Derived, luck: MonthlyLuck,
+               rng: np.random.Generator, gap: np.ndarray, poaching: np.ndarray, rec: Recorder) -> None:
+    """Employer-to-employer moves. Credentialed workers face an extra pull from rivals in
+    proportion to how portable their credential is (poaching), and move for a premium."""
+    lab = sc.labour
+    # JOLTS quits are mostly job-to-job moves, so the sector quit multiplier scales this hazard
+    # as it scales quits into unemployment (CAL04).
+    mult = lab.job_to_job_rate * k.quit_mult
+    base = mult * np.clip(1.0 + lab.quit_cyclicality * gap, *lab.quit_cycle_bounds)
+    pull = mult * lab.poaching_intensity * k.portability * (1.0 / 3.0)
+    cand = luck.candidates("job_to_job", float((base + 3.0 * pull).max()))
+    emp = cand[(p.status[cand] == EMPLOYED) & (p.prog_kind[cand] == 0)]
+    sec = p.sector[emp]
+    u = luck.draw("job_to_job")
+    movers = emp[u[emp] < base[sec] + pull[sec] * p.rung[emp]]
+    # A rival hires at the level the credential proves; nobody moves down a level, and movers
+    # compete for openings in the order of this month's luck.
+    dest_level = np.minimum(p.rung[movers], N_LEVELS - 1)
+    keep = dest_level >= p.job_level[movers]
+    movers, dest_level = movers[keep], dest_level[keep]
+    order = np.argsort(u[movers], kind="stable")
+    movers, dest_level = movers[order], dest_level[order]
+    if len(movers) == 0:
+        return
+    origin = np.full(p.n, -1, dtype=np.int32)
+    origin[movers] = p.employer[movers]
+    got: list[tuple[np.ndarray, np.ndarray, int]] = []
+    cell_of = p.sector[movers].astype(np.int64) * N_LEVELS + dest_level
+    for s in range(k.n_sectors):
+        for lvl in range(N_LEVELS):
+            cell = movers[cell_of == s * N_LEVELS + lvl]
+            if len(cell):
+                got.append((*fill(f, cell, s, lvl, len(cell), rng, exclude=origin[cell]), lvl))
+    if not got:
+        return
+    hired = np.concatenate([g[0] for g in got])
+    firms = np.concatenate([g[1] for g in got])
+    level = np.concatenate([np.full(len(g[0]), g[2], dtype=np.int8) for g in got])
+    charge_turnover(f, p.employer[hired], p.wage[hired], sc.firms.turnover_cost_share)
+    rec.count("job_to_job_moves", hired)
+    credentialed = p.rung[hired] > 0
+    p.premium[hired[credentialed]] *= 1.0 + lab.poaching_wage_premium
+    tb = p.trained_by[hired]
+    trained = (tb >= 0) | (tb == TRAINED_BY_FUND) | (tb == TRAINED_BY_SELF)
+    poached = hired[trained]
+    rec.count("poached_trained_workers", poached)
+    record_poaching(f, poaching, p.trained_by[poached], origin[poached], firms[trained],
+                    FUND_ROW, SELF_ROW, TRAINED_BY_FUND)
+    p.start_job(k, hired, firms, level)
+
+
+def match(p: Population, f: FirmTable, sc: Scenario, k: Derived, luck: MonthlyLuck,
+          rng: np.random.Generator, month: int) -> np.ndarray:
+    """Job seekers meet vacancies in each sector, best-qualified level first; the number of
+    hires in a cell follows the matching function M = A S^a V^(1-a). Who is hired is a draw
+    weighted by each seeker's employability (heterogeneous job finding at unchanged flows), and
+    a recent completer holds out for a job at her credential's level (a higher reservation wage).
+    Returns the people hired."""
+    lab = sc.labour
+    seekers_all = np.flatnonzero(p.status == UNEMPLOYED)
+    luck_u = luck.draw("matching")
+    # Weighted sampling without replacement (Efraimidis & Spirakis 2006): sorting by
+    # -log(1 - u) / weight puts seekers in the order employers would pick them.
+    key = -np.log1p(-luck_u[seekers_all]) / np.maximum(p.employability[seekers_all], 1e-6)
+    order = seekers_all[np.argsort(key, kind="stable")]
+    window = sc.training.placement_window_months
+    # Only a completer in her placement window holds out (await_until is -1 for everyone else),
+    # for the window's first `credential_holdout_months` months.
+    waiting = p.await_until[order]
+    holdout = (waiting >= 0) & (waiting - window + sc.workers.credential_holdout_months >= month)
+    a = lab.matching_elasticity
+    hires: list[np.ndarray] = []
+    taken = np.zeros(p.n, dtype=bool)
+    for s in range(k.n_sectors):
+        here = p.sector[order] == s
+        pool, pool_holdout = order[here], holdout[here]
+        for lvl in range(N_LEVELS - 1, -1, -1):
+            ok = (p.rung[pool] >= lvl) & ~taken[pool]
+            cell = pool[ok & (~pool_holdout | (p.rung[pool] == lvl))]
+            vac = int(f.vacancies[f.sector == s, lvl].sum())
+            if len(cell) == 0 or vac == 0:
+                continue
+            expected = min(lab.matching_efficiency * len(cell) ** a * vac ** (1 - a), len(cell), vac)
+            n = int(expected) + (rng.random() < expected - int(expected))
+            hired, firms = fill(f, cell, s, lvl, n, rng)
+            p.start_job(k, hired, firms, lvl)
+            hires.append(hired)
+            taken[hired] = True
+    return np.concatenate(hires) if hires else seekers_all[:0]

@@ -1,0 +1,158 @@
+"""Measuring a month: the outcomes recorded at its close, each firm's surplus, and the comparison
+with the no-fund twin (the same people and shocks without the fund: common random numbers)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from sim.engine import fund_flows
+from sim.engine.demand import DemandPath
+from sim.engine.derived import Derived
+from sim.engine.firms import FirmTable
+from sim.engine.fund import FundAgent
+from sim.engine.providers import ProviderTable
+from sim.engine.recorder import Recorder
+from sim.engine.workers import (
+    APPRENTICE,
+    EMPLOYED,
+    EXTERNSHIP,
+    OUT_OF_LF,
+    PAYER_FUND,
+    TRAINED_BY_FUND,
+    TRAINING,
+    UNEMPLOYED,
+    Population,
+)
+from sim.scenario.schema import Scenario
+
+
+def record_month(rec: Recorder, p: Population, f: FirmTable, pt: ProviderTable, fund: FundAgent | None,
+                 demand: DemandPath, sc: Scenario, k: Derived, month: int) -> None:
+    st = p.status
+    rec.count("unemployed", np.flatnonzero(st == UNEMPLOYED))
+    rec.count("labour_force", np.flatnonzero(st != OUT_OF_LF))
+    rec.count("employed", np.flatnonzero((st == EMPLOYED) | (st == APPRENTICE)))
+    for months, name in ((6, "6m"), (12, "12m")):
+        if month - months < 1:
+            continue
+        cohort = np.flatnonzero(p.placed_month == month - months)
+        rec.count(f"retention_cohort_{name}", cohort)
+        rec.count(f"retained_{name}", cohort[st[cohort] == EMPLOYED])
+    part = p.participant
+    rec.set_cells("median_wage_participants", _median_cells(rec, p, np.flatnonzero(part & (st == EMPLOYED))))
+    rec.count("hard_to_serve_enrolments", np.flatnonzero(
+        (p.last_start == month) & part & (p.group == 1) & (p.prog_payer == PAYER_FUND)))
+    rec.by_sector("skill_gap", np.bincount(f.sector, weights=f.vacancies[:, 1:].sum(axis=1),
+                                           minlength=k.n_sectors).astype(float))
+    pipeline = np.flatnonzero(((st == TRAINING) & (p.prog_kind == 1)) | (st == EXTERNSHIP))
+    rec.count("training_pipeline", pipeline)
+    # Forecast: skilled openings minus the pipeline's expected completers over six months.
+    gap = np.bincount(f.sector, weights=f.vacancies[:, 1:].sum(axis=1), minlength=k.n_sectors)
+    soon = pipeline[(st[pipeline] == TRAINING) & (p.prog_left[pipeline] <= 6)]
+    externs = pipeline[st[pipeline] == EXTERNSHIP]  # already credentialed
+    expected = (np.bincount(p.sector[soon], minlength=k.n_sectors)
+                * float(np.mean(sc.training.base_completion))
+                + np.bincount(p.sector[externs], minlength=k.n_sectors))
+    rec.by_sector("skill_gap_forecast", np.maximum(gap - expected, 0.0))
+    idx = demand.index[month]
+    rec.by_sector("demand_index", idx, total=float((idx * k.employment_share).sum()))
+    rec.total("firms_in_fund", float(f.member.sum()))
+    rec.total("free_rider_index", free_rider_index(p, f))
+    rec.total("providers_eligible", float((pt.suspended_until < month).sum()))
+    if fund is None:
+        return
+    rec.total("fund_balance", fund.balance / 100.0)
+    rec.total("fund_liabilities", fund_flows.liabilities_cents(fund, p) / 100.0)
+    rec.total("fund_commitments", fund_flows.commitments_cents(fund, sc, p) / 100.0)
+    for fam in ("employers", "public", "other"):
+        rec.total(f"fund_income_{fam}", fund.income[fam] / 100.0)
+    for fam in ("providers", "supports", "admin", "employers", "other"):
+        rec.total(f"fund_spend_{fam}", fund.spend[fam] / 100.0)
+    rec.total("fund_training_spend", (fund.spend["providers"] + fund.spend["supports"]) / 100.0)
+    rec.total("fund_expired_account_funds", fund.expired_cents / 100.0)
+
+
+def free_rider_index(p: Population, f: FirmTable) -> float:
+    trained = (p.trained_by >= 0) | (p.trained_by == TRAINED_BY_FUND)
+    emp = np.flatnonzero((p.status == EMPLOYED) & trained)
+    if len(emp) == 0:
+        return float("nan")
+    by, at = p.trained_by[emp], p.employer[emp]
+    free = np.where(by >= 0, by != at, ~f.member[at])
+    return float(free.mean())
+
+
+def _median_cells(rec: Recorder, p: Population, idx: np.ndarray) -> np.ndarray:
+    out = np.full((rec.S + 1, rec.G + 1), np.nan)
+    if len(idx) == 0:
+        return out
+    wage, s, g = p.wage[idx], p.sector[idx], p.group[idx]
+    for si in range(rec.S + 1):
+        ms = (s == si) if si < rec.S else np.ones(len(idx), bool)
+        for gi in range(rec.G + 1):
+            mask = ms & ((g == gi) if gi < rec.G else True)
+            if mask.any():
+                out[si, gi] = float(np.median(wage[mask]))
+    return out
+
+
+def firm_surplus(p: Population, f: FirmTable, sc: Scenario, k: Derived) -> np.ndarray:
+    """Each firm's value added minus wages, turnover costs and own training spend ($).
+    Externs work at (and are paid by) their host, like apprentices at reduced output."""
+    on = np.flatnonzero((p.status == EMPLOYED) | (p.status == APPRENTICE) | (p.status == EXTERNSHIP))
+    firm = np.where(p.status[on] == EXTERNSHIP, p.ext_host[on], p.employer[on])
+    # Output of a basic job is wage / labour share; skill adds productivity_to_wage_gain
+    # times its wage premium (so the firm keeps about half: Dearden et al. 2006). Skill
+    # counts as well as the job: the premium is the mean of the job level's and the
+    # credential's, so training raises output even in the same job.
+    prem = 0.5 * (k.prem[p.job_level[on]] + k.prem[np.minimum(p.rung[on], 3)])
+    prod = (k.base_wage_f[p.sector[on]] * p.wage_effect[on] * k.tenure_growth[p.tenure[on]]
+            * (1.0 / sc.firms.labour_share + sc.firms.productivity_to_wage_gain * prem))
+    prod = np.where(p.status[on] == EMPLOYED, prod, sc.firms.trainee_output_share * prod)
+    net = np.bincount(firm, weights=prod.astype(np.float64) - p.wage[on], minlength=f.n)
+    return net - f.turnover - f.own_training_spend
+
+
+def compare_with_twin(rec: Recorder, p: Population, f: FirmTable, fund: FundAgent | None, sc: Scenario,
+                      surplus: np.ndarray, tuition: float, twin_p: Population, twin_surplus: np.ndarray,
+                      twin_tuition: float, month: int) -> None:
+    """Counterfactual outcomes this month: the same people and shocks with no fund (common random
+    numbers). `surplus`: each firm's surplus here and in the twin (the same firms in both)."""
+    gain = surplus - twin_surplus
+    f.gain += gain
+    part = np.flatnonzero(p.participant)
+    rec.count("participant_months", part)
+    diff = (p.earnings[part] - twin_p.earnings[part]).astype(np.float64)
+    rec.count("earnings_diff_participants", part, weights=diff)
+    # Lock-in: the gap while in full-time training, then the gain once out of it.
+    training = p.status[part] == TRAINING
+    rec.count("trainee_months", part[training])
+    rec.count("earnings_diff_in_training", part[training], weights=diff[training])
+    rec.count("former_trainee_months", part[~training])
+    rec.count("earnings_diff_after_training", part[~training], weights=diff[~training])
+    # Year 2 after the first fund start, as MDRC measures sector programmes (calibration CAL09).
+    first = p.first_fund_month
+    first[part[first[part] < 0]] = month
+    yr2 = part[(month - first[part]) // 12 == 1]
+    rec.count("earnings_diff_year2", yr2, weights=(p.earnings[yr2] - twin_p.earnings[yr2]).astype(np.float64))
+    rec.count("cf_earnings_year2", yr2, weights=twin_p.earnings[yr2].astype(np.float64))
+    to_firms = fund.spend["employers"] / 100.0 if fund is not None else 0.0
+    from_firms = fund.income["employers"] / 100.0 if fund is not None else 0.0
+    firms = float(gain.sum()) + to_firms - from_firms
+    rec.total("employer_net_gain", firms)
+    lab = sc.labour
+    public_in = fund.income["public"] / 100.0 if fund is not None else 0.0
+    earn = float(p.earnings.sum(dtype=np.float64)) - float(twin_p.earnings.sum(dtype=np.float64))
+    jobless = int((twin_p.status == UNEMPLOYED).sum()) - int((p.status == UNEMPLOYED).sum())
+    public = lab.tax_rate * earn + lab.unemployment_benefit_monthly * jobless - public_in
+    rec.total("public_net_gain", public)
+    # Total surplus: each party's gain once, transfers between them cancel. Workers keep
+    # earnings after tax and lose benefits and tuition; a public dollar costs the economy
+    # the marginal cost of public funds; the fund's own net (income - spending) counts, so
+    # admin and real training costs are costs and grants are transfers. Providers are paid
+    # their cost (they break even), so nothing is counted for them.
+    workers = ((1.0 - lab.tax_rate) * earn - lab.unemployment_benefit_monthly * jobless
+               - (tuition - twin_tuition))
+    fund_net = (sum(fund.income.values()) - sum(fund.spend.values())) / 100.0 if fund is not None else 0.0
+    rec.total("total_surplus_change",
+              workers + firms + lab.marginal_cost_of_public_funds * public + fund_net)

@@ -1,0 +1,358 @@
+"""The Mesa model of a regional training fund. `step()` is one month, its phases in the fixed
+order documented in docs/ODD.md. Each phase hands the owners of the data it changes (workers,
+firms, providers, the fund) what they need, explicitly, and routes what they return (hires become
+placements, starts become contracts and payments); no owner calls back up into the model.
+Firms, providers and the fund are Mesa agents (`model.agents`, `model.agents_by_type`); workers
+are a vectorised population (sim.engine.workers)."""
+
+from __future__ import annotations
+
+import mesa
+import numpy as np
+
+from sim.engine import firms as fm
+from sim.engine import fund_flows, measure, rollout
+from sim.engine import labour_market as lm
+from sim.engine import training as tr
+from sim.engine.demand import demand_path
+from sim.engine.derived import Derived
+from sim.engine.firms import FirmAgent, new_firms
+from sim.engine.fund import FundAgent
+from sim.engine.ledger import Ledger
+from sim.engine.providers import ProviderAgent, adjust_capacity, new_providers, plan_capacity
+from sim.engine.recorder import Recorder
+from sim.engine.rng import MonthlyLuck, Streams
+from sim.engine.workers import (
+    EMPLOYED,
+    GROUPS,
+    PAYER_FUND,
+    PAYER_SELF,
+    PROG_APPRENTICESHIP,
+    PROG_COURSE,
+    PROG_INCUMBENT,
+    UNEMPLOYED,
+    new_population,
+)
+from sim.outcomes import INDEX
+from sim.scenario.schema import Scenario
+
+
+class FundModel(mesa.Model):
+    def __init__(self, scenario: Scenario, seed: int) -> None:
+        # Mesa's own generators are seeded from the run's seed; the rules draw only from the
+        # named streams (sim.engine.rng), and AgentSet.do runs agents in creation order.
+        super().__init__(seed=seed)
+        self.scenario = sc = scenario
+        self.streams = Streams(seed)
+        self.month = 0
+        self.ledger = Ledger()
+        self.k = Derived.of(scenario)
+        self.demand = demand_path(scenario, self.streams["demand"])
+        self.workers = p = new_population(scenario, self.streams["population"], self.streams["employability"])
+        self.firms = f = self._place_initial_workers()
+        self.providers = new_providers(scenario, self.streams["providers"])
+        f.host_willing = self.streams["firms"].random(f.n) < sc.firms.externship_host_share
+        sectors = [s.name for s in sc.region.sectors]
+        for i in range(f.n):
+            FirmAgent(self, f, i, sectors)
+        for i in range(self.providers.n):
+            ProviderAgent(self, self.providers, i, sectors)
+        self.fund: FundAgent | None = FundAgent(self, self.ledger, sc.fund, f.n) if sc.fund.enabled else None
+        self.rec = Recorder(sc.horizon_months, sectors, GROUPS)
+        self.rec.bind(p.sector, p.group)
+        self.poaching = np.zeros((7, 5), dtype=np.int64)  # trainer's size class (+fund, self) x poacher's
+        self.grant_seats = np.zeros(self.providers.n)
+        self.downturn = False
+        self.phase = "system_development"
+        self.fund_active = False
+        self.tuition_paid = 0.0  # $ people paid providers themselves this month
+        self._fund_completers = np.zeros(0, dtype=np.int64)
+        self.luck = MonthlyLuck(self.streams, 0, p.n)
+        self.firms_decide(initial=True)
+
+    # -- the schedule ------------------------------------------------------------------
+    def step(self) -> None:
+        """One month, phases in order (see docs/ODD.md, 'Process overview and scheduling')."""
+        self.begin_month()
+        self.separate()
+        self.progress_training()
+        self.post_vacancies()
+        self.firms_decide()
+        self.train_incumbents()
+        self.move_between_jobs()
+        self.fund_collects()
+        self.fund_pays()
+        self.admit_trainees()
+        self.match_job_seekers()
+        self.update_wages()
+        self.review_providers()
+        self.close_month()
+
+    # -- phases ------------------------------------------------------------------------
+    def begin_month(self) -> None:
+        self.month += 1
+        sc, f = self.scenario, self.firms
+        self.rec.month = self.month - 1
+        self.luck = MonthlyLuck(self.streams, self.month, self.workers.n)
+        f.turnover = np.zeros(f.n)
+        f.own_training_spend = np.zeros(f.n)
+        self.tuition_paid = 0.0
+        gap = self.demand.gap(self.month)
+        self.downturn = bool((gap * self.k.employment_share).sum() < -sc.demand.downturn_threshold)
+        dev_end = sc.phases.system_development_months
+        design_end = dev_end + sc.phases.programme_design_months
+        self.phase = ("system_development" if self.month <= dev_end
+                      else "programme_design" if self.month <= design_end else "implementation")
+        self.fund_active = self.fund is not None and self.phase == "implementation"
+        if self.fund is not None:
+            self.fund.open_month(self.month)
+        self._expire_placement_windows()
+
+    def separate(self) -> None:
+        lm.separate(self.workers, self.firms, self.scenario, self.k, self.luck,
+                    self.demand.gap(self.month), self._targets(), self.month, self.rec)
+
+    def progress_training(self) -> None:
+        p, pt, rec = self.workers, self.providers, self.rec
+        dropped, done = tr.progress(p, pt, self.scenario, self.k, self.luck, self.fund_active)
+        kind, payer = p.prog_kind, p.prog_payer
+        rec.count("dropouts", dropped)
+        rec.count("fund_dropouts", dropped[payer[dropped] == PAYER_FUND])
+        rec.count("fund_completions", done[payer[done] == PAYER_FUND])
+        rec.count("completions", done)
+        rec.count("training_exits", np.concatenate([dropped, done]))
+        appr_drop = dropped[kind[dropped] == PROG_APPRENTICESHIP]
+        rec.count("apprenticeship_dropouts", appr_drop)
+        p.leave_job(appr_drop)
+        p.status[dropped[kind[dropped] != PROG_INCUMBENT]] = UNEMPLOYED
+        p.contract_price[dropped] = 0
+        p.clear_programme(dropped)
+        p.earn_credential(done)
+        np.add.at(pt.completions, p.prog_provider[done], 1)
+        self._pay("monthly", done[payer[done] == PAYER_FUND])  # the final month's instalment
+        self._pay("completion", done)
+        course = done[kind[done] == PROG_COURSE]
+        appr = done[kind[done] == PROG_APPRENTICESHIP]
+        rec.count("apprenticeship_completions", appr)
+        inc = done[kind[done] == PROG_INCUMBENT]
+        fund_course = course[payer[course] == PAYER_FUND]
+        fund_appr = appr[payer[appr] == PAYER_FUND]
+        for who in (fund_course, fund_appr):
+            np.add.at(pt.window_completers, p.prog_provider[who], 1)
+            np.add.at(pt.fund_completions, p.prog_provider[who], 1)
+        p.job_level[inc] = np.maximum(p.job_level[inc], np.minimum(p.rung[inc], 3))  # promotion
+        p.status[course] = UNEMPLOYED
+        p.await_until[course] = self.month + self.scenario.training.placement_window_months
+        p.externed[course] = False
+        p.status[appr] = EMPLOYED
+        p.clear_programme(done)
+        raised = np.concatenate([inc, appr])  # promoted incumbents and new journey-level staff
+        p.wage[raised] = p.wage_at(self.k, raised)
+        self._placed(appr)
+        self._placed(tr.end_externships(p, self.firms, self.scenario, self.k, self.luck, self.month, rec))
+        self._fund_completers = fund_course  # offered externships at this month's openings
+
+    def post_vacancies(self) -> None:
+        p, f = self.workers, self.firms
+        on = np.flatnonzero(p.on_payroll())
+        ext = np.flatnonzero(p.status == 3)  # EXTERNSHIP: a host holds an opening for its extern
+        fm.post_vacancies(f, np.concatenate([p.employer[on], p.ext_host[ext]]),
+                          np.concatenate([p.job_level[on], p.job_level[ext]]), p.ext_host[ext],
+                          self._targets(), self.k.level_shares)
+        self.rec.by_sector("vacancies", np.bincount(f.sector, weights=f.vacancies.sum(axis=1),
+                                                    minlength=self.k.n_sectors).astype(float))
+        if self.fund_active:  # this month's fund completers take up openings as externs
+            tr.start_externships(p, f, self.scenario, self.k, self.luck, self.streams["externships"],
+                                 self._fund_completers, self.rec)
+
+    def firms_decide(self, initial: bool = False) -> None:
+        """Firms review membership (each firm its own decision, over the AgentSet) and set their
+        own training; the fund's rollout starts or passes a stage review."""
+        f, sc, k, fund = self.firms, self.scenario, self.k, self.fund
+        o = fm.outlook(sc, f, k.base_wage, k.prem, k.portability, k.quit_mult, k.price, k.months)
+        # The grant a firm counts on: the nominal share, scaled by how much of last month's claims
+        # the pool could pay (a capped budget spread over many claims pays each one less).
+        grant = sc.fund.incumbent_grant_share * fund.grant_fill if fund is not None else 0.0
+        if fund is not None and fund.accounts is not None:
+            member_grant = np.where(fund.accounts.balances() > 0, 1.0, grant)
+        else:
+            member_grant = np.full(f.n, grant)
+        review = initial or self.month % sc.firms.membership_review_months == 0
+        if fund is not None and review:
+            seats = np.bincount(self.providers.sector, weights=self.providers.capacity,
+                                minlength=k.n_sectors)
+            fm.expect_benefits(sc, f, o, member_grant, fm.pipeline_hires_per_vacancy(sc, f, seats),
+                               k.base_wage, initial)
+            f.contribution_recent = fund_flows.potential_contributions(fund, sc, self.workers, f)
+        if fund is None:
+            f.member[:] = False
+        elif sc.fund.membership == "compulsory":
+            f.member[:] = f.eligible
+        elif review:
+            self.agents_by_type[FirmAgent].do("review_membership", sc.firms.membership_hurdle)
+        subsidy = np.where(f.member & (self.fund_active and not initial), member_grant, 0.0)
+        fm.decide_training(sc, f, o, subsidy)
+        if initial:
+            rollout.start(sc, fund, f)
+        elif fund is not None and self.fund_active and rollout.review_due(sc, self.month):
+            stage = sc.rollout.stage_months
+            window = slice(max(0, self.month - 1 - stage), self.month - 1)
+            data = self.rec.data[window, :, -1, -1]
+            rollout.review(sc, fund, f, self.month, data[:, INDEX["fund_placements"]].sum(),
+                           data[:, INDEX["fund_placement_exits"]].sum())
+
+    def train_incumbents(self) -> None:
+        seats = tr.train_incumbents(self.workers, self.providers, self.k, self.luck,
+                                    self.streams["incumbents"], self.firms.training_rate, self.month,
+                                    self.rec)
+        if len(seats.idx):
+            fund_flows.pay_incumbent_training(self.ledger, self.month, self.fund, self.fund_active,
+                                              self.workers, self.firms, self.providers, seats.idx,
+                                              seats.provider, seats.price)
+
+    def move_between_jobs(self) -> None:
+        lm.job_to_job(self.workers, self.firms, self.scenario, self.k, self.luck, self.streams["job_to_job"],
+                      self.demand.gap(self.month), self.poaching, self.rec)
+
+    def fund_collects(self) -> None:
+        if self.fund is not None:
+            fund_flows.collect(self.fund, self.scenario, self.workers, self.firms)
+        self.firms.coinvest_cost[:] = 0.0  # charged; start accruing next month's
+
+    def fund_pays(self) -> None:
+        if self.fund is not None:
+            self.grant_seats = fund_flows.pay_obligations(self.fund, self.scenario, self.workers, self.firms,
+                                                          self.providers, self.fund_active)
+
+    def admit_trainees(self) -> None:
+        p, sc, k, fund = self.workers, self.scenario, self.k, self.fund
+        applicants, self_ok = tr.apply_for_training(p, sc, k, self.luck, self.month, self.fund_active)
+        budget = np.zeros(k.n_sectors)
+        if fund is not None and self.phase != "system_development":
+            budget = fund_flows.budget_by_sector(fund, sc, p, self.firms, self.downturn, k.n_sectors)
+        share = sc.fund.incumbent_budget_share
+        if fund is not None:
+            fund.grant_budget = float(budget.sum()) * share if self.fund_active else 0.0
+        fund_seats, own_seats = tr.admit(
+            p, self.providers, sc, k, self.streams["admission"], applicants, self_ok,
+            budget * (1 - share) if self.fund_active else budget * 0, self.month, self.fund_active,
+            lambda idx: fund_flows.support_cost(sc, p, idx))
+        if fund_seats is not None:
+            self._start_fund_courses(fund_seats)
+        self._start_courses(own_seats, PAYER_SELF)
+        self.tuition_paid += fund_flows.pay_tuition(self.ledger, self.month, self.providers,
+                                                    own_seats.provider, own_seats.price)
+        if fund is not None and self.phase == "programme_design":
+            seat_cost = float(k.price.mean() + k.months.mean() * sc.providers.planned_support_monthly)
+            plan_capacity(self.providers, budget, seat_cost)  # providers ramp up toward the budget
+        adjust_capacity(self.providers, sc, self.grant_seats)
+        self.grant_seats = np.zeros(self.providers.n)
+
+    def match_job_seekers(self) -> None:
+        hired = lm.match(self.workers, self.firms, self.scenario, self.k, self.luck,
+                         self.streams["matching"], self.month)
+        if len(hired):
+            self._placed(hired[self.workers.await_until[hired] >= self.month])
+            self.rec.count("hires", hired)
+
+    def update_wages(self) -> None:
+        stipend = self.scenario.training.stipend_monthly if self.fund_active else 0.0
+        self.workers.age_jobs(self.k.monthly_growth, stipend)
+        self.firms.payroll = self.workers.payroll_by_firm(self.firms.n)
+
+    def review_providers(self) -> None:
+        rules = self.scenario.providers
+        if self.fund_active and self.month % rules.review_months == 0:
+            self.agents_by_type[ProviderAgent].do("review", rules, self.month)
+
+    def close_month(self) -> None:
+        if self.fund is not None:
+            self.fund.close_month()
+        measure.record_month(self.rec, self.workers, self.firms, self.providers, self.fund, self.demand,
+                             self.scenario, self.k, self.month)
+
+    def surplus(self) -> np.ndarray:
+        """Each firm's surplus this month ($), for the comparison with the no-fund twin."""
+        return measure.firm_surplus(self.workers, self.firms, self.scenario, self.k)
+
+    # -- routing between owners ----------------------------------------------------------
+    def _targets(self) -> np.ndarray:
+        """Head count each firm wants this month: its size scaled by its sector's demand."""
+        rel = self.demand.index[self.month] / self.demand.index[0]
+        return self.firms.size0 * rel[self.firms.sector]
+
+    def _pay(self, trigger: str, idx: np.ndarray) -> None:
+        if self.fund is not None and len(idx):
+            fund_flows.pay_trigger(self.fund, self.workers, self.providers, trigger, idx)
+
+    def _start_courses(self, seats: tr.Seats, payer: int) -> None:
+        if len(seats.idx):
+            tr.start_course(self.workers, self.firms, self.providers, self.scenario, self.k, seats, payer,
+                            self.month, self.rec)
+
+    def _start_fund_courses(self, seats: tr.Seats) -> None:
+        """Fund seats: the course starts, the fund contracts with the provider, a share become
+        apprenticeships, and the start tranche is paid."""
+        if len(seats.idx) == 0:
+            return
+        self._start_courses(seats, PAYER_FUND)
+        np.add.at(self.fund.starts_cost_now, seats.rung - 1, seats.price)
+        tr.open_contracts(self.workers, seats, self.rec)
+        tr.start_apprenticeships(self.workers, self.firms, self.scenario, self.k, self.streams["apprentices"],
+                                 seats.idx, self.rec)
+        self._pay("start", seats.idx)
+
+    def _expire_placement_windows(self) -> None:
+        p = self.workers
+        gone = np.flatnonzero((p.await_until >= 0) & (p.await_until < self.month))
+        self._count_exits(gone)
+        p.await_until[gone] = -1
+        p.contract_price[gone[p.placed_month[gone] < 0]] = 0
+
+    def _count_exits(self, idx: np.ndarray) -> None:
+        p = self.workers
+        self.rec.count("placement_exits", idx)
+        self.rec.count("nonextern_exits", idx[~p.externed[idx]])
+        self.rec.count("fund_placement_exits", idx[p.contract_price[idx] > 0])
+
+    def _placed(self, idx: np.ndarray) -> None:
+        """A completer (or apprentice, or extern) hired: a placement, with its tranche."""
+        if len(idx) == 0:
+            return
+        p = self.workers
+        self._count_exits(idx)
+        self.rec.count("placements", idx)
+        self.rec.count("nonextern_placements", idx[~p.externed[idx]])
+        fund = idx[p.contract_price[idx] > 0]
+        self.rec.count("fund_placements", fund)
+        p.placed_month[idx] = self.month
+        p.await_until[idx] = -1
+        p.prior_wage[idx] = np.where(p.prior_wage[idx] > 0, p.prior_wage[idx], 0.0)
+        prov = p.contract_provider[fund]
+        np.add.at(self.providers.placements, prov, 1)
+        np.add.at(self.providers.window_placements, prov, 1)
+        self._pay("placement", fund)
+        if self.k.last_outcome_month == 0:
+            p.contract_price[fund] = 0
+
+    # -- setup -------------------------------------------------------------------------
+    def _place_initial_workers(self) -> fm.FirmTable:
+        """Create firms and give each employed person an employer in their sector, in
+        proportion to firm size (the `firms` stream)."""
+        p, sc, k = self.workers, self.scenario, self.k
+        employed = np.flatnonzero(p.status == EMPLOYED)
+        by_sector = np.bincount(p.sector[employed], minlength=k.n_sectors)
+        f = new_firms(sc, by_sector, self.streams["firms"])
+        rng = self.streams["firms"]
+        for s in range(k.n_sectors):
+            firms = np.flatnonzero(f.sector == s)
+            people = employed[p.sector[employed] == s]
+            w = f.size0[firms] / f.size0[firms].sum()
+            p.employer[people] = firms[np.minimum(np.searchsorted(np.cumsum(w), rng.random(len(people))),
+                                                  len(firms) - 1)]
+        p.wage[employed] = p.wage_at(k, employed)
+        p.earnings[employed] = p.wage[employed]
+        on = p.on_payroll()
+        f.headcount = np.bincount(p.employer[on], minlength=f.n)
+        f.payroll = np.bincount(p.employer[employed], weights=p.wage[employed], minlength=f.n)
+        return f

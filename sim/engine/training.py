@@ -1,0 +1,347 @@
+"""Training as whole-population rules: who applies, whom providers admit (and why creaming
+happens), who completes or drops out, externships, apprenticeships and the incumbent training
+firms buy. Each rule is handed the people, firms or providers it reads and changes, the month's
+luck and the recorder; it returns who was affected, and the model routes money and placements.
+
+Competition for seats: applicants are routed to a provider of their sector at random in
+proportion to capacity; each provider ranks its applicants by the revenue it expects from them
+(plus individual noise) and admits up to capacity; the fund then funds the best-ranked within
+each sector's budget. All updates within a phase are simultaneous."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.special import expit
+
+from sim.engine.derived import Derived
+from sim.engine.firms import FirmTable, charge_turnover, fill
+from sim.engine.providers import ProviderTable, rank_within
+from sim.engine.recorder import Recorder
+from sim.engine.rng import MonthlyLuck
+from sim.engine.workers import (
+    APPRENTICE,
+    EMPLOYED,
+    EXTERNSHIP,
+    OUT_OF_LF,
+    PAYER_FIRM,
+    PAYER_FUND,
+    PROG_APPRENTICESHIP,
+    PROG_COURSE,
+    PROG_INCUMBENT,
+    TRAINING,
+    UNEMPLOYED,
+    Population,
+)
+from sim.scenario.schema import Scenario
+
+
+def unmet_barriers(p: Population, sc: Scenario, idx: np.ndarray, fund_paid: np.ndarray | bool,
+                   active: bool) -> np.ndarray:
+    """Childcare and transport needs not removed by a fund stipend (0, 1 or 2, fractional with
+    partial coverage)."""
+    sup = sc.fund.supports
+    cov_c = sup.coverage if (active and sup.childcare_monthly > 0) else 0.0
+    cov_t = sup.coverage if (active and sup.transport_monthly > 0) else 0.0
+    covered = np.asarray(fund_paid, dtype=bool)
+    return (p.childcare[idx] * (1 - cov_c * covered) + p.transport[idx] * (1 - cov_t * covered))
+
+
+def completion_odds(p: Population, sc: Scenario, k: Derived, idx: np.ndarray, rung: np.ndarray,
+                    unmet: np.ndarray, aptitude: np.ndarray | None = None) -> np.ndarray:
+    """Chance of finishing a module, from its base rate, aptitude and unmet barriers."""
+    t = sc.training
+    apt = p.aptitude[idx] if aptitude is None else aptitude
+    return expit(k.base_logit[rung - 1] + t.aptitude_effect * apt - t.barrier_effect * unmet)
+
+
+def apply_for_training(p: Population, sc: Scenario, k: Derived, luck: MonthlyLuck, month: int,
+                       active: bool) -> tuple[np.ndarray, np.ndarray]:
+    """People weigh the discounted wage gain of the next credential against tuition, earnings
+    forgone and unmet barriers (which stipends and supports lower). Returns the applicants and
+    whether each would pay their own way if the fund cannot seat them."""
+    w = sc.workers
+    u = luck.draw("applications")
+    pre = luck.candidates("applications", w.application_rate)
+    st = p.status[pre]
+    eligible = (((st == UNEMPLOYED) | (st == OUT_OF_LF) | ((st == EMPLOYED) & (p.job_level[pre] == 0)))
+                & (p.rung[pre] < 3) & (p.prog_kind[pre] == 0)
+                & (month - p.last_start[pre] > w.months_between_starts)
+                & (p.contract_price[pre] == 0))  # the next module waits for the fund's contract to close
+    pre = pre[eligible]
+    st = p.status
+    if len(pre) == 0:
+        return pre, np.zeros(0, dtype=bool)
+    nxt = p.rung[pre] + 1
+    s = p.sector[pre]
+    # The gain is the new job's starting wage over today's: an employed person also gives up
+    # the tenure premium of the current job (so long-tenured staff gain little from leaving).
+    start_wage = k.base_wage[s] * p.wage_effect[pre] * p.premium[pre]
+    today = np.where(st[pre] == EMPLOYED, p.wage[pre], start_wage * (1.0 + k.prem[p.rung[pre]]))
+    portable = w.gain_weight_portable
+    gain = (np.maximum(start_wage * (1.0 + k.prem[nxt]) - today, 0.0)
+            * ((1.0 - portable) + portable * k.portability[s]))
+    months = k.months[nxt - 1]
+    # Someone who leaves a job to train forgoes its wage while training and while searching
+    # again afterwards; a job seeker forgoes nothing.
+    forgone = np.where(st[pre] == EMPLOYED, p.wage[pre], 0.0) * (months + w.search_months_after_training)
+    scale = k.base_wage[s] * w.decision_scale_wage_months  # how sharply the decision follows the net gain
+    olf = np.where(st[pre] == OUT_OF_LF, w.out_of_labour_force_application_factor, 1.0)
+
+    def keen(funded: bool) -> np.ndarray:
+        unmet = unmet_barriers(p, sc, pre, funded, active)
+        pv = gain * 12.0 * k.annuity * completion_odds(p, sc, k, pre, nxt, unmet)
+        tuition = 0.0 if funded else k.price[nxt - 1] * w.liquidity_cost_factor
+        support = (sc.training.stipend_monthly * months) if funded else 0.0
+        net = pv - tuition - forgone - w.barrier_cost_monthly * unmet * months + support
+        return expit(net / scale) * olf
+
+    self_keen = keen(False)
+    best = np.maximum(keen(True), self_keen) if active else self_keen
+    applies = u[pre] < w.application_rate * best
+    return pre[applies], (u[pre] < w.application_rate * self_keen)[applies]
+
+
+@dataclass
+class Seats:
+    """Admitted applicants: who, with which provider, toward which rung, at what price ($)."""
+
+    idx: np.ndarray
+    provider: np.ndarray
+    rung: np.ndarray
+    price: np.ndarray
+
+    def __getitem__(self, mask: np.ndarray) -> Seats:
+        return Seats(self.idx[mask], self.provider[mask], self.rung[mask], self.price[mask])
+
+
+def admit(p: Population, pt: ProviderTable, sc: Scenario, k: Derived, rng: np.random.Generator,
+          applicants: np.ndarray, self_ok: np.ndarray, budget_by_sector: np.ndarray, month: int,
+          active: bool, support: Callable[[np.ndarray], np.ndarray]) -> tuple[Seats | None, Seats]:
+    """Providers admit up to capacity by expected revenue; the fund pays for the best-ranked
+    within each sector's budget; the others start only if they would pay their own way.
+    Returns the fund's seats (None while the fund is not buying) and the self-paid seats.
+    `support(idx)`: $ a month of stipend and supports for people idx (the fund's commitment)."""
+    if len(applicants) == 0:
+        pt.demand_history.append(np.zeros(pt.n))
+        return None, Seats(applicants, applicants, applicants, np.zeros(0))
+    s = p.sector[applicants]
+    open_ = pt.suspended_until < month
+    weight = np.where(open_, pt.capacity, 0.0)
+    chosen = np.full(len(applicants), -1)
+    u = rng.random(len(applicants))
+    for sec in range(k.n_sectors):  # route each applicant to a provider of their sector
+        provs = np.flatnonzero(pt.sector == sec)
+        wts = weight[provs]
+        here = np.flatnonzero(s == sec)
+        if wts.sum() <= 0 or len(here) == 0:
+            continue
+        cum = np.cumsum(wts) / wts.sum()
+        chosen[here] = provs[np.minimum(np.searchsorted(cum, u[here], side="right"), len(provs) - 1)]
+    demand = np.bincount(chosen[chosen >= 0], minlength=pt.n).astype(float)
+    pt.demand_history.append(demand)
+    ok = chosen >= 0
+    applicants, chosen, s, self_ok = applicants[ok], chosen[ok], s[ok], self_ok[ok]
+    nxt = p.rung[applicants] + 1
+    # Expected revenue per seat, relative to the base price: creaming follows outcome pay.
+    acc = sc.providers.screening_accuracy
+    signal = acc * p.aptitude[applicants] + np.sqrt(1 - acc**2) * rng.standard_normal(len(applicants))
+    unmet = unmet_barriers(p, sc, applicants, active, active)
+    success = completion_odds(p, sc, k, applicants, nxt, unmet, aptitude=signal)
+    hts = p.group[applicants] == 1
+    mult = sc.fund.payments.price_multiplier(hts) if active else np.ones(len(applicants))
+    outcome = sc.fund.payments.outcome_share if active else 0.0
+    revenue = mult * (1.0 - outcome + outcome * success)
+    score = sc.providers.creaming_sensitivity * revenue + rng.standard_normal(len(applicants))
+    seats = np.floor(pt.capacity).astype(np.int64)
+    take = rank_within(chosen, score) < seats[chosen]
+    applicants, chosen, s, nxt, score, mult, self_ok = (
+        a[take] for a in (applicants, chosen, s, nxt, score, mult, self_ok))
+    price = k.price[nxt - 1] * mult
+    admitted = Seats(applicants, chosen, nxt, price)
+    own_price = Seats(applicants, chosen, nxt, k.price[nxt - 1])
+    if not active:
+        return None, own_price[self_ok]
+    commit = price + k.months[nxt - 1] * support(applicants)
+    order = np.lexsort((-score, s))
+    cum = np.zeros(len(order))
+    for sec in range(k.n_sectors):  # fund the best-ranked within each sector's budget
+        in_sec = order[s[order] == sec]
+        cum[in_sec] = np.cumsum(commit[in_sec])
+    funded_ok = cum <= budget_by_sector[s]
+    return admitted[funded_ok], own_price[~funded_ok & self_ok]
+
+
+def start_course(p: Population, f: FirmTable, pt: ProviderTable, sc: Scenario, k: Derived, seats: Seats,
+                 payer: int, month: int, rec: Recorder) -> None:
+    """People start full-time courses: an employed starter leaves the job (the employer bears
+    the turnover cost)."""
+    idx = seats.idx
+    was_employed = idx[p.status[idx] == EMPLOYED]
+    charge_turnover(f, p.employer[was_employed], p.wage[was_employed], sc.firms.turnover_cost_share)
+    p.leave_job(was_employed)
+    p.prior_wage[idx] = p.wage[idx]
+    p.status[idx] = TRAINING
+    p.enrol(idx, PROG_COURSE, payer, seats.rung, seats.provider, k.months[seats.rung - 1], month)
+    np.add.at(pt.enrolments, seats.provider, 1)
+    np.add.at(pt.enrolments_hts, seats.provider[p.group[idx] == 1], 1)
+    rec.count("enrolments", idx)
+
+
+def open_contracts(p: Population, seats: Seats, rec: Recorder) -> None:
+    """The fund's contract with the provider for each of its seats."""
+    idx = seats.idx
+    rec.count("fund_enrolments", idx)
+    p.participant[idx] = True
+    p.contract_price[idx] = np.round(seats.price * 100).astype(np.int64)
+    p.contract_paid[idx] = 0
+    p.placed_month[idx] = -1  # a new contract: an earlier placement's checks do not apply to it
+    p.placement_paid[idx] = 0
+    p.contract_provider[idx] = seats.provider
+
+
+def start_apprenticeships(p: Population, f: FirmTable, sc: Scenario, k: Derived, rng: np.random.Generator,
+                          idx: np.ndarray, rec: Recorder) -> None:
+    """A share of fund starts become paid apprenticeships at member firms with an opening at the
+    level trained for; the apprenticeship is longer and paid."""
+    tr = sc.training
+    if tr.apprenticeship_share <= 0:
+        return
+    idx = idx[rng.random(len(idx)) < tr.apprenticeship_share]
+    for s in range(k.n_sectors):
+        cand = idx[p.sector[idx] == s]
+        for lvl in (1, 2, 3):
+            here = cand[p.prog_rung[cand] == lvl]
+            if len(here) == 0:
+                continue
+            hired, firms = fill(f, here, s, lvl, len(here), rng, hosts=f.member)
+            p.status[hired] = APPRENTICE
+            p.employer[hired] = firms
+            p.job_level[hired] = lvl
+            p.tenure[hired] = 0
+            p.prog_kind[hired] = PROG_APPRENTICESHIP
+            p.prog_firm[hired] = firms
+            p.prog_months[hired] = tr.apprenticeship_months
+            p.prog_left[hired] = tr.apprenticeship_months
+            p.wage[hired] = p.wage_at(k, hired) * tr.apprentice_wage_share
+            f.coinvest_cost += np.bincount(firms, weights=p.contract_price[hired] / 100.0, minlength=f.n)
+            rec.count("apprenticeship_starts", hired)
+
+
+def progress(p: Population, pt: ProviderTable, sc: Scenario, k: Derived, luck: MonthlyLuck,
+             active: bool) -> tuple[np.ndarray, np.ndarray]:
+    """One month of training: drop out with a monthly hazard that falls with aptitude,
+    supports and paid earn-and-learn, or move a month closer to the credential."""
+    tr = sc.training
+    idx = np.flatnonzero(p.prog_left > 0)
+    if len(idx) == 0:
+        return idx, idx
+    kind = p.prog_kind[idx]
+    unmet = unmet_barriers(p, sc, idx, p.prog_payer[idx] == PAYER_FUND, active)
+    # Part-time at the workplace: barriers weigh less.
+    unmet = np.where(kind == PROG_INCUMBENT, tr.incumbent_barrier_weight * unmet, unmet)
+    base = np.where(kind == PROG_APPRENTICESHIP, k.appr_logit, k.base_logit[p.prog_rung[idx] - 1])
+    lift = np.where(kind == PROG_APPRENTICESHIP, tr.earn_and_learn_effect, 0.0)
+    quality = pt.quality[np.maximum(p.prog_provider[idx], 0)]
+    total = expit(base + tr.aptitude_effect * p.aptitude[idx] - tr.barrier_effect * unmet + lift + quality)
+    hazard = 1.0 - total ** (1.0 / np.maximum(p.prog_months[idx], 1))
+    drop = luck.draw("progress")[idx] < hazard
+    dropped = idx[drop]
+    going = idx[~drop]
+    p.prog_left[going] -= 1
+    done = going[p.prog_left[going] == 0]
+    return dropped, done
+
+
+def start_externships(p: Population, f: FirmTable, sc: Scenario, k: Derived, luck: MonthlyLuck,
+                      rng: np.random.Generator, completers: np.ndarray, rec: Recorder) -> np.ndarray:
+    """Offer fund completers an externship with a willing member firm that has an opening at
+    the level of their credential (the post the host holds for them)."""
+    tr = sc.training
+    if len(completers) == 0:
+        return completers
+    offered = completers[luck.draw("externships")[completers] < tr.externship_share]
+    level_of = np.minimum(p.rung[offered], 3)
+    placed = []
+    for s in range(k.n_sectors):
+        for lvl in (1, 2, 3):
+            cand = offered[(p.sector[offered] == s) & (level_of == lvl)]
+            hosts = np.flatnonzero((f.sector == s) & f.host_willing & f.member & (f.vacancies[:, lvl] > 0))
+            if len(cand) == 0 or len(hosts) == 0:
+                continue
+            # One extern per opening: a host holds a real post for each extern it takes.
+            slots = np.repeat(hosts, f.vacancies[hosts, lvl])
+            n = min(len(cand), len(slots))
+            host = slots[rng.choice(len(slots), size=n, replace=False)]
+            cand = cand[:n]
+            np.subtract.at(f.vacancies[:, lvl], host, 1)
+            p.status[cand] = EXTERNSHIP
+            p.ext_host[cand] = host
+            p.job_level[cand] = lvl
+            p.ext_left[cand] = tr.externship_months
+            p.wage[cand] = p.wage_at(k, cand, level=np.full(len(cand), lvl, dtype=np.int8))
+            placed.append(cand)
+    started = np.concatenate(placed) if placed else completers[:0]
+    rec.count("externship_starts", started)
+    p.externed[started] = True
+    p.await_until[started] = -1  # the placement window opens when the externship ends
+    return started
+
+
+def end_externships(p: Population, f: FirmTable, sc: Scenario, k: Derived, luck: MonthlyLuck,
+                    month: int, rec: Recorder) -> np.ndarray:
+    """A host hires its extern at the end if it still wants the post it held for her (demand
+    has not fallen below its staff at that level) and she proved a fit: the host has watched her
+    work, so its screen is her performance, not her employability on paper."""
+    tr = sc.training
+    idx = np.flatnonzero(p.status == EXTERNSHIP)
+    p.ext_left[idx] -= 1
+    ending = idx[p.ext_left[idx] <= 0]
+    if len(ending) == 0:
+        return ending
+    host = p.ext_host[ending]
+    level = np.minimum(p.rung[ending], 3)
+    # The host held the opening for its extern (externs count against its vacancies); at the
+    # last count the post is still wanted if the level is not over-staffed.
+    wanted = f.room[host, level] > -0.5
+    hire = wanted & (luck.draw("externship_hires")[ending] < tr.externship_conversion)
+    hired = ending[hire]
+    p.start_job(k, hired, host[hire], level[hire])
+    rec.count("externship_completions", ending)
+    rec.count("externship_hires", hired)
+    rest = ending[~hire]
+    p.status[rest] = UNEMPLOYED
+    p.await_until[rest] = month + tr.placement_window_months
+    p.ext_host[ending] = -1
+    return hired
+
+
+def train_incumbents(p: Population, pt: ProviderTable, k: Derived, luck: MonthlyLuck,
+                     rng: np.random.Generator, rates: np.ndarray, month: int,
+                     rec: Recorder) -> Seats:
+    """Firms send staff to part-time upskilling at their own cost (a fund grant may refund
+    part of it); the worker keeps working. Returns the seats, priced."""
+    cand = luck.candidates("incumbents", float(rates.max(initial=0.0)) / 12.0)
+    emp = cand[(p.status[cand] == EMPLOYED) & (p.prog_kind[cand] == 0) & (p.rung[cand] < 3)]
+    none = Seats(emp[:0], emp[:0], emp[:0], np.zeros(0))
+    if len(emp) == 0:
+        return none
+    picked = emp[luck.draw("incumbents")[emp] < rates[p.employer[emp]] / 12.0]
+    if len(picked) == 0:
+        return none
+    sec = p.sector[picked]
+    provider = np.full(len(picked), -1)
+    for s in range(k.n_sectors):
+        provs = np.flatnonzero((pt.sector == s) & (pt.suspended_until < month))
+        here = np.flatnonzero(sec == s)
+        if len(provs) and len(here):
+            provider[here] = provs[rng.integers(0, len(provs), len(here))]
+    picked, provider = picked[provider >= 0], provider[provider >= 0]
+    nxt = p.rung[picked] + 1
+    p.enrol(picked, PROG_INCUMBENT, PAYER_FIRM, nxt, provider, k.months[nxt - 1], month)
+    p.prog_firm[picked] = p.employer[picked]
+    rec.count("enrolments", picked)
+    rec.count("incumbent_enrolments", picked)
+    return Seats(picked, provider, nxt, k.price[nxt - 1])
