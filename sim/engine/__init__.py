@@ -16,7 +16,8 @@ derived.py       numbers derived once from a scenario (per sector, per rung)
 rng.py           named random streams and the month's per-person luck
 ledger.py        every transfer in integer cents, and the rounding rules
 recorder.py      the month's metrics by sector and group
-counterfactual.py the no-fund twin's trace, shared by every scenario of the same world
+measure.py       the month's outcomes, firms' surplus, the comparison with the no-fund twin
+rollout.py       the fund's staged rollout (pilot, stage reviews)
 runner.py        run(scenario, seed) and run_many
 
 Nothing here imports a face (app, report, sweep, calibration, CLI)."""
