@@ -8,6 +8,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from sim.engine.labels import labels
+
 
 # -- cents: one place for the rounding rules --------------------------------------------
 def round_cents(cents: np.ndarray | float) -> np.ndarray:
@@ -73,12 +75,13 @@ class Ledger:
         payee = np.concatenate([c[2] for c in self._chunks])
         cats = np.concatenate([np.full(len(c[4]), c[3]) for c in self._chunks])
         cents = np.concatenate([c[4] for c in self._chunks])
-        names = {code: account_name(code) for code in np.unique(np.concatenate([payer, payee]))}
-        cat_names = np.array(sorted(self._categories, key=self._categories.get), dtype=object)
+        codes, index = np.unique(np.concatenate([payer, payee]), return_inverse=True)
+        names = [account_name(code) for code in codes]
+        cat_names = sorted(self._categories, key=self._categories.get)
         return pd.DataFrame({
             "month": months.astype(np.int64),
-            "payer": pd.Series(payer).map(names).astype(str),
-            "payee": pd.Series(payee).map(names).astype(str),
-            "category": cat_names[cats].astype(str),
+            "payer": labels(names, index[: len(payer)]),
+            "payee": labels(names, index[len(payer):]),
+            "category": labels(cat_names, cats),
             "amount_cents": cents,
         })

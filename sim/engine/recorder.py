@@ -8,6 +8,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from sim.engine.labels import labels
 from sim.outcomes import INDEX, REGISTRY
 
 
@@ -69,11 +70,10 @@ class Recorder:
         month, metric, si, gi = np.meshgrid(np.arange(T), np.arange(K), np.arange(S1), np.arange(G1),
                                             indexing="ij")
         keep = np.array([m.cells for m in REGISTRY])[metric] | ((si == S1 - 1) & (gi == G1 - 1))
-        names = np.array([m.name for m in REGISTRY], dtype=object)
         return pd.DataFrame({
             "month": month[keep] + 1,
-            "metric": names[metric[keep]].astype(str),
-            "sector": np.array(sectors, dtype=object)[si[keep]].astype(str),
-            "group": np.array(groups, dtype=object)[gi[keep]].astype(str),
+            "metric": labels([m.name for m in REGISTRY], metric[keep]),
+            "sector": labels(sectors, si[keep]),
+            "group": labels(groups, gi[keep]),
             "value": self.data[month[keep], metric[keep], si[keep], gi[keep]],
         })
