@@ -24,29 +24,35 @@ $(VENV)/.stamp-app: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install -e '.[app]'
 	touch $@ $(VENV)/.stamp-core
 
-venv: $(VENV)/.stamp-core
+# Compile the engine's kernels once, at install (cached on disk beside them): no run waits for the
+# compiler later. Redone when the kernels change.
+$(VENV)/.stamp-jit: sim/engine/kernels.py $(VENV)/.stamp-core
+	$(BIN)/python -m sim.engine.jit
+	touch $@
+
+venv: $(VENV)/.stamp-core $(VENV)/.stamp-jit
 
 # The committee app: the baseline beside the no-fund counterfactual on open (PORT=8501).
 # `python -m sim.app.launch` is `streamlit run app.py` with the page's imports done at server start.
 PORT ?= 8501
-app: $(VENV)/.stamp-app
+app: $(VENV)/.stamp-app $(VENV)/.stamp-jit
 	$(BIN)/python -m sim.app.launch --server.headless true --server.port $(PORT) --server.fileWatcherType none \
 		--browser.gatherUsageStats false
 
 app-bench: $(VENV)/.stamp-app
 	$(BIN)/python benchmarks/app_bench.py
 
-run: $(VENV)/.stamp-core
+run: $(VENV)/.stamp-core $(VENV)/.stamp-jit
 	$(BIN)/fundsim run scenarios/baseline.yaml --seeds $(SEEDS) --workers $(WORKERS) --out out/baseline
 
-test: $(VENV)/.stamp-dev
+test: $(VENV)/.stamp-dev $(VENV)/.stamp-jit
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest -n 2 --dist loadfile -q
 
 lint: $(VENV)/.stamp-dev
 	$(BIN)/ruff check .
 
-bench: $(VENV)/.stamp-core
+bench: $(VENV)/.stamp-core $(VENV)/.stamp-jit
 	$(BIN)/python benchmarks/bench.py --workers 100000 --months 120
 
 clean:

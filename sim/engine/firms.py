@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import mesa
 import numpy as np
 
+from sim.engine.kernels import draw_slots
 from sim.scenario.schema import Scenario
 
 SIZE_CLASS_EDGES = (10, 50, 250, 1000)  # employees: 1-9, 10-49, 50-249, 250-999, 1000+
@@ -161,11 +162,11 @@ def fill(f: FirmTable, people: np.ndarray, sector: int, level: int, n_hires: int
     Consumes the vacancies. `exclude`: each person's current employer, which cannot hire them again."""
     open_ = (f.sector == sector) & (f.vacancies[:, level] > 0)
     firms = np.flatnonzero(open_ if hosts is None else open_ & hosts)
-    slots = np.repeat(firms, f.vacancies[firms, level])
-    n = min(int(n_hires), len(people), len(slots))
+    open_slots = f.vacancies[firms, level]
+    n = min(int(n_hires), len(people), int(open_slots.sum()))
     if n <= 0:
         return people[:0], people[:0]
-    chosen = slots[rng.choice(len(slots), size=n, replace=False)]
+    chosen = firms[draw_slots(open_slots, n, rng.random(n))]
     hired = people[:n]
     if exclude is not None:
         ok = chosen != exclude[:n]

@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from sim.engine import kernels
 from sim.engine.derived import Derived
-from sim.engine.firms import N_LEVELS, FirmTable, charge_turnover, fill, record_poaching
+from sim.engine.firms import N_LEVELS, FirmTable, charge_turnover, record_poaching
 from sim.engine.recorder import Recorder
 from sim.engine.rng import MonthlyLuck
 from sim.engine.workers import (
@@ -62,7 +63,7 @@ def separate(p: Population, f: FirmTable, sc: Scenario, k: Derived, luck: Monthl
 
 
 def job_to_job(p: Population, f: FirmTable, sc: Scenario, k: Derived, luck: MonthlyLuck,
-               rng: np.random.Generator, gap: np.ndarray, poaching: np.ndarray, rec: Recorder) -> None:
+               gap: np.ndarray, poaching: np.ndarray, rec: Recorder) -> None:
     """Employer-to-employer moves. Credentialed workers face an extra pull from rivals in
     proportion to how portable their credential is (poaching), and move for a premium."""
     lab = sc.labour
@@ -87,18 +88,11 @@ def job_to_job(p: Population, f: FirmTable, sc: Scenario, k: Derived, luck: Mont
         return
     origin = np.full(p.n, -1, dtype=np.int32)
     origin[movers] = p.employer[movers]
-    got: list[tuple[np.ndarray, np.ndarray, int]] = []
-    cell_of = p.sector[movers].astype(np.int64) * N_LEVELS + dest_level
-    for s in range(k.n_sectors):
-        for lvl in range(N_LEVELS):
-            cell = movers[cell_of == s * N_LEVELS + lvl]
-            if len(cell):
-                got.append((*fill(f, cell, s, lvl, len(cell), rng, exclude=origin[cell]), lvl))
-    if not got:
+    hired, firms, level = kernels.move(movers.astype(np.int64), p.sector, dest_level.astype(np.int64),
+                                       origin[movers].astype(np.int64), f.vacancies, f.sector,
+                                       k.n_sectors, luck.key("job_to_job_slots"))
+    if len(hired) == 0:
         return
-    hired = np.concatenate([g[0] for g in got])
-    firms = np.concatenate([g[1] for g in got])
-    level = np.concatenate([np.full(len(g[0]), g[2], dtype=np.int8) for g in got])
     charge_turnover(f, p.employer[hired], p.wage[hired], sc.firms.turnover_cost_share)
     rec.count("job_to_job_moves", hired)
     credentialed = p.rung[hired] > 0
@@ -112,8 +106,7 @@ def job_to_job(p: Population, f: FirmTable, sc: Scenario, k: Derived, luck: Mont
     p.start_job(k, hired, firms, level)
 
 
-def match(p: Population, f: FirmTable, sc: Scenario, k: Derived, luck: MonthlyLuck,
-          rng: np.random.Generator, month: int) -> np.ndarray:
+def match(p: Population, f: FirmTable, sc: Scenario, k: Derived, luck: MonthlyLuck, month: int) -> np.ndarray:
     """Job seekers meet vacancies in each sector, best-qualified level first; the number of
     hires in a cell follows the matching function M = A S^a V^(1-a). Who is hired is a draw
     weighted by each seeker's employability (heterogeneous job finding at unchanged flows), and
@@ -131,22 +124,8 @@ def match(p: Population, f: FirmTable, sc: Scenario, k: Derived, luck: MonthlyLu
     # for the window's first `credential_holdout_months` months.
     waiting = p.await_until[order]
     holdout = (waiting >= 0) & (waiting - window + sc.workers.credential_holdout_months >= month)
-    a = lab.matching_elasticity
-    hires: list[np.ndarray] = []
-    taken = np.zeros(p.n, dtype=bool)
-    for s in range(k.n_sectors):
-        here = p.sector[order] == s
-        pool, pool_holdout = order[here], holdout[here]
-        for lvl in range(N_LEVELS - 1, -1, -1):
-            ok = (p.rung[pool] >= lvl) & ~taken[pool]
-            cell = pool[ok & (~pool_holdout | (p.rung[pool] == lvl))]
-            vac = int(f.vacancies[f.sector == s, lvl].sum())
-            if len(cell) == 0 or vac == 0:
-                continue
-            expected = min(lab.matching_efficiency * len(cell) ** a * vac ** (1 - a), len(cell), vac)
-            n = int(expected) + (rng.random() < expected - int(expected))
-            hired, firms = fill(f, cell, s, lvl, n, rng)
-            p.start_job(k, hired, firms, lvl)
-            hires.append(hired)
-            taken[hired] = True
-    return np.concatenate(hires) if hires else seekers_all[:0]
+    hired, firms, level = kernels.match(order.astype(np.int64), p.sector, p.rung, holdout, f.vacancies,
+                                        f.sector, k.n_sectors, lab.matching_efficiency,
+                                        lab.matching_elasticity, luck.key("matching_slots"))
+    p.start_job(k, hired, firms, level)
+    return hired

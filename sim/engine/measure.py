@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.engine import fund_flows
+from sim.engine import fund_flows, kernels
 from sim.engine.demand import DemandPath
 from sim.engine.derived import Derived
 from sim.engine.firms import FirmTable
@@ -13,11 +13,8 @@ from sim.engine.fund import FundAgent
 from sim.engine.providers import ProviderTable
 from sim.engine.recorder import Recorder
 from sim.engine.workers import (
-    APPRENTICE,
     EMPLOYED,
     EXTERNSHIP,
-    OUT_OF_LF,
-    PAYER_FUND,
     TRAINED_BY_FUND,
     TRAINING,
     UNEMPLOYED,
@@ -29,23 +26,15 @@ from sim.scenario.schema import Scenario
 def record_month(rec: Recorder, p: Population, f: FirmTable, pt: ProviderTable, fund: FundAgent | None,
                  demand: DemandPath, sc: Scenario, k: Derived, month: int) -> None:
     st = p.status
-    rec.count("unemployed", np.flatnonzero(st == UNEMPLOYED))
-    rec.count("labour_force", np.flatnonzero(st != OUT_OF_LF))
-    rec.count("employed", np.flatnonzero((st == EMPLOYED) | (st == APPRENTICE)))
-    for months, name in ((6, "6m"), (12, "12m")):
-        if month - months < 1:
-            continue
-        cohort = np.flatnonzero(p.placed_month == month - months)
-        rec.count(f"retention_cohort_{name}", cohort)
-        rec.count(f"retained_{name}", cohort[st[cohort] == EMPLOYED])
-    part = p.participant
-    rec.set_cells("median_wage_participants", _median_cells(rec, p, np.flatnonzero(part & (st == EMPLOYED))))
-    rec.count("hard_to_serve_enrolments", np.flatnonzero(
-        (p.last_start == month) & part & (p.group == 1) & (p.prog_payer == PAYER_FUND)))
+    counts = kernels.month_counts(st, p.placed_month, p.participant, p.last_start, p.group, p.prog_payer,
+                                  p.prog_kind, rec.cell_key, month, rec.S, rec.G)
+    for name, cells in zip(kernels.MONTH_COUNTS, counts, strict=True):
+        rec.add_cells(name, cells)
+    rec.set_cells("median_wage_participants",
+                  kernels.median_cells(p.wage, p.participant & (st == EMPLOYED), rec.cell_key, rec.S, rec.G))
     rec.by_sector("skill_gap", np.bincount(f.sector, weights=f.vacancies[:, 1:].sum(axis=1),
                                            minlength=k.n_sectors).astype(float))
     pipeline = np.flatnonzero(((st == TRAINING) & (p.prog_kind == 1)) | (st == EXTERNSHIP))
-    rec.count("training_pipeline", pipeline)
     # Forecast: skilled openings minus the pipeline's expected completers over six months.
     gap = np.bincount(f.sector, weights=f.vacancies[:, 1:].sum(axis=1), minlength=k.n_sectors)
     soon = pipeline[(st[pipeline] == TRAINING) & (p.prog_left[pipeline] <= 6)]
@@ -82,34 +71,18 @@ def free_rider_index(p: Population, f: FirmTable) -> float:
     return float(free.mean())
 
 
-def _median_cells(rec: Recorder, p: Population, idx: np.ndarray) -> np.ndarray:
-    out = np.full((rec.S + 1, rec.G + 1), np.nan)
-    if len(idx) == 0:
-        return out
-    wage, s, g = p.wage[idx], p.sector[idx], p.group[idx]
-    for si in range(rec.S + 1):
-        ms = (s == si) if si < rec.S else np.ones(len(idx), bool)
-        for gi in range(rec.G + 1):
-            mask = ms & ((g == gi) if gi < rec.G else True)
-            if mask.any():
-                out[si, gi] = float(np.median(wage[mask]))
-    return out
-
-
 def firm_surplus(p: Population, f: FirmTable, sc: Scenario, k: Derived) -> np.ndarray:
     """Each firm's value added minus wages, turnover costs and own training spend ($).
-    Externs work at (and are paid by) their host, like apprentices at reduced output."""
-    on = np.flatnonzero((p.status == EMPLOYED) | (p.status == APPRENTICE) | (p.status == EXTERNSHIP))
-    firm = np.where(p.status[on] == EXTERNSHIP, p.ext_host[on], p.employer[on])
-    # Output of a basic job is wage / labour share; skill adds productivity_to_wage_gain
-    # times its wage premium (so the firm keeps about half: Dearden et al. 2006). Skill
-    # counts as well as the job: the premium is the mean of the job level's and the
-    # credential's, so training raises output even in the same job.
-    prem = 0.5 * (k.prem[p.job_level[on]] + k.prem[np.minimum(p.rung[on], 3)])
-    prod = (k.base_wage_f[p.sector[on]] * p.wage_effect[on] * k.tenure_growth[p.tenure[on]]
-            * (1.0 / sc.firms.labour_share + sc.firms.productivity_to_wage_gain * prem))
-    prod = np.where(p.status[on] == EMPLOYED, prod, sc.firms.trainee_output_share * prod)
-    net = np.bincount(firm, weights=prod.astype(np.float64) - p.wage[on], minlength=f.n)
+
+    Output of a basic job is wage / labour share; skill adds productivity_to_wage_gain times its
+    wage premium (so the firm keeps about half: Dearden et al. 2006). Skill counts as well as the
+    job: the premium is the mean of the job level's and the credential's, so training raises
+    output even in the same job. Externs work at (and are paid by) their host, like apprentices,
+    at the trainee output share."""
+    net = kernels.firm_surplus(p.status, p.employer, p.ext_host, p.job_level, p.rung, p.sector, p.wage_effect,
+                               p.tenure, p.wage, k.base_wage_f, k.prem, k.tenure_growth,
+                               1.0 / sc.firms.labour_share, sc.firms.productivity_to_wage_gain,
+                               sc.firms.trainee_output_share, f.n)
     return net - f.turnover - f.own_training_spend
 
 

@@ -211,8 +211,8 @@ class FundModel(mesa.Model):
                                               seats.provider, seats.price)
 
     def move_between_jobs(self) -> None:
-        lm.job_to_job(self.workers, self.firms, self.scenario, self.k, self.luck, self.streams["job_to_job"],
-                      self.demand.gap(self.month), self.poaching, self.rec)
+        lm.job_to_job(self.workers, self.firms, self.scenario, self.k, self.luck, self.demand.gap(self.month),
+                      self.poaching, self.rec)
 
     def fund_collects(self) -> None:
         if self.fund is not None:
@@ -249,8 +249,7 @@ class FundModel(mesa.Model):
         self.grant_seats = np.zeros(self.providers.n)
 
     def match_job_seekers(self) -> None:
-        hired = lm.match(self.workers, self.firms, self.scenario, self.k, self.luck,
-                         self.streams["matching"], self.month)
+        hired = lm.match(self.workers, self.firms, self.scenario, self.k, self.luck, self.month)
         if len(hired):
             self._placed(hired[self.workers.await_until[hired] >= self.month])
             self.rec.count("hires", hired)

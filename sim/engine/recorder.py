@@ -8,8 +8,11 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from sim.engine.kernels import cells
 from sim.engine.labels import labels
 from sim.outcomes import INDEX, REGISTRY
+
+_NONE = np.zeros(0)
 
 
 class Recorder:
@@ -20,20 +23,23 @@ class Recorder:
         self.S, self.G = len(sectors), len(groups)
         self.data = np.zeros((months, len(REGISTRY), self.S + 1, self.G + 1))
         self.month = 0
-        self._key = np.zeros(0, dtype=np.intp)
+        self._key = np.zeros(0, dtype=np.int64)
 
     def bind(self, sector: np.ndarray, group: np.ndarray) -> None:
-        self._key = (sector.astype(np.int64) * self.G + group).astype(np.intp)
+        self._key = sector.astype(np.int64) * self.G + group
 
     def _cells(self, idx: np.ndarray, weights: np.ndarray | None = None) -> np.ndarray:
-        key = self._key[idx]
-        c = np.bincount(key, weights=weights, minlength=self.S * self.G).reshape(self.S, self.G)
-        out = np.zeros((self.S + 1, self.G + 1))
-        out[: self.S, : self.G] = c
-        out[: self.S, -1] = c.sum(axis=1)
-        out[-1, : self.G] = c.sum(axis=0)
-        out[-1, -1] = c.sum()
-        return out
+        w = _NONE if weights is None else np.asarray(weights, dtype=np.float64)
+        return cells(self._key, np.asarray(idx, dtype=np.int64), w, weights is not None, self.S, self.G)
+
+    @property
+    def cell_key(self) -> np.ndarray:
+        """Each person's (sector, group) cell: sector * G + group."""
+        return self._key
+
+    def add_cells(self, name: str, cells: np.ndarray) -> None:
+        """Add a (S + 1, G + 1) array of values by cell, margins included."""
+        self.data[self.month, INDEX[name]] += cells
 
     def count(self, name: str, idx: np.ndarray, weights: np.ndarray | None = None) -> None:
         """Add people `idx` (optionally weighted, e.g. by dollars) to a metric, by cell."""

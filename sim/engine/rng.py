@@ -10,11 +10,20 @@ import zlib
 
 import numpy as np
 
+from sim.engine.kernels import key_of, uniforms
+
 STREAMS = (
     "population", "firms", "providers", "demand",  # drawn once or independently of the fund
     "quits", "job_to_job", "matching", "olf", "applications", "admission",
     "progress", "externships", "externship_hires", "incumbents", "apprentices", "employability",
+    "matching_slots", "job_to_job_slots",  # counter-based draws of the month (MonthlyLuck.key)
 )
+
+
+def _crc(name: str) -> int:
+    if name not in STREAMS:
+        raise KeyError(f"unknown random stream {name!r}; declare it in sim.engine.rng.STREAMS")
+    return zlib.crc32(name.encode())
 
 
 class Streams:
@@ -41,8 +50,9 @@ class Streams:
         with this seed whatever else happened: person i's luck is common to both runs."""
         if name not in STREAMS:
             raise KeyError(f"unknown random stream {name!r}; declare it in sim.engine.rng.STREAMS")
-        seq = np.random.SeedSequence(self.seed, spawn_key=(zlib.crc32(name.encode()), 1_000_003 + month))
-        return np.random.Generator(np.random.PCG64(seq)).random(n, dtype=np.float32)
+        # Counter-based: a hash of (seed, process, month, person), no generator to build per
+        # process and month, and the same number for a person whatever else the run drew.
+        return uniforms(self.seed, _crc(name), month, n)
 
 
 class MonthlyLuck:
@@ -60,6 +70,12 @@ class MonthlyLuck:
         if u is None:
             u = self._u[name] = self.streams.monthly(name, self.month, self.n)
         return u
+
+    def key(self, name: str) -> np.uint64:
+        """The month's key for draws that are not one per person (slot draws, rounding): a
+        kernel takes its i-th uniform from it, so they too are a function of seed, process,
+        month and draw number, not of what else the run drew."""
+        return np.uint64(key_of(self.streams.seed, _crc(name), self.month))
 
     def candidates(self, name: str, p_max: float) -> np.ndarray:
         return np.flatnonzero(self.draw(name) < p_max)

@@ -18,6 +18,7 @@ from scipy.special import expit
 
 from sim.engine.derived import Derived
 from sim.engine.firms import FirmTable, charge_turnover, fill
+from sim.engine.kernels import draw_slots
 from sim.engine.providers import ProviderTable, rank_within
 from sim.engine.recorder import Recorder
 from sim.engine.rng import MonthlyLuck
@@ -272,9 +273,9 @@ def start_externships(p: Population, f: FirmTable, sc: Scenario, k: Derived, luc
             if len(cand) == 0 or len(hosts) == 0:
                 continue
             # One extern per opening: a host holds a real post for each extern it takes.
-            slots = np.repeat(hosts, f.vacancies[hosts, lvl])
-            n = min(len(cand), len(slots))
-            host = slots[rng.choice(len(slots), size=n, replace=False)]
+            open_slots = f.vacancies[hosts, lvl]
+            n = min(len(cand), int(open_slots.sum()))
+            host = hosts[draw_slots(open_slots, n, rng.random(n))]
             cand = cand[:n]
             np.subtract.at(f.vacancies[:, lvl], host, 1)
             p.status[cand] = EXTERNSHIP

@@ -1,0 +1,18 @@
+"""String columns for result tables, built fast: a label per row from a short list of names and
+one code per row, taken in Arrow (pandas' own string storage) rather than through Python objects."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+
+STR = pd.StringDtype(na_value=np.nan)  # pandas' default `str` dtype
+
+
+def labels(names: Sequence[str], codes: np.ndarray) -> pd.Series:
+    """`names[codes]` as a pandas string column."""
+    taken = pa.array([str(n) for n in names], type=pa.string()).take(pa.array(np.asarray(codes, np.int64)))
+    return pd.Series(pd.array(taken, dtype=STR))

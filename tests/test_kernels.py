@@ -1,0 +1,99 @@
+"""The compiled hot path against plain NumPy statements of the same rules, on random inputs."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from scipy import stats
+
+from sim.engine import kernels as K
+
+RNG = np.random.default_rng(7)
+
+
+def test_uniforms_are_uniform_independent_and_a_pure_function_of_their_key():
+    u = K.uniforms(1, 2, 3, 100_000)
+    assert u.dtype == np.float32 and u.min() >= 0.0 and u.max() < 1.0
+    assert stats.kstest(u, "uniform").pvalue > 1e-3
+    assert np.array_equal(u, K.uniforms(1, 2, 3, 100_000))  # same key, same numbers
+    assert np.array_equal(u[:500], K.uniforms(1, 2, 3, 500))  # person i's draw ignores n
+    for other in (K.uniforms(2, 2, 3, 100_000), K.uniforms(1, 3, 3, 100_000), K.uniforms(1, 2, 4, 100_000)):
+        assert abs(np.corrcoef(u, other)[0, 1]) < 0.02
+
+
+def test_cells_count_and_weigh_people_by_sector_and_group_with_margins():
+    S, G = 3, 2
+    key = RNG.integers(0, S * G, 5_000)
+    idx = RNG.choice(5_000, 800, replace=False)
+    w = RNG.normal(size=800)
+    for weights, weighted in ((np.zeros(0), False), (w, True)):
+        got = K.cells(key, idx.astype(np.int64), weights, weighted, S, G)
+        flat = np.bincount(key[idx], weights=weights if weighted else None, minlength=S * G).reshape(S, G)
+        np.testing.assert_allclose(got[:S, :G], flat)
+        np.testing.assert_allclose(got[:S, G], flat.sum(1))
+        np.testing.assert_allclose(got[S, :G], flat.sum(0))
+        np.testing.assert_allclose(got[S, G], flat.sum())
+
+
+def test_draw_slots_takes_distinct_slots_uniformly():
+    vac = np.array([3, 0, 1, 6])
+    picks = np.array([K.draw_slots(vac, 10, RNG.random(10)) for _ in range(200)])
+    assert all((np.bincount(row, minlength=4) == vac).all() for row in picks)  # all 10 slots, once each
+    first = np.bincount(np.array([K.draw_slots(vac, 1, RNG.random(1))[0] for _ in range(20_000)]),
+                        minlength=4) / 20_000
+    np.testing.assert_allclose(first, vac / vac.sum(), atol=0.015)  # a pick is uniform over slots
+
+
+def test_match_hires_no_more_than_the_vacancies_and_respects_holdouts():
+    n, F, S = 3_000, 40, 3
+    sector, rung = RNG.integers(0, S, n), RNG.integers(0, 4, n)
+    order = RNG.permutation(n)
+    holdout = RNG.random(n) < 0.2
+    firm_sector = RNG.integers(0, S, F)
+    vac = RNG.integers(0, 5, (F, 4))
+    left = vac.copy()
+    hired, firms, levels = K.match(order, sector, rung, holdout, left, firm_sector, S, 0.6, 0.5, np.uint64(9))
+    assert len(set(hired.tolist())) == len(hired)  # nobody hired twice
+    assert (rung[hired] >= levels).all()  # qualified for the level
+    assert (firm_sector[firms] == sector[hired]).all()  # in their own sector
+    held = holdout[np.argsort(order)][hired]  # holdout is indexed by position in `order`
+    assert (rung[hired][held] == levels[held]).all()  # a holdout takes only her own level
+    used = np.zeros_like(vac)
+    np.add.at(used, (firms, levels), 1)
+    assert (used == vac - left).all() and (left >= 0).all()
+
+
+def test_month_counts_match_numpy():
+    n, S, G, month = 4_000, 3, 2, 20
+    status = RNG.integers(0, 6, n).astype(np.int8)
+    placed = RNG.integers(-1, 20, n).astype(np.int16)
+    part = RNG.random(n) < 0.3
+    last = RNG.integers(15, 21, n).astype(np.int16)
+    group = RNG.integers(0, 2, n).astype(np.int8)
+    payer = RNG.integers(0, 4, n).astype(np.int8)
+    kind = RNG.integers(0, 4, n).astype(np.int8)
+    key = RNG.integers(0, S, n) * G + group
+    got = K.month_counts(status, placed, part, last, group, payer, kind, key, month, S, G)
+    want = {
+        "unemployed": status == 0, "labour_force": status != 5, "employed": (status == 1) | (status == 4),
+        "retention_cohort_6m": placed == month - 6, "retained_6m": (placed == month - 6) & (status == 1),
+        "retention_cohort_12m": placed == month - 12, "retained_12m": (placed == month - 12) & (status == 1),
+        "hard_to_serve_enrolments": (last == month) & part & (group == 1) & (payer == 1),
+        "training_pipeline": ((status == 2) & (kind == 1)) | (status == 3),
+    }
+    for i, name in enumerate(K.MONTH_COUNTS):
+        ref = K.cells(key, np.flatnonzero(want[name]).astype(np.int64), np.zeros(0), False, S, G)
+        np.testing.assert_array_equal(got[i], ref, err_msg=name)
+
+
+def test_median_cells_match_numpy():
+    n, S, G = 2_001, 3, 2
+    wage = RNG.lognormal(8, 0.4, n).astype(np.float32)
+    include = RNG.random(n) < 0.5
+    key = RNG.integers(0, S * G, n)
+    got = K.median_cells(wage, include, key, S, G)
+    for s in range(S + 1):
+        for g in range(G + 1):
+            sel = include & ((key // G == s) | (s == S)) & ((key % G == g) | (g == G))
+            assert got[s, g] == pytest.approx(float(np.median(wage[sel].astype(np.float64))), rel=1e-12)
+    assert np.isnan(K.median_cells(wage, np.zeros(n, bool), key, S, G)).all()
