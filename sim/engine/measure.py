@@ -87,15 +87,17 @@ def firm_surplus(p: Population, f: FirmTable, sc: Scenario, k: Derived) -> np.nd
 
 
 def compare_with_twin(rec: Recorder, p: Population, f: FirmTable, fund: FundAgent | None, sc: Scenario,
-                      surplus: np.ndarray, tuition: float, twin_p: Population, twin_surplus: np.ndarray,
-                      twin_tuition: float, month: int) -> None:
+                      surplus: np.ndarray, tuition: float, twin_earnings: np.ndarray, twin_unemployed: int,
+                      twin_surplus: np.ndarray, twin_tuition: float, month: int) -> None:
     """Counterfactual outcomes this month: the same people and shocks with no fund (common random
-    numbers). `surplus`: each firm's surplus here and in the twin (the same firms in both)."""
+    numbers). `surplus`: each firm's surplus here and in the twin (the same firms in both);
+    `twin_earnings`: each person's earnings in the twin; `twin_unemployed`: how many are
+    unemployed there."""
     gain = surplus - twin_surplus
     f.gain += gain
     part = np.flatnonzero(p.participant)
     rec.count("participant_months", part)
-    diff = (p.earnings[part] - twin_p.earnings[part]).astype(np.float64)
+    diff = (p.earnings[part] - twin_earnings[part]).astype(np.float64)
     rec.count("earnings_diff_participants", part, weights=diff)
     # Lock-in: the gap while in full-time training, then the gain once out of it.
     training = p.status[part] == TRAINING
@@ -107,16 +109,16 @@ def compare_with_twin(rec: Recorder, p: Population, f: FirmTable, fund: FundAgen
     first = p.first_fund_month
     first[part[first[part] < 0]] = month
     yr2 = part[(month - first[part]) // 12 == 1]
-    rec.count("earnings_diff_year2", yr2, weights=(p.earnings[yr2] - twin_p.earnings[yr2]).astype(np.float64))
-    rec.count("cf_earnings_year2", yr2, weights=twin_p.earnings[yr2].astype(np.float64))
+    rec.count("earnings_diff_year2", yr2, weights=(p.earnings[yr2] - twin_earnings[yr2]).astype(np.float64))
+    rec.count("cf_earnings_year2", yr2, weights=twin_earnings[yr2].astype(np.float64))
     to_firms = fund.spend["employers"] / 100.0 if fund is not None else 0.0
     from_firms = fund.income["employers"] / 100.0 if fund is not None else 0.0
     firms = float(gain.sum()) + to_firms - from_firms
     rec.total("employer_net_gain", firms)
     lab = sc.labour
     public_in = fund.income["public"] / 100.0 if fund is not None else 0.0
-    earn = float(p.earnings.sum(dtype=np.float64)) - float(twin_p.earnings.sum(dtype=np.float64))
-    jobless = int((twin_p.status == UNEMPLOYED).sum()) - int((p.status == UNEMPLOYED).sum())
+    earn = float(p.earnings.sum(dtype=np.float64)) - float(twin_earnings.sum(dtype=np.float64))
+    jobless = twin_unemployed - int((p.status == UNEMPLOYED).sum())
     public = lab.tax_rate * earn + lab.unemployment_benefit_monthly * jobless - public_in
     rec.total("public_net_gain", public)
     # Total surplus: each party's gain once, transfers between them cancel. Workers keep

@@ -1,8 +1,10 @@
-"""run(scenario, seed) -> Results: a pure function of its inputs; run_many over seeds.
+"""run(scenario, seed) -> Results: a pure function of its inputs; run_many over seeds;
+run_shared over several scenarios on one seed, stepping each no-fund world once.
 
-A run steps the scenario and, when it has a fund, its no-fund counterfactual in lockstep on
-the same seed, so participants' earnings and the employer and public returns are measured
-against the same people in the same economy without the fund."""
+A run with a fund is compared month by month with its no-fund counterfactual on the same seed
+(the same people and shocks), so participants' earnings and the employer and public returns are
+measured against the same people in the same economy without the fund. The twin is stepped in
+lockstep, or read from a TwinTrace recorded once for the world and shared (identical results)."""
 
 from __future__ import annotations
 
@@ -13,36 +15,85 @@ import numpy as np
 import pandas as pd
 
 from sim.engine import measure
+from sim.engine.counterfactual import TwinTrace, world_key
 from sim.engine.firms import SIZE_CLASSES
 from sim.engine.model import FundModel
+from sim.engine.workers import UNEMPLOYED
 from sim.outcomes import INDEX, TWIN_METRICS
 from sim.processes import process_pool
 from sim.results import Results
 from sim.scenario.schema import Scenario
 
 
-def run(scenario: Scenario, seed: int) -> Results:
-    """Simulate `scenario` with `seed`. Same inputs, same results, on any machine."""
+def run(scenario: Scenario, seed: int, twin: TwinTrace | None = None) -> Results:
+    """Simulate `scenario` with `seed`. Same inputs, same results, on any machine. `twin`: the
+    no-fund world's trace on this seed, if already recorded (see `run_shared`)."""
+    compared = scenario.fund.enabled and scenario.outputs.counterfactual
+    if twin is not None and (twin.seed != int(seed) or twin.world != world_key(scenario)):
+        raise ValueError("the twin trace belongs to another world or seed")
     model = FundModel(scenario, seed)
-    twin = None
-    if scenario.fund.enabled and scenario.outputs.counterfactual:
-        twin = FundModel(scenario.counterfactual(), seed)
+    live = FundModel(scenario.counterfactual(), seed) if compared and twin is None else None
     for _ in range(scenario.horizon_months):
         model.step()
-        if twin is not None:
-            twin.step()
-            measure.compare_with_twin(model.rec, model.workers, model.firms, model.fund, scenario,
-                                      model.surplus(), model.tuition_paid, twin.workers, twin.surplus(),
-                                      twin.tuition_paid, model.month)
-    if twin is None:
+        if not compared:
+            continue
+        if live is not None:
+            live.step()
+            cf = (live.workers.earnings, int((live.workers.status == UNEMPLOYED).sum()), live.surplus(),
+                  live.tuition_paid)
+        else:
+            cf = twin.month(model.month)
+        measure.compare_with_twin(model.rec, model.workers, model.firms, model.fund, scenario,
+                                  model.surplus(), model.tuition_paid, *cf, model.month)
+    final = live.workers.status if live is not None else (twin.final_status if compared else None)
+    return _results(model, final, compared)
+
+
+def run_world(scenario: Scenario, seed: int) -> tuple[Results, TwinTrace]:
+    """Run a scenario's no-fund world (the scenario itself if it has no fund) and record what
+    every scenario of that world reads of it."""
+    world = scenario if not scenario.fund.enabled else scenario.counterfactual()
+    model = FundModel(world, seed)
+    trace = TwinTrace.empty(world_key(scenario), seed, world.horizon_months, model.workers.n, model.firms.n)
+    for _ in range(world.horizon_months):
+        model.step()
+        trace.record(model.month, model.workers.earnings, model.workers.status, model.surplus(),
+                     model.tuition_paid)
+    return _results(model, None, False), trace
+
+
+def run_shared(scenarios: Sequence[Scenario], seed: int) -> list[Results]:
+    """Every scenario on one seed, each no-fund world stepped once: a scenario without a fund is
+    its own world's run; every scenario with a fund reads its world's twin trace."""
+    out: list[Results | None] = [None] * len(scenarios)
+    traces: dict[str, TwinTrace] = {}
+    for i, s in enumerate(scenarios):  # the no-fund scenarios first: they are their worlds
+        if not s.fund.enabled:
+            out[i], traces[world_key(s)] = run_world(s, seed)
+    for i, s in enumerate(scenarios):
+        if out[i] is not None:
+            continue
+        if not s.outputs.counterfactual:
+            out[i] = run(s, seed)
+            continue
+        key = world_key(s)
+        if key not in traces:
+            traces[key] = run_world(s, seed)[1]
+        out[i] = run(s, seed, twin=traces[key])
+    return [r for r in out if r is not None]
+
+
+def _results(model: FundModel, twin_status: np.ndarray | None, compared: bool) -> Results:
+    if not compared:
         for name in TWIN_METRICS:  # unknown without a counterfactual: say so, not zero
             model.rec.data[:, INDEX[name]] = np.nan
     model.rec.finish()
     return Results(
-        scenario=scenario, seed=int(seed), metrics=model.rec.frame(), ledger=model.ledger.to_frame(),
-        providers=_providers_frame(model, twin), poaching=_poaching_frame(model),
+        scenario=model.scenario, seed=int(model.streams.seed), metrics=model.rec.frame(),
+        ledger=model.ledger.to_frame(), providers=_providers_frame(model, twin_status),
+        poaching=_poaching_frame(model),
         rollout=list(model.fund.rollout_log) if model.fund is not None else [],
-        firms=_firms_frame(model, twin is not None),
+        firms=_firms_frame(model, compared),
     )
 
 
@@ -60,7 +111,7 @@ def _firms_frame(model: FundModel, compared: bool) -> pd.DataFrame:
     })
 
 
-def _providers_frame(model: FundModel, twin: FundModel | None) -> pd.DataFrame:
+def _providers_frame(model: FundModel, twin_status: np.ndarray | None) -> pd.DataFrame:
     """Measured placement rate beside true impact (employment now, participants vs the same
     people without the fund): creaming shows as a high measured rate with little impact."""
     pt, p = model.providers, model.workers
@@ -70,7 +121,7 @@ def _providers_frame(model: FundModel, twin: FundModel | None) -> pd.DataFrame:
         mine = np.flatnonzero(p.participant & (p.contract_provider == i))
         mine = mine if len(mine) else np.flatnonzero(p.participant & (p.prog_provider == i))
         emp = (p.status[mine] == 1).mean() if len(mine) else np.nan
-        cf = (twin.workers.status[mine] == 1).mean() if (twin is not None and len(mine)) else np.nan
+        cf = (twin_status[mine] == 1).mean() if (twin_status is not None and len(mine)) else np.nan
         rows.append({
             "provider": i, "sector": sectors[int(pt.sector[i])],
             "enrolments": int(pt.enrolments[i]), "completions": int(pt.completions[i]),

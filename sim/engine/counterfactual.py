@@ -1,0 +1,63 @@
+"""The no-fund twin, stepped once per world and seed and shared.
+
+Every scenario with a fund is compared, month by month, with the same people and shocks without
+the fund (common random numbers). Scenarios that differ only in their fund rules share that
+world: its twin is the same run for all of them, so a comparison, report or sweep steps it once
+per seed (`TwinTrace`) instead of once per scenario. Results are identical either way."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+
+import numpy as np
+
+from sim.engine.workers import UNEMPLOYED
+from sim.scenario.schema import Scenario
+
+
+def world_key(scenario: Scenario) -> str:
+    """Scenarios with the same key share one no-fund world: the key is every parameter but the
+    name, the description and the fund's and rollout's rules, which a run without a fund never
+    reads (tests/test_counterfactual.py checks that sharing gives the lockstep results)."""
+    data = scenario.counterfactual().model_dump(mode="json")
+    for section in ("name", "description", "fund", "rollout"):
+        data.pop(section, None)
+    return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()[:24]
+
+
+@dataclass
+class TwinTrace:
+    """What the comparison reads of the no-fund world, month by month (month t at row t - 1)."""
+
+    world: str
+    seed: int
+    earnings: np.ndarray  # (months, people) float32: each person's earnings
+    unemployed: np.ndarray  # (months,) people unemployed
+    surplus: np.ndarray  # (months, firms) each firm's surplus
+    tuition: np.ndarray  # (months,) $ people paid providers themselves
+    final_status: np.ndarray  # (people,) status at the end
+
+    @staticmethod
+    def empty(world: str, seed: int, months: int, people: int, firms: int) -> TwinTrace:
+        return TwinTrace(world=world, seed=int(seed), earnings=np.zeros((months, people), np.float32),
+                         unemployed=np.zeros(months, np.int64), surplus=np.zeros((months, firms)),
+                         tuition=np.zeros(months), final_status=np.zeros(people, np.int8))
+
+    def record(self, month: int, earnings: np.ndarray, status: np.ndarray, surplus: np.ndarray,
+               tuition: float) -> None:
+        t = month - 1
+        self.earnings[t] = earnings
+        self.unemployed[t] = int((status == UNEMPLOYED).sum())
+        self.surplus[t] = surplus
+        self.tuition[t] = tuition
+        self.final_status = status.copy()
+
+    def month(self, month: int) -> tuple[np.ndarray, int, np.ndarray, float]:
+        t = month - 1
+        return self.earnings[t], int(self.unemployed[t]), self.surplus[t], float(self.tuition[t])
+
+    @property
+    def nbytes(self) -> int:
+        return self.earnings.nbytes + self.surplus.nbytes + self.final_status.nbytes
