@@ -61,7 +61,7 @@ def new_firms(scenario: Scenario, employed_by_sector: np.ndarray, rng: np.random
     counts[np.argmax(counts)] += r.n_firms - counts.sum()
     sector = np.repeat(np.arange(len(counts)), counts).astype(np.int8)
     raw = rng.pareto(scenario.firms.size_pareto_alpha, r.n_firms) + 1.0
-    raw = np.minimum(raw, 1e4)  # a single firm cannot hold a whole sector of a small region
+    raw = np.minimum(raw, scenario.firms.size_draw_cap)
     size0 = np.zeros(r.n_firms)
     for s in range(len(counts)):
         m = sector == s

@@ -165,6 +165,10 @@ class Demand(Section):
         0.03, unit="share", ge=0.0, le=0.5, role="constant",
         description="Demand index this far below trend counts as a downturn (alerts, reserves).",
     )
+    index_floor: float = param(
+        0.05, unit="index", ge=0.0, le=1.0, role="constant",
+        description="Lowest a sector's demand index may fall (shocks cannot wipe a sector out).",
+    )
 
 
 class LabourMarket(Section):
@@ -351,6 +355,11 @@ class Workers(Section):
 
 
 class Firms(Section):
+    size_draw_cap: float = param(
+        1e4, unit="ratio", ge=1.0, le=1e7, role="constant",
+        description="Largest firm size drawn, relative to the smallest (Pareto draws are cut here "
+                    "so that one firm cannot hold a whole sector of a small region).",
+    )
     decision_discount_monthly: float = param(
         0.01, unit="share per month", ge=0.0, le=0.1, role="uncertainty",
         description="Discount rate firms apply to the months a trained worker is expected to stay.",
