@@ -60,4 +60,5 @@ def demand_path(scenario: Scenario, rng: np.random.Generator) -> DemandPath:
     rec = recession_profile(scenario, months)
     depth = scenario.demand.recession.depth
     index = trend * cycle * np.exp(shock) * (1.0 - depth * sens * rec[:, None])
-    return DemandPath(index=np.maximum(index, scenario.demand.index_floor), trend=trend, recession=(rec > 0).astype(np.int8))
+    return DemandPath(index=np.maximum(index, scenario.demand.index_floor), trend=trend,
+                      recession=(rec > 0).astype(np.int8))
