@@ -142,16 +142,15 @@ def own_training_rates(scenario: Scenario, firms: FirmTable, retention_months: n
 N_LEVELS = 4
 
 
-def post_vacancies(f: FirmTable, on_firm: np.ndarray, on_level: np.ndarray, extern_host: np.ndarray,
-                   target: np.ndarray, level_shares: np.ndarray) -> None:
+def post_vacancies(f: FirmTable, held: np.ndarray, headcount: np.ndarray, target: np.ndarray,
+                   level_shares: np.ndarray) -> None:
     """Openings by level: each firm wants its target head count spread over levels by its
-    sector's level shares; a level below its target has vacancies. `on_firm`/`on_level` are the
-    posts held (staff, apprentices and externs: a host holds an opening for its extern)."""
-    by_level = np.bincount(on_firm * N_LEVELS + on_level, minlength=f.n * N_LEVELS).reshape(f.n, N_LEVELS)
+    sector's level shares; a level below its target has vacancies. `held`: posts held by level
+    (staff, apprentices and externs: a host holds an opening for its extern)."""
     want = target[:, None] * level_shares[f.sector]
-    f.room = want - by_level
+    f.room = want - held
     f.vacancies = np.floor(np.maximum(0.0, f.room) + 0.5).astype(np.int64)
-    f.headcount = by_level.sum(axis=1) - np.bincount(extern_host, minlength=f.n)
+    f.headcount = headcount
 
 
 def fill(f: FirmTable, people: np.ndarray, sector: int, level: int, n_hires: int,

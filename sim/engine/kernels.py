@@ -46,6 +46,32 @@ def uniforms(seed: int, stream: int, month: int, n: int) -> np.ndarray:
 
 
 @nb.njit(cache=True)
+def uniforms_at(seed: int, stream: int, month: int, idx: np.ndarray) -> np.ndarray:
+    """The uniforms of people `idx` only: the same numbers as uniforms(...)[idx]."""
+    k = key_of(seed, stream, month)
+    out = np.empty(idx.shape[0], dtype=np.float32)
+    for j in range(idx.shape[0]):
+        z = _mix(k + np.uint64(idx[j] + 1) * _GOLDEN)
+        out[j] = np.float32(z >> np.uint64(40)) * _INV24
+    return out
+
+
+@nb.njit(cache=True)
+def below(seed: int, stream: int, month: int, n: int, p: float) -> np.ndarray:
+    """The people whose uniform is below `p`: flatnonzero(uniforms(...) < p) in one pass."""
+    k = key_of(seed, stream, month)
+    out = np.empty(n, dtype=np.int64)
+    m = 0
+    pf = np.float32(p)
+    for i in range(n):
+        z = _mix(k + np.uint64(i + 1) * _GOLDEN)
+        if np.float32(z >> np.uint64(40)) * _INV24 < pf:
+            out[m] = i
+            m += 1
+    return out[:m].copy()
+
+
+@nb.njit(cache=True)
 def cells(key: np.ndarray, idx: np.ndarray, weights: np.ndarray, weighted: bool, S: int,
           G: int) -> np.ndarray:
     """People `idx` (weighted or counted) by (sector, group) cell, with the `all` margins in the
@@ -313,3 +339,42 @@ def median_cells(wage: np.ndarray, include: np.ndarray, key: np.ndarray, S: int,
                 v = np.sort(sel[:m])
                 out[s, g] = v[m // 2] if m % 2 == 1 else 0.5 * (v[m // 2 - 1] + v[m // 2])
     return out
+
+
+@nb.njit(cache=True)
+def age_and_pay(status: np.ndarray, tenure: np.ndarray, wage: np.ndarray, earnings: np.ndarray,
+                prog_payer: np.ndarray, employer: np.ndarray, growth: np.float32, stipend: float,
+                n_firms: int) -> np.ndarray:
+    """A month of tenure and pay, in one pass: people on a payroll (employed, apprentices) gain a
+    month of tenure and its wage growth; earnings are the wage for them and for externs, the
+    stipend for fund trainees (when paid), nothing otherwise. Returns each firm's payroll ($)."""
+    payroll = np.zeros(n_firms)
+    pay = np.float32(stipend)
+    for i in range(status.shape[0]):
+        st = status[i]
+        on = st == 1 or st == 4
+        if on:
+            tenure[i] += 1
+            wage[i] *= growth
+            payroll[employer[i]] += wage[i]
+        earnings[i] = wage[i] if (on or st == 3) else np.float32(0.0)
+        if stipend > 0 and st == 2 and prog_payer[i] == 1:
+            earnings[i] = pay
+    return payroll
+
+
+@nb.njit(cache=True)
+def posts_held(status: np.ndarray, employer: np.ndarray, ext_host: np.ndarray, job_level: np.ndarray,
+               n_firms: int, n_levels: int) -> tuple[np.ndarray, np.ndarray]:
+    """Posts each firm holds by level (staff and apprentices at their employer, externs at their
+    host, who holds an opening for them) and its head count (staff and apprentices only)."""
+    by_level = np.zeros((n_firms, n_levels), dtype=np.int64)
+    head = np.zeros(n_firms, dtype=np.int64)
+    for i in range(status.shape[0]):
+        st = status[i]
+        if st == 1 or st == 4:
+            by_level[employer[i], job_level[i]] += 1
+            head[employer[i]] += 1
+        elif st == 3:
+            by_level[ext_host[i], job_level[i]] += 1
+    return by_level, head

@@ -42,7 +42,7 @@ def separate(p: Population, f: FirmTable, sc: Scenario, k: Derived, luck: Monthl
     emp = cand[p.status[cand] == EMPLOYED]
     sec = p.sector[emp]
     layoff_p = layoff_s[sec] + excess[p.employer[emp]]
-    u = luck.draw("quits")[emp]  # competing risks on one draw: quit, else laid off, else stay
+    u = luck.at("quits", emp)  # competing risks on one draw: quit, else laid off, else stay
     q = quit_s[sec]
     quit = u < q
     laid = ~quit & (u < q + layoff_p)
@@ -55,7 +55,7 @@ def separate(p: Population, f: FirmTable, sc: Scenario, k: Derived, luck: Monthl
     p.status[gone] = UNEMPLOYED
     out = luck.candidates("olf", max(lab.out_of_labour_force_rate, lab.reentry_rate))
     out = out[(p.status[out] == UNEMPLOYED) | (p.status[out] == OUT_OF_LF)]
-    st, uo = p.status[out], luck.draw("olf")[out]
+    st, uo = p.status[out], luck.at("olf", out)
     to_olf = out[(st == UNEMPLOYED) & (p.await_until[out] < month) & (uo < lab.out_of_labour_force_rate)]
     back = out[(st == OUT_OF_LF) & (uo < lab.reentry_rate)]
     p.status[to_olf] = OUT_OF_LF
@@ -75,14 +75,15 @@ def job_to_job(p: Population, f: FirmTable, sc: Scenario, k: Derived, luck: Mont
     cand = luck.candidates("job_to_job", float((base + 3.0 * pull).max()))
     emp = cand[(p.status[cand] == EMPLOYED) & (p.prog_kind[cand] == 0)]
     sec = p.sector[emp]
-    u = luck.draw("job_to_job")
-    movers = emp[u[emp] < base[sec] + pull[sec] * p.rung[emp]]
+    u = luck.at("job_to_job", emp)
+    moves = u < base[sec] + pull[sec] * p.rung[emp]
+    movers, u = emp[moves], u[moves]
     # A rival hires at the level the credential proves; nobody moves down a level, and movers
     # compete for openings in the order of this month's luck.
     dest_level = np.minimum(p.rung[movers], N_LEVELS - 1)
     keep = dest_level >= p.job_level[movers]
-    movers, dest_level = movers[keep], dest_level[keep]
-    order = np.argsort(u[movers], kind="stable")
+    movers, dest_level, u = movers[keep], dest_level[keep], u[keep]
+    order = np.argsort(u, kind="stable")
     movers, dest_level = movers[order], dest_level[order]
     if len(movers) == 0:
         return
@@ -114,10 +115,10 @@ def match(p: Population, f: FirmTable, sc: Scenario, k: Derived, luck: MonthlyLu
     Returns the people hired."""
     lab = sc.labour
     seekers_all = np.flatnonzero(p.status == UNEMPLOYED)
-    luck_u = luck.draw("matching")
+    luck_u = luck.at("matching", seekers_all)
     # Weighted sampling without replacement (Efraimidis & Spirakis 2006): sorting by
     # -log(1 - u) / weight puts seekers in the order employers would pick them.
-    key = -np.log1p(-luck_u[seekers_all]) / np.maximum(p.employability[seekers_all], 1e-6)
+    key = -np.log1p(-luck_u) / np.maximum(p.employability[seekers_all], 1e-6)
     order = seekers_all[np.argsort(key, kind="stable")]
     window = sc.training.placement_window_months
     # Only a completer in her placement window holds out (await_until is -1 for everyone else),

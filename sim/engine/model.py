@@ -11,7 +11,7 @@ import mesa
 import numpy as np
 
 from sim.engine import firms as fm
-from sim.engine import fund_flows, measure, rollout
+from sim.engine import fund_flows, kernels, measure, rollout
 from sim.engine import labour_market as lm
 from sim.engine import training as tr
 from sim.engine.demand import demand_path
@@ -154,11 +154,8 @@ class FundModel(mesa.Model):
 
     def post_vacancies(self) -> None:
         p, f = self.workers, self.firms
-        on = np.flatnonzero(p.on_payroll())
-        ext = np.flatnonzero(p.status == 3)  # EXTERNSHIP: a host holds an opening for its extern
-        fm.post_vacancies(f, np.concatenate([p.employer[on], p.ext_host[ext]]),
-                          np.concatenate([p.job_level[on], p.job_level[ext]]), p.ext_host[ext],
-                          self._targets(), self.k.level_shares)
+        held, head = kernels.posts_held(p.status, p.employer, p.ext_host, p.job_level, f.n, fm.N_LEVELS)
+        fm.post_vacancies(f, held, head, self._targets(), self.k.level_shares)
         self.rec.by_sector("vacancies", np.bincount(f.sector, weights=f.vacancies.sum(axis=1),
                                                     minlength=self.k.n_sectors).astype(float))
         if self.fund_active:  # this month's fund completers take up openings as externs
@@ -256,8 +253,7 @@ class FundModel(mesa.Model):
 
     def update_wages(self) -> None:
         stipend = self.scenario.training.stipend_monthly if self.fund_active else 0.0
-        self.workers.age_jobs(self.k.monthly_growth, stipend)
-        self.firms.payroll = self.workers.payroll_by_firm(self.firms.n)
+        self.firms.payroll = self.workers.age_jobs(self.k.monthly_growth, stipend, self.firms.n)
 
     def review_providers(self) -> None:
         rules = self.scenario.providers

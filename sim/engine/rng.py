@@ -10,7 +10,7 @@ import zlib
 
 import numpy as np
 
-from sim.engine.kernels import key_of, uniforms
+from sim.engine.kernels import below, key_of, uniforms, uniforms_at
 
 STREAMS = (
     "population", "firms", "providers", "demand",  # drawn once or independently of the fund
@@ -65,6 +65,13 @@ class MonthlyLuck:
         self.streams, self.month, self.n = streams, month, n
         self._u: dict[str, np.ndarray] = {}
 
+    def at(self, name: str, idx: np.ndarray) -> np.ndarray:
+        """The uniforms of people `idx` for process `name` (the same as draw(name)[idx])."""
+        u = self._u.get(name)
+        if u is not None:
+            return u[idx]
+        return uniforms_at(self.streams.seed, _crc(name), self.month, np.asarray(idx, dtype=np.int64))
+
     def draw(self, name: str) -> np.ndarray:
         u = self._u.get(name)
         if u is None:
@@ -78,4 +85,7 @@ class MonthlyLuck:
         return np.uint64(key_of(self.streams.seed, _crc(name), self.month))
 
     def candidates(self, name: str, p_max: float) -> np.ndarray:
-        return np.flatnonzero(self.draw(name) < p_max)
+        u = self._u.get(name)
+        if u is not None:
+            return np.flatnonzero(u < p_max)
+        return below(self.streams.seed, _crc(name), self.month, self.n, float(p_max))

@@ -64,7 +64,6 @@ def apply_for_training(p: Population, sc: Scenario, k: Derived, luck: MonthlyLuc
     forgone and unmet barriers (which stipends and supports lower). Returns the applicants and
     whether each would pay their own way if the fund cannot seat them."""
     w = sc.workers
-    u = luck.draw("applications")
     pre = luck.candidates("applications", w.application_rate)
     st = p.status[pre]
     eligible = (((st == UNEMPLOYED) | (st == OUT_OF_LF) | ((st == EMPLOYED) & (p.job_level[pre] == 0)))
@@ -75,6 +74,7 @@ def apply_for_training(p: Population, sc: Scenario, k: Derived, luck: MonthlyLuc
     st = p.status
     if len(pre) == 0:
         return pre, np.zeros(0, dtype=bool)
+    u = luck.at("applications", pre)
     nxt = p.rung[pre] + 1
     s = p.sector[pre]
     # The gain is the new job's starting wage over today's: an employed person also gives up
@@ -101,8 +101,8 @@ def apply_for_training(p: Population, sc: Scenario, k: Derived, luck: MonthlyLuc
 
     self_keen = keen(False)
     best = np.maximum(keen(True), self_keen) if active else self_keen
-    applies = u[pre] < w.application_rate * best
-    return pre[applies], (u[pre] < w.application_rate * self_keen)[applies]
+    applies = u < w.application_rate * best
+    return pre[applies], (u < w.application_rate * self_keen)[applies]
 
 
 @dataclass
@@ -248,7 +248,7 @@ def progress(p: Population, pt: ProviderTable, sc: Scenario, k: Derived, luck: M
     quality = pt.quality[np.maximum(p.prog_provider[idx], 0)]
     total = expit(base + tr.aptitude_effect * p.aptitude[idx] - tr.barrier_effect * unmet + lift + quality)
     hazard = 1.0 - total ** (1.0 / np.maximum(p.prog_months[idx], 1))
-    drop = luck.draw("progress")[idx] < hazard
+    drop = luck.at("progress", idx) < hazard
     dropped = idx[drop]
     going = idx[~drop]
     p.prog_left[going] -= 1
@@ -263,7 +263,7 @@ def start_externships(p: Population, f: FirmTable, sc: Scenario, k: Derived, luc
     tr = sc.training
     if len(completers) == 0:
         return completers
-    offered = completers[luck.draw("externships")[completers] < tr.externship_share]
+    offered = completers[luck.at("externships", completers) < tr.externship_share]
     level_of = np.minimum(p.rung[offered], 3)
     placed = []
     for s in range(k.n_sectors):
@@ -307,7 +307,7 @@ def end_externships(p: Population, f: FirmTable, sc: Scenario, k: Derived, luck:
     # The host held the opening for its extern (externs count against its vacancies); at the
     # last count the post is still wanted if the level is not over-staffed.
     wanted = f.room[host, level] > -0.5
-    hire = wanted & (luck.draw("externship_hires")[ending] < tr.externship_conversion)
+    hire = wanted & (luck.at("externship_hires", ending) < tr.externship_conversion)
     hired = ending[hire]
     p.start_job(k, hired, host[hire], level[hire])
     rec.count("externship_completions", ending)
@@ -329,7 +329,7 @@ def train_incumbents(p: Population, pt: ProviderTable, k: Derived, luck: Monthly
     none = Seats(emp[:0], emp[:0], emp[:0], np.zeros(0))
     if len(emp) == 0:
         return none
-    picked = emp[luck.draw("incumbents")[emp] < rates[p.employer[emp]] / 12.0]
+    picked = emp[luck.at("incumbents", emp) < rates[p.employer[emp]] / 12.0]
     if len(picked) == 0:
         return none
     sec = p.sector[picked]

@@ -11,6 +11,7 @@ from dataclasses import dataclass, fields
 import numpy as np
 
 from sim.engine.derived import Derived
+from sim.engine.kernels import age_and_pay
 from sim.scenario.schema import Scenario
 
 # Labour-market status: exactly one per person.
@@ -129,21 +130,12 @@ class Population:
     def on_payroll(self) -> np.ndarray:
         return (self.status == EMPLOYED) | (self.status == APPRENTICE)
 
-    def age_jobs(self, monthly_growth: np.float32, stipend: float) -> None:
+    def age_jobs(self, monthly_growth: np.float32, stipend: float, n_firms: int) -> np.ndarray:
         """A month of tenure: wages grow with tenure (one multiply: the tenure profile is
-        geometric); earnings are wages for people in work and stipends for fund trainees."""
-        st = self.status
-        on_mask = (st == EMPLOYED) | (st == APPRENTICE)
-        self.tenure += on_mask  # int16: at most 240 + 600 months, far below its limit
-        self.wage *= np.where(on_mask, monthly_growth, np.float32(1.0))
-        paid = on_mask | (st == EXTERNSHIP)
-        np.multiply(self.wage, paid, out=self.earnings)
-        if stipend > 0:
-            self.earnings[(st == TRAINING) & (self.prog_payer == PAYER_FUND)] = stipend
-
-    def payroll_by_firm(self, n_firms: int) -> np.ndarray:
-        on = np.flatnonzero(self.on_payroll())
-        return np.bincount(self.employer[on], weights=self.wage[on], minlength=n_firms)
+        geometric); earnings are wages for people in work and externs and stipends for fund
+        trainees. Returns each firm's payroll."""
+        return age_and_pay(self.status, self.tenure, self.wage, self.earnings, self.prog_payer, self.employer,
+                           monthly_growth, stipend, n_firms)
 
 
 def new_population(scenario: Scenario, rng: np.random.Generator,
