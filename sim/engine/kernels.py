@@ -10,10 +10,12 @@ from __future__ import annotations
 import numba as nb
 import numpy as np
 
-_GOLDEN = np.uint64(0x9E3779B97F4A7C15)
-_M1 = np.uint64(0xBF58476D1CE4E5B9)
-_M2 = np.uint64(0x94D049BB133111EB)
-_INV24 = np.float32(1.0 / 16_777_216.0)
+# Plain Python numbers: numba freezes them into the code (NumPy scalars would be unpickled at
+# every call). Integers above 2**63 are typed uint64.
+_GOLDEN = 0x9E3779B97F4A7C15
+_M1 = 0xBF58476D1CE4E5B9
+_M2 = 0x94D049BB133111EB
+_INV24 = 1.0 / 16_777_216.0
 
 
 @nb.njit(cache=True, inline="always")
@@ -41,7 +43,7 @@ def uniforms(seed: int, stream: int, month: int, n: int) -> np.ndarray:
     out = np.empty(n, dtype=np.float32)
     for i in range(n):
         z = _mix(k + np.uint64(i + 1) * _GOLDEN)
-        out[i] = np.float32(z >> np.uint64(40)) * _INV24
+        out[i] = np.float32(z >> np.uint64(40)) * np.float32(_INV24)
     return out
 
 
@@ -52,7 +54,7 @@ def uniforms_at(seed: int, stream: int, month: int, idx: np.ndarray) -> np.ndarr
     out = np.empty(idx.shape[0], dtype=np.float32)
     for j in range(idx.shape[0]):
         z = _mix(k + np.uint64(idx[j] + 1) * _GOLDEN)
-        out[j] = np.float32(z >> np.uint64(40)) * _INV24
+        out[j] = np.float32(z >> np.uint64(40)) * np.float32(_INV24)
     return out
 
 
@@ -65,7 +67,7 @@ def below(seed: int, stream: int, month: int, n: int, p: float) -> np.ndarray:
     pf = np.float32(p)
     for i in range(n):
         z = _mix(k + np.uint64(i + 1) * _GOLDEN)
-        if np.float32(z >> np.uint64(40)) * _INV24 < pf:
+        if np.float32(z >> np.uint64(40)) * np.float32(_INV24) < pf:
             out[m] = i
             m += 1
     return out[:m].copy()
