@@ -181,7 +181,7 @@ def test_rerun_replays_stored_evaluations(tmp_path: Path, method: str) -> None:
 # --- the command line ---------------------------------------------------------------------------------
 
 def fundsim(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-c", "from sim.cli import main; main()", *args], cwd=cwd,
+    return subprocess.run([sys.executable, "-c", "from sim.cli.main import main; main()", *args], cwd=cwd,
                           capture_output=True, text=True, timeout=300)
 
 

@@ -46,3 +46,13 @@ def test_a_trace_of_another_world_or_seed_is_refused():
         run(base, 2, twin=trace)
     with pytest.raises(ValueError, match="another world or seed"):
         run(apply_overrides(base, {"labour.quit_rate": 0.009}), 1, twin=trace)
+
+
+def test_many_seeds_in_worker_processes_share_their_worlds_too():
+    from sim.engine.runner import run_many, run_many_shared
+
+    scenarios = [_load("no_fund"), _load("baseline")]
+    shared = run_many_shared(scenarios, [1, 2], workers=2)
+    for s, runs in zip(scenarios, shared, strict=True):
+        for a, b in zip(runs, run_many(s, [1, 2]), strict=True):
+            _same(a, b)

@@ -18,7 +18,7 @@ from test_sweep_common import write_spec
 from typer.testing import CliRunner
 
 import sim.sweep
-from sim.cli import app
+from sim.cli.main import app
 from sim.sweep.engine import run_sweep
 from sim.sweep.spec import load_spec
 from sim.sweep.store import SweepError

@@ -8,7 +8,7 @@ import pytest
 from test_sweep_common import TINY, write_spec
 from typer.testing import CliRunner
 
-from sim.cli import app
+from sim.cli.main import app
 from sim.scenario.errors import ScenarioError
 from sim.sweep.design import make_points
 from sim.sweep.spec import load_spec, plan_from_data

@@ -16,18 +16,10 @@ MAX_BUDGET = 100_000
 METHODS = ("least-squares", "nelder-mead")  # as sim.calibration.smm.METHODS
 
 
-def _err(text: str) -> None:
-    typer.echo(text, err=True)
-
-
 def _seed_list(default: list[int], seeds: int | None, seed: int | None) -> list[int]:
-    from sim.cli import MAX_SEED, MAX_SEEDS, InputError, _problem
+    from sim.cli.common import InputError, seed_problems
 
-    problems = []
-    if seeds is not None and not 1 <= seeds <= MAX_SEEDS:
-        problems.append(_problem("--seeds", f"must be between 1 and {MAX_SEEDS}", seeds))
-    if seed is not None and not 0 <= seed <= MAX_SEED:
-        problems.append(_problem("--seed", f"must be between 0 and {MAX_SEED}", seed))
+    problems = seed_problems(1 if seeds is None else seeds, 0 if seed is None else seed)
     if problems:
         raise InputError(problems)
     if seeds is None and seed is None:
@@ -40,7 +32,7 @@ def _print_fit(fit: Any, title: str) -> None:
     from rich.markup import escape
     from rich.table import Table
 
-    from sim.cli_output import console
+    from sim.cli.output import console
 
     table = Table(title=escape(title), title_justify="left")
     for c, j in (("id", "left"), ("low", "right"), ("high", "right"), ("simulated", "right"),
@@ -76,48 +68,51 @@ def calibrate(
                                              show_default=False)] = None,
 ) -> None:
     """Calibrate the free parameters to the public targets, or evaluate the fit (--evaluate)."""
-    from sim import cli
     from sim.calibration.targets import DEFAULT_SCENARIO, DEFAULT_SPEC, ROOT
+    from sim.cli import common as cli
 
     state_dir = state or ROOT / "calibration" / ".state"
-    with cli._guard(interrupted=f"interrupted: evaluations so far are saved in {state_dir}; "
+    with cli.guard(interrupted=f"interrupted: evaluations so far are saved in {state_dir}; "
                     "rerun the same command to resume"):
         problems = []
         if not 1 <= budget <= MAX_BUDGET:
-            problems.append(cli._problem("--budget", f"must be between 1 and {MAX_BUDGET}", budget))
+            problems.append(cli.problem("--budget", f"must be between 1 and {MAX_BUDGET}", budget))
         if workers < 1:
-            problems.append(cli._problem("--workers", "must be at least 1", workers))
+            problems.append(cli.problem("--workers", "must be at least 1", workers))
         if method not in METHODS:
-            problems.append(cli._problem("--method", f"must be one of {', '.join(METHODS)}", method))
+            problems.append(cli.problem("--method", f"must be one of {', '.join(METHODS)}", method))
         if problems:
             raise cli.InputError(problems)
         from sim.calibration.targets import check_against, load_spec
+        from sim.engine.runner import run_many
+        from sim.scenario.loader import load_scenario
 
         spec = load_spec(targets or DEFAULT_SPEC)
-        sc = cli.load_scenario(scenario or DEFAULT_SCENARIO)
+        sc = load_scenario(scenario or DEFAULT_SCENARIO)
         check_against(spec, sc)
         seed_list = _seed_list(spec.evaluate_seeds if evaluate else spec.seeds, seeds, seed)
 
-        def run_many(s: Any, sd: list[int]) -> Any:
-            return cli._runner.run_many(s, sd, workers=workers)
+        def runs(s: Any, sd: list[int]) -> Any:
+            return run_many(s, sd, workers=workers)
 
         if evaluate:
-            _evaluate(spec, sc, seed_list, run_many, out)
+            _evaluate(spec, sc, seed_list, runs, out)
         else:
-            _calibrate(spec, sc, seed_list, run_many, budget, method, state_dir,
+            _calibrate(spec, sc, seed_list, runs, budget, method, state_dir,
                        out or ROOT / "calibration" / "calibrated.yaml")
 
 
 def _evaluate(spec: Any, sc: Any, seeds: list[int], run_many: Any, out: Path | None) -> None:
     from sim.calibration.output import fit_table
     from sim.calibration.simulate import measure, variant_scenarios
-    from sim.cli_output import write_csv
+    from sim.cli.common import err
+    from sim.cli.output import write_csv
 
     fit = fit_table(spec, measure(spec, variant_scenarios(sc, spec), seeds, run_many))
     _print_fit(fit, f"Calibration targets — {sc.name}, seeds {seeds[0]}–{seeds[-1]}: "
                     f"{int(fit.in_band.sum())} of {len(fit)} in band")
     if spec.not_produced:
-        _err("not produced by the model (see calibration/targets.yaml): "
+        err("not produced by the model (see calibration/targets.yaml): "
              + ", ".join(t.id for t in spec.not_produced))
     if out is not None:
         write_csv(fit, out)
@@ -131,18 +126,19 @@ def _calibrate(spec: Any, sc: Any, seeds: list[int], run_many: Any, budget: int,
 
     from sim.calibration.output import fit_table, write_calibrated
     from sim.calibration.smm import Calibrator
+    from sim.cli.common import err
 
-    err = Console(stderr=True)
+    console = Console(stderr=True)
     progress = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                        TimeElapsedColumn(), console=err, disable=not err.is_terminal)
+                        TimeElapsedColumn(), console=console, disable=not console.is_terminal)
     with progress:
         task = progress.add_task("calibrating", total=budget)
 
         def on_eval(ev: Any, n: int, best: Any) -> None:
             how = "replayed" if ev.cached else "simulated"
             progress.update(task, completed=n, description=f"best distance {best.distance:.3f}")
-            if not err.is_terminal:
-                _err(f"evaluation {n}/{budget} ({how}): distance {ev.distance:.4f}, "
+            if not console.is_terminal:
+                err(f"evaluation {n}/{budget} ({how}): distance {ev.distance:.4f}, "
                      f"best {best.distance:.4f}")
 
         outcome = Calibrator(spec, sc, seeds, run_many, state_dir, on_eval).run(budget, method=method)

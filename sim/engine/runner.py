@@ -169,3 +169,33 @@ def run_many(scenario: Scenario, seeds: Sequence[int], workers: int = 1,
         raise
     pool.shutdown()
     return results
+
+
+def _run_seed(args: tuple[list[Scenario], int]) -> list[Results]:
+    return run_shared(*args)
+
+
+def run_many_shared(scenarios: Sequence[Scenario], seeds: Sequence[int], workers: int = 1,
+                    on_done: Callable[[int], None] | None = None) -> list[list[Results]]:
+    """Every scenario on every seed, each seed's no-fund worlds stepped once (run_shared), seeds
+    in worker processes when workers > 1. Returns one list per scenario, in seed order;
+    `on_done(n)` follows each finished seed (n runs)."""
+    scenarios, seeds = list(scenarios), list(seeds)
+    by_seed: list[list[Results]] = []
+    if workers <= 1 or len(seeds) <= 1:
+        for s in seeds:
+            by_seed.append(run_shared(scenarios, s))
+            if on_done:
+                on_done(len(scenarios))
+    else:
+        pool = process_pool(min(workers, len(seeds), os.cpu_count() or 1))
+        try:
+            for runs in pool.map(_run_seed, [(scenarios, s) for s in seeds]):
+                by_seed.append(runs)
+                if on_done:
+                    on_done(len(scenarios))
+        except BaseException:
+            pool.shutdown(wait=False, cancel_futures=True)
+            raise
+        pool.shutdown()
+    return [[runs[i] for runs in by_seed] for i in range(len(scenarios))]

@@ -1,7 +1,7 @@
 """`fundsim report`: run scenarios on common seeds (with their no-fund counterfactual) and write
 an Excel workbook, a PDF or self-contained HTML report, or CSV tables.
 
-Registered on the main app by `sim/cli.py`; heavy modules are imported only when it runs."""
+Registered on the main app by `sim/cli/main.py`; heavy modules are imported only when it runs."""
 
 from __future__ import annotations
 
@@ -39,13 +39,13 @@ def report(
 
     Every scenario and its no-fund counterfactual run on the same seeds. A failure leaves no
     half-written file; bad options or scenarios exit 2 before anything is simulated."""
-    from sim import cli
+    from sim.cli import common as cli
     from sim.report import write_report
     from sim.report.data import report_data_from_results
     from sim.scenario.sets import load_all, unique_names
 
-    with cli._guard():
-        cli._check_options(seeds, seed, workers)
+    with cli.guard():
+        cli.check_options(seeds, seed, workers)
         try:
             kind = _infer_format(fmt, out)
             target = check_target(kind, out)
@@ -54,7 +54,7 @@ def report(
         loaded = load_all(scenarios)  # every file's problems before running anything
         seed_list = list(range(seed, seed + seeds))
         labels = unique_names(loaded)
-        results = cli._simulate(list(zip(labels, loaded, strict=True)), seed_list, workers)
+        results = cli.simulate(list(zip(labels, loaded, strict=True)), seed_list, workers)
         data = report_data_from_results(loaded, results, workers=workers, title=title)
         written = write_report(data, kind, target)
         typer.echo(f"Report written to {written}")

@@ -51,10 +51,10 @@ def _bad(field: str, message: str, given: Any = None) -> ScenarioError:
 @contextmanager
 def _guard() -> Iterator[None]:
     """The main CLI's guard, plus sweep-store errors (exit 1) and a resume hint on Ctrl-C."""
-    from sim import cli
+    from sim.cli import common as cli
     from sim.sweep.store import SweepError
 
-    with cli._guard(interrupted="interrupted: finished runs are saved; rerun the same command to resume"):
+    with cli.guard(interrupted="interrupted: finished runs are saved; rerun the same command to resume"):
         try:
             yield
         except SweepError as e:
@@ -63,7 +63,7 @@ def _guard() -> Iterator[None]:
 
 
 def _console() -> Any:
-    from sim.cli_output import console
+    from sim.cli.output import console
 
     return console()
 
