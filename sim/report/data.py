@@ -11,7 +11,7 @@ import subprocess
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from sim.results import Results
@@ -20,6 +20,8 @@ if TYPE_CHECKING:
 CONFIDENCE = 0.9  # every range in a report is the 5th to 95th percentile across seeds
 LOW_Q, HIGH_Q = 5.0, 95.0
 HEADLINE_YEARS = (1, 3, 5, 10)
+DEFAULT_YEARS = 5
+PAPERS = ("letter", "a4")
 
 
 @dataclass
@@ -30,6 +32,7 @@ class ScenarioRuns:
     scenario: Scenario
     results: list[Results]
     counterfactual: list[Results] | None = None
+    base: Scenario | None = None  # the preset an edited scenario was made from (described by its changes)
 
 
 @dataclass
@@ -41,6 +44,9 @@ class ReportData:
     version: str
     title: str = ""
     extra: dict[str, str] = field(default_factory=dict)
+    years_chosen: int = DEFAULT_YEARS  # the executive summary's first horizon (then 10 years / run end)
+    paper: str = "letter"
+    cache: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)  # computed once
 
     @property
     def first(self) -> ScenarioRuns:
@@ -111,10 +117,13 @@ def _same_runs(a: list[Results], b: list[Results]) -> bool:
 def report_data_from_results(scenarios: Sequence[Scenario], results: Sequence[Sequence[Results]],
                              counterfactuals: Sequence[Sequence[Results] | None] | None = None,
                              *, workers: int = 1, created: dt.datetime | None = None,
-                             title: str = "") -> ReportData:
+                             title: str = "", years: int = DEFAULT_YEARS, paper: str = "letter",
+                             bases: Sequence[Scenario | None] | None = None) -> ReportData:
     """Assemble report data from runs the caller already has (e.g. the app's cache).
 
-    Every scenario must have been run on the same seeds. Missing counterfactuals are run here."""
+    Every scenario must have been run on the same seeds. Missing counterfactuals are run here.
+    `bases`: per scenario, the preset it was edited from (or None), so the report describes the
+    edit by what changed rather than by the preset's description."""
     if not scenarios:
         raise ValueError("a report needs at least one scenario")
     if len(results) != len(scenarios):
@@ -137,20 +146,27 @@ def report_data_from_results(scenarios: Sequence[Scenario], results: Sequence[Se
                for g, c in zip(given, computed, strict=True)]
     else:
         cfs = [sorted(c, key=lambda r: r.seed) for c in counterfactuals]  # type: ignore[arg-type]
+    # A counterfactual identical to a no-fund scenario's own runs is that scenario: share the list,
+    # so the report shows one no-fund line and does not compare a scenario with itself.
+    own_no_fund = [rs for s, rs in zip(scenarios, ordered, strict=True) if not s.fund.enabled]
+    cfs = [next((rs for rs in own_no_fund if cf is not None and _same_runs(rs, cf)), cf) for cf in cfs]
     import sim
     from sim.scenario.sets import unique_names
 
     labels = unique_names(scenarios)
-    runs = [ScenarioRuns(label, s, rs, cf)
-            for label, s, rs, cf in zip(labels, scenarios, ordered, cfs, strict=True)]
+    base_list = list(bases) if bases is not None else [None] * len(scenarios)
+    runs = [ScenarioRuns(label, s, rs, cf, base)
+            for label, s, rs, cf, base in zip(labels, scenarios, ordered, cfs, base_list, strict=True)]
     when = created or dt.datetime.now(dt.UTC).replace(microsecond=0)
     return ReportData(runs=runs, seeds=seeds, created=when, revision=code_revision(),
-                      version=sim.__version__, title=title or f"Training fund projections: {labels[0]}")
+                      version=sim.__version__, title=title or f"Training fund projections: {labels[0]}",
+                      years_chosen=years, paper=paper)
 
 
 def compute_report_data(scenarios: Sequence[Scenario], seeds: Sequence[int], *, workers: int = 1,
                         on_done: Callable[[Results], None] | None = None,
-                        created: dt.datetime | None = None, title: str = "") -> ReportData:
+                        created: dt.datetime | None = None, title: str = "", years: int = DEFAULT_YEARS,
+                        paper: str = "letter") -> ReportData:
     """Run every scenario and the needed no-fund counterfactuals on the same seeds."""
     from sim.runner import run_many
 
@@ -158,4 +174,5 @@ def compute_report_data(scenarios: Sequence[Scenario], seeds: Sequence[int], *, 
     results = [run_many(s, seed_list, workers=workers, on_done=on_done) for s in scenarios]
     cfs = _counterfactuals(scenarios, seed_list,
                            lambda s: run_many(s, seed_list, workers=workers, on_done=on_done), own=results)
-    return report_data_from_results(scenarios, results, cfs, created=created, title=title)
+    return report_data_from_results(scenarios, results, cfs, created=created, title=title, years=years,
+                                    paper=paper)
