@@ -102,6 +102,7 @@ class Headline:
     discount_rate: float
     mcpf: float
     figures: dict[str, Estimate] = field(default_factory=dict)
+    has_fund: bool = True  # the scenario has a fund (a no-fund scenario has no balance to speak of)
 
     def __getitem__(self, name: str) -> Estimate:
         return self.figures[name]
@@ -248,7 +249,8 @@ def headline(scenario: Scenario, label: str, results: Sequence[Results], compara
     return Headline(scenario=label, comparator=comparator_label, comparator_is_no_fund=comparator_is_no_fund,
                     horizon_months=months, seeds=tuple(int(s) for s in b.index.intersection(a.index)),
                     discount_rate=scenario.outputs.discount_rate_annual,
-                    mcpf=scenario.labour.marginal_cost_of_public_funds, figures=compare(b, a))
+                    mcpf=scenario.labour.marginal_cost_of_public_funds, figures=compare(b, a),
+                    has_fund=scenario.fund.enabled)
 
 
 def headline_frame(items: Sequence[Headline]) -> pd.DataFrame:

@@ -95,7 +95,7 @@ def headline_sentence(h: Headline, *, scenario_name: str | None = None,
         s += (f", with the fund spending {_magnitude(spend, '$')} "
               f"{'more' if spend.central > 0 else 'less'}")
     bal = h["fund_balance_end"]
-    if math.isfinite(bal.central) and (bal.central != 0 or spend.central != 0):
+    if h.has_fund and math.isfinite(bal.central):
         s += f", and the fund ends with {stated(bal, '$')[0]}"
     return s + "."
 

@@ -45,8 +45,8 @@ def targets(fmt: str | None, out: Path) -> list[tuple[str, Path]]:
     kinds = list(dict.fromkeys(k.strip().lower() for k in fmt.split(",") if k.strip()))
     bad = [k for k in kinds if k not in FORMATS]
     if bad or not kinds:
-        raise ReportError([f"--format: each must be one of {', '.join(FORMATS)}, comma-separated "
-                           f"(you gave {fmt[:80]!r})"])
+        raise ReportError([f"--format: must be one of {', '.join(FORMATS)} (several: comma-separated; "
+                           f"you gave {fmt[:80]!r})"])
     if len(kinds) == 1:
         return [(kinds[0], out)]
     return [(k, out.with_suffix(SUFFIXES[k][-1] if k == "csv" else SUFFIXES[k][0])) for k in kinds]

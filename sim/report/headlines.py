@@ -6,7 +6,10 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from sim.economics import Headline, headline, horizon_for
+import pandas as pd
+
+from sim.economics import BY_FIGURE, Headline, headline, headline_frame, horizon_for
+from sim.economics_text import headline_sentence, with_range
 from sim.report.data import ReportData, ScenarioRuns
 
 
@@ -88,3 +91,18 @@ def describe(run: ScenarioRuns) -> str:
     own = run.scenario.description.strip()
     lead = "" if not own or own == base.description.strip() else own + " "
     return f"{lead}The {base.name} preset with these changes: " + "; ".join(changes) + "."
+
+
+def headline_table(data: ReportData) -> pd.DataFrame:
+    """Every headline figure of every comparison at every table horizon, with the figure as
+    printed (`stated`) and the comparison's headline sentence: the workbook's and CSV's table."""
+    items = all_comparisons(data)
+    frame = headline_frame(items)
+    sentences = {(h.scenario, h.comparator, h.horizon_months): headline_sentence(h) for h in items}
+    by = {(h.scenario, h.comparator, h.horizon_months): h for h in items}
+    frame["stated"] = [with_range(by[(r.scenario, r.comparator, r.horizon_months)][r.figure],
+                                  BY_FIGURE[r.figure].unit,
+                                  signed=BY_FIGURE[r.figure].kind in ("additional", "npv"))
+                       for r in frame.itertuples()]
+    frame["sentence"] = [sentences[(r.scenario, r.comparator, r.horizon_months)] for r in frame.itertuples()]
+    return frame
