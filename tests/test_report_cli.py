@@ -134,3 +134,18 @@ def test_workers_default_to_the_cores_this_process_may_use() -> None:
     assert default_workers() == len(os.sched_getaffinity(0))
     help_text = fundsim("report", "--help").stdout
     assert "default: the cores" in help_text
+
+
+def test_compare_prints_the_headline_sentence(tiny: Path, tmp_path: Path) -> None:
+    """`fundsim compare` ends with the same headline sentence the app and the reports print; a
+    no-fund scenario of the same region is "the same region with no fund", another region's is named."""
+    off = tmp_path / "off.yaml"
+    off.write_text(f"extends: {tiny}\nname: tiny_off\nfund: {{enabled: false}}\n", encoding="utf-8")
+    done = fundsim("compare", off, tiny, "--seeds", "2")
+    assert done.returncode == 0, done.stderr
+    text = " ".join(done.stdout.split())
+    assert "Over 2 years, tiny places" in text and "than the same region with no fund (90% range" in text
+    assert "Discounted at 3% a year, net present values are: participants" in text
+    other = fundsim("compare", ROOT / "scenarios" / "no_fund.yaml", tiny, "--seeds", "1")
+    assert other.returncode == 0, other.stderr
+    assert "than no_fund" in " ".join(other.stdout.split())

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from sim.economics import Headline, headline, horizon_for
+from sim.economics import Headline, headline, horizon_for, is_no_fund_twin
 from sim.economics_text import headline_sentence
 
 if TYPE_CHECKING:
@@ -24,7 +24,7 @@ def headlines(labels: Sequence[str], scenarios: Sequence[Scenario], results: Seq
     months = horizon_for(years, min(s.horizon_months for s in scenarios))
     ref, ref_runs = scenarios[0], results[0]
     return [headline(s, label, runs, labels[0], ref_runs, months=months,
-                     comparator_is_no_fund=not ref.fund.enabled)
+                     comparator_is_no_fund=is_no_fund_twin(ref, s))
             for label, s, runs in zip(labels[1:], scenarios[1:], results[1:], strict=True)]
 
 

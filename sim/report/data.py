@@ -5,8 +5,6 @@ already has (`report_data_from_results`, for the app's cache); every writer read
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import json
 import subprocess
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -80,11 +78,11 @@ def code_revision() -> str:
 
 
 def world_key(scenario: Scenario) -> str:
-    """Scenarios with the same key share one no-fund counterfactual (it ignores the fund rules)."""
-    data = scenario.counterfactual().model_dump(mode="json")
-    data.pop("name", None)
-    data.pop("description", None)
-    return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()
+    """`sim.economics.world_key` (kept here for sim.runcache; imported on use so that loading the
+    report's options does not load pandas)."""
+    from sim.economics import world_key as key
+
+    return key(scenario)
 
 
 def _counterfactuals(scenarios: Sequence[Scenario], seeds: list[int],

@@ -8,7 +8,7 @@ from collections import defaultdict
 
 import pandas as pd
 
-from sim.economics import BY_FIGURE, Headline, headline, headline_frame, horizon_for
+from sim.economics import BY_FIGURE, Headline, headline, headline_frame, horizon_for, is_no_fund_twin
 from sim.economics_text import headline_sentence, with_range
 from sim.report.data import ReportData, ScenarioRuns
 
@@ -42,7 +42,7 @@ def comparisons(data: ReportData, months: int) -> list[Headline]:
         if run.counterfactual is ref.results or ref.counterfactual is run.results:
             continue  # one of the pair is the other's no-fund twin: already said above, not again reversed
         out.append(headline(run.scenario, run.label, run.results, ref.label, ref.results, months=months,
-                            comparator_is_no_fund=not ref.scenario.fund.enabled))
+                            comparator_is_no_fund=is_no_fund_twin(ref.scenario, run.scenario)))
     data.cache[key] = out
     return out
 
