@@ -14,6 +14,7 @@ import math
 from sim.economics import BY_FIGURE, STAKEHOLDERS, Estimate, Headline
 
 NO_FUND_NAME = "the same region with no fund"
+MINUS = "\u2212"  # the minus sign: a line never breaks between it and its number (a hyphen may)
 
 
 def step_for(e: Estimate, *, finest: float = 1.0) -> float:
@@ -29,7 +30,7 @@ def number(value: float, unit: str, step: float, *, signed: bool = False) -> str
     if value is None or not math.isfinite(value):
         return "n/a"
     v = round(value / step) * step
-    sign = ("+" if v > 0 else "-" if v < 0 else "") if signed else ("-" if v < 0 else "")
+    sign = ("+" if v > 0 else MINUS if v < 0 else "") if signed else (MINUS if v < 0 else "")
     v = abs(v)
     decimals = max(0, -math.floor(math.log10(step)))
     if unit == "$":
