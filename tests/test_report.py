@@ -291,3 +291,18 @@ def test_an_edited_scenario_is_described_by_its_changes(data: ReportData) -> Non
     assert base.description not in text or not base.description
     html = render_html(replace(data, runs=[data.runs[0], run], cache={}))
     assert "preset with these changes" in html
+
+
+def test_an_app_edited_preset_is_described_by_its_changes_without_being_told() -> None:
+    """The app names an edited copy "<preset> (edited)"; the report finds the preset itself."""
+    from sim.report.data import report_data_from_results
+    from sim.report.headlines import describe
+    from sim.scenario.loader import apply_overrides, load_scenario
+
+    preset = load_scenario(Path(__file__).resolve().parent.parent / "scenarios" / "baseline.yaml")
+    edited = apply_overrides(preset, {"name": '"baseline (edited)"', "fund.admin_share": "0.07"})
+    fake = [type("R", (), {"seed": 1, "scenario": edited})()]
+    data = report_data_from_results([edited], [fake], [fake])
+    text = describe(data.first)
+    assert text.startswith("The baseline preset with these changes: ") and "7%" in text
+    assert preset.description not in text

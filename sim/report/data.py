@@ -65,6 +65,27 @@ class ReportData:
         return self.horizon_months // 12
 
 
+EDITED = " (edited)"  # the app names an edited copy of a preset "<preset> (edited)"
+PRESETS = Path(__file__).resolve().parents[2] / "scenarios"
+
+
+def _edited_from(scenario: Scenario) -> Scenario | None:
+    """The preset an app-edited copy came from, when the caller did not say (so the report
+    describes the edit by its changes, not by the preset's description)."""
+    if not scenario.name.endswith(EDITED):
+        return None
+    path = PRESETS / f"{scenario.name.removesuffix(EDITED)}.yaml"
+    if not path.is_file():
+        return None
+    from sim.scenario.errors import ScenarioError
+    from sim.scenario.loader import load_scenario
+
+    try:
+        return load_scenario(path)
+    except (ScenarioError, OSError):
+        return None
+
+
 def code_revision() -> str:
     """`git rev-parse HEAD` of the fundsim checkout, or "unknown" outside a git work tree."""
     root = Path(__file__).resolve().parents[2]
@@ -152,7 +173,7 @@ def report_data_from_results(scenarios: Sequence[Scenario], results: Sequence[Se
     from sim.scenario.sets import unique_names
 
     labels = unique_names(scenarios)
-    base_list = list(bases) if bases is not None else [None] * len(scenarios)
+    base_list = list(bases) if bases is not None else [_edited_from(s) for s in scenarios]
     runs = [ScenarioRuns(label, s, rs, cf, base)
             for label, s, rs, cf, base in zip(labels, scenarios, ordered, cfs, base_list, strict=True)]
     when = created or dt.datetime.now(dt.UTC).replace(microsecond=0)
