@@ -81,7 +81,9 @@ def headline_sentence(h: Headline, *, scenario_name: str | None = None,
     other = comparator_name or (NO_FUND_NAME if h.comparator_is_no_fund else h.comparator)
     place, spend = h["additional_placements"], h["additional_spending"]
     people = _magnitude(place, "people")
-    if place.clear:
+    if people == "0" and _range(place, "people") == "about the same in every run":
+        s = f"Over {h.horizon_text}, {name} places as many people in jobs as {other} (in every run)"
+    elif place.clear:
         more = "more" if place.central > 0 else "fewer"
         s = (f"Over {h.horizon_text}, {name} places {people} {more} people in jobs than {other} "
              f"({_range(place, 'people')})")

@@ -171,3 +171,16 @@ def test_no_clear_difference_is_said_so() -> None:
     text = headline_sentence(h)
     assert text.startswith("Over 10 years, proposal makes no clear difference to the number of people placed")
     assert "per additional placement" not in text and "fund ends with $2.20M" in text
+
+
+def test_no_difference_at_all_is_said_plainly() -> None:
+    from sim.economics import Headline
+
+    h = Headline("proposal", "current", False, 12, (1, 2), 0.03, 1.3, figures={
+        "additional_placements": Estimate(0.0, 0.0, 0.0),
+        "additional_spending": Estimate(1.5e5, 1.5e5, 1.5e5),
+        "spending_per_additional_placement": Estimate(np.nan, np.nan, np.nan),
+        "fund_balance_end": Estimate(2.85e6, 2.85e6, 2.85e6)})
+    assert headline_sentence(h) == ("Over 1 year, proposal places as many people in jobs as current (in "
+                                    "every run), with the fund spending $150,000 more, and the fund ends "
+                                    "with $2.85M.")
