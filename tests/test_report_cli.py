@@ -110,6 +110,7 @@ def test_several_formats_simulate_once_print_plain_progress_and_reuse_the_cache(
     # simulated once for both formats.
     lines = [ln for ln in done.stderr.splitlines() if ln.startswith("simulated ")]
     assert "\r" not in done.stderr and len(lines) == 4, done.stderr
+    assert "Over 2 years, tiny places" in done.stdout  # the headline, as the summary states it
     assert lines[-1].startswith("simulated 2 of 2")
     start = time.perf_counter()
     again = fundsim("report", tiny, "--seeds", "2", "--format", "xlsx", "--out", tmp_path / "again.xlsx")

@@ -117,6 +117,12 @@ def report(
 
         for kind, path in pairs:
             typer.echo(f"Report written to {write_report(data, kind, path)}")
+        from sim.economics_text import headline_sentence
+        from sim.report.headlines import comparisons, summary_horizons
+
+        for months in summary_horizons(data):  # the report's headline, as its summary states it
+            for h in comparisons(data, months):
+                typer.echo(headline_sentence(h))
 
 
 def _report_data(paths: list[str], seed_list: list[int], workers: int, *, cache: bool, years: int, paper: str,
