@@ -283,14 +283,14 @@ def test_an_edited_scenario_is_described_by_its_changes(data: ReportData) -> Non
     same_words = edited.model_copy(update={"description": base.description})
     run = replace(data.runs[1], scenario=same_words, base=base)
     text = describe(run)
-    assert text.startswith(f"The {base.name} preset with these changes: ")
+    assert f"Changed from the {base.name} preset: " in text
     from sim.app.diff import where
 
-    # The changed rate in words (where it is, old value -> new value), not the preset's description.
+    # The changed rate in words (where it is, old value -> new value) after what the preset is.
     assert where("fund.contributions[1].rate") in text and "→" in text
-    assert base.description not in text or not base.description
+    assert text.startswith(base.description)  # what the preset is, then what the edit changed
     html = render_html(replace(data, runs=[data.runs[0], run], cache={}))
-    assert "preset with these changes" in html
+    assert "Changed from the baseline preset" in html
 
 
 def test_an_app_edited_preset_is_described_by_its_changes_without_being_told() -> None:
@@ -304,5 +304,5 @@ def test_an_app_edited_preset_is_described_by_its_changes_without_being_told() -
     fake = [type("R", (), {"seed": 1, "scenario": edited})()]
     data = report_data_from_results([edited], [fake], [fake])
     text = describe(data.first)
-    assert text.startswith("The baseline preset with these changes: ") and "7%" in text
-    assert preset.description not in text
+    assert text.startswith(preset.description)  # what the preset is, then what the edit changed
+    assert "Changed from the baseline preset: " in text and "7%" in text

@@ -86,11 +86,12 @@ def describe(run: ScenarioRuns) -> str:
     from sim.app.diff import rule_diff  # the app's plain-words rule diff: one wording everywhere
 
     changes = rule_diff(base, run.scenario)
-    if not changes:
-        return f"The {base.name} preset, unchanged."
     own = run.scenario.description.strip()
-    lead = "" if not own or own == base.description.strip() else own + " "
-    return f"{lead}The {base.name} preset with these changes: " + "; ".join(changes) + "."
+    lead = own if own and own != base.description.strip() else base.description.strip()
+    lead = (lead + " ") if lead else ""
+    if not changes:
+        return f"{lead}(The {base.name} preset, unchanged.)"
+    return f"{lead}Changed from the {base.name} preset: " + "; ".join(changes) + "."
 
 
 def headline_table(data: ReportData) -> pd.DataFrame:

@@ -49,22 +49,24 @@ def headline_year(data: ReportData) -> int | None:
 
 
 def _paragraph(data: ReportData, months: int) -> str:
-    """What the rules buy over months 1..months, at what cost, and their returns."""
+    """What the rules buy over months 1..months, at what cost, and their returns: in full for the
+    first scenario against no fund, in one sentence for each other comparison (a one-minute read)."""
     out: list[str] = []
-    for h in comparisons(data, months):
+    for i, h in enumerate(comparisons(data, months)):
         out.append(headline_sentence(h))
-        if h.comparator_is_no_fund:
+        if h.comparator_is_no_fund and i == 0:
+            gross = stated(h["gross_cost_per_placement"], "$")[0]
             out.append(f"It adds {figure_text(h, 'additional_credentials')} credentials and "
                        f"{figure_text(h, 'additional_employed', signed=True)} people employed in the region "
-                       f"at the end. The fund spends {figure_text(h, 'fund_spending')} in all: "
-                       f"{stated(h['cost_per_participant'], '$')[0]} per participant, and "
-                       f"{stated(h['gross_cost_per_placement'], '$')[0]} of training per fund placement "
-                       "(gross: it counts people who would have been placed anyway).")
+                       f"at the end. The fund spends {figure_text(h, 'fund_spending')} in all, "
+                       f"{stated(h['cost_per_participant'], '$')[0]} per participant"
+                       + (f", and {gross} of training per fund placement (gross: it counts people who "
+                          "would have been placed anyway)." if gross != "n/a" else "."))
             out.append(returns_sentence(h))
-        else:
+        elif h.has_fund:
             npv = h["npv_society"]
-            out.append(f"Its net present value to society differs by {with_range(npv, '$', signed=True)} "
-                       f"(discounted at {100 * h.discount_rate:g}% a year).")
+            versus = "" if h.comparator_is_no_fund else f" from {h.comparator}'s"
+            out.append(f"Its net present value to society{versus}: {with_range(npv, '$', signed=True)}.")
     return " ".join(out)
 
 
