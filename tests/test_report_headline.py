@@ -94,7 +94,7 @@ def test_app_pdf_html_workbook_and_csv_state_the_same_headline(shared: dict[str,
     assert "simulated" not in shared["stderr"]  # the report read the app's runs
     pdf = _norm(" ".join(p.extract_text() for p in PdfReader(folder / "r.pdf").pages))
     assert sentence in pdf
-    page = html_lib.unescape(re.sub(r"<[^>]+>", " ", (folder / "r.html").read_text(encoding="utf-8")))
+    page = html_lib.unescape(re.sub(r"<[^>]+>", "", (folder / "r.html").read_text(encoding="utf-8")))
     assert sentence in _norm(page)
     ws = openpyxl.load_workbook(folder / "r.xlsx")["Headline economics"]
     assert sentence in [c.value for row in ws.iter_rows() for c in row]

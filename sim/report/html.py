@@ -3,11 +3,13 @@ network references), and the same document printed to PDF with WeasyPrint."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
+from markupsafe import Markup, escape
 
 from sim import charts
 from sim.outcomes import BY_NAME
@@ -153,11 +155,20 @@ def context(data: ReportData) -> dict[str, Any]:
     }
 
 
+SIGNED = re.compile(r"([\u2212+]\$?[\d][\d,.]*[MK]?)")
+
+
+def unbroken(text: str) -> Markup:
+    """Escaped text whose signed numbers (`−$1.5M`) never break across lines."""
+    return Markup(SIGNED.sub(r'<span class="nb">\1</span>', str(escape(text))))
+
+
 def render_html(data: ReportData) -> str:
     import jinja2
 
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True,
                              undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)
+    env.filters["unbroken"] = unbroken
     # The paper size is the one thing in the style sheet that varies (`--paper letter|a4`).
     css = (TEMPLATES / "report.css").read_text(encoding="utf-8").replace("PAPER", PAPER_SIZES[data.paper])
     return env.get_template("report.html.j2").render(css=css, **context(data))
