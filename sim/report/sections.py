@@ -139,3 +139,21 @@ def valuation_sensitivity(data: ReportData) -> list[dict[str, str]]:
             c = cell(society_npv_at(run.results, months, **kw), "$", signed=True)
             rows.append({"scenario": run.label, "case": name, "value": c["value"], "range": c["range"]})
     return rows
+
+
+def group_table(data: ReportData) -> dict[str, Any]:
+    """Outcomes over the horizon by worker group: one row per scenario and outcome, one column
+    per group (and the gap between the first two), each cell the mean with its 90% range."""
+    from sim.report import tables
+
+    frame = tables.by_group(data)
+    groups = list(dict.fromkeys(frame.group))
+    rows = []
+    for (scenario, metric), part in frame.groupby(["scenario", "metric"], sort=False):
+        unit = unit_of(BY_NAME[str(metric)].unit)
+        by = {r.group: r for r in part.itertuples()}
+        blank = {"value": "", "range": ""}
+        rows.append({"scenario": scenario, "label": label(str(metric)),
+                     "cells": [cell(Estimate(by[g].central, by[g].low, by[g].high), unit,
+                                    signed=str(g).startswith("gap")) if g in by else blank for g in groups]})
+    return {"groups": [str(g).replace("_", " ") for g in groups], "rows": rows}
