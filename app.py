@@ -9,7 +9,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from sim.app import diff, exports, session, ui, views
+from sim.app import diff, exports, headline, session, ui, views
 from sim.app.editor import field_specs
 from sim.app.rule_lists import rule_lists
 from sim.app.settings import SettingsError, settings
@@ -49,6 +49,8 @@ if "comparison" not in state:
         state[f"pick{i}"] = slots[i].source if i < len(slots) else session.NONE
 
 st.title("fundsim — compare funding rules")
+# The answer first: filled once the runs are in (sim.app.headline; the same numbers as the reports).
+headline_box = st.container()
 st.caption("Change a rule, press **Run comparison**, and see what changes and how sure we are: every "
            f"number is the mean over {len(cfg.seeds)} simulated runs (same people and economy in every "
            "scenario), with the range that 90% of runs fall in.")
@@ -152,6 +154,8 @@ def runs() -> list:
 if missing:
     runs()
 view = views.page_view(cache.root, labels, scenarios, cfg.seeds, runs)
+if len(scenarios) > 1:
+    headline.show(headline_box, labels, scenarios, runs())
 if bar is not None:
     bar.empty()
 

@@ -107,7 +107,63 @@ def metrics_markdown() -> str:
         "NaN when the run has no counterfactual. Fund metrics are dollars.",
         "",
     ]
-    return "\n".join(head + _table(METRIC_COLUMNS, body)) + "\n"
+    return "\n".join(head + _table(METRIC_COLUMNS, body)) + "\n\n" + headline_markdown()
+
+
+def headline_markdown() -> str:
+    """The headline economics section of docs/metrics.md: what each figure is, gross vs
+    additional, and the discounting (the figure table is generated from `sim.economics.FIGURES`)."""
+    from sim.economics import FIGURES
+
+    rows = [[f.name, f.unit, f.kind, f.label] for f in FIGURES]
+    text = ["## Headline economics (the app's headline, every report, the CLI)", "",
+            " ".join(HEADLINE_INTRO.split()), "", " ".join(GROSS_ADDITIONAL.split()), "",
+            " ".join(DISCOUNTING.split()), "", " ".join(ROUNDING.split()), ""]
+    return "\n".join(text + _table(("figure", "unit", "kind", "label"), rows)) + "\n"
+
+
+HEADLINE_INTRO = """
+`sim.economics` computes these once, for a scenario against a comparator (its no-fund twin: the same
+region, people and shocks with the fund switched off; or the reference scenario), over months 1..H of
+the run, H the stated horizon (1, 3, 5 or 10 years, or the run's end). Every figure is computed per
+seed and then summarised across seeds: the mean, and the 5th to 95th percentile ("90% range").
+Differences are paired by seed (common random numbers), so a range shows how much the *effect* varies
+across simulated futures, not how much two unrelated runs differ."""
+GROSS_ADDITIONAL = """
+**Gross or additional.** A *gross* figure counts everything the fund paid for: its placements, its
+participants, its spending per fund placement (`gross_cost_per_placement`: provider payments and
+supports per placement of a fund-paid completer, as the registry's `cost_per_placement`). Some of
+those people would have trained or found work without the fund, and the fund also pays
+administration and employers. An *additional* figure is the difference from the comparator:
+`additional_placements` counts all placements in the region (fund-paid or not) minus the
+comparator's, so people who would have been placed anyway cancel out, and displacement (a trainee
+taking a job someone else would have had) is counted too. `spending_per_additional_placement` is all
+fund spending (providers, supports, administration, payments to employers, interest) over the
+additional placements, as a ratio of the means across seeds (its range is across the per-seed ratios,
+and only when every seed adds placements). It is higher than the gross cost per placement, and it is
+the figure to compare with other uses of the money. `additional_employed` is the whole region's
+employment at the horizon's end minus the comparator's (the engine does not record employment of
+participants alone at a date)."""
+DISCOUNTING = """
+**Net present value and benefit-cost ratio.** Money in month m is divided by (1 + r)^(m/12), r =
+`outputs.discount_rate_annual` (3% real by default: OMB Circular A-4 and A-94; HM Treasury's Green
+Book uses 3.5%). Against the no-fund twin: *participants* = their earnings minus the same people's
+earnings without the fund (`earnings_diff_participants`; their cost is the earnings given up while in
+full-time training); *employers* = `employer_net_gain` (surplus gain plus fund payments to them minus
+contributions; cost = contributions); *public* = `public_net_gain` (added taxes and benefit savings
+minus public money; cost = public money); *society* = `total_surplus_change`, in which transfers
+cancel and public dollars are weighted by `labour.marginal_cost_of_public_funds` (cost = the fund's
+spending on providers, supports, administration and interest, less clawbacks, plus the excess burden
+(MCPF - 1) of the public money). The benefit-cost ratio is (NPV + cost) / cost, so it is above 1
+exactly when the NPV is positive. Against another scenario, the NPV is the difference of the two
+scenarios' NPVs (each against its own no-fund twin) and the ratio is incremental. Gains after the
+horizon are not counted: a short horizon understates programmes whose earnings gains come after the
+training. The report's key assumptions page recomputes society's NPV at 0% and 7% and with an MCPF of
+1.0 and 1.5 from the same runs."""
+ROUNDING = """
+**Rounding.** Printed figures and their ranges are rounded to one step, a power of ten no finer than
+a fifth of the range's width nor than 1/200 of the value: "1,160 (90% range 1,130 to 1,180)". The
+workbook and the CSV keep the exact values beside the printed text."""
 
 
 def write(docs_dir: Path = DOCS) -> list[Path]:

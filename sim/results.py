@@ -45,19 +45,31 @@ def horizon_values(metrics: pd.DataFrame, sector: str = "all", group: str = "all
 
 def aggregate(wide: pd.DataFrame) -> pd.Series:
     """The horizon rule over the months in `wide` (one column per metric): flows summed,
-    stocks at the last month, rates as sum(numerator) / sum(denominator)."""
+    stocks at the last month, rates as sum(numerator) / sum(denominator).
+
+    Vectorised over the columns (the reports apply it to hundreds of windows): a flow or a rate's
+    part with no value in any month is NaN, as pandas' sum(min_count=1)."""
+    values = wide.to_numpy(dtype=float)
+    index = {name: j for j, name in enumerate(wide.columns)}
+    if len(values):
+        seen = ~np.isnan(values)
+        sums = np.where(seen.any(axis=0), np.nansum(values, axis=0), np.nan)
+        last = values[-1]
+    else:
+        sums = last = np.full(len(index), np.nan)
     out = {}
     for meta in REGISTRY:
-        if meta.name not in wide:
+        j = index.get(meta.name)
+        if j is None:
             continue
-        col = wide[meta.name]
         if meta.agg == "flow":
-            out[meta.name] = float(col.sum(min_count=1)) if col.notna().any() else np.nan
+            out[meta.name] = float(sums[j])
         elif meta.agg == "stock":
-            out[meta.name] = float(col.iloc[-1])
+            out[meta.name] = float(last[j])
         else:
-            num, den = wide[meta.num].sum(min_count=1), wide[meta.den].sum(min_count=1)
-            out[meta.name] = float(num / den) if den and den > 0 and not np.isnan(num) else np.nan
+            num = sums[index[meta.num]] if meta.num in index else np.nan
+            den = sums[index[meta.den]] if meta.den in index else np.nan
+            out[meta.name] = float(num / den) if den > 0 and not np.isnan(num) else np.nan
     return pd.Series(out, name="value")
 
 

@@ -234,3 +234,9 @@ def counterfactual_runs(cache: RunCache, scenarios: Sequence[Scenario], results:
     for s, rs in zip(need, extra, strict=True):
         own.setdefault(world_key(s), rs)
     return [rs if not s.fund.enabled else own[world_key(s)] for s, rs in zip(scenarios, results, strict=True)]
+
+
+def default_cache_dir() -> Path:
+    """Where runs are kept unless told otherwise: FUNDSIM_CACHE_DIR, else ~/.cache/fundsim (the
+    app and `fundsim report` share it, so a report after the app reads the app's runs)."""
+    return Path(os.environ.get("FUNDSIM_CACHE_DIR") or Path.home() / ".cache" / "fundsim")

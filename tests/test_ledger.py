@@ -1,5 +1,5 @@
 """Unit tests of the money machinery: the ledger (sim/ledger.py), the fund's purse with its
-credit line and arrears, and per-employer levy accounts (sim/agents/fund.py)."""
+credit line and arrears, and per-employer levy accounts (sim/engine/fund.py)."""
 
 from __future__ import annotations
 

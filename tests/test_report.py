@@ -15,9 +15,10 @@ import numpy as np
 import pytest
 from conftest import small_dict
 
+from sim.economics import headline
+from sim.economics_text import headline_sentence
 from sim.report import write_report
 from sim.report.data import ReportData, compute_report_data
-from sim.report.text import fmt
 from sim.results import summarize
 from sim.scenario.params import iter_parameters
 from sim.scenario.schema import Scenario
@@ -66,8 +67,8 @@ def test_workbook_has_every_sheet_frozen_headers_and_charts(outputs: dict[str, P
     import openpyxl
 
     wb = openpyxl.load_workbook(outputs["xlsx"])
-    assert wb.sheetnames == ["Summary", "Annual projections", "Fund flows", "Outcomes by group", "Employers",
-                             "Assumptions", "Provenance"]
+    assert wb.sheetnames == ["Headline economics", "Summary", "Annual projections", "Fund flows",
+                             "Outcomes by group", "Employers", "Assumptions", "Provenance"]
     assert wb["Summary"].freeze_panes == "C2"
     assert wb["Summary"]["F2"].number_format != "General"
     with zipfile.ZipFile(outputs["xlsx"]) as z:
@@ -141,15 +142,20 @@ def _pdf_text(path: Path) -> str:
 
 def test_pdf_states_the_headline_numbers(data: ReportData, outputs: dict[str, Path]) -> None:
     text = _pdf_text(outputs["pdf"])
-    s = summarize(data.first.results).set_index("metric")
-    p = s.loc["fund_placements"]
-    sentence = (f"Over three years the fund is projected to place {fmt(p['mean'], 'people')} people "
-                f"(90% range {fmt(p.p05, 'people')} to {fmt(p.p95, 'people')}) at "
-                f"{fmt(s.loc['cost_per_placement', 'mean'], '$')} per placement")
-    assert sentence in text
-    for heading in ("Executive summary", "Methodology", "Assumptions", "Limitations", "Sources", "Page 2 of"):
+    base = data.first
+    h = headline(base.scenario, "baseline", base.results, "no fund", base.counterfactual, months=HORIZON,
+                 comparator_is_no_fund=True)
+    assert headline_sentence(h) in text
+    assert headline_sentence(h).startswith("Over 3 years, baseline ")
+    # Against the first scenario, the other states its difference without repeating the first's.
+    other = data.runs[1]
+    vs = headline(other.scenario, "double_match", other.results, "baseline", base.results, months=HORIZON,
+                  comparator_is_no_fund=False)
+    assert headline_sentence(vs) in text
+    for heading in ("Executive summary", "Headline economics", "Key assumptions", "Methodology",
+                    "Appendix: every assumption", "Limitations", "Sources", "Page 2 of"):
         assert heading in text
-    assert "region.n_workers" in text
+    assert "region.n_workers" in text  # the appendix names every parameter by its path
 
 
 @pytest.mark.skipif(shutil.which("pdftoppm") is None, reason="needs pdftoppm (poppler-utils)")
@@ -176,7 +182,7 @@ def test_html_is_self_contained(outputs: dict[str, Path]) -> None:
     assert not re.search(r"""(src|href)\s*=\s*["']?\s*(https?:)?//""", html, re.I)
     assert not re.search(r"""url\(\s*["']?\s*(https?:)?//""", html, re.I)
     assert "@import" not in html and "<script" not in html.lower()
-    assert "Over three years the fund is projected to place" in html
+    assert "Over 3 years, baseline places" in html
 
 
 def test_csv_zip_holds_the_tidy_tables(data: ReportData, outputs: dict[str, Path]) -> None:
@@ -193,3 +199,110 @@ def test_csv_zip_holds_the_tidy_tables(data: ReportData, outputs: dict[str, Path
                   & (summary.year == 3)]
     assert row.central.iloc[0] == pytest.approx(summarize(data.first.results).set_index("metric")
                                                 .loc["fund_placements", "mean"])
+
+
+Word = tuple[str, float, float, float, float]  # text, xMin, yMin, xMax, yMax
+
+
+def _pdf_words(path: Path, tmp_path: Path) -> list[tuple[int, float, float, list[Word]]]:
+    """Per page: number, width, height and every word with its box, from `pdftotext -bbox-layout`."""
+    from xml.etree import ElementTree as ET
+
+    out = tmp_path / "bbox.html"
+    subprocess.run(["pdftotext", "-bbox-layout", str(path), str(out)], check=True)
+    root = ET.fromstring(re.sub(r"<!DOCTYPE[^>]*>", "", out.read_text(encoding="utf-8")))
+    x = "{http://www.w3.org/1999/xhtml}"
+    pages = []
+    for n, page in enumerate(root.iter(f"{x}page"), start=1):
+        words = [(w.text or "", *(float(w.get(k)) for k in ("xMin", "yMin", "xMax", "yMax")))
+                 for w in page.iter(f"{x}word")]
+        pages.append((n, float(page.get("width")), float(page.get("height")), words))
+    return pages
+
+
+@pytest.mark.skipif(shutil.which("pdftotext") is None, reason="needs pdftotext (poppler-utils)")
+def test_every_word_lies_on_its_page_and_the_body_names_no_metric_id(outputs: dict[str, Path],
+                                                                     tmp_path: Path) -> None:
+    from sim.outcomes import REGISTRY
+
+    ids = {m.name for m in REGISTRY if "_" in m.name}  # the others are plain words ("placements")
+    pages = _pdf_words(outputs["pdf"], tmp_path)
+    appendix = next(n for n, _, _, words in pages if any(w[0] == "Appendix:" for w in words))
+    for n, width, height, words in pages:
+        off = [w[0] for w in words if w[1] < -0.5 or w[3] > width + 0.5 or w[2] < -0.5 or w[4] > height + 0.5]
+        assert not off, f"page {n}: words outside the {width:.0f} x {height:.0f} page: {off[:8]}"
+        if n < appendix:
+            named = [w[0] for w in words if w[0].strip(".,;:()") in ids]
+            assert not named, f"page {n} names metric ids instead of labels: {named[:8]}"
+    assert any(w > h for _, w, h, _ in pages), "wide tables get landscape pages"
+
+
+def test_paper_size_letter_by_default_or_a4(data: ReportData, outputs: dict[str, Path],
+                                            tmp_path: Path) -> None:
+    from dataclasses import replace
+
+    from pypdf import PdfReader
+
+    first = PdfReader(outputs["pdf"]).pages[0].mediabox
+    assert (round(float(first.width)), round(float(first.height))) == (612, 792)
+    a4 = write_report(replace(data, paper="a4", cache={}), "pdf", tmp_path / "a4.pdf")
+    box = PdfReader(a4).pages[0].mediabox
+    assert (round(float(box.width)), round(float(box.height))) == (595, 842)
+
+
+def test_a_scenario_named_like_a_formula_is_text_in_csv_and_xlsx(data: ReportData, tmp_path: Path) -> None:
+    import csv
+    import io
+    from dataclasses import replace
+
+    import openpyxl
+
+    evil = '=HYPERLINK("http://example.com/?x","click")'
+    bad = replace(data, runs=[replace(data.runs[0], label=evil), *data.runs[1:]], cache={})
+    zpath = write_report(bad, "csv", tmp_path / "t.zip")
+    with zipfile.ZipFile(zpath) as z:
+        for name in z.namelist():
+            cells = [c for row in csv.reader(io.StringIO(z.read(name).decode())) for c in row]
+            assert not [c for c in cells if c.startswith(("=", "@", "\t", "\r")) or c.startswith("+H")], name
+            if name == "summary.csv":
+                assert "'" + evil in cells
+    wb = openpyxl.load_workbook(write_report(bad, "xlsx", tmp_path / "t.xlsx"))
+    values = [c.value for ws in wb.worksheets for row in ws.iter_rows() for c in row
+              if isinstance(c.value, str)]
+    assert "'" + evil in values and evil not in values
+    assert all(ws.cell(1, 1).data_type != "f" for ws in wb.worksheets)
+
+
+def test_an_edited_scenario_is_described_by_its_changes(data: ReportData) -> None:
+    from dataclasses import replace
+
+    from sim.report.headlines import describe
+    from sim.report.html import render_html
+
+    base, edited = data.runs[0].scenario, data.runs[1].scenario  # double_match: one contribution rate changed
+    same_words = edited.model_copy(update={"description": base.description})
+    run = replace(data.runs[1], scenario=same_words, base=base)
+    text = describe(run)
+    assert f"Changed from the {base.name} preset: " in text
+    from sim.app.diff import where
+
+    # The changed rate in words (where it is, old value -> new value) after what the preset is.
+    assert where("fund.contributions[1].rate") in text and "→" in text
+    assert text.startswith(base.description)  # what the preset is, then what the edit changed
+    html = render_html(replace(data, runs=[data.runs[0], run], cache={}))
+    assert "Changed from the baseline preset" in html
+
+
+def test_an_app_edited_preset_is_described_by_its_changes_without_being_told() -> None:
+    """The app names an edited copy "<preset> (edited)"; the report finds the preset itself."""
+    from sim.report.data import report_data_from_results
+    from sim.report.headlines import describe
+    from sim.scenario.loader import apply_overrides, load_scenario
+
+    preset = load_scenario(Path(__file__).resolve().parent.parent / "scenarios" / "baseline.yaml")
+    edited = apply_overrides(preset, {"name": '"baseline (edited)"', "fund.admin_share": "0.07"})
+    fake = [type("R", (), {"seed": 1, "scenario": edited})()]
+    data = report_data_from_results([edited], [fake], [fake])
+    text = describe(data.first)
+    assert text.startswith(preset.description)  # what the preset is, then what the edit changed
+    assert "Changed from the baseline preset: " in text and "7%" in text

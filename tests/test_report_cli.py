@@ -24,6 +24,14 @@ def fundsim(*args: str | Path) -> subprocess.CompletedProcess[str]:
                           cwd=ROOT, timeout=300, check=False)
 
 
+@pytest.fixture(autouse=True)
+def run_cache(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Reports read and fill the run cache: a fresh one per test, never the user's."""
+    folder = tmp_path_factory.mktemp("run-cache")
+    monkeypatch.setenv("FUNDSIM_CACHE_DIR", str(folder))
+    return folder
+
+
 @pytest.fixture
 def tiny(tmp_path: Path) -> Path:
     path = tmp_path / "tiny.yaml"
@@ -89,3 +97,56 @@ def test_csv_report_from_the_shell(tiny: Path, tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr
     with zipfile.ZipFile(tmp_path / "tables.zip") as z:
         assert "summary.csv" in z.namelist()
+
+
+def test_several_formats_simulate_once_print_plain_progress_and_reuse_the_cache(tiny: Path,
+                                                                               tmp_path: Path) -> None:
+    import time
+
+    done = fundsim("report", tiny, "--seeds", "2", "--format", "pdf,xlsx", "--out", tmp_path / "r.pdf")
+    assert done.returncode == 0, done.stderr
+    assert (tmp_path / "r.pdf").is_file() and (tmp_path / "r.xlsx").is_file()
+    # Not a terminal: one plain line per finished run; the scenario and its no-fund twin, 2 seeds each,
+    # simulated once for both formats.
+    lines = [ln for ln in done.stderr.splitlines() if ln.startswith("simulated ")]
+    assert "\r" not in done.stderr and len(lines) == 4, done.stderr
+    assert "Over 2 years, tiny places" in done.stdout  # the headline, as the summary states it
+    assert lines[-1].startswith("simulated 2 of 2")
+    start = time.perf_counter()
+    again = fundsim("report", tiny, "--seeds", "2", "--format", "xlsx", "--out", tmp_path / "again.xlsx")
+    assert again.returncode == 0, again.stderr
+    assert "simulated" not in again.stderr  # every run came from the cache
+    assert time.perf_counter() - start < 60
+
+
+def test_bad_years_and_paper_exit_2_before_simulating(tiny: Path, tmp_path: Path) -> None:
+    done = fundsim("report", tiny, "--years", "7", "--paper", "legal", "--out", tmp_path / "r.pdf")
+    assert done.returncode == 2
+    assert "--years: must be one of 1, 3, 5, 10" in done.stderr
+    assert "--paper: must be letter or a4" in done.stderr
+    assert "simulated" not in done.stderr and _leftovers(tmp_path) == []
+
+
+def test_workers_default_to_the_cores_this_process_may_use() -> None:
+    import os
+
+    from sim.report.cli import default_workers
+
+    assert default_workers() == len(os.sched_getaffinity(0))
+    help_text = fundsim("report", "--help").stdout
+    assert "default: the cores" in help_text
+
+
+def test_compare_prints_the_headline_sentence(tiny: Path, tmp_path: Path) -> None:
+    """`fundsim compare` ends with the same headline sentence the app and the reports print; a
+    no-fund scenario of the same region is "the same region with no fund", another region's is named."""
+    off = tmp_path / "off.yaml"
+    off.write_text(f"extends: {tiny}\nname: tiny_off\nfund: {{enabled: false}}\n", encoding="utf-8")
+    done = fundsim("compare", off, tiny, "--seeds", "2")
+    assert done.returncode == 0, done.stderr
+    text = " ".join(done.stdout.split())
+    assert "Over 2 years, tiny places" in text and "than the same region with no fund (90% range" in text
+    assert "Discounted at 3% a year, net present values are: participants" in text
+    other = fundsim("compare", ROOT / "scenarios" / "no_fund.yaml", tiny, "--seeds", "1")
+    assert other.returncode == 0, other.stderr
+    assert "than no_fund" in " ".join(other.stdout.split())

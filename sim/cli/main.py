@@ -12,7 +12,7 @@ import os
 import sys
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.markup import escape
@@ -40,6 +40,9 @@ from sim.scenario.params import iter_parameters
 from sim.scenario.schema import Scenario
 from sim.scenario.sets import load_all, unique_names
 from sim.sweep import cli as _sweep_cli
+
+if TYPE_CHECKING:
+    from sim.results import Results
 
 pd = Lazy("pandas")
 _results = Lazy("sim.results")
@@ -171,6 +174,8 @@ def compare(
             diffs.append(d)
             title = f"{label} minus {labels[0]} — {seed_text(seed_list)}, paired by seed"
             con.print(out.comparison_table(d, escape(title), CONFIDENCE))
+        for line in _headlines(labels, loaded, runs):  # the same sentences as the app and the reports
+            con.print(escape(line), highlight=False)
         if folder is not None:
             table = pd.concat(diffs, ignore_index=True).reindex(columns=out.COMPARISON_COLUMNS)
             metrics = pd.concat([out.tag(r, label, "metrics", out.METRICS_COLUMNS)
@@ -178,6 +183,20 @@ def compare(
             out.write_csv(table, folder / "comparison.csv")
             out.write_parquet(metrics, folder / "metrics.parquet")
             con.print(f"Results written to {escape(str(folder))}/", highlight=False)
+
+
+def _headlines(labels: list[str], scenarios: list[Scenario], runs: list[list[Results]]) -> list[str]:
+    """Each later scenario against the first at the run's end: the headline sentence and returns."""
+    from sim.economics import headline, is_no_fund_twin
+    from sim.economics_text import headline_sentence, returns_sentence
+
+    months = min(s.horizon_months for s in scenarios)
+    out = []
+    for label, s, res in zip(labels[1:], scenarios[1:], runs[1:], strict=True):
+        h = headline(s, label, res, labels[0], runs[0], months=months,
+                     comparator_is_no_fund=is_no_fund_twin(scenarios[0], s))
+        out.append(headline_sentence(h) + (" " + returns_sentence(h) if h.has_fund else ""))
+    return out
 
 
 # sweep, sweep status|summary, sensitivity, discover: defined in sim/sweep/cli.py (lazy imports too)

@@ -1,6 +1,8 @@
 """CSV export: the report's tidy tables as CSV files.
 
-`--out NAME.zip` writes one ZIP archive holding `summary.csv`, `annual_projections.csv`, `fund_flows.csv`,
+`--out NAME.zip` writes one ZIP archive holding `summary.csv`, `headline_economics.csv` (every
+headline figure per comparison and horizon, with the sentence the app and the PDF print),
+`annual_projections.csv`, `fund_flows.csv`,
 `fund_ledger.csv`, `outcomes_by_group.csv`, `employers.csv`, `assumptions.csv`,
 `provenance.csv`, and the raw `metrics.csv` (scenario, seed, month, metric, sector, group, value;
 counterfactual runs labelled "<scenario> (no fund)"); its entries carry a fixed timestamp.
@@ -20,6 +22,8 @@ import pandas as pd
 from sim.report import employers as employers_mod
 from sim.report import tables
 from sim.report.data import ReportData
+from sim.report.headlines import headline_table
+from sim.report.safe import safe_frame
 
 FIXED_TIME = (2000, 1, 1, 0, 0, 0)
 
@@ -32,8 +36,9 @@ def csv_tables(data: ReportData, head: pd.DataFrame | None = None) -> dict[str, 
             m.insert(0, "seed", int(r.seed))
             m.insert(0, "scenario", label)
             metrics.append(m)
-    return {
+    frames = {
         "summary": tables.headline(data) if head is None else head,
+        "headline_economics": headline_table(data),
         "annual_projections": tables.annual(data),
         "fund_flows": tables.fund_flows(data),
         "fund_ledger": tables.ledger_categories(data),
@@ -43,6 +48,7 @@ def csv_tables(data: ReportData, head: pd.DataFrame | None = None) -> dict[str, 
         "provenance": tables.provenance(data),
         "metrics": pd.concat(metrics, ignore_index=True),
     }
+    return {name: safe_frame(frame) for name, frame in frames.items()}
 
 
 def write_csv_zip(data: ReportData, path: Path, head: pd.DataFrame | None = None) -> None:
@@ -57,8 +63,8 @@ def write_csv_zip(data: ReportData, path: Path, head: pd.DataFrame | None = None
 
 def sibling_paths(path: Path) -> dict[str, Path]:
     """Where `--out NAME.csv` puts each table: the summary at NAME.csv, the rest beside it."""
-    names = ["summary", "annual_projections", "fund_flows", "fund_ledger", "outcomes_by_group", "employers",
-             "assumptions", "provenance", "metrics"]
+    names = ["summary", "headline_economics", "annual_projections", "fund_flows", "fund_ledger",
+             "outcomes_by_group", "employers", "assumptions", "provenance", "metrics"]
     return {n: path if n == "summary" else path.with_name(f"{path.stem}.{n}.csv") for n in names}
 
 

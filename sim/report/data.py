@@ -5,13 +5,11 @@ already has (`report_data_from_results`, for the app's cache); every writer read
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import json
 import subprocess
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from sim.results import Results
@@ -20,6 +18,8 @@ if TYPE_CHECKING:
 CONFIDENCE = 0.9  # every range in a report is the 5th to 95th percentile across seeds
 LOW_Q, HIGH_Q = 5.0, 95.0
 HEADLINE_YEARS = (1, 3, 5, 10)
+DEFAULT_YEARS = 5
+PAPERS = ("letter", "a4")
 
 
 @dataclass
@@ -30,6 +30,7 @@ class ScenarioRuns:
     scenario: Scenario
     results: list[Results]
     counterfactual: list[Results] | None = None
+    base: Scenario | None = None  # the preset an edited scenario was made from (described by its changes)
 
 
 @dataclass
@@ -41,6 +42,9 @@ class ReportData:
     version: str
     title: str = ""
     extra: dict[str, str] = field(default_factory=dict)
+    years_chosen: int = DEFAULT_YEARS  # the executive summary's first horizon (then 10 years / run end)
+    paper: str = "letter"
+    cache: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)  # computed once
 
     @property
     def first(self) -> ScenarioRuns:
@@ -61,6 +65,27 @@ class ReportData:
         return self.horizon_months // 12
 
 
+EDITED = " (edited)"  # the app names an edited copy of a preset "<preset> (edited)"
+PRESETS = Path(__file__).resolve().parents[2] / "scenarios"
+
+
+def _edited_from(scenario: Scenario) -> Scenario | None:
+    """The preset an app-edited copy came from, when the caller did not say (so the report
+    describes the edit by its changes, not by the preset's description)."""
+    if not scenario.name.endswith(EDITED):
+        return None
+    path = PRESETS / f"{scenario.name.removesuffix(EDITED)}.yaml"
+    if not path.is_file():
+        return None
+    from sim.scenario.errors import ScenarioError
+    from sim.scenario.loader import load_scenario
+
+    try:
+        return load_scenario(path)
+    except (ScenarioError, OSError):
+        return None
+
+
 def code_revision() -> str:
     """`git rev-parse HEAD` of the fundsim checkout, or "unknown" outside a git work tree."""
     root = Path(__file__).resolve().parents[2]
@@ -74,11 +99,11 @@ def code_revision() -> str:
 
 
 def world_key(scenario: Scenario) -> str:
-    """Scenarios with the same key share one no-fund counterfactual (it ignores the fund rules)."""
-    data = scenario.counterfactual().model_dump(mode="json")
-    data.pop("name", None)
-    data.pop("description", None)
-    return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()
+    """`sim.economics.world_key` (kept here for sim.runcache; imported on use so that loading the
+    report's options does not load pandas)."""
+    from sim.economics import world_key as key
+
+    return key(scenario)
 
 
 def _counterfactuals(scenarios: Sequence[Scenario], seeds: list[int],
@@ -111,10 +136,13 @@ def _same_runs(a: list[Results], b: list[Results]) -> bool:
 def report_data_from_results(scenarios: Sequence[Scenario], results: Sequence[Sequence[Results]],
                              counterfactuals: Sequence[Sequence[Results] | None] | None = None,
                              *, workers: int = 1, created: dt.datetime | None = None,
-                             title: str = "") -> ReportData:
+                             title: str = "", years: int = DEFAULT_YEARS, paper: str = "letter",
+                             bases: Sequence[Scenario | None] | None = None) -> ReportData:
     """Assemble report data from runs the caller already has (e.g. the app's cache).
 
-    Every scenario must have been run on the same seeds. Missing counterfactuals are run here."""
+    Every scenario must have been run on the same seeds. Missing counterfactuals are run here.
+    `bases`: per scenario, the preset it was edited from (or None), so the report describes the
+    edit by what changed rather than by the preset's description."""
     if not scenarios:
         raise ValueError("a report needs at least one scenario")
     if len(results) != len(scenarios):
@@ -137,20 +165,27 @@ def report_data_from_results(scenarios: Sequence[Scenario], results: Sequence[Se
                for g, c in zip(given, computed, strict=True)]
     else:
         cfs = [sorted(c, key=lambda r: r.seed) for c in counterfactuals]  # type: ignore[arg-type]
+    # A counterfactual identical to a no-fund scenario's own runs is that scenario: share the list,
+    # so the report shows one no-fund line and does not compare a scenario with itself.
+    own_no_fund = [rs for s, rs in zip(scenarios, ordered, strict=True) if not s.fund.enabled]
+    cfs = [next((rs for rs in own_no_fund if cf is not None and _same_runs(rs, cf)), cf) for cf in cfs]
     import sim
     from sim.scenario.sets import unique_names
 
     labels = unique_names(scenarios)
-    runs = [ScenarioRuns(label, s, rs, cf)
-            for label, s, rs, cf in zip(labels, scenarios, ordered, cfs, strict=True)]
+    base_list = list(bases) if bases is not None else [_edited_from(s) for s in scenarios]
+    runs = [ScenarioRuns(label, s, rs, cf, base)
+            for label, s, rs, cf, base in zip(labels, scenarios, ordered, cfs, base_list, strict=True)]
     when = created or dt.datetime.now(dt.UTC).replace(microsecond=0)
     return ReportData(runs=runs, seeds=seeds, created=when, revision=code_revision(),
-                      version=sim.__version__, title=title or f"Training fund projections: {labels[0]}")
+                      version=sim.__version__, title=title or f"Training fund projections: {labels[0]}",
+                      years_chosen=years, paper=paper)
 
 
 def compute_report_data(scenarios: Sequence[Scenario], seeds: Sequence[int], *, workers: int = 1,
                         on_done: Callable[[Results], None] | None = None,
-                        created: dt.datetime | None = None, title: str = "") -> ReportData:
+                        created: dt.datetime | None = None, title: str = "", years: int = DEFAULT_YEARS,
+                        paper: str = "letter") -> ReportData:
     """Run every scenario and the needed no-fund counterfactuals on the same seeds."""
     from sim.engine.runner import run_many
 
@@ -158,4 +193,5 @@ def compute_report_data(scenarios: Sequence[Scenario], seeds: Sequence[int], *, 
     results = [run_many(s, seed_list, workers=workers, on_done=on_done) for s in scenarios]
     cfs = _counterfactuals(scenarios, seed_list,
                            lambda s: run_many(s, seed_list, workers=workers, on_done=on_done), own=results)
-    return report_data_from_results(scenarios, results, cfs, created=created, title=title)
+    return report_data_from_results(scenarios, results, cfs, created=created, title=title, years=years,
+                                    paper=paper)

@@ -3,19 +3,24 @@ network references), and the same document printed to PDF with WeasyPrint."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
+from markupsafe import Markup, escape
 
 from sim import charts
 from sim.outcomes import BY_NAME
 from sim.report import employers as employers_mod
-from sim.report import tables
+from sim.report import sections, tables
 from sim.report.data import ReportData
-from sim.report.text import executive_summary, fmt, fmt_range, headline_year
+from sim.report.headlines import comparisons, describe
+from sim.report.text import executive_summary, fmt, headline_year
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
+PAPER_SIZES = {"letter": "letter", "a4": "A4"}
 REPORT_METRICS = ("fund_enrolments", "completions", "fund_placements", "placement_rate", "retention_12m",
                   "cost_per_placement", "earnings_gain_vs_counterfactual", "unemployment_rate",
                   "fund_balance", "fund_liabilities", "employer_roi", "public_roi")
@@ -32,7 +37,7 @@ CHARTS = (  # metric, title, y title, y format, cumulative, with the counterfact
 )
 
 
-def render_charts(data: ReportData, head: pd.DataFrame) -> list[dict[str, str]]:
+def render_charts(data: ReportData) -> list[dict[str, str]]:
     """SVG charts with 90% bands across seeds, plus a paired-difference chart."""
     runs = [(r.label, r.results) for r in data.runs]
     with_cf = tables.all_runs(data)
@@ -41,39 +46,49 @@ def render_charts(data: ReportData, head: pd.DataFrame) -> list[dict[str, str]]:
         frame = charts.band_frame(with_cf if cf else runs, metric, cumulative=cumulative)
         if frame.empty:
             continue
+        note = ""
+        if metric == "cost_per_placement":
+            frame, note = _clip_early_spikes(frame)
         chart = charts.band_chart(frame, title=title, y_title=y_title, y_format=y_format)
         out.append({"title": title, "svg": charts.to_svg(chart),
                     "caption": f"{BY_NAME[metric].description} Line: mean across {len(data.seeds)} seeds; "
-                               "band: 5th to 95th percentile."})
-    diff = _difference_frame(data, head)
+                               f"band: 5th to 95th percentile.{note}"})
+    diff = _difference_frame(data)
     if not diff.empty:
         year = headline_year(data)
-        chart = charts.difference_chart(diff, title=f"Placements through year {year}: paired differences",
-                                       width=220)
+        chart = charts.difference_chart(diff, title=f"Additional placements in jobs through year {year}",
+                                       width=300)
         out.append({"title": "Paired differences", "svg": charts.to_svg(chart),
-                    "caption": "Each bar compares two runs on the same seeds (common random numbers)."})
+                    "caption": "All placements in the region (fund-paid or not), each bar one scenario minus "
+                               "its comparator on the same seeds (common random numbers); line: 90% range."})
     return out
 
 
-def _difference_frame(data: ReportData, head: pd.DataFrame) -> pd.DataFrame:
+def _clip_early_spikes(frame: pd.DataFrame) -> tuple[pd.DataFrame, str]:
+    """Cost per placement to date is huge in the first months (spending starts before the first
+    placements): cap the axis at twice the final value so the rest of the run is readable."""
+    final = frame.groupby("scenario")["central"].last().max()
+    if not np.isfinite(final) or final <= 0:
+        return frame, ""
+    cap = 2.0 * float(final)
+    if float(frame["high"].max()) <= cap:
+        return frame, ""
+    clipped = frame.assign(**{c: frame[c].clip(upper=cap) for c in ("low", "central", "high")})
+    return clipped, (f" Early months, when few people have been placed yet, are cut at {fmt(cap, '$')} "
+                     "(twice the final value) so the rest of the run stays readable.")
+
+
+def _difference_frame(data: ReportData) -> pd.DataFrame:
+    """Additional placements (all placements) of each comparison at the summary's horizon."""
     year = headline_year(data)
     if year is None:
         return pd.DataFrame()
     rows = []
-    for run in data.runs:
-        sel = head[(head.scenario == run.label) & (head.metric == "fund_placements") & (head.year == year)]
-        if not sel.empty and run is not data.first and pd.notna(sel.iloc[0].diff_central):
-            s = sel.iloc[0]
-            rows.append({"label": f"{run.label} minus {data.first.label}", "central": s.diff_central,
-                         "low": s.diff_low, "high": s.diff_high})
-    for run in data.runs:
-        cf = run.counterfactual
-        if cf is None or cf is run.results:
-            continue
-        a, b = tables.seed_table(cf, 1, 12 * year), tables.seed_table(run.results, 1, 12 * year)
-        c = tables._paired(a, b, "placements")
-        rows.append({"label": f"{run.label} minus no fund (all placements)", "central": c[0], "low": c[1],
-                     "high": c[2]})
+    for h in comparisons(data, 12 * year):
+        e = h["additional_placements"]
+        other = "no fund" if h.comparator_is_no_fund else h.comparator
+        rows.append({"label": f"{h.scenario} minus {other}", "central": e.central, "low": e.low,
+                     "high": e.high})
     return pd.DataFrame(rows)
 
 
@@ -97,12 +112,7 @@ def context(data: ReportData) -> dict[str, Any]:
     head = tables.headline(data)
     first = data.first.scenario
     region = first.region
-    key = head[head.metric.isin(REPORT_METRICS)]
-    proj = [{"label": BY_NAME[m].description, "metric": m,
-             "cells": [fmt_range(r.central, r.low, r.high, r.unit) for r in key[(key.metric == m) & (
-                 key.scenario == data.first.label)].itertuples()]} for m in REPORT_METRICS]
     year = headline_year(data)
-    cmp = head[head.metric.isin(COMPARE_METRICS) & (head.year == year)] if year else head.iloc[0:0]
     params = tables.parameters(data)
     sources = sorted({s for s in params.source.dropna() if s and s != "assumption"})
     flows = tables.fund_flows(data)
@@ -112,33 +122,42 @@ def context(data: ReportData) -> dict[str, Any]:
         "region": (f"{region.n_workers:,} working-age people, {region.n_firms:,} employers and "
                    f"{region.n_providers:,} training providers in "
                    f"{', '.join(s.name.replace('_', ' ') for s in region.sectors)}"),
-        "summary": executive_summary(data, head), "years": data.years, "projections": proj,
+        "summary": executive_summary(data), "years": data.years,
+        "headline_tables": sections.headline_tables(data),
+        "projections": sections.projections(data, head, REPORT_METRICS),
         "headline_year": year, "first": data.first.label,
-        "comparison": _cells(cmp, [("scenario", "text"), ("metric", "text"), ("central", "unit"),
-                                   ("diff_central", "unit"), ("diff_low", "unit"), ("diff_high", "unit"),
-                                   ("vs_no_fund_central", "unit"), ("vs_no_fund_low", "unit"),
-                                   ("vs_no_fund_high", "unit")]),
-        "charts": render_charts(data, head),
+        "comparison": sections.comparison_rows(data, head, COMPARE_METRICS, year) if year else [],
+        "charts": render_charts(data),
         "flows": _cells(flows, [("scenario", "text"), ("year", "count"), ("fund_income_employers", "$"),
                                 ("fund_income_public", "$"), ("fund_spend_providers", "$"),
                                 ("fund_spend_supports", "$"), ("fund_spend_admin", "$"),
                                 ("fund_spend_employers", "$"), ("balance_central", "$"),
                                 ("liabilities_central", "$")]),
-        "groups": _cells(tables.by_group(data), [("scenario", "text"), ("metric", "text"), ("group", "text"),
-                                                  ("central", "unit"), ("low", "unit"), ("high", "unit")]),
+        "groups": sections.group_table(data),
         "employers": _cells(emp, [("scenario", "text"), ("size_class", "text"), ("firms", "count"),
                                   ("contributions", "$"), ("fund_payments_received", "$"),
                                   ("surplus_gain", "$"), ("net_gain", "$"),
                                   ("own_training_spend", "$"), ("trained_lost_to_poaching", "count"),
                                   ("trained_hired_from_others", "count")]),
         "employers_note": employers_mod.NOTE,
+        "levers": sections.differing_levers(data),
+        "valuation": sections.valuation_sensitivity(data),
+        "n_assumed": int((params.role == "uncertainty").sum()),
         "params": _cells(params, [("path", "text"), *[(r.label, "text") for r in data.runs],
                                   ("unit", "text"), ("description", "text"), ("source", "text")]),
         "sources": sources,
         "provenance": _cells(tables.provenance(data), [("item", "text"), ("value", "text")]),
-        "scenarios": [{"label": r.label, "description": r.scenario.description,
-                       "digest": r.scenario.digest()} for r in data.runs],
+        "scenarios": [{"label": r.label, "description": describe(r), "digest": r.scenario.digest()}
+                      for r in data.runs],
     }
+
+
+SIGNED = re.compile(r"([\u2212+]\$?[\d][\d,.]*[MK]?)")
+
+
+def unbroken(text: str) -> Markup:
+    """Escaped text whose signed numbers (`−$1.5M`) never break across lines."""
+    return Markup(SIGNED.sub(r'<span class="nb">\1</span>', str(escape(text))))
 
 
 def render_html(data: ReportData) -> str:
@@ -146,7 +165,9 @@ def render_html(data: ReportData) -> str:
 
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True,
                              undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)
-    css = (TEMPLATES / "report.css").read_text(encoding="utf-8")
+    env.filters["unbroken"] = unbroken
+    # The paper size is the one thing in the style sheet that varies (`--paper letter|a4`).
+    css = (TEMPLATES / "report.css").read_text(encoding="utf-8").replace("PAPER", PAPER_SIZES[data.paper])
     return env.get_template("report.html.j2").render(css=css, **context(data))
 
 

@@ -1,13 +1,14 @@
-"""Numbers and plain sentences for the executive summary (PDF/HTML)."""
+"""Numbers and plain sentences for the executive summary (PDF/HTML), from the headline economics."""
 
 from __future__ import annotations
 
 import math
 
-import pandas as pd
-
+from sim.economics_text import figure_text, headline_sentence, returns_sentence, stated, with_range
 from sim.report.data import ReportData
+from sim.report.headlines import comparisons, describe, risks, summary_horizons
 
+SHOWN_RISKS = 5  # a one-minute summary names the first few; the count says what is left out
 YEAR_WORDS = {1: "one year", 3: "three years", 5: "five years", 10: "ten years"}
 
 
@@ -40,84 +41,56 @@ def fmt_range(central: float, low: float, high: float, unit: str, *, signed: boo
 
 
 def headline_year(data: ReportData) -> int | None:
-    """Five years if the horizon reaches it, else the longest headline year that exists."""
+    """The chosen summary year if the horizon reaches it, else the longest headline year in it."""
     years = data.years
     if not years:
         return None
-    return 5 if 5 in years else max(years)
+    return data.years_chosen if data.years_chosen in years else max(years)
 
 
-def _row(head: pd.DataFrame, scenario: str, metric: str, year: int) -> pd.Series | None:
-    sel = head[(head.scenario == scenario) & (head.metric == metric) & (head.year == year)]
-    return None if sel.empty else sel.iloc[0]
-
-
-def executive_summary(data: ReportData, head: pd.DataFrame) -> list[str]:
-    """Plain sentences about the first scenario, then each comparison."""
-    year = headline_year(data)
-    if year is None:
-        return ["The horizon is shorter than one year, so no projections are reported."]
-    first = data.first
-    label = first.label
-    when = f"Over {YEAR_WORDS.get(year, f'{year} years')}"
+def _paragraph(data: ReportData, months: int) -> str:
+    """What the rules buy over months 1..months, at what cost, and their returns: in full for the
+    first scenario against no fund, in one sentence for each other comparison (a one-minute read)."""
     out: list[str] = []
+    for i, h in enumerate(comparisons(data, months)):
+        out.append(headline_sentence(h))
+        if h.comparator_is_no_fund and i == 0:
+            gross = stated(h["gross_cost_per_placement"], "$")[0]
+            out.append(f"It adds {figure_text(h, 'additional_credentials')} credentials and "
+                       f"{figure_text(h, 'additional_employed', signed=True)} people employed in the region "
+                       f"at the end. The fund spends {figure_text(h, 'fund_spending')} in all, "
+                       f"{stated(h['cost_per_participant'], '$')[0]} per participant"
+                       + (f", and {gross} of training per fund placement (gross: it counts people who "
+                          "would have been placed anyway)." if gross != "n/a" else "."))
+            out.append(returns_sentence(h))
+        elif h.has_fund:
+            npv = h["npv_society"]
+            versus = "" if h.comparator_is_no_fund else f" from {h.comparator}'s"
+            out.append(f"Its net present value to society{versus}: {with_range(npv, '$', signed=True)}.")
+    return " ".join(out)
 
-    def r(metric: str, scenario: str = label) -> pd.Series | None:
-        return _row(head, scenario, metric, year)
 
-    place, cost = r("fund_placements"), r("cost_per_placement")
-    if first.scenario.fund.enabled and place is not None:
-        s = (f"{when} the fund is projected to place {fmt(place.central, 'people')} people (90% range "
-             f"{fmt(place.low, 'people')} to {fmt(place.high, 'people')})")
-        if cost is not None and not math.isnan(cost.central):
-            s += f" at {fmt(cost.central, cost.unit)} per placement"
-        out.append(s + ".")
-        enrol, hts, comp = r("fund_enrolments"), r("hard_to_serve_share"), r("completions")
-        if enrol is not None and comp is not None:
-            s = (f"It is projected to start {fmt(enrol.central, 'people')} people in fund-paid training "
-                 f"(90% range {fmt(enrol.low, 'people')} to {fmt(enrol.high, 'people')})")
-            if hts is not None and not math.isnan(hts.central):
-                s += f", {fmt(hts.central, 'share')} of them from the hard-to-serve group"
-            out.append(s + f", and {fmt(comp.central, 'people')} credentials are projected to be earned "
-                       "(by all trainees).")
-        ret = r("retention_12m")
-        if ret is not None and not math.isnan(ret.central):
-            out.append(f"Of the people placed, {fmt_range(ret.central, ret.low, ret.high, 'share')} are "
-                       "projected to still be employed 12 months later.")
-        bal, liab = r("fund_balance"), r("fund_liabilities")
-        if bal is not None and liab is not None:
-            out.append(f"At the end of year {year} the fund is projected to hold "
-                       f"{fmt_range(bal.central, bal.low, bal.high, '$')}, against "
-                       f"{fmt(liab.central, '$')} of outcome payments already earned but not yet due.")
-        gain, roi = r("earnings_gain_vs_counterfactual"), r("employer_roi")
-        if gain is not None and not math.isnan(gain.central):
-            word = "more" if gain.central >= 0 else "less"
-            out.append("Compared with the same region without the fund (same people, same shocks), "
-                       f"participants are projected to earn {fmt(abs(gain.central), '$')} a month {word} "
-                       f"(90% range {fmt(gain.low, '$', signed=True)} to "
-                       f"{fmt(gain.high, '$', signed=True)} a month).")
-        if roi is not None and not math.isnan(roi.central):
-            verb = "gain" if roi.central >= 0 else "lose"
-            out.append(f"Employers are projected to {verb} {fmt(abs(roi.central), '$ per $')} net per dollar "
-                       f"contributed, after the productivity and turnover effects measured against no fund "
-                       f"(90% range {fmt(roi.low, '$ per $', signed=True)} to "
-                       f"{fmt(roi.high, '$ per $', signed=True)}).")
-    unemp = r("unemployment_rate")
-    if unemp is not None and not math.isnan(unemp.vs_no_fund_central) and first.scenario.fund.enabled:
-        word = "lower" if unemp.vs_no_fund_central < 0 else "higher"
-        out.append(f"The unemployment rate over the period is {fmt(unemp.central, 'share')}, "
-                   f"{fmt_points(unemp.vs_no_fund_central)} {word} than without the fund.")
-    elif unemp is not None:
-        out.append(f"The unemployment rate over the period is projected at "
-                   f"{fmt_range(unemp.central, unemp.low, unemp.high, 'share')}.")
-    for run in data.runs[1:]:
-        d = r("fund_placements", run.label)
-        if d is None or math.isnan(d.diff_central):
-            continue
-        word = "more" if d.diff_central >= 0 else "fewer"
-        out.append(f"Under {run.label}, the fund would place {fmt(abs(d.diff_central), 'people')} {word} "
-                   f"people than under {label} (paired by seed; 90% range "
-                   f"{fmt(d.diff_low, 'people', signed=True)} to {fmt(d.diff_high, 'people', signed=True)}).")
-    out.append(f"Ranges are the 5th to 95th percentile across {len(data.seeds)} simulated futures "
-               "(seeds); they show the model's randomness, not the uncertainty in its assumptions.")
-    return out
+def executive_summary(data: ReportData) -> list[tuple[str, str]]:
+    """(heading, paragraph) pairs a funder reads in a minute: the rules, what they buy at the
+    chosen horizon and at 10 years (or the run's end), the risks, and what the ranges mean."""
+    if data.horizon_months < 12:
+        return [("Projections", "The horizon is shorter than one year, so no projections are reported.")]
+    rules = " ".join(f"{run.label}: {describe(run) or 'no description given.'}" for run in data.runs)
+    parts = [("The rules compared", rules)]
+    for months in summary_horizons(data):
+        parts.append((f"Over {_years(months)}", _paragraph(data, months)))
+    found = risks(data)
+    shown = " ".join(found[:SHOWN_RISKS]) + (f" (and {len(found) - SHOWN_RISKS} more kinds of alert)"
+                                             if len(found) > SHOWN_RISKS else "")
+    none = ("No alert was raised in any run (participation dips, outcomes below their thresholds, or "
+            "reserves running low).")
+    parts.append(("Risks the runs flag", shown if found else none))
+    parts.append(("How sure", f"Every range is the 5th to 95th percentile across {len(data.seeds)} simulated "
+                  "futures (seeds), with differences paired by seed (same people and shocks); numbers are "
+                  "rounded to what that range supports. Ranges show the model's randomness, not the "
+                  "uncertainty in its assumptions: the key assumptions page lists those that matter most."))
+    return parts
+
+
+def _years(months: int) -> str:
+    return f"{months // 12} year{'s' * (months != 12)}" if months % 12 == 0 else f"{months} months"

@@ -15,6 +15,8 @@ import pandas as pd
 from sim.report import employers as employers_mod
 from sim.report import tables
 from sim.report.data import ReportData
+from sim.report.headlines import headline_table, summary_horizons
+from sim.report.safe import safe_text
 
 Col = tuple[str, str, str]  # (frame column, header, format: a unit, "unit" = the row's unit, or "text")
 
@@ -64,7 +66,7 @@ def _table(ws: Any, f: _Formats, frame: pd.DataFrame, cols: list[Col], row0: int
            widths: dict[int, float] | None = None) -> int:
     """Write a header and rows from row0; return the row after the table."""
     for j, (_, header, _) in enumerate(cols):
-        ws.write(row0, j, header, f.header)
+        ws.write_string(row0, j, safe_text(header), f.header)
     for i, rec in enumerate(frame.to_dict("records"), start=row0 + 1):
         for j, (key, _, kind) in enumerate(cols):
             v = _value(rec.get(key))
@@ -72,7 +74,7 @@ def _table(ws: Any, f: _Formats, frame: pd.DataFrame, cols: list[Col], row0: int
             if v is None:
                 ws.write_blank(i, j, None, fmt)
             elif isinstance(v, str):
-                ws.write_string(i, j, v, f.wrap if len(v) > 40 else None)
+                ws.write_string(i, j, safe_text(v), f.wrap if len(v) > 40 else None)
             else:
                 ws.write(i, j, v, fmt)
     for j, (_, header, _) in enumerate(cols):
@@ -88,6 +90,35 @@ def _sheet(wb: Any, name: str, f: _Formats, frame: pd.DataFrame, cols: list[Col]
     if len(frame):
         ws.autofilter(0, 0, end - 1, len(cols) - 1)
     return ws
+
+
+def _headline(wb: Any, f: _Formats, data: ReportData) -> None:
+    """First sheet: the headline sentences at the summary's horizons, then every headline figure
+    (mean, 5th and 95th percentile across seeds, and as printed in the PDF) at every horizon."""
+    table = headline_table(data)
+    ws = wb.add_worksheet("Headline economics")
+    ws.write(0, 0, "Headline economics", f.title)
+    row = 2
+    chosen = set(summary_horizons(data))
+    for sentence in dict.fromkeys(table.loc[table.horizon_months.isin(chosen), "sentence"]):
+        ws.merge_range(row, 0, row, 8, safe_text(sentence), f.wrap)
+        ws.set_row(row, 32)
+        row += 1
+    ws.merge_range(row + 1, 0, row + 1, 8, "Additional = difference from the comparator, paired by seed; "
+                   "gross = everything the fund paid for. Net present values discount month m by "
+                   "(1 + rate)^(m/12); benefit-cost ratio = (NPV + costs) / costs. See docs/metrics.md.",
+                   f.note)
+    ws.set_row(row + 1, 30)
+    cols: list[Col] = [("scenario", "Scenario", "text"), ("comparator", "Compared with", "text"),
+                       ("horizon", "Horizon", "text"), ("label", "Figure", "text"), ("unit", "Unit", "text"),
+                       ("central", "Central (mean)", "unit"), ("low", "Low (5th pct)", "unit"),
+                       ("high", "High (95th pct)", "unit"), ("stated", "As printed", "text"),
+                       ("figure", "Figure id", "text")]
+    start = row + 3
+    end = _table(ws, f, table.assign(unit=table.unit.map(lambda u: "decimal" if u == "ratio" else u)), cols,
+                 start, {0: 18, 1: 18, 2: 10, 3: 46, 4: 10, 8: 34, 9: 30})
+    ws.autofilter(start, 0, end - 1, len(cols) - 1)
+    ws.freeze_panes(start + 1, 0)
 
 
 def _summary(wb: Any, f: _Formats, data: ReportData, head: pd.DataFrame) -> None:
@@ -194,6 +225,7 @@ def write_xlsx(data: ReportData, path: Path, head: pd.DataFrame | None = None) -
                        "comments": "Projections from fundsim; see the Provenance sheet.",
                        "created": data.created.replace(tzinfo=None)})
     f = _Formats(wb)
+    _headline(wb, f, data)
     _summary(wb, f, data, head)
     _annual(wb, f, data, tables.annual(data))
     _fund_flows(wb, f, data, tables.fund_flows(data), tables.ledger_categories(data))

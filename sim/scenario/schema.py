@@ -18,6 +18,14 @@ class Outputs(Section):
         True, unit="flag", role="constant",
         description="Run the no-fund counterfactual alongside, on the same random numbers.",
     )
+    # Reporting only: the engine never reads it (net present values in sim.economics).
+    discount_rate_annual: float = param(
+        0.03, unit="share per year", ge=0.0, le=0.15, role="constant",
+        description="Real social discount rate for the reports' net present values and "
+                    "benefit-cost ratios (money in month m is divided by (1 + rate)^(m / 12)).",
+        source="OMB Circular A-4 (2003) and A-94: 3% real (social rate of time preference), 7% as "
+               "a sensitivity; HM Treasury Green Book (2022): 3.5%",
+    )
 
 
 class Scenario(Section):

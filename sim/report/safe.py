@@ -1,0 +1,28 @@
+"""Text cells that a spreadsheet must not run: a cell starting with = + - @ (or a tab or
+carriage return, which some programs strip first) is read by Excel, LibreOffice and Google Sheets
+as a formula when a CSV is opened, so a scenario named `=HYPERLINK(...)` could run one. Such text
+gets a leading apostrophe, as OWASP's guidance on CSV injection recommends; numbers are left alone."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def safe_text(value: str) -> str:
+    return "'" + value if value.startswith(TRIGGERS) else value
+
+
+def safe_frame(frame: pd.DataFrame) -> pd.DataFrame:
+    """A copy whose text cells and column names are safe (column names hold scenario labels in
+    the assumptions table); only text columns are touched (vectorised)."""
+    out = frame.rename(columns=lambda c: safe_text(c) if isinstance(c, str) else c)
+    for name in out.columns:
+        col = out[name]
+        if col.dtype == object or pd.api.types.is_string_dtype(col):
+            text = col.map(lambda v: isinstance(v, str))
+            risky = text & col.astype(str).str.startswith(TRIGGERS)
+            if risky.any():
+                out[name] = col.where(~risky, "'" + col.astype(str))
+    return out
