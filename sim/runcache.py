@@ -24,14 +24,12 @@ from pathlib import Path
 
 import pandas as pd
 
+from sim.codehash import engine_code
 from sim.processes import process_pool
 from sim.results import Results
 from sim.scenario.schema import Scenario
 
-PACKAGE = Path(__file__).resolve().parents[1]
-CACHE_FORMAT = "cached-results-1"  # bump when what is stored changes
-# Source that cannot change a run's numbers (faces of the engine, and tools around it).
-NOT_ENGINE = ("app/", "report/", "sweep/", "calibration/", "cli", "docs.py", "charts.py", "runcache.py")
+CACHE_FORMAT = "cached-results-2"  # bump when what is stored changes
 MEMORY_RUNS = 64
 KEEP_VERSIONS = 3  # engine versions whose runs stay on disk
 Progress = Callable[[int, int, str], None]  # (done, total, what) -> None
@@ -39,17 +37,8 @@ Progress = Callable[[int, int, str], None]  # (done, total, what) -> None
 
 @lru_cache(maxsize=1)
 def code_version() -> str:
-    """A hash of the engine's source: every module that can change a run's numbers."""
-    import sim
-
-    h = hashlib.sha256((sim.__version__ + CACHE_FORMAT).encode())
-    for path in sorted(PACKAGE.rglob("*.py")):
-        rel = path.relative_to(PACKAGE).as_posix()
-        if rel.startswith(NOT_ENGINE):
-            continue
-        h.update(rel.encode())
-        h.update(path.read_bytes())
-    return h.hexdigest()[:16]
+    """The cache's folder name: the engine's source hash (sim.codehash) and the storage format."""
+    return hashlib.sha256(f"{engine_code()}+{CACHE_FORMAT}".encode()).hexdigest()[:16]
 
 
 @dataclass

@@ -31,7 +31,6 @@ from scipy.optimize import least_squares, minimize
 from sim.calibration.simulate import (
     RunMany,
     candidate,
-    code_version,
     distance,
     evaluation_key,
     measure,
@@ -40,6 +39,7 @@ from sim.calibration.simulate import (
     variant_scenarios,
 )
 from sim.calibration.targets import Spec
+from sim.codehash import engine_code
 from sim.scenario.errors import split_path
 from sim.scenario.schema import Scenario
 from sim.sweep.store import atomic_write_bytes
@@ -88,7 +88,7 @@ class Calibrator:
         self.spec, self.scenario, self.seeds = spec, scenario, list(seeds)
         self.run_many, self.on_eval = run_many, on_eval
         self.folder = Path(state_dir) / "evaluations"
-        self.version = code_version()
+        self.version = engine_code()
         self.lo = np.array([fp.bounds[0] for fp in spec.free_parameters])
         self.hi = np.array([fp.bounds[1] for fp in spec.free_parameters])
         self.history: list[Evaluation] = []

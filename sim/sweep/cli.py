@@ -6,7 +6,6 @@ Exit codes as for every fundsim command: 0 ok, 2 invalid input (`path: message` 
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -120,9 +119,13 @@ def run(
                                                 "the number of cores).", show_default=False)] = None,
     scheduler: Annotated[str | None, typer.Option("--scheduler", help="Run on an existing Dask cluster, "
                                                   "tcp://HOST:PORT.", show_default=False)] = None,
+    fresh: Annotated[bool, typer.Option("--fresh", help="If DIR holds runs made by other engine code, "
+                                        "discard them and start over (by default that is refused).")] = False,
 ) -> None:
     """Run every (design point, seed) not yet on disk; rerun to resume."""
-    with _guard():
+    from sim.processes import sigterm_stops_cleanly
+
+    with _guard(), sigterm_stops_cleanly():
         problems = []
         if workers is not None and workers < 1:
             problems.append(Problem("--workers", "must be at least 1", workers))
@@ -133,14 +136,19 @@ def run(
                                     "workers run the sweep"))
         if problems:
             raise ScenarioError(problems)
-        from sim.sweep.engine import run_sweep
+        from sim.sweep.engine import local_workers, run_sweep
         from sim.sweep.spec import load_spec
 
         plan = load_spec(spec)
         folder = _folder(out, must_exist=False)
-        report = _with_progress(lambda progress: run_sweep(plan, folder, workers=workers,
-                                                          scheduler=scheduler, progress=progress), plan.name)
-        where = f"on {scheduler}" if scheduler else f"on {workers or os.cpu_count() or 1} local worker(s)"
+        if scheduler is None and workers is not None and local_workers(workers) < workers:
+            _err(f"note: --workers {workers} is more than this machine's {local_workers(workers)} core(s); "
+                 f"using {local_workers(workers)}")
+        report = _with_progress(lambda progress: run_sweep(plan, folder, workers=workers, scheduler=scheduler,
+                                                          progress=progress, fresh=fresh), plan.name)
+        where = f"on {scheduler}" if scheduler else f"on {local_workers(workers)} local worker(s)"
+        if report.damaged:
+            _err(f"note: {report.damaged} damaged run file(s) (empty, truncated or altered) were run again")
         typer.echo(f"sweep {plan.name}: {report.total} runs — {report.ran} run now {where}, "
                    f"{report.skipped} already done, {len(report.failed)} failed — {report.seconds:.1f} s; "
                    f"results in {folder}/")
@@ -164,12 +172,39 @@ def _with_progress(job: Any, name: str) -> Any:
     )
 
     err = Console(stderr=True)
+    if not err.is_terminal:  # a log file or a pipe: plain lines, about one per 10% of the runs
+        return job(_plain_progress(name))
     bar = Progress(TextColumn(escape(name)), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                    TextColumn("ETA"), TimeRemainingColumn(), console=err, transient=True,
                    disable=not err.is_terminal)
     with bar:
         task = bar.add_task("runs", total=None)
         return job(lambda done, total: bar.update(task, completed=done, total=total))
+
+
+def _plain_progress(name: str) -> Any:
+    import time
+
+    t0 = time.monotonic()
+    shown = {"step": -1}
+
+    def report(done: int, total: int) -> None:
+        step = 10 * done // total if total else 10
+        if step == shown["step"] and done != total:
+            return
+        shown["step"] = step
+        typer.echo(f"{name}: {done} of {total} runs finished ({time.monotonic() - t0:.0f} s)", err=True)
+
+    return report
+
+
+def _warn_damaged(folder: Path) -> None:
+    from sim.sweep.store import damaged
+
+    bad = damaged(folder)
+    if bad:
+        _err(f"warning: {len(bad)} run file(s) in {folder}/runs are damaged ({next(iter(bad.values()))}) "
+             "and left out; rerun the sweep command to run them again")
 
 
 @sweep_app.command("status")
@@ -181,7 +216,9 @@ def status(folder: DirArg) -> None:
         s = read_status(_folder(folder))
         typer.echo(f"{s['name']}: {s['done']} of {s['total']} runs done, {s['remaining']} remaining "
                    f"({s['points']} points x {s['seeds']} seeds; last state: {s['state']}"
-                   + (f"; {s['failed']} failed" if s["failed"] else "") + ")")
+                   + (f"; {s['failed']} failed" if s["failed"] else "")
+                   + (f"; {s['damaged']} damaged file(s), counted as remaining: rerun the sweep command"
+                      if s["damaged"] else "") + ")")
 
 
 @sweep_app.command("summary")
@@ -197,6 +234,7 @@ def summary(
         from sim.sweep.analysis import summary as summarize
 
         table = summarize(_folder(folder), outcome or None)
+        _warn_damaged(folder)
         for name, part in table.groupby("outcome", sort=False):
             shown = part.drop(columns="outcome")
             shown["90% interval"] = [f"{_number(lo)} to {_number(hi)}"
@@ -220,6 +258,7 @@ def sensitivity(
         from sim.sweep.analysis import sensitivity as analyse
 
         indices = analyse(_folder(folder), outcome or None)
+        _warn_damaged(folder)
         for name, part in indices.groupby("outcome", sort=False):
             _print_frame(part.drop(columns="outcome"), f"Sensitivity of {name} (90% confidence intervals)")
         if out is not None:
@@ -249,6 +288,7 @@ def discover(
         from sim.sweep.discover import discovery_frame
 
         d = find(_folder(folder), outcome, threshold, above=above, density=density)
+        _warn_damaged(folder)
         typer.echo(d.sentence())
         if d.restrictions:
             frame = discovery_frame(d)

@@ -8,6 +8,7 @@ runs in the box that meet the target; mass = the share of all runs in the box.
 from __future__ import annotations
 
 import logging
+import math
 import os
 import warnings
 from dataclasses import dataclass
@@ -119,8 +120,13 @@ def discover(folder: str | os.PathLike[str], outcome: str, threshold: float, abo
 
         what = "a metric with no values in this sweep" if outcome in BY_NAME else "an unknown metric"
         raise ScenarioError([Problem("--outcome", what, outcome)])
+    problems = []
+    if not math.isfinite(threshold):
+        problems.append(Problem("--threshold", "must be a finite number", str(threshold)))
     if not 0 < density <= 1:
-        raise ScenarioError([Problem("--density", "must be above 0 and at most 1", density)])
+        problems.append(Problem("--density", "must be above 0 and at most 1", density))
+    if problems:
+        raise ScenarioError(problems)
     table = table[table[outcome].notna()].reset_index(drop=True)
     if len(table) < 4:
         raise store.SweepError(f"only {len(table)} runs have a value for {outcome}; PRIM needs more runs")
