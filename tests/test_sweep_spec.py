@@ -39,6 +39,16 @@ def _sweep_cli(args: list[str]) -> tuple[int, str]:
      "the grid design needs levels"),
     ({"replicatons": 3}, "replicatons"),
     ({"base": "missing.yaml"}, "file not found"),
+    ({"levers": {"fund.contributions[0].annual_total": {"levels": list(range(10_000, 1_010_000, 1000))}},
+      "uncertainties": {"demand.recession.depth": {"levels": [i / 2000 for i in range(1000)]}}},
+     "the grid design makes 1,000,000 design points, more than the limit of 100,000"),
+    ({"design": "lhs", "samples": 100_000, "replications": 10_000,
+      "levers": {"fund.contributions[0].annual_total": {"low": 50000, "high": 90000}}, "uncertainties": {}},
+     "replications: 100,000 design points x 10,000 seeds is 1,000,000,000 runs, more than the limit"),
+    ({"levers": {"fund.contributions[0].annual_total": {"levels": [100000, 100000.0]}}},
+     "levels repeat a value (100000 and 100000.0 are the same level)"),
+    ({"uncertainties": {"demand.recession.depth": {"levels": [0.1, 1e-1]}}}, "levels repeat a value"),
+    ({"region": {"n_workers": 200, "n_firms": 500}}, "region: n_firms cannot exceed n_workers"),
 ])
 def test_bad_specs_exit_2_naming_the_problem(tmp_path: Path, changes: dict, expected: str) -> None:
     spec = write_spec(tmp_path, **changes)
@@ -88,3 +98,22 @@ def test_cli_option_problems_exit_2(tmp_path: Path) -> None:
     assert code == 2 and "--scheduler: write the address as tcp://HOST:PORT" in err
     code, err = _sweep_cli(["sweep", "status", str(tmp_path / "nowhere")])
     assert code == 2 and "DIR: no such folder" in err
+
+
+def test_fixed_overrides_are_checked_together_as_run_set_checks_them(tmp_path: Path) -> None:
+    """n_firms 5 is fine with n_workers 200, though the base's n_firms (20) alone would exceed it."""
+    plan = load_spec(write_spec(tmp_path, region={"n_workers": 200, "n_firms": 5}))
+    assert (plan.base.region.n_workers, plan.base.region.n_firms) == (200, 5)
+
+
+def test_workers_are_capped_to_the_cores_and_it_says_so(tmp_path: Path) -> None:
+    from sim.processes import usable_cores
+
+    spec = write_spec(tmp_path, levers={"fund.contributions[0].annual_total": {"levels": [60000]}},
+                      uncertainties={"demand.recession.depth": {"levels": [0.02]}})
+    out = str(tmp_path / "o")
+    result = CliRunner().invoke(app, ["sweep", str(spec), "--out", out, "--workers", "100000"])
+    assert result.exit_code == 0, result.stderr
+    cores = usable_cores()
+    assert f"--workers 100000 is more than this machine's {cores} core(s); using {cores}" in result.stderr
+    assert f"on {cores} local worker(s)" in result.stdout and "100000 local" not in result.stdout
