@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import importlib
 import os
 import signal
 import socket
@@ -192,3 +193,16 @@ def test_sensitivity_on_a_sobol_sweep(tmp_path: Path) -> None:
     idx = pd.read_csv(tmp_path / "idx.csv")
     assert list(idx.columns) == ["outcome", "parameter", "role", "S1", "S1_conf", "ST", "ST_conf"]
     assert len(idx) == 2 and (tmp_path / "c.png").stat().st_size > 0
+
+
+def test_repeated_sobol_points_count_once_in_discovery(tmp_path: Path) -> None:
+    """Sobol's sample repeats design points when factors have few levels: each distinct run is
+    run once, and PRIM counts it once (the notebook's check at full size)."""
+    spec = write_spec(tmp_path, design="sobol", samples=2, replications=1)
+    report = run_sweep(load_spec(spec), tmp_path / "out", workers=2)
+    points = len(sim.sweep.load(tmp_path / "out", kind="horizon").point.unique())
+    assert report.total < points  # some points repeat
+    importlib.import_module("sim.sweep.discovery")  # imported: sim.sweep.discover stays the function
+    found = sim.sweep.discover(tmp_path / "out", "fund_balance", 0.0)
+    assert sim.sweep.discover(tmp_path / "out", "fund_balance", 0.0).runs == found.runs
+    assert found.runs == report.total

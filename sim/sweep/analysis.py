@@ -26,16 +26,20 @@ SENSITIVITY_COLUMNS = {
 
 
 def horizon_table(folder: str | os.PathLike[str]) -> tuple[pd.DataFrame, dict[str, Any]]:
-    """One row per (point, seed): point, seed, the parameters, then one column per metric."""
+    """One row per (point, seed): point, seed, run_id, the parameters, then one column per metric.
+    A run shared by repeated design points appears once per point (what Sobol and Morris need);
+    count distinct runs by run_id."""
     folder = Path(folder)
     m = store.read_manifest(folder)
     names = [f["path"] for f in m["factors"]]
     h = store.load(folder, kind="horizon")
     if h.empty:
-        return pd.DataFrame(columns=["point", "seed", *names]), m
+        return pd.DataFrame(columns=["point", "seed", "run_id", *names]), m
     wide = h.pivot_table(index=["point", "seed"], columns="metric", values="value", aggfunc="first",
                          dropna=False).reset_index()
     wide.columns.name = None
+    ids = pd.DataFrame(m["runs"], columns=["point", "seed", "run_id"])
+    wide = ids.merge(wide, on=["point", "seed"], how="inner")
     params = store.points_frame(m)
     return params.merge(wide, on="point", how="inner"), m
 

@@ -284,8 +284,8 @@ def discover(
 ) -> None:
     """Scenario discovery (PRIM): which parameter ranges meet the target, with coverage and density."""
     with _guard():
-        from sim.sweep.discover import discover as find
-        from sim.sweep.discover import discovery_frame
+        from sim.sweep.discovery import discover as find
+        from sim.sweep.discovery import discovery_frame
 
         d = find(_folder(folder), outcome, threshold, above=above, density=density)
         _warn_damaged(folder)

@@ -127,6 +127,8 @@ def discover(folder: str | os.PathLike[str], outcome: str, threshold: float, abo
         problems.append(Problem("--density", "must be above 0 and at most 1", density))
     if problems:
         raise ScenarioError(problems)
+    # A point a sampled design repeats (Sobol's matrices repeat levels) is one run, counted once.
+    table = table.drop_duplicates("run_id")
     table = table[table[outcome].notna()].reset_index(drop=True)
     if len(table) < 4:
         raise store.SweepError(f"only {len(table)} runs have a value for {outcome}; PRIM needs more runs")
