@@ -132,6 +132,12 @@ def test_load_is_tidy_with_parameters_and_seeds(reference: tuple[Path, pd.DataFr
                                    "fund.contributions[0].annual_total", "demand.recession.depth"]
     horizon = sim.sweep.load(folder, kind="horizon")
     assert horizon["month"].isna().all() and horizon.groupby(["point", "seed"]).size().nunique() == 1
+    # every run keeps each worker group's and each sector's horizon values too (equity across a sweep)
+    groups = horizon[(horizon.sector == "all") & (horizon.group != "all")]
+    sectors = horizon[(horizon.sector != "all") & (horizon.group == "all")]
+    assert groups.group.nunique() >= 2 and sectors.sector.nunique() >= 2
+    assert {"placements", "enrolments"} <= set(groups.metric)
+    assert groups.groupby(["point", "seed"]).size().nunique() == 1
     monthly = sim.sweep.load(folder, kind="monthly")
     assert set(monthly.metric) == {"fund_balance", "placements"}
     assert set(monthly.month) == set(range(24)) or len(set(monthly.month)) == 24

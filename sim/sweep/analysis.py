@@ -33,6 +33,7 @@ def horizon_table(folder: str | os.PathLike[str]) -> tuple[pd.DataFrame, dict[st
     m = store.read_manifest(folder)
     names = [f["path"] for f in m["factors"]]
     h = store.load(folder, kind="horizon")
+    h = h[(h.sector == "all") & (h.group == "all")]  # totals; load() has every sector and group too
     if h.empty:
         return pd.DataFrame(columns=["point", "seed", "run_id", *names]), m
     wide = h.pivot_table(index=["point", "seed"], columns="metric", values="value", aggfunc="first",

@@ -20,6 +20,7 @@ import pandas as pd
 import sim
 from sim.codehash import engine_code
 from sim.processes import process_pool, stop_pool, usable_cores
+from sim.results import horizon_values
 from sim.scenario.schema import Scenario
 from sim.sweep import store
 from sim.sweep.design import make_points
@@ -48,16 +49,22 @@ class SweepReport:
 
 
 def execute(task: RunTask) -> pd.DataFrame:
-    """Run one (point, seed): the horizon value of every metric and the monthly series of the kept
-    outcomes (sector and group `all`), tagged with the run id, the seed and the parameter values."""
+    """Run one (point, seed): the horizon value of every metric, for the totals and for every
+    sector and worker group the run reports (so equity can be studied across a sweep), and the
+    monthly series of the kept outcomes (sector and group `all`), tagged with the run id, the
+    seed and the parameter values."""
     res = sim.run(task.scenario, task.seed)
-    h = res.horizon()
-    horizon = pd.DataFrame({"month": pd.array([pd.NA] * len(h), dtype="Int64"), "metric": h.index,
-                            "sector": "all", "group": "all", "value": h.to_numpy(dtype=float)})
     m = res.metrics
+    cells = m[["sector", "group"]].drop_duplicates().sort_values(["sector", "group"])
+    cells = [("all", "all"), *((s, g) for s, g in cells.itertuples(index=False) if (s, g) != ("all", "all"))]
+    parts = []
+    for sector, group in cells:
+        h = horizon_values(m, sector, group)
+        parts.append(pd.DataFrame({"month": pd.array([pd.NA] * len(h), dtype="Int64"), "metric": h.index,
+                                   "sector": sector, "group": group, "value": h.to_numpy(dtype=float)}))
     monthly = m[m.metric.isin(task.outcomes) & (m.sector == "all") & (m.group == "all")]
-    monthly = monthly[["month", "metric", "sector", "group", "value"]].astype({"month": "Int64"})
-    frame = pd.concat([horizon, monthly], ignore_index=True)
+    parts.append(monthly[["month", "metric", "sector", "group", "value"]].astype({"month": "Int64"}))
+    frame = pd.concat(parts, ignore_index=True)
     frame["value"] = frame["value"].astype(float)
     frame.insert(0, "seed", int(task.seed))
     frame.insert(0, "run_id", task.run_id)
