@@ -171,7 +171,9 @@ def test_summary_and_status_commands(reference: tuple[Path, pd.DataFrame], tmp_p
     assert len(table) == 4 * 2 and (table.seeds == 2).all() and (table.low <= table["mean"]).all()
     assert (table["mean"] <= table.high).all()
     grid = runner.invoke(app, ["sensitivity", str(folder)])
-    assert grid.exit_code == 2 and "need a sweep with design sobol or morris" in grid.stderr
+    assert grid.exit_code == 2
+    assert "design: sample-based sensitivity needs at least 20 design points; this grid sweep has 4" \
+        in grid.stderr
 
 
 def test_discover_states_the_box_in_plain_language(reference: tuple[Path, pd.DataFrame]) -> None:
@@ -197,8 +199,28 @@ def test_sensitivity_on_a_sobol_sweep(tmp_path: Path) -> None:
                                       "--out", str(tmp_path / "idx.csv"), "--chart", str(tmp_path / "c.png")])
     assert result.exit_code == 0, result.stderr
     idx = pd.read_csv(tmp_path / "idx.csv")
-    assert list(idx.columns) == ["outcome", "parameter", "role", "S1", "S1_conf", "ST", "ST_conf"]
+    assert list(idx.columns) == ["outcome", "parameter", "role", "S1", "S1_conf", "ST", "ST_conf",
+                                 "seed_share"]
     assert len(idx) == 2 and (tmp_path / "c.png").stat().st_size > 0
+    assert idx.seed_share.isna().all()  # one seed: no seed noise to measure
+    assert "is wider than the index" in result.stderr  # 2 base samples cannot rank anything
+
+
+def test_sample_based_sensitivity_on_a_latin_hypercube_with_seed_noise_apart(tmp_path: Path) -> None:
+    spec = write_spec(tmp_path, design="lhs", samples=24, replications=2,
+                      levers={"fund.contributions[0].annual_total": {"low": 50000, "high": 400000}},
+                      uncertainties={"demand.recession.depth": {"low": 0.0, "high": 0.2}})
+    out = tmp_path / "out"
+    assert run_sweep(load_spec(spec), out, workers=2).ran == 48
+    result = CliRunner().invoke(app, ["sensitivity", str(out), "--outcome", "fund_balance", "--out",
+                                      str(tmp_path / "idx.csv"), "--chart", str(tmp_path / "c.html")])
+    assert result.exit_code == 0, result.stderr
+    idx = pd.read_csv(tmp_path / "idx.csv").set_index("parameter")
+    assert list(idx.columns) == ["outcome", "role", "S1", "S1_conf", "seed_share"]
+    # the employers' contribution drives the fund's end balance far more than the recession's depth
+    assert idx.loc["fund.contributions[0].annual_total", "S1"] > idx.loc["demand.recession.depth", "S1"]
+    assert 0 <= idx.seed_share.iloc[0] < 0.5
+    assert "First-order index (sample-based)" in (tmp_path / "c.html").read_text()
 
 
 def test_repeated_sobol_points_count_once_in_discovery(tmp_path: Path) -> None:

@@ -143,6 +143,9 @@ def test_damaged_run_files_are_reported_left_out_and_run_again(finished: tuple[P
     resumed = subprocess.run(_cmd(spec, out, "--workers", "2"), capture_output=True, text=True, timeout=300)
     assert resumed.returncode == 0, resumed.stderr
     assert "4 run now" in resumed.stdout and "4 damaged run file(s)" in resumed.stderr
+    # not a terminal: progress comes as plain lines, not a redrawn bar
+    assert "tiny: 0 of 4 runs finished" in resumed.stderr and "tiny: 4 of 4 runs finished" in resumed.stderr
+    assert "\r" not in resumed.stderr and "\x1b[" not in resumed.stderr
     import pandas as pd
 
     pd.testing.assert_frame_equal(sim.sweep.load(out), reference)

@@ -253,14 +253,19 @@ def sensitivity(
     chart: Annotated[Path | None, typer.Option("--chart", help="Write a chart: .html (Altair) or "
                                                ".png/.svg/.pdf (matplotlib).", show_default=False)] = None,
 ) -> None:
-    """Sobol (first and total order) or Morris indices per outcome, with 90% confidence intervals."""
+    """Sobol (first and total order), Morris, or for lhs and grid sweeps sample-based first-order
+    indices per outcome, with 90% confidence intervals, and the share of variance that is seed noise."""
     with _guard():
         from sim.sweep.analysis import sensitivity as analyse
+        from sim.sweep.analysis import wide_intervals
 
         indices = analyse(_folder(folder), outcome or None)
         _warn_damaged(folder)
         for name, part in indices.groupby("outcome", sort=False):
-            _print_frame(part.drop(columns="outcome"), f"Sensitivity of {name} (90% confidence intervals)")
+            _print_frame(part.drop(columns="outcome"), f"Sensitivity of {name} (90% confidence intervals; "
+                         "seed_share: the share of run-to-run variance that is seed noise)")
+        for line in wide_intervals(indices):
+            _err(f"note: {line}")
         if out is not None:
             _write_csv(indices, out)
         if chart is not None:
