@@ -234,3 +234,18 @@ def test_repeated_sobol_points_count_once_in_discovery(tmp_path: Path) -> None:
     found = sim.sweep.discover(tmp_path / "out", "fund_balance", 0.0)
     assert sim.sweep.discover(tmp_path / "out", "fund_balance", 0.0).runs == found.runs
     assert found.runs == report.total
+
+
+@pytest.mark.parametrize(("outcome", "threshold", "above", "text"), [
+    ("fund_balance", 215_000.37, True, "fund_balance is at least $215,000"),
+    ("fund_balance", -2_500_000.0, False, "fund_balance is at most -$2,500,000"),
+    ("placement_rate", 0.4567, True, "placement_rate is at least 45.7%"),
+    ("placements", 12_345.6, True, "placements is at least 12,346 people"),
+])
+def test_discovery_thresholds_read_as_a_person_writes_them(outcome: str, threshold: float, above: bool,
+                                                           text: str) -> None:
+    from sim.sweep.discovery import Discovery
+
+    d = Discovery(outcome, threshold, above, runs=10, hits=4, coverage=0.5, density=0.8, mass=0.3,
+                  restrictions=(), units={})
+    assert d.target_text() == text and "e+" not in d.sentence()

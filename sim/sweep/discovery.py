@@ -51,8 +51,11 @@ class Discovery:
     def target_text(self) -> str:
         if self.outcome == "fund_balance" and self.threshold == 0 and self.above:
             return "the fund stays solvent"
+        from sim.outcomes import BY_NAME
+
         word = "at least" if self.above else "at most"
-        return f"{self.outcome} is {word} {fmt(self.threshold, '')}"
+        unit = BY_NAME[self.outcome].unit if self.outcome in BY_NAME else ""
+        return f"{self.outcome} is {word} {fmt(self.threshold, unit)}"
 
     def condition_text(self) -> str:
         parts = []
@@ -88,9 +91,10 @@ def fmt(value: Any, unit: str) -> str:
     if unit.startswith("share"):
         return f"{v * 100:.3g}%"
     if unit.startswith("$"):
-        return (f"${v:,.0f}" if abs(v) >= 100 else f"${v:.2f}") + unit[1:]
-    if v.is_integer():
-        return f"{int(v):,}" + (f" {unit}" if unit else "")
+        sign = "-" if v < 0 else ""
+        return sign + (f"${abs(v):,.0f}" if abs(v) >= 100 else f"${abs(v):.2f}") + unit[1:]
+    if v.is_integer() or abs(v) >= 1000:  # 215,000, never 2.15e+05
+        return f"{v:,.0f}" + (f" {unit}" if unit else "")
     return f"{v:.3g}" + (f" {unit}" if unit else "")
 
 
