@@ -13,6 +13,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 from test_sweep_common import write_spec
@@ -249,3 +250,28 @@ def test_discovery_thresholds_read_as_a_person_writes_them(outcome: str, thresho
     d = Discovery(outcome, threshold, above, runs=10, hits=4, coverage=0.5, density=0.8, mass=0.3,
                   restrictions=(), units={})
     assert d.target_text() == text and "e+" not in d.sentence()
+
+
+def test_robustness_ranks_policies_by_regret_across_worlds(reference: tuple[Path, pd.DataFrame],
+                                                           tmp_path: Path) -> None:
+    """The reference sweep crosses 2 contribution levels (policies) with 2 recession depths (worlds)."""
+    from sim.sweep.robustness import robustness
+
+    folder = reference[0]
+    frame = robustness(folder, "fund_balance", threshold=0.0)
+    assert list(frame.policy) == ["fund.contributions[0].annual_total=250000",
+                                  "fund.contributions[0].annual_total=60000"]  # more money in, more left
+    assert (frame.worlds == 2).all() and frame.max_regret.iloc[0] == 0 and frame.max_regret.iloc[1] > 0
+    # regret is computed from the cells by hand: best policy's mean across seeds minus this one's
+    h = sim.sweep.load(folder, kind="horizon")
+    h = h[(h.metric == "fund_balance") & (h.sector == "all") & (h.group == "all")]
+    cells = h.groupby(["fund.contributions[0].annual_total", "demand.recession.depth"]).value.mean().unstack()
+    assert np.isclose(frame.max_regret.iloc[1], (cells.loc[250000] - cells.loc[60000]).max())
+    assert frame.satisficing.between(0, 1).all()
+    result = CliRunner().invoke(app, ["robustness", str(folder), "--outcome", "fund_balance",
+                                      "--threshold", "0", "--out", str(tmp_path / "r.csv")])
+    assert result.exit_code == 0, result.stderr
+    assert "Least regret on fund_balance: fund.contributions[0].annual_total=250000" in result.stdout
+    assert len(pd.read_csv(tmp_path / "r.csv")) == 2
+    neutral = CliRunner().invoke(app, ["robustness", str(folder), "--outcome", "quits"])
+    assert neutral.exit_code == 2 and "--above/--below" in neutral.stderr

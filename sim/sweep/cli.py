@@ -302,8 +302,37 @@ def discover(
                 _write_csv(frame, out)
 
 
+def robustness(
+    folder: DirArg,
+    outcome: Annotated[str, typer.Option("--outcome", help="The metric to judge policies by.",
+                                         show_default=False)],
+    threshold: Annotated[float | None, typer.Option("--threshold", help="A target: also show the share of "
+                                                    "worlds in which each policy meets it (satisficing).",
+                                                    show_default=False)] = None,
+    above: Annotated[bool | None, typer.Option("--above/--below", help="Which way is better (default: the "
+                                               "metric's own direction).", show_default=False)] = None,
+    out: Annotated[Path | None, typer.Option("--out", help="Write the table as CSV.",
+                                             show_default=False)] = None,
+) -> None:
+    """Regret and satisficing: each policy (lever values) across the worlds (uncertainty values)."""
+    with _guard():
+        from sim.outcomes import BY_NAME
+        from sim.sweep.robustness import robustness as judge
+        from sim.sweep.robustness import robustness_sentence
+
+        frame = judge(_folder(folder), outcome, threshold, above)
+        _warn_damaged(folder)
+        _print_frame(frame, f"Robustness of each policy on {outcome} (mean across seeds in each world; "
+                     "regret: behind the best policy in that world)")
+        unit = BY_NAME[outcome].unit if outcome in BY_NAME else ""
+        typer.echo(robustness_sentence(frame, outcome, threshold, unit))
+        if out is not None:
+            _write_csv(frame, out)
+
+
 def register(app: typer.Typer) -> None:
-    """Add `sweep` (with `status` and `summary`), `sensitivity` and `discover` to the main app."""
+    """Add `sweep` (with `status` and `summary`), `sensitivity`, `discover` and `robustness`."""
     app.add_typer(sweep_app, name="sweep")
     app.command("sensitivity")(sensitivity)
     app.command("discover")(discover)
+    app.command("robustness")(robustness)
