@@ -117,3 +117,44 @@ def test_workers_are_capped_to_the_cores_and_it_says_so(tmp_path: Path) -> None:
     cores = usable_cores()
     assert f"--workers 100000 is more than this machine's {cores} core(s); using {cores}" in result.stderr
     assert f"on {cores} local worker(s)" in result.stdout and "100000 local" not in result.stdout
+
+
+SCHEDULE_A = [{"kind": "upfront", "share": 0.5}, {"kind": "on_placement", "share": 0.5}]
+SCHEDULE_B = [{"kind": "upfront", "share": 0.2}, {"kind": "on_completion", "share": 0.3},
+              {"kind": "on_placement", "share": 0.5}]
+
+
+def test_whole_rule_lists_are_levels_of_one_composite_lever(tmp_path: Path) -> None:
+    """A payment schedule's shares must sum to 1, so they change together: each level is a whole
+    schedule, crossed with the uncertainties like any lever, and analysed like any factor."""
+    import pandas as pd
+
+    import sim.sweep
+    from sim.sweep.engine import run_sweep
+    from sim.sweep.robustness import robustness
+
+    spec = write_spec(tmp_path, replications=1, levers={"fund.payments.rules": {"levels": [SCHEDULE_A,
+                                                                                          SCHEDULE_B]}})
+    report = run_sweep(load_spec(spec), tmp_path / "out", workers=2)
+    assert (report.ran, report.failed) == (4, [])
+    runs = sim.sweep.load(tmp_path / "out", kind="horizon")
+    assert runs["fund.payments.rules"].nunique() == 2
+    table = sim.sweep.summary(tmp_path / "out", ["placements"])
+    assert len(table) == 4 and table["mean"].notna().all()
+    frame = robustness(tmp_path / "out", "placements")
+    assert len(frame) == 2 and (frame.worlds == 2).all()
+    pd.testing.assert_series_equal(frame.max_regret.sort_values(ignore_index=True).iloc[:1],
+                                   pd.Series([0.0], name="max_regret"))
+
+
+@pytest.mark.parametrize(("levers", "expected"), [
+    ({"fund.payments.rules": {"levels": [[{"kind": "upfront", "share": 0.5}]]}},
+     "levers.fund.payments.rules.levels[0]: fund.payments: payment rule shares must sum to 1"),
+    ({"fund.payments.rules": {"levels": [SCHEDULE_A, "upfront"]}}, "levers.fund.payments.rules.levels[1]"),
+    ({"fund.payments.rulez": {"levels": [SCHEDULE_A]}}, "unknown field 'rulez' in fund.payments"),
+    ({"demand": {"levels": [{}]}},
+     "levers.demand: holds uncertainty parameters, so it belongs under uncertainties"),
+])
+def test_bad_composite_levels_are_named(tmp_path: Path, levers: dict, expected: str) -> None:
+    code, err = _sweep_cli(["sweep", str(write_spec(tmp_path, levers=levers)), "--out", str(tmp_path / "o")])
+    assert code == 2 and expected in err, err

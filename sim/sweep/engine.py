@@ -7,6 +7,7 @@ is the same whichever engine ran it, and whichever order runs finish in.
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, wait
@@ -68,8 +69,8 @@ def execute(task: RunTask) -> pd.DataFrame:
     frame["value"] = frame["value"].astype(float)
     frame.insert(0, "seed", int(task.seed))
     frame.insert(0, "run_id", task.run_id)
-    for path, value in task.params.items():
-        frame[path] = value
+    for path, value in task.params.items():  # a whole section or rule list is stored as JSON text
+        frame[path] = json.dumps(value, sort_keys=True) if isinstance(value, (dict, list)) else value
     return frame
 
 

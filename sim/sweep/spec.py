@@ -17,7 +17,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from sim.scenario.errors import Problem, ScenarioError, problems_from_validation, show
+from sim.scenario.errors import Problem, ScenarioError, problems_from_validation, show, split_path
 from sim.scenario.loader import apply_overrides, load_scenario, read_yaml_safely
 from sim.scenario.params import iter_parameters
 from sim.scenario.schema import Scenario
@@ -200,12 +200,7 @@ def _check_factor(path: str, key: str, f: FactorSpec, base: Scenario, rows: dict
 
     row = rows.get(path)
     if row is None:
-        try:
-            apply_overrides(base, {path: 0})
-        except ScenarioError as e:
-            return [Problem(here, p.message, None, *where(here)) for p in e.problems], None
-        return problem("not a single parameter (a section or list); vary one of its fields, "
-                       "see `fundsim params` for the paths"), None
+        return _check_composite(path, key, f, base, rows, here, where)
     role = "lever" if key == "levers" else "uncertainty"
     if row["role"] in ("lever", "uncertainty") and row["role"] != role:
         other = "levers" if row["role"] == "lever" else "uncertainties"
@@ -235,6 +230,51 @@ def _check_factor(path: str, key: str, f: FactorSpec, base: Scenario, rows: dict
     integer = isinstance(value, int) and not isinstance(value, bool)
     return [], Factor(path, role, tuple(f.levels) if f.levels is not None else None, f.low, f.high,
                       integer, str(row["unit"]))
+
+
+def _exists(data: Any, segs: list[Any]) -> bool:
+    for seg in segs:
+        found = (isinstance(seg, str) and isinstance(data, dict) and seg in data) or (
+            isinstance(seg, int) and isinstance(data, list) and seg < len(data))
+        if not found:
+            return False
+        data = data[seg]
+    return True
+
+
+def _check_composite(path: str, key: str, f: FactorSpec, base: Scenario, rows: dict[str, dict[str, Any]],
+                     here: str, where: Any) -> tuple[list[Problem], Factor | None]:
+    """A section or a list (a payment schedule, a list of rules) varied as a whole: each level is a
+    complete value, so parts that must agree (shares summing to 1) change together."""
+    def problem(message: str, given: Any = None) -> tuple[list[Problem], None]:
+        return [Problem(here, message, given, *where(here))], None
+
+    segs = split_path(path)
+    if segs is None or not _exists(base.model_dump(mode="json"), segs):
+        try:
+            apply_overrides(base, {path: 0})  # its message names the unknown field and the allowed ones
+        except ScenarioError as e:
+            return [Problem(here, p.message, None, *where(here)) for p in e.problems], None
+        return problem("not a parameter; see `fundsim params` for the paths")
+    inside = {r["role"] for p, r in rows.items() if p.startswith((f"{path}.", f"{path}["))}
+    if f.levels is None:
+        return problem(f"is a section or a list: give whole values as levels (each a complete value of "
+                       f"{path}), or vary one of its fields")
+    role = "lever" if key == "levers" else "uncertainty"
+    other = "uncertainty" if role == "lever" else "lever"
+    if other in inside and role not in inside:
+        return problem(f"holds {other} parameters, so it belongs under "
+                       f"{'uncertainties' if other == 'uncertainty' else 'levers'}")
+    problems: list[Problem] = []
+    for i, v in enumerate(f.levels):
+        try:
+            apply_overrides(base, {path: v})
+        except ScenarioError as e:
+            problems += [Problem(f"{here}.levels[{i}]", f"{p.path}: {p.message}", None, *where(here))
+                         for p in e.problems]
+    if problems:
+        return problems, None
+    return [], Factor(path, role, tuple(f.levels), None, None, False, "whole value")
 
 
 def check_outcomes(outcomes: list[str], where: Any) -> list[Problem]:
