@@ -255,7 +255,7 @@ def test_discovery_thresholds_read_as_a_person_writes_them(outcome: str, thresho
 def test_robustness_ranks_policies_by_regret_across_worlds(reference: tuple[Path, pd.DataFrame],
                                                            tmp_path: Path) -> None:
     """The reference sweep crosses 2 contribution levels (policies) with 2 recession depths (worlds)."""
-    from sim.sweep.robustness import robustness
+    from sim.sweep.regret import robustness
 
     folder = reference[0]
     frame = robustness(folder, "fund_balance", threshold=0.0)

@@ -131,7 +131,7 @@ def test_whole_rule_lists_are_levels_of_one_composite_lever(tmp_path: Path) -> N
 
     import sim.sweep
     from sim.sweep.engine import run_sweep
-    from sim.sweep.robustness import robustness
+    from sim.sweep.regret import robustness
 
     spec = write_spec(tmp_path, replications=1, levers={"fund.payments.rules": {"levels": [SCHEDULE_A,
                                                                                           SCHEDULE_B]}})

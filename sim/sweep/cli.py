@@ -317,8 +317,8 @@ def robustness(
     """Regret and satisficing: each policy (lever values) across the worlds (uncertainty values)."""
     with _guard():
         from sim.outcomes import BY_NAME
-        from sim.sweep.robustness import robustness as judge
-        from sim.sweep.robustness import robustness_sentence
+        from sim.sweep.regret import robustness as judge
+        from sim.sweep.regret import robustness_sentence
 
         frame = judge(_folder(folder), outcome, threshold, above)
         _warn_damaged(folder)
