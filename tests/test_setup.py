@@ -64,6 +64,9 @@ def test_an_old_or_venv_less_python_is_named(tmp_path: Path) -> None:
 
 @pytest.mark.skipif(shutil.which("make") is None, reason="no make")
 def test_make_test_runs_the_check_first(tmp_path: Path) -> None:
-    r = subprocess.run(["make", "-n", "test"], cwd=ROOT, capture_output=True, text=True, timeout=60)
+    # run from `make test`, this make would inherit its flags and level: start clean
+    env = {k: v for k, v in os.environ.items() if k not in ("MAKEFLAGS", "MAKELEVEL", "MFLAGS")}
+    r = subprocess.run(["make", "-n", "--no-print-directory", "test"], cwd=ROOT, capture_output=True,
+                       text=True, timeout=60, env=env)
     assert r.returncode == 0
     assert r.stdout.splitlines()[0].endswith("sh scripts/check_system.sh test")
