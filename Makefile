@@ -1,11 +1,29 @@
-# Quick start: `make app` (main job) and `make test` (every test). Both create .venv.
+# Quick start: `make app` (main job) and `make test` (every test). Both create .venv, after
+# checking the system packages they need (scripts/check_system.sh prints the exact apt-get
+# command for anything missing; `make system-deps` runs it).
 PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 SEEDS ?= 8
 WORKERS ?= 2
 
-.PHONY: app app-bench run test lint bench clean venv
+.PHONY: app app-bench run test lint bench clean venv system-deps check-system-app check-system-test
+
+# What pip cannot install: Python's venv (Debian packages it apart), Pango for PDF reports,
+# poppler and Chromium for the tests. The same list as .ci/run.
+SYSTEM_PACKAGES := python3-venv libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core \
+	poppler-utils chromium
+SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
+
+system-deps:
+	$(SUDO) apt-get update
+	$(SUDO) apt-get install -y --no-install-recommends $(SYSTEM_PACKAGES)
+
+check-system-app:
+	@PY=$(PY) sh scripts/check_system.sh app
+
+check-system-test:
+	@PY=$(PY) sh scripts/check_system.sh test
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -35,7 +53,7 @@ venv: $(VENV)/.stamp-core $(VENV)/.stamp-jit
 # The committee app: the baseline beside the no-fund counterfactual on open (PORT=8501).
 # `python -m sim.app.launch` is `streamlit run app.py` with the page's imports done at server start.
 PORT ?= 8501
-app: $(VENV)/.stamp-app $(VENV)/.stamp-jit
+app: check-system-app $(VENV)/.stamp-app $(VENV)/.stamp-jit
 	$(BIN)/python -m sim.app.launch --server.headless true --server.port $(PORT) --server.fileWatcherType none \
 		--browser.gatherUsageStats false
 
@@ -45,7 +63,7 @@ app-bench: $(VENV)/.stamp-app
 run: $(VENV)/.stamp-core $(VENV)/.stamp-jit
 	$(BIN)/fundsim run scenarios/baseline.yaml --seeds $(SEEDS) --workers $(WORKERS) --out out/baseline
 
-test: $(VENV)/.stamp-dev $(VENV)/.stamp-jit
+test: check-system-test $(VENV)/.stamp-dev $(VENV)/.stamp-jit
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest -n 2 --dist loadfile -q
 

@@ -1,22 +1,97 @@
-"""The one way fundsim starts local worker processes (runs by seed, sweeps, the app)."""
+"""The one way fundsim starts local worker processes (runs by seed, sweeps, the app).
+
+Workers die with the process that started them: on Linux each forked worker asks the kernel for
+SIGKILL when its parent goes (prctl PR_SET_PDEATHSIG), so killing only the main process (kill -9,
+or the SIGTERM a scheduler or container sends) leaves no idle worker behind holding files or
+memory. Elsewhere the pool's own shutdown is all there is."""
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
+import ctypes.util
+import functools
 import multiprocessing
+import os
 import signal
+import sys
+from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
 
+PR_SET_PDEATHSIG = 1  # from <linux/prctl.h>
 
-def _ignore_sigint() -> None:
+
+def _die_with_parent(parent: int) -> None:
+    if not sys.platform.startswith("linux"):
+        return
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    except (OSError, AttributeError):
+        return  # no libc to ask: the pool's shutdown still stops workers on a normal exit
+    if os.getppid() != parent:  # the parent died before the request took effect
+        os._exit(1)
+
+
+def _worker_start(parent: int) -> None:
     # Ctrl-C is the parent's to handle: workers stop quietly when it shuts the pool down.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    _die_with_parent(parent)
 
 
 def process_pool(workers: int) -> ProcessPoolExecutor:
     """A pool of `workers` processes, forked where the platform can. Importing Mesa forces the
     'spawn' start method on the whole interpreter (mesa/batchrunner.py), so without an explicit
     context every worker would import the engine afresh (about a second each, which eats the
-    gain of a second worker), and under Streamlit a spawned worker would run the page again."""
+    gain of a second worker), and under Streamlit a spawned worker would run the page again.
+
+    The pool must be created (and its first job submitted) from a thread that outlives it: the
+    kernel's parent-death signal follows the thread that forked the worker."""
     method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
     return ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context(method),
-                               initializer=_ignore_sigint)
+                               initializer=functools.partial(_worker_start, os.getpid()))
+
+
+def usable_cores() -> int:
+    """The cores this process may run on (the affinity mask, not the machine's total)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        return os.cpu_count() or 1
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, delivered as an interruption so the work in hand stops the way Ctrl-C stops it."""
+
+
+@contextlib.contextmanager
+def sigterm_stops_cleanly() -> Iterator[None]:
+    """While inside, SIGTERM (what schedulers and containers send) raises `Terminated` in the main
+    thread: pools shut down, state files are written, the lock is released, as after Ctrl-C.
+    Outside the main thread (where handlers cannot be set) this does nothing."""
+    def handler(signum: int, frame: object) -> None:
+        raise Terminated
+
+    try:
+        previous = signal.signal(signal.SIGTERM, handler)
+    except ValueError:  # not the main thread
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def stop_pool(pool: ProcessPoolExecutor) -> None:
+    """Stop a pool now, killing runs in progress (on Ctrl-C or SIGTERM: the main process should not
+    wait minutes for runs whose results it will not keep)."""
+    pool.shutdown(wait=False, cancel_futures=True)
+    terminate = getattr(pool, "terminate_workers", None)  # Python 3.14+
+    if terminate is not None:
+        terminate()
+        return
+    for proc in list((getattr(pool, "_processes", None) or {}).values()):
+        with contextlib.suppress(OSError, ValueError, AttributeError):
+            proc.terminate()

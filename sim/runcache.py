@@ -3,12 +3,16 @@ is read instead of simulated.
 
 A run is stored at `<cache>/<code version>/<scenario key>/<seed>.pkl`. The scenario key hashes
 every parameter except the name and description (an edited copy that ends up identical to a
-preset reuses its runs); the code version hashes the engine's source, so a change to the model
-never serves stale numbers. Files are written under a temporary name and renamed, so a page
-stopped mid-run leaves only whole files, and the next run resumes from them."""
+preset reuses its runs); the code version is the engine's source hash (sim.codehash), so a change
+to the model never serves stale numbers, and two checkouts of different engine code sharing one
+cache folder never see each other's runs. Each file starts with a checksum of its contents (a
+damaged file is run again, never served). Files are written under a temporary name and renamed,
+so a page stopped mid-run leaves only whole files, and the next run resumes from them. A cache
+folder that cannot be written (read-only, or a file in the way) only costs speed."""
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import hashlib
 import json
@@ -24,14 +28,13 @@ from pathlib import Path
 
 import pandas as pd
 
+from sim.codehash import engine_code
 from sim.processes import process_pool
 from sim.results import Results
 from sim.scenario.schema import Scenario
 
-PACKAGE = Path(__file__).resolve().parents[1]
-CACHE_FORMAT = "cached-results-1"  # bump when what is stored changes
-# Source that cannot change a run's numbers (faces of the engine, and tools around it).
-NOT_ENGINE = ("app/", "report/", "sweep/", "calibration/", "cli", "docs.py", "charts.py", "runcache.py")
+CACHE_FORMAT = "cached-results-2"  # bump when what is stored changes
+MAGIC = b"fundsim-run\n"  # then the sha256 of the pickle, then the pickle
 MEMORY_RUNS = 64
 KEEP_VERSIONS = 3  # engine versions whose runs stay on disk
 Progress = Callable[[int, int, str], None]  # (done, total, what) -> None
@@ -39,17 +42,8 @@ Progress = Callable[[int, int, str], None]  # (done, total, what) -> None
 
 @lru_cache(maxsize=1)
 def code_version() -> str:
-    """A hash of the engine's source: every module that can change a run's numbers."""
-    import sim
-
-    h = hashlib.sha256((sim.__version__ + CACHE_FORMAT).encode())
-    for path in sorted(PACKAGE.rglob("*.py")):
-        rel = path.relative_to(PACKAGE).as_posix()
-        if rel.startswith(NOT_ENGINE):
-            continue
-        h.update(rel.encode())
-        h.update(path.read_bytes())
-    return h.hexdigest()[:16]
+    """The cache's folder name: the engine's source hash (sim.codehash) and the storage format."""
+    return hashlib.sha256(f"{engine_code()}+{CACHE_FORMAT}".encode()).hexdigest()[:16]
 
 
 @dataclass
@@ -96,6 +90,45 @@ def _app(result: Results) -> CachedResults:
     return CachedResults(**{f.name: getattr(result, f.name) for f in dataclasses.fields(Results)})
 
 
+def _read(path: Path) -> CachedResults | None:
+    """A stored run, or None if there is none, or it cannot be trusted: a file that is damaged
+    (its checksum does not match: a flipped byte is never served as a different number), of
+    another format, or holds anything but a run. Such a file is removed and the run made again."""
+    try:
+        with path.open("rb") as f:
+            raw = f.read()
+    except OSError:  # missing, or the cache is unreadable: the run is simply made again
+        return None
+    body = raw[len(MAGIC) + 32:]
+    ok = raw.startswith(MAGIC) and hashlib.sha256(body).digest() == raw[len(MAGIC):len(MAGIC) + 32]
+    result: object = None
+    if ok:
+        try:
+            result = pickle.loads(body)  # our own bytes, checked against the checksum we wrote
+        except Exception:  # an unpicklable body (from an older fundsim, say)
+            result = None
+    if isinstance(result, Results):
+        return _app(result)
+    with contextlib.suppress(OSError):
+        path.unlink()
+    return None
+
+
+def _write(target: Path, result: CachedResults) -> None:
+    """Store a run (checksum, then pickle), atomically; a read-only or broken cache folder only
+    costs speed, never an error."""
+    body = pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL)
+    tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        with tmp.open("wb") as f:
+            f.write(MAGIC + hashlib.sha256(body).digest() + body)
+        os.replace(tmp, target)
+    except OSError:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+
+
 def scenario_key(scenario: Scenario) -> str:
     """Every parameter that changes a run (not the name or the description)."""
     data = scenario.model_dump(mode="json")
@@ -132,31 +165,18 @@ class RunCache:
         hit = self.memory.get((key, seed))
         if hit is None:
             p = self.path(key, seed)
-            if not p.is_file():
+            loaded = _read(p)
+            if loaded is None:
                 return None
-            try:
-                with p.open("rb") as f:
-                    hit = pickle.load(f)  # our own files, written by put() below
-            except (OSError, EOFError, pickle.UnpicklingError, AttributeError, ImportError, ValueError):
-                p.unlink(missing_ok=True)  # a damaged file is simply run again
-                return None
-            hit = self._remember(key, seed, hit)
+            hit = self._remember(key, seed, loaded)
         self.memory.move_to_end((key, seed))
         return dataclasses.replace(hit, scenario=scenario)
 
-    def put(self, result: Results) -> None:
+    def put(self, result: Results) -> CachedResults:
         key = scenario_key(result.scenario)
         app = _app(result).prepare()
-        target = self.path(key, result.seed)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
-        try:
-            with tmp.open("wb") as f:
-                pickle.dump(app, f, protocol=pickle.HIGHEST_PROTOCOL)
-            os.replace(tmp, target)
-        except OSError:
-            tmp.unlink(missing_ok=True)  # a read-only cache only costs speed
-        self._remember(key, result.seed, app)
+        _write(self.path(key, result.seed), app)
+        return self._remember(key, result.seed, app)
 
     def _remember(self, key: str, seed: int, result: Results) -> CachedResults:
         kept = self.memory[(key, seed)] = _app(result)
@@ -167,7 +187,14 @@ class RunCache:
     def missing(self, scenarios: Sequence[Scenario], seeds: Sequence[int]) -> int:
         """How many runs are neither in memory nor on disk."""
         todo = {(scenario_key(s), int(seed)) for s in scenarios for seed in seeds}
-        return sum(1 for k, seed in todo if (k, seed) not in self.memory and not self.path(k, seed).is_file())
+        return sum(1 for k, seed in todo if (k, seed) not in self.memory and not _exists(self.path(k, seed)))
+
+
+def _exists(path: Path) -> bool:
+    try:
+        return path.is_file()
+    except OSError:  # e.g. a cache folder that is not searchable
+        return False
 
 
 def _simulate(jobs: list[tuple[Scenario, int]], workers: int, done: Callable[[Results], None]) -> None:
@@ -205,10 +232,11 @@ def ensure_runs(cache: RunCache, scenarios: Sequence[Scenario], seeds: Sequence[
             if key not in jobs and cache.get(s, seed) is None:
                 jobs[key] = (s, seed)
     count = 0
+    made: dict[tuple[str, int], CachedResults] = {}  # kept here too: a read-only cache stores nothing
 
     def finished(r: Results) -> None:
         nonlocal count
-        cache.put(r)
+        made[(scenario_key(r.scenario), int(r.seed))] = cache.put(r)
         count += 1
         if progress is not None:
             progress(count, len(jobs), f"{r.scenario.name}, seed {r.seed}")
@@ -216,9 +244,14 @@ def ensure_runs(cache: RunCache, scenarios: Sequence[Scenario], seeds: Sequence[
     _simulate(list(jobs.values()), workers, finished)
     out = []
     for s in scenarios:
-        runs = [cache.get(s, seed) for seed in seeds]
+        key = scenario_key(s)
+        runs = [cache.get(s, seed) or _renamed(made.get((key, seed)), s) for seed in seeds]
         out.append([r for r in runs if r is not None])
     return out
+
+
+def _renamed(result: CachedResults | None, scenario: Scenario) -> CachedResults | None:
+    return None if result is None else dataclasses.replace(result, scenario=scenario)
 
 
 def counterfactual_runs(cache: RunCache, scenarios: Sequence[Scenario], results: Sequence[list[Results]],

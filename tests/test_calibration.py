@@ -243,3 +243,21 @@ def test_cli_bad_parameter_path_and_scenario_exit_2(files: dict[str, Path]) -> N
     assert r.returncode == 2 and "free_parameters[0].labour.quit_rat:" in r.stderr, r.stderr
     r = fundsim("calibrate", "--evaluate", "missing.yaml", "--targets", str(files["spec"]), cwd=files["dir"])
     assert r.returncode == 2 and "missing.yaml" in r.stderr and "Traceback" not in r.stderr
+
+
+@pytest.mark.parametrize("damage", ["truncated", "empty", "no moments", "moments a list"])
+def test_cli_resumes_past_damaged_state_files(files: dict[str, Path], damage: str) -> None:
+    """A state file cut short (a crash, a full disk) or of the wrong shape is simulated again."""
+    out, state = files["dir"] / "calibrated.yaml", files["dir"] / "state"
+    args = ("calibrate", str(files["scenario"]), "--targets", str(files["spec"]), "--budget", "2",
+            "--state", str(state), "--out", str(out))
+    assert fundsim(*args, cwd=files["dir"]).returncode == 0
+    stored = sorted((state / "evaluations").glob("*.json"))
+    assert len(stored) == 2
+    text = stored[0].read_text()
+    stored[0].write_text({"truncated": text[: len(text) // 2], "empty": "", "no moments": '{"x": [0.01]}',
+                          "moments a list": '{"moments": [1, 2]}'}[damage])
+    again = fundsim(*args, cwd=files["dir"])
+    assert again.returncode == 0, again.stderr
+    assert "Traceback" not in again.stderr
+    assert again.stderr.count("(replayed)") == 1 and again.stderr.count("(simulated)") == 1, again.stderr

@@ -371,3 +371,32 @@ def test_sparse_diff(tmp_path: Path) -> None:
     write(tmp_path, "base.yaml", scenario_to_yaml(Scenario()))
     write(tmp_path, "r.yaml", "extends: base.yaml\n" + scenario_to_yaml(s, diff_from=Scenario()))
     assert load_scenario(tmp_path / "r.yaml") == s
+
+
+@pytest.mark.parametrize("name", ["a\x00b", "line\nbreak", "carriage\rreturn", "esc\x1b[31mred", "tab\there"])
+def test_names_with_control_characters_are_refused(tmp_path: Path, name: str) -> None:
+    path = write(tmp_path, "s.yaml", yaml.safe_dump({"name": name}))
+    with pytest.raises(ScenarioError) as e:
+        load_scenario(path)
+    (line,) = e.value.lines()
+    assert line.startswith("name: must not contain control characters") and "\x1b" not in line
+
+
+def test_a_description_may_break_lines_but_not_hold_escape_codes(tmp_path: Path) -> None:
+    assert load_scenario(write(tmp_path, "ok.yaml", yaml.safe_dump({"description": "one\ntwo"})))
+    with pytest.raises(ScenarioError, match="description: must not contain control characters"):
+        load_scenario(write(tmp_path, "bad.yaml", yaml.safe_dump({"description": "a\x1b[2J"})))
+
+
+def test_sixty_thousand_unknown_keys_give_a_capped_list(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    path = write(tmp_path, "many.yaml", "".join(f"k{i}: 1\n" for i in range(60_000)))
+    r = subprocess.run([sys.executable, "-m", "sim.cli", "validate", str(path)], capture_output=True,
+                       text=True, timeout=300)
+    assert r.returncode == 2
+    lines = r.stderr.splitlines()
+    assert len(lines) == 51 and len(r.stderr) < 20_000
+    assert lines[0].startswith("k0: unknown field 'k0'")
+    assert lines[-1] == "... and 59,950 more problems (fix these first)"

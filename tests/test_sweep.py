@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import importlib
 import os
 import signal
 import socket
@@ -12,6 +13,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 from test_sweep_common import write_spec
@@ -131,6 +133,12 @@ def test_load_is_tidy_with_parameters_and_seeds(reference: tuple[Path, pd.DataFr
                                    "fund.contributions[0].annual_total", "demand.recession.depth"]
     horizon = sim.sweep.load(folder, kind="horizon")
     assert horizon["month"].isna().all() and horizon.groupby(["point", "seed"]).size().nunique() == 1
+    # every run keeps each worker group's and each sector's horizon values too (equity across a sweep)
+    groups = horizon[(horizon.sector == "all") & (horizon.group != "all")]
+    sectors = horizon[(horizon.sector != "all") & (horizon.group == "all")]
+    assert groups.group.nunique() >= 2 and sectors.sector.nunique() >= 2
+    assert {"placements", "enrolments"} <= set(groups.metric)
+    assert groups.groupby(["point", "seed"]).size().nunique() == 1
     monthly = sim.sweep.load(folder, kind="monthly")
     assert set(monthly.metric) == {"fund_balance", "placements"}
     assert set(monthly.month) == set(range(24)) or len(set(monthly.month)) == 24
@@ -164,7 +172,9 @@ def test_summary_and_status_commands(reference: tuple[Path, pd.DataFrame], tmp_p
     assert len(table) == 4 * 2 and (table.seeds == 2).all() and (table.low <= table["mean"]).all()
     assert (table["mean"] <= table.high).all()
     grid = runner.invoke(app, ["sensitivity", str(folder)])
-    assert grid.exit_code == 2 and "need a sweep with design sobol or morris" in grid.stderr
+    assert grid.exit_code == 2
+    assert "design: sample-based sensitivity needs at least 20 design points; this grid sweep has 4" \
+        in grid.stderr
 
 
 def test_discover_states_the_box_in_plain_language(reference: tuple[Path, pd.DataFrame]) -> None:
@@ -190,5 +200,78 @@ def test_sensitivity_on_a_sobol_sweep(tmp_path: Path) -> None:
                                       "--out", str(tmp_path / "idx.csv"), "--chart", str(tmp_path / "c.png")])
     assert result.exit_code == 0, result.stderr
     idx = pd.read_csv(tmp_path / "idx.csv")
-    assert list(idx.columns) == ["outcome", "parameter", "role", "S1", "S1_conf", "ST", "ST_conf"]
+    assert list(idx.columns) == ["outcome", "parameter", "role", "S1", "S1_conf", "ST", "ST_conf",
+                                 "seed_share"]
     assert len(idx) == 2 and (tmp_path / "c.png").stat().st_size > 0
+    assert idx.seed_share.isna().all()  # one seed: no seed noise to measure
+    assert "is wider than the index" in result.stderr  # 2 base samples cannot rank anything
+
+
+def test_sample_based_sensitivity_on_a_latin_hypercube_with_seed_noise_apart(tmp_path: Path) -> None:
+    spec = write_spec(tmp_path, design="lhs", samples=24, replications=2,
+                      levers={"fund.contributions[0].annual_total": {"low": 50000, "high": 400000}},
+                      uncertainties={"demand.recession.depth": {"low": 0.0, "high": 0.2}})
+    out = tmp_path / "out"
+    assert run_sweep(load_spec(spec), out, workers=2).ran == 48
+    result = CliRunner().invoke(app, ["sensitivity", str(out), "--outcome", "fund_balance", "--out",
+                                      str(tmp_path / "idx.csv"), "--chart", str(tmp_path / "c.html")])
+    assert result.exit_code == 0, result.stderr
+    idx = pd.read_csv(tmp_path / "idx.csv").set_index("parameter")
+    assert list(idx.columns) == ["outcome", "role", "S1", "S1_conf", "seed_share"]
+    # the employers' contribution drives the fund's end balance far more than the recession's depth
+    assert idx.loc["fund.contributions[0].annual_total", "S1"] > idx.loc["demand.recession.depth", "S1"]
+    assert 0 <= idx.seed_share.iloc[0] < 0.5
+    assert "First-order index (sample-based)" in (tmp_path / "c.html").read_text()
+
+
+def test_repeated_sobol_points_count_once_in_discovery(tmp_path: Path) -> None:
+    """Sobol's sample repeats design points when factors have few levels: each distinct run is
+    run once, and PRIM counts it once (the notebook's check at full size)."""
+    spec = write_spec(tmp_path, design="sobol", samples=2, replications=1)
+    report = run_sweep(load_spec(spec), tmp_path / "out", workers=2)
+    points = len(sim.sweep.load(tmp_path / "out", kind="horizon").point.unique())
+    assert report.total < points  # some points repeat
+    importlib.import_module("sim.sweep.discovery")  # imported: sim.sweep.discover stays the function
+    found = sim.sweep.discover(tmp_path / "out", "fund_balance", 0.0)
+    assert sim.sweep.discover(tmp_path / "out", "fund_balance", 0.0).runs == found.runs
+    assert found.runs == report.total
+
+
+@pytest.mark.parametrize(("outcome", "threshold", "above", "text"), [
+    ("fund_balance", 215_000.37, True, "fund_balance is at least $215,000"),
+    ("fund_balance", -2_500_000.0, False, "fund_balance is at most -$2,500,000"),
+    ("placement_rate", 0.4567, True, "placement_rate is at least 45.7%"),
+    ("placements", 12_345.6, True, "placements is at least 12,346 people"),
+])
+def test_discovery_thresholds_read_as_a_person_writes_them(outcome: str, threshold: float, above: bool,
+                                                           text: str) -> None:
+    from sim.sweep.discovery import Discovery
+
+    d = Discovery(outcome, threshold, above, runs=10, hits=4, coverage=0.5, density=0.8, mass=0.3,
+                  restrictions=(), units={})
+    assert d.target_text() == text and "e+" not in d.sentence()
+
+
+def test_robustness_ranks_policies_by_regret_across_worlds(reference: tuple[Path, pd.DataFrame],
+                                                           tmp_path: Path) -> None:
+    """The reference sweep crosses 2 contribution levels (policies) with 2 recession depths (worlds)."""
+    from sim.sweep.regret import robustness
+
+    folder = reference[0]
+    frame = robustness(folder, "fund_balance", threshold=0.0)
+    assert list(frame.policy) == ["fund.contributions[0].annual_total=250000",
+                                  "fund.contributions[0].annual_total=60000"]  # more money in, more left
+    assert (frame.worlds == 2).all() and frame.max_regret.iloc[0] == 0 and frame.max_regret.iloc[1] > 0
+    # regret is computed from the cells by hand: best policy's mean across seeds minus this one's
+    h = sim.sweep.load(folder, kind="horizon")
+    h = h[(h.metric == "fund_balance") & (h.sector == "all") & (h.group == "all")]
+    cells = h.groupby(["fund.contributions[0].annual_total", "demand.recession.depth"]).value.mean().unstack()
+    assert np.isclose(frame.max_regret.iloc[1], (cells.loc[250000] - cells.loc[60000]).max())
+    assert frame.satisficing.between(0, 1).all()
+    result = CliRunner().invoke(app, ["robustness", str(folder), "--outcome", "fund_balance",
+                                      "--threshold", "0", "--out", str(tmp_path / "r.csv")])
+    assert result.exit_code == 0, result.stderr
+    assert "Least regret on fund_balance: fund.contributions[0].annual_total=250000" in result.stdout
+    assert len(pd.read_csv(tmp_path / "r.csv")) == 2
+    neutral = CliRunner().invoke(app, ["robustness", str(folder), "--outcome", "quits"])
+    assert neutral.exit_code == 2 and "--above/--below" in neutral.stderr

@@ -19,7 +19,8 @@ from sim.sweep.spec import load_spec
 
 
 def _run_files(folder: Path) -> list[Path]:
-    return sorted((folder / "runs").glob("*.parquet")) if (folder / "runs").is_dir() else []
+    runs = folder / "runs"  # dot-files are temporaries of a write in progress, not runs
+    return sorted(p for p in runs.glob("*.parquet") if not p.name.startswith(".")) if runs.is_dir() else []
 
 
 def test_sigkill_then_resume_loses_and_duplicates_nothing(tmp_path: Path) -> None:
@@ -50,7 +51,7 @@ def test_sigkill_then_resume_loses_and_duplicates_nothing(tmp_path: Path) -> Non
     assert f"{len(killed_at)} already done" in resumed.stdout
     files = _run_files(out)
     assert len(files) == 12 and set(killed_at) <= set(files)
-    assert not [p for p in (out / "runs").iterdir() if p.suffix != ".parquet"]  # no temporaries left
+    assert not [p for p in (out / "runs").iterdir() if p.name.startswith(".")]  # no temporaries left
     frame = sim.sweep.load(out)
     assert not frame.duplicated(["point", "seed", "month", "metric", "sector", "group"]).any()
 

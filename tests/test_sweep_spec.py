@@ -39,6 +39,16 @@ def _sweep_cli(args: list[str]) -> tuple[int, str]:
      "the grid design needs levels"),
     ({"replicatons": 3}, "replicatons"),
     ({"base": "missing.yaml"}, "file not found"),
+    ({"levers": {"fund.contributions[0].annual_total": {"levels": list(range(10_000, 1_010_000, 1000))}},
+      "uncertainties": {"demand.recession.depth": {"levels": [i / 2000 for i in range(1000)]}}},
+     "the grid design makes 1,000,000 design points, more than the limit of 100,000"),
+    ({"design": "lhs", "samples": 100_000, "replications": 10_000,
+      "levers": {"fund.contributions[0].annual_total": {"low": 50000, "high": 90000}}, "uncertainties": {}},
+     "replications: 100,000 design points x 10,000 seeds is 1,000,000,000 runs, more than the limit"),
+    ({"levers": {"fund.contributions[0].annual_total": {"levels": [100000, 100000.0]}}},
+     "levels repeat a value (100000 and 100000.0 are the same level)"),
+    ({"uncertainties": {"demand.recession.depth": {"levels": [0.1, 1e-1]}}}, "levels repeat a value"),
+    ({"region": {"n_workers": 200, "n_firms": 500}}, "region: n_firms cannot exceed n_workers"),
 ])
 def test_bad_specs_exit_2_naming_the_problem(tmp_path: Path, changes: dict, expected: str) -> None:
     spec = write_spec(tmp_path, **changes)
@@ -88,3 +98,63 @@ def test_cli_option_problems_exit_2(tmp_path: Path) -> None:
     assert code == 2 and "--scheduler: write the address as tcp://HOST:PORT" in err
     code, err = _sweep_cli(["sweep", "status", str(tmp_path / "nowhere")])
     assert code == 2 and "DIR: no such folder" in err
+
+
+def test_fixed_overrides_are_checked_together_as_run_set_checks_them(tmp_path: Path) -> None:
+    """n_firms 5 is fine with n_workers 200, though the base's n_firms (20) alone would exceed it."""
+    plan = load_spec(write_spec(tmp_path, region={"n_workers": 200, "n_firms": 5}))
+    assert (plan.base.region.n_workers, plan.base.region.n_firms) == (200, 5)
+
+
+def test_workers_are_capped_to_the_cores_and_it_says_so(tmp_path: Path) -> None:
+    from sim.processes import usable_cores
+
+    spec = write_spec(tmp_path, levers={"fund.contributions[0].annual_total": {"levels": [60000]}},
+                      uncertainties={"demand.recession.depth": {"levels": [0.02]}})
+    out = str(tmp_path / "o")
+    result = CliRunner().invoke(app, ["sweep", str(spec), "--out", out, "--workers", "100000"])
+    assert result.exit_code == 0, result.stderr
+    cores = usable_cores()
+    assert f"--workers 100000 is more than this machine's {cores} core(s); using {cores}" in result.stderr
+    assert f"on {cores} local worker(s)" in result.stdout and "100000 local" not in result.stdout
+
+
+SCHEDULE_A = [{"kind": "upfront", "share": 0.5}, {"kind": "on_placement", "share": 0.5}]
+SCHEDULE_B = [{"kind": "upfront", "share": 0.2}, {"kind": "on_completion", "share": 0.3},
+              {"kind": "on_placement", "share": 0.5}]
+
+
+def test_whole_rule_lists_are_levels_of_one_composite_lever(tmp_path: Path) -> None:
+    """A payment schedule's shares must sum to 1, so they change together: each level is a whole
+    schedule, crossed with the uncertainties like any lever, and analysed like any factor."""
+    import pandas as pd
+
+    import sim.sweep
+    from sim.sweep.engine import run_sweep
+    from sim.sweep.regret import robustness
+
+    spec = write_spec(tmp_path, replications=1, levers={"fund.payments.rules": {"levels": [SCHEDULE_A,
+                                                                                          SCHEDULE_B]}})
+    report = run_sweep(load_spec(spec), tmp_path / "out", workers=2)
+    assert (report.ran, report.failed) == (4, [])
+    runs = sim.sweep.load(tmp_path / "out", kind="horizon")
+    assert runs["fund.payments.rules"].nunique() == 2
+    table = sim.sweep.summary(tmp_path / "out", ["placements"])
+    assert len(table) == 4 and table["mean"].notna().all()
+    frame = robustness(tmp_path / "out", "placements")
+    assert len(frame) == 2 and (frame.worlds == 2).all()
+    pd.testing.assert_series_equal(frame.max_regret.sort_values(ignore_index=True).iloc[:1],
+                                   pd.Series([0.0], name="max_regret"))
+
+
+@pytest.mark.parametrize(("levers", "expected"), [
+    ({"fund.payments.rules": {"levels": [[{"kind": "upfront", "share": 0.5}]]}},
+     "levers.fund.payments.rules.levels[0]: fund.payments: payment rule shares must sum to 1"),
+    ({"fund.payments.rules": {"levels": [SCHEDULE_A, "upfront"]}}, "levers.fund.payments.rules.levels[1]"),
+    ({"fund.payments.rulez": {"levels": [SCHEDULE_A]}}, "unknown field 'rulez' in fund.payments"),
+    ({"demand": {"levels": [{}]}},
+     "levers.demand: holds uncertainty parameters, so it belongs under uncertainties"),
+])
+def test_bad_composite_levels_are_named(tmp_path: Path, levers: dict, expected: str) -> None:
+    code, err = _sweep_cli(["sweep", str(write_spec(tmp_path, levers=levers)), "--out", str(tmp_path / "o")])
+    assert code == 2 and expected in err, err

@@ -13,9 +13,10 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from sim.calibration.simulate import candidate, code_version
+from sim.calibration.simulate import candidate
 from sim.calibration.smm import Outcome
 from sim.calibration.targets import Spec
+from sim.codehash import engine_code
 from sim.scenario.errors import split_path
 from sim.scenario.schema import Scenario
 from sim.sweep.store import atomic_write_bytes
@@ -74,7 +75,7 @@ def write_calibrated(path: Path, spec: Spec, scenario: Scenario, outcome: Outcom
         f"# date: {dt.datetime.now(dt.UTC).strftime('%Y-%m-%d %H:%M UTC')}",
         f"# scenario: {scenario.name}; seeds: {list(seeds)}; method: {method}; budget: {budget} evaluations "
         f"({outcome.evaluations} on the path, {outcome.replayed} replayed from the state folder)",
-        f"# engine source hash: {code_version()} (evaluations replay only for this engine)",
+        f"# engine source hash: {engine_code()} (evaluations replay only for this engine)",
         f"# distance: {best.distance:.4f} (sum of ((simulated - band midpoint) / band width)^2)",
         f"# targets in band on the calibration seeds: {int(fit.in_band.sum())} of {len(fit)}",
     ]

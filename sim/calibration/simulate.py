@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable, Sequence
-from pathlib import Path
 
 import numpy as np
 
@@ -15,19 +14,6 @@ from sim.calibration.targets import BASE, Spec
 from sim.results import Results
 from sim.scenario.loader import apply_overrides
 from sim.scenario.schema import Scenario
-
-_SIM = Path(__file__).resolve().parents[1]
-
-
-def code_version() -> str:
-    """A hash of the engine's source: cached evaluations from another model version never replay."""
-    h = hashlib.sha256()
-    for f in sorted(_SIM.rglob("*.py")):
-        if "calibration" in f.relative_to(_SIM).parts[:1] or "app" in f.relative_to(_SIM).parts[:1]:
-            continue  # the routine and the app do not change what the model simulates
-        h.update(f.relative_to(_SIM).as_posix().encode())
-        h.update(f.read_bytes())
-    return h.hexdigest()[:16]
 
 
 def overrides_for(spec: Spec, x: Sequence[float]) -> dict[str, float]:

@@ -31,7 +31,6 @@ from scipy.optimize import least_squares, minimize
 from sim.calibration.simulate import (
     RunMany,
     candidate,
-    code_version,
     distance,
     evaluation_key,
     measure,
@@ -40,6 +39,7 @@ from sim.calibration.simulate import (
     variant_scenarios,
 )
 from sim.calibration.targets import Spec
+from sim.codehash import engine_code
 from sim.scenario.errors import split_path
 from sim.scenario.schema import Scenario
 from sim.sweep.store import atomic_write_bytes
@@ -81,6 +81,19 @@ def start_point(spec: Spec, scenario: Scenario) -> np.ndarray:
     return np.array(x)
 
 
+def _stored_moments(path: Path, spec: Spec) -> dict[str, float] | None:
+    """A stored evaluation's moments, or None if there is none or it is not whole (a state file
+    cut short by a crash or a full disk, or edited by hand): that candidate is simulated again."""
+    try:
+        stored = json.loads(path.read_text(encoding="utf-8"))
+        moments = {str(k): float("nan") if v is None else float(v) for k, v in stored["moments"].items()}
+    except (OSError, ValueError, KeyError, TypeError, AttributeError, RecursionError):
+        return None
+    if set(moments) != {t.id for t in spec.targets}:
+        return None  # from another targets file
+    return moments
+
+
 class Calibrator:
     def __init__(self, spec: Spec, scenario: Scenario, seeds: Sequence[int], run_many: RunMany,
                  state_dir: Path, on_eval: Callable[[Evaluation, int, Evaluation], None] | None = None,
@@ -88,7 +101,7 @@ class Calibrator:
         self.spec, self.scenario, self.seeds = spec, scenario, list(seeds)
         self.run_many, self.on_eval = run_many, on_eval
         self.folder = Path(state_dir) / "evaluations"
-        self.version = code_version()
+        self.version = engine_code()
         self.lo = np.array([fp.bounds[0] for fp in spec.free_parameters])
         self.hi = np.array([fp.bounds[1] for fp in spec.free_parameters])
         self.history: list[Evaluation] = []
@@ -99,9 +112,8 @@ class Calibrator:
         scenarios = variant_scenarios(candidate(self.scenario, self.spec, x), self.spec)
         key = evaluation_key(scenarios, self.seeds, self.version)
         path = self.folder / f"{key}.json"
-        if path.exists():
-            stored = json.loads(path.read_text(encoding="utf-8"))
-            moments = {k: float("nan") if v is None else float(v) for k, v in stored["moments"].items()}
+        moments = _stored_moments(path, self.spec)
+        if moments is not None:
             return Evaluation(x, moments, distance(self.spec, moments), cached=True)
         moments = measure(self.spec, scenarios, self.seeds, self.run_many)
         self.folder.mkdir(parents=True, exist_ok=True)

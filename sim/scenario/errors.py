@@ -19,6 +19,7 @@ from pydantic import BaseModel, ValidationError
 Segment = str | int
 Origins = dict[str, tuple[str | None, int]]  # dotted path -> (file, 1-based line)
 TOP = "(top level)"
+MAX_SHOWN = 50  # problems listed; a file with thousands of bad keys gets a readable answer
 
 
 @dataclass(frozen=True)
@@ -47,8 +48,13 @@ class ScenarioError(ValueError):
         self.problems: list[Problem] = list(unique.values())
         super().__init__(self.problems)
 
-    def lines(self) -> list[str]:
-        return [p.format() for p in self.problems]
+    def lines(self, limit: int | None = MAX_SHOWN) -> list[str]:
+        """One line per problem, at most `limit` of them and then how many more (None: all)."""
+        shown = self.problems if limit is None else self.problems[:limit]
+        out = [p.format() for p in shown]
+        if len(self.problems) > len(shown):
+            out.append(f"... and {len(self.problems) - len(shown):,} more problems (fix these first)")
+        return out
 
     def __str__(self) -> str:
         return "\n".join(self.lines())
@@ -297,7 +303,10 @@ def locate(segs: list[Segment], origins: Origins) -> tuple[str | None, int | Non
 def problems_from_validation(exc: ValidationError, data: Any, origins: Origins, *,
                              root: type[BaseModel], default_file: str | None = None) -> list[Problem]:
     problems = []
-    for err in exc.errors():
+    for i, err in enumerate(exc.errors()):
+        if i >= 4 * MAX_SHOWN:  # beyond what is shown (and deduplicated), only the count matters
+            problems.append(Problem(f"problem {i + 1}", err["msg"]))
+            continue
         segs, message = _message(err, _clean_loc(err["loc"], data), data, root)
         file, line = locate(segs, origins)
         given = err.get("input")

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+import unicodedata
 
-from pydantic import Field, model_validator
+from pydantic import Field, ValidationInfo, field_validator, model_validator
 
 from sim.scenario.fund import Fund
 from sim.scenario.params import Section, param
@@ -44,6 +45,19 @@ class Scenario(Section):
     phases: Phases = Field(default_factory=Phases)
     rollout: Rollout = Field(default_factory=Rollout)
     outputs: Outputs = Field(default_factory=Outputs)
+
+    @field_validator("name", "description")
+    @classmethod
+    def _printable(cls, v: str, info: ValidationInfo) -> str:
+        """Names reach terminals, file names, spreadsheets and PDFs: no control characters
+        (NUL, escape codes, and in a name, line breaks); a description may break lines."""
+        allowed = "\n\t" if info.field_name == "description" else ""
+        bad = next((c for c in v if unicodedata.category(c) in ("Cc", "Cs") and c not in allowed), None)
+        if bad is not None:
+            what = "line breaks, tabs, " if info.field_name == "name" else ""
+            raise ValueError(f"must not contain control characters ({what}NUL, escape codes); found "
+                             f"{bad!r} at position {v.index(bad) + 1}")
+        return v
 
     @model_validator(mode="after")
     def _check(self) -> Scenario:

@@ -1,13 +1,18 @@
 """Reading a finished sweep: per-point summaries across seeds and global sensitivity indices.
 
 Sensitivity uses SALib on exactly the unit sample the sweep drew (kept in the manifest): Sobol
-first- and total-order indices for a `sobol` design, Morris mu* and sigma for a `morris` design.
-Each point's outcome is its mean across seeds (common random numbers), and SALib's bootstrap
-gives the confidence intervals.
+first- and total-order indices for a `sobol` design, Morris mu* and sigma for a `morris` design,
+and for `lhs` and `grid` designs a sample-based first-order index (SALib's delta module, its
+equal-frequency partition estimator of S1, which needs no special sample; its Borgonovo delta
+itself needs more points than a sweep usually has). Each point's outcome is its mean across seeds
+(common random numbers), and SALib's bootstrap gives the confidence intervals. Seed noise is kept
+apart: `seed_share` is the share of the run-to-run variance that lies between seeds of one point
+(the model's randomness, not the parameters).
 """
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 from typing import Any
@@ -22,20 +27,28 @@ CONFIDENCE = 0.9
 SENSITIVITY_COLUMNS = {
     "sobol": ["outcome", "parameter", "role", "S1", "S1_conf", "ST", "ST_conf"],
     "morris": ["outcome", "parameter", "role", "mu_star", "mu_star_conf", "mu", "sigma"],
+    "delta": ["outcome", "parameter", "role", "S1", "S1_conf"],
 }
+METHOD = {"sobol": "sobol", "morris": "morris", "lhs": "delta", "grid": "delta"}
+MIN_DELTA_POINTS = 20  # fewer points leave the delta method's density estimate meaningless
 
 
 def horizon_table(folder: str | os.PathLike[str]) -> tuple[pd.DataFrame, dict[str, Any]]:
-    """One row per (point, seed): point, seed, the parameters, then one column per metric."""
+    """One row per (point, seed): point, seed, run_id, the parameters, then one column per metric.
+    A run shared by repeated design points appears once per point (what Sobol and Morris need);
+    count distinct runs by run_id."""
     folder = Path(folder)
     m = store.read_manifest(folder)
     names = [f["path"] for f in m["factors"]]
     h = store.load(folder, kind="horizon")
+    h = h[(h.sector == "all") & (h.group == "all")]  # totals; load() has every sector and group too
     if h.empty:
-        return pd.DataFrame(columns=["point", "seed", *names]), m
+        return pd.DataFrame(columns=["point", "seed", "run_id", *names]), m
     wide = h.pivot_table(index=["point", "seed"], columns="metric", values="value", aggfunc="first",
                          dropna=False).reset_index()
     wide.columns.name = None
+    ids = pd.DataFrame(m["runs"], columns=["point", "seed", "run_id"])
+    wide = ids.merge(wide, on=["point", "seed"], how="inner")
     params = store.points_frame(m)
     return params.merge(wide, on="point", how="inner"), m
 
@@ -84,18 +97,17 @@ def sensitivity(folder: str | os.PathLike[str], outcomes: list[str] | None = Non
     folder = Path(folder)
     table, m = horizon_table(folder)
     design = m["design"]
-    if design not in SENSITIVITY_COLUMNS:
-        raise ScenarioError([Problem("design", "sensitivity indices need a sweep with design sobol or "
-                                     "morris (their samples are built for it); this sweep is "
-                                     f"{design}: use `fundsim sweep summary` or `fundsim discover`",
-                                     design)])
+    method = METHOD[design]
     _require_complete(folder, m)
     from sim.sweep.design import salib_problem
 
     names = [f["path"] for f in m["factors"]]
     roles = {f["path"]: f["role"] for f in m["factors"]}
     problem = salib_problem(names)
-    x = np.array([p["unit"] for p in m["points"]], dtype=float)
+    x = unit_matrix(m)
+    if method == "delta" and len(x) < MIN_DELTA_POINTS:
+        raise ScenarioError([Problem("design", f"sample-based sensitivity needs at least {MIN_DELTA_POINTS} "
+                                     f"design points; this {design} sweep has {len(x)}", design)])
     outcomes = outcomes or m["outcomes"]
     rows = []
     for outcome in outcomes:
@@ -105,24 +117,77 @@ def sensitivity(folder: str | os.PathLike[str], outcomes: list[str] | None = Non
         if bad:
             raise store.SweepError(f"{outcome} is undefined (no value) at {bad} of {len(y)} design points, "
                                    "so its indices cannot be computed; pick another --outcome")
-        if design == "sobol":
+        noise = seed_share(table, outcome)
+        if method == "sobol":
             from SALib.analyze import sobol
 
             r = sobol.analyze(problem, y, calc_second_order=False, conf_level=confidence, seed=seed)
-            for i, name in enumerate(names):
-                rows.append({"outcome": outcome, "parameter": name, "role": roles[name],
-                             "S1": r["S1"][i], "S1_conf": r["S1_conf"][i],
-                             "ST": r["ST"][i], "ST_conf": r["ST_conf"][i]})
-        else:
+            keys = ("S1", "S1_conf", "ST", "ST_conf")
+        elif method == "morris":
             from SALib.analyze import morris
 
             r = morris.analyze(problem, x, y, conf_level=confidence, seed=seed,
                                num_levels=int(m["spec"]["morris_levels"]))
-            for i, name in enumerate(names):
-                rows.append({"outcome": outcome, "parameter": name, "role": roles[name],
-                             "mu_star": r["mu_star"][i], "mu_star_conf": r["mu_star_conf"][i],
-                             "mu": r["mu"][i], "sigma": r["sigma"][i]})
-    out = pd.DataFrame(rows, columns=SENSITIVITY_COLUMNS[design])
+            keys = ("mu_star", "mu_star_conf", "mu", "sigma")
+        else:
+            r = _delta(problem, x, y, confidence, seed)
+            keys = ("S1", "S1_conf")
+        for i, name in enumerate(names):
+            rows.append({"outcome": outcome, "parameter": name, "role": roles[name],
+                         **{k: r[k][i] for k in keys}, "seed_share": noise})
+    out = pd.DataFrame(rows, columns=[*SENSITIVITY_COLUMNS[method], "seed_share"])
     num = out.columns[3:]
     out[num] = out[num].astype(float)
+    return out
+
+
+def unit_matrix(m: dict[str, Any]) -> np.ndarray:
+    """Each design point in unit coordinates: as sampled for lhs, sobol and morris; for a grid,
+    each factor's level rank scaled to [0, 1] (levels in the order the spec lists them)."""
+    if m["points"] and "unit" in m["points"][0]:
+        return np.array([p["unit"] for p in m["points"]], dtype=float)
+    cols = []
+    for f in m["factors"]:
+        levels = [json.dumps(v, sort_keys=True) for v in f["levels"]]
+        span = max(len(levels) - 1, 1)
+        cols.append([levels.index(json.dumps(p["params"][f["path"]], sort_keys=True)) / span
+                     for p in m["points"]])
+    return np.array(cols, dtype=float).T.reshape(len(m["points"]), len(m["factors"]))
+
+
+def seed_share(table: pd.DataFrame, outcome: str) -> float:
+    """The share of the outcome's variance across runs that lies between seeds of the same design
+    point: the model's own randomness, which no parameter explains (NaN with one seed)."""
+    runs = table.drop_duplicates("run_id")[["point", outcome]].dropna()
+    total = float(runs[outcome].var(ddof=0))
+    if not len(runs) or runs.groupby("point").size().max() < 2 or not total > 0:
+        return float("nan")
+    within = float(runs.groupby("point")[outcome].var(ddof=0).mean())
+    return min(within / total, 1.0)
+
+
+def _delta(problem: dict[str, Any], x: np.ndarray, y: np.ndarray, confidence: float, seed: int,
+           ) -> dict[str, Any]:
+    import warnings
+
+    from SALib.analyze import delta
+
+    if not np.nanstd(y) > 0:  # a constant outcome: no input explains anything
+        return {"S1": np.zeros(x.shape[1]), "S1_conf": np.zeros(x.shape[1])}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # SALib warns about small samples; the intervals say it
+        return delta.analyze(problem, x, y, conf_level=confidence, seed=seed, num_resamples=100,
+                             method="sobol")
+
+
+def wide_intervals(indices: pd.DataFrame) -> list[str]:
+    """Plain warnings for indices whose confidence interval is wider than the index itself: their
+    ranking is not settled by this sample."""
+    pairs = [(k, f"{k}_conf") for k in ("S1", "ST", "mu_star") if f"{k}_conf" in indices]
+    out = []
+    for _, r in indices.iterrows():
+        for k, conf in pairs:
+            if np.isfinite(r[conf]) and r[conf] > abs(r[k]):
+                out.append(f"{r['outcome']}, {r['parameter']}: the interval of {k} (±{r[conf]:.3f}) is wider "
+                           f"than the index ({r[k]:.3f}); more samples are needed to rank it")
     return out

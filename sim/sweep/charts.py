@@ -18,13 +18,19 @@ MPL_SUFFIXES = (".png", ".svg", ".pdf")
 
 def _long(indices: pd.DataFrame) -> tuple[pd.DataFrame, str]:
     """Rows of outcome, parameter, index, value, low, high."""
-    pairs = [("S1", "S1_conf"), ("ST", "ST_conf")] if "S1" in indices else [("mu_star", "mu_star_conf")]
+    if "ST" in indices:
+        pairs = [("S1", "S1_conf"), ("ST", "ST_conf")]
+    elif "S1" in indices:
+        pairs = [("S1", "S1_conf")]
+    else:
+        pairs = [("mu_star", "mu_star_conf")]
     rows = []
     for _, r in indices.iterrows():
         for name, conf in pairs:
             rows.append({"outcome": r["outcome"], "parameter": r["parameter"], "index": name,
                          "value": r[name], "low": r[name] - r[conf], "high": r[name] + r[conf]})
-    title = ("Sobol indices (first and total order)" if "S1" in indices
+    title = ("Sobol indices (first and total order)" if "ST" in indices
+             else "First-order index (sample-based)" if "S1" in indices
              else "Morris mu* (mean |elementary effect|)")
     return pd.DataFrame(rows), title
 

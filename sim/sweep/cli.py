@@ -6,7 +6,6 @@ Exit codes as for every fundsim command: 0 ok, 2 invalid input (`path: message` 
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -120,9 +119,13 @@ def run(
                                                 "the number of cores).", show_default=False)] = None,
     scheduler: Annotated[str | None, typer.Option("--scheduler", help="Run on an existing Dask cluster, "
                                                   "tcp://HOST:PORT.", show_default=False)] = None,
+    fresh: Annotated[bool, typer.Option("--fresh", help="If DIR holds runs made by other engine code, "
+                                        "discard them and start over (by default that is refused).")] = False,
 ) -> None:
     """Run every (design point, seed) not yet on disk; rerun to resume."""
-    with _guard():
+    from sim.processes import sigterm_stops_cleanly
+
+    with _guard(), sigterm_stops_cleanly():
         problems = []
         if workers is not None and workers < 1:
             problems.append(Problem("--workers", "must be at least 1", workers))
@@ -133,14 +136,19 @@ def run(
                                     "workers run the sweep"))
         if problems:
             raise ScenarioError(problems)
-        from sim.sweep.engine import run_sweep
+        from sim.sweep.engine import local_workers, run_sweep
         from sim.sweep.spec import load_spec
 
         plan = load_spec(spec)
         folder = _folder(out, must_exist=False)
-        report = _with_progress(lambda progress: run_sweep(plan, folder, workers=workers,
-                                                          scheduler=scheduler, progress=progress), plan.name)
-        where = f"on {scheduler}" if scheduler else f"on {workers or os.cpu_count() or 1} local worker(s)"
+        if scheduler is None and workers is not None and local_workers(workers) < workers:
+            _err(f"note: --workers {workers} is more than this machine's {local_workers(workers)} core(s); "
+                 f"using {local_workers(workers)}")
+        report = _with_progress(lambda progress: run_sweep(plan, folder, workers=workers, scheduler=scheduler,
+                                                          progress=progress, fresh=fresh), plan.name)
+        where = f"on {scheduler}" if scheduler else f"on {local_workers(workers)} local worker(s)"
+        if report.damaged:
+            _err(f"note: {report.damaged} damaged run file(s) (empty, truncated or altered) were run again")
         typer.echo(f"sweep {plan.name}: {report.total} runs — {report.ran} run now {where}, "
                    f"{report.skipped} already done, {len(report.failed)} failed — {report.seconds:.1f} s; "
                    f"results in {folder}/")
@@ -164,12 +172,39 @@ def _with_progress(job: Any, name: str) -> Any:
     )
 
     err = Console(stderr=True)
+    if not err.is_terminal:  # a log file or a pipe: plain lines, about one per 10% of the runs
+        return job(_plain_progress(name))
     bar = Progress(TextColumn(escape(name)), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                    TextColumn("ETA"), TimeRemainingColumn(), console=err, transient=True,
                    disable=not err.is_terminal)
     with bar:
         task = bar.add_task("runs", total=None)
         return job(lambda done, total: bar.update(task, completed=done, total=total))
+
+
+def _plain_progress(name: str) -> Any:
+    import time
+
+    t0 = time.monotonic()
+    shown = {"step": -1}
+
+    def report(done: int, total: int) -> None:
+        step = 10 * done // total if total else 10
+        if step == shown["step"] and done != total:
+            return
+        shown["step"] = step
+        typer.echo(f"{name}: {done} of {total} runs finished ({time.monotonic() - t0:.0f} s)", err=True)
+
+    return report
+
+
+def _warn_damaged(folder: Path) -> None:
+    from sim.sweep.store import damaged
+
+    bad = damaged(folder)
+    if bad:
+        _err(f"warning: {len(bad)} run file(s) in {folder}/runs are damaged ({next(iter(bad.values()))}) "
+             "and left out; rerun the sweep command to run them again")
 
 
 @sweep_app.command("status")
@@ -181,7 +216,9 @@ def status(folder: DirArg) -> None:
         s = read_status(_folder(folder))
         typer.echo(f"{s['name']}: {s['done']} of {s['total']} runs done, {s['remaining']} remaining "
                    f"({s['points']} points x {s['seeds']} seeds; last state: {s['state']}"
-                   + (f"; {s['failed']} failed" if s["failed"] else "") + ")")
+                   + (f"; {s['failed']} failed" if s["failed"] else "")
+                   + (f"; {s['damaged']} damaged file(s), counted as remaining: rerun the sweep command"
+                      if s["damaged"] else "") + ")")
 
 
 @sweep_app.command("summary")
@@ -197,6 +234,7 @@ def summary(
         from sim.sweep.analysis import summary as summarize
 
         table = summarize(_folder(folder), outcome or None)
+        _warn_damaged(folder)
         for name, part in table.groupby("outcome", sort=False):
             shown = part.drop(columns="outcome")
             shown["90% interval"] = [f"{_number(lo)} to {_number(hi)}"
@@ -215,13 +253,19 @@ def sensitivity(
     chart: Annotated[Path | None, typer.Option("--chart", help="Write a chart: .html (Altair) or "
                                                ".png/.svg/.pdf (matplotlib).", show_default=False)] = None,
 ) -> None:
-    """Sobol (first and total order) or Morris indices per outcome, with 90% confidence intervals."""
+    """Sobol (first and total order), Morris, or for lhs and grid sweeps sample-based first-order
+    indices per outcome, with 90% confidence intervals, and the share of variance that is seed noise."""
     with _guard():
         from sim.sweep.analysis import sensitivity as analyse
+        from sim.sweep.analysis import wide_intervals
 
         indices = analyse(_folder(folder), outcome or None)
+        _warn_damaged(folder)
         for name, part in indices.groupby("outcome", sort=False):
-            _print_frame(part.drop(columns="outcome"), f"Sensitivity of {name} (90% confidence intervals)")
+            _print_frame(part.drop(columns="outcome"), f"Sensitivity of {name} (90% confidence intervals; "
+                         "seed_share: the share of run-to-run variance that is seed noise)")
+        for line in wide_intervals(indices):
+            _err(f"note: {line}")
         if out is not None:
             _write_csv(indices, out)
         if chart is not None:
@@ -245,10 +289,11 @@ def discover(
 ) -> None:
     """Scenario discovery (PRIM): which parameter ranges meet the target, with coverage and density."""
     with _guard():
-        from sim.sweep.discover import discover as find
-        from sim.sweep.discover import discovery_frame
+        from sim.sweep.discovery import discover as find
+        from sim.sweep.discovery import discovery_frame
 
         d = find(_folder(folder), outcome, threshold, above=above, density=density)
+        _warn_damaged(folder)
         typer.echo(d.sentence())
         if d.restrictions:
             frame = discovery_frame(d)
@@ -257,8 +302,37 @@ def discover(
                 _write_csv(frame, out)
 
 
+def robustness(
+    folder: DirArg,
+    outcome: Annotated[str, typer.Option("--outcome", help="The metric to judge policies by.",
+                                         show_default=False)],
+    threshold: Annotated[float | None, typer.Option("--threshold", help="A target: also show the share of "
+                                                    "worlds in which each policy meets it (satisficing).",
+                                                    show_default=False)] = None,
+    above: Annotated[bool | None, typer.Option("--above/--below", help="Which way is better (default: the "
+                                               "metric's own direction).", show_default=False)] = None,
+    out: Annotated[Path | None, typer.Option("--out", help="Write the table as CSV.",
+                                             show_default=False)] = None,
+) -> None:
+    """Regret and satisficing: each policy (lever values) across the worlds (uncertainty values)."""
+    with _guard():
+        from sim.outcomes import BY_NAME
+        from sim.sweep.regret import robustness as judge
+        from sim.sweep.regret import robustness_sentence
+
+        frame = judge(_folder(folder), outcome, threshold, above)
+        _warn_damaged(folder)
+        _print_frame(frame, f"Robustness of each policy on {outcome} (mean across seeds in each world; "
+                     "regret: behind the best policy in that world)")
+        unit = BY_NAME[outcome].unit if outcome in BY_NAME else ""
+        typer.echo(robustness_sentence(frame, outcome, threshold, unit))
+        if out is not None:
+            _write_csv(frame, out)
+
+
 def register(app: typer.Typer) -> None:
-    """Add `sweep` (with `status` and `summary`), `sensitivity` and `discover` to the main app."""
+    """Add `sweep` (with `status` and `summary`), `sensitivity`, `discover` and `robustness`."""
     app.add_typer(sweep_app, name="sweep")
     app.command("sensitivity")(sensitivity)
     app.command("discover")(discover)
+    app.command("robustness")(robustness)

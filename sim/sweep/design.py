@@ -17,7 +17,7 @@ import numpy as np
 from sim.scenario.errors import Problem, ScenarioError
 from sim.scenario.loader import apply_overrides
 from sim.scenario.schema import Scenario
-from sim.sweep.spec import MAX_POINTS, Plan
+from sim.sweep.spec import MAX_POINTS, Plan, point_count
 
 
 @dataclass(frozen=True)
@@ -30,14 +30,6 @@ class Points:
 def salib_problem(names: list[str]) -> dict[str, Any]:
     """SALib's problem in unit coordinates (indices do not depend on the scale of each input)."""
     return {"num_vars": len(names), "names": names, "bounds": [[0.0, 1.0]] * len(names)}
-
-
-def point_count(plan: Plan) -> int:
-    spec, d = plan.spec, len(plan.factors)
-    if spec.design == "grid":
-        return int(np.prod([len(f.levels or ()) for f in plan.factors]))
-    n = spec.samples or 0
-    return {"lhs": n, "sobol": n * (d + 2), "morris": n * (d + 1)}[spec.design]
 
 
 def unit_sample(plan: Plan) -> np.ndarray:
@@ -57,8 +49,8 @@ def unit_sample(plan: Plan) -> np.ndarray:
 
 def make_points(plan: Plan) -> Points:
     """Every design point, each checked to make a valid scenario (ScenarioError if not)."""
-    n = point_count(plan)
-    if n > MAX_POINTS:
+    n = point_count(plan.spec, plan.factors)
+    if n > MAX_POINTS:  # plan_from_data refuses this already; a Plan built by hand is checked here
         raise ScenarioError([Problem("design", f"{n:,} design points is more than the limit of "
                                      f"{MAX_POINTS:,}; use fewer levels or samples", plan.spec.design)])
     if plan.spec.design == "grid":

@@ -7,7 +7,7 @@ is the same whichever engine ran it, and whichever order runs finish in.
 
 from __future__ import annotations
 
-import os
+import json
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, wait
@@ -19,7 +19,9 @@ from typing import Any
 import pandas as pd
 
 import sim
-from sim.processes import process_pool
+from sim.codehash import engine_code
+from sim.processes import process_pool, stop_pool, usable_cores
+from sim.results import horizon_values
 from sim.scenario.schema import Scenario
 from sim.sweep import store
 from sim.sweep.design import make_points
@@ -41,32 +43,43 @@ class RunTask:
 class SweepReport:
     total: int
     skipped: int
+    damaged: int = 0  # run files found damaged, run again
     ran: int = 0
     failed: list[dict[str, str]] = field(default_factory=list)
     seconds: float = 0.0
 
 
 def execute(task: RunTask) -> pd.DataFrame:
-    """Run one (point, seed): the horizon value of every metric and the monthly series of the kept
-    outcomes (sector and group `all`), tagged with the run id, the seed and the parameter values."""
+    """Run one (point, seed): the horizon value of every metric, for the totals and for every
+    sector and worker group the run reports (so equity can be studied across a sweep), and the
+    monthly series of the kept outcomes (sector and group `all`), tagged with the run id, the
+    seed and the parameter values."""
     res = sim.run(task.scenario, task.seed)
-    h = res.horizon()
-    horizon = pd.DataFrame({"month": pd.array([pd.NA] * len(h), dtype="Int64"), "metric": h.index,
-                            "sector": "all", "group": "all", "value": h.to_numpy(dtype=float)})
     m = res.metrics
+    cells = m[["sector", "group"]].drop_duplicates().sort_values(["sector", "group"])
+    cells = [("all", "all"), *((s, g) for s, g in cells.itertuples(index=False) if (s, g) != ("all", "all"))]
+    parts = []
+    for sector, group in cells:
+        h = horizon_values(m, sector, group)
+        parts.append(pd.DataFrame({"month": pd.array([pd.NA] * len(h), dtype="Int64"), "metric": h.index,
+                                   "sector": sector, "group": group, "value": h.to_numpy(dtype=float)}))
     monthly = m[m.metric.isin(task.outcomes) & (m.sector == "all") & (m.group == "all")]
-    monthly = monthly[["month", "metric", "sector", "group", "value"]].astype({"month": "Int64"})
-    frame = pd.concat([horizon, monthly], ignore_index=True)
+    parts.append(monthly[["month", "metric", "sector", "group", "value"]].astype({"month": "Int64"}))
+    frame = pd.concat(parts, ignore_index=True)
     frame["value"] = frame["value"].astype(float)
     frame.insert(0, "seed", int(task.seed))
     frame.insert(0, "run_id", task.run_id)
-    for path, value in task.params.items():
-        frame[path] = value
+    for path, value in task.params.items():  # a whole section or rule list is stored as JSON text
+        frame[path] = json.dumps(value, sort_keys=True) if isinstance(value, (dict, list)) else value
     return frame
 
 
+RUN_FORMAT = "run-2"  # bump when what a run file holds changes
+
+
 def model_version(plan: Plan) -> str:
-    return f"{sim.__version__}+{plan.base.digest()}"
+    """What made the runs: the engine's source hash, the run file format and the base scenario."""
+    return f"{engine_code()}+{RUN_FORMAT}+{plan.base.digest()}"
 
 
 def build(plan: Plan) -> tuple[dict[str, Any], list[RunTask]]:
@@ -84,7 +97,7 @@ def build(plan: Plan) -> tuple[dict[str, Any], list[RunTask]]:
                 tasks.append(RunTask(rid, seed, values, scenario, outcomes))
     manifest = {
         "format": 1, "name": plan.name, "spec_file": plan.source, "sweep_digest": plan.digest(),
-        "model_version": version, "spec": plan.spec.model_dump(mode="json"),
+        "model_version": version, "engine_code": engine_code(), "spec": plan.spec.model_dump(mode="json"),
         "base_scenario": plan.base.model_dump(mode="json"),
         "factors": [{"path": f.path, "role": f.role, "unit": f.unit, "integer": f.integer,
                      "levels": list(f.levels) if f.levels is not None else None,
@@ -96,6 +109,12 @@ def build(plan: Plan) -> tuple[dict[str, Any], list[RunTask]]:
         "runs": runs,
     }
     return manifest, tasks
+
+
+def local_workers(asked: int | None) -> int:
+    """Local worker processes: as asked, but never more than the cores (more only adds overhead)."""
+    cores = usable_cores()
+    return cores if asked is None else max(1, min(asked, cores))
 
 
 # --- engines: each yields (task, table or exception) as runs finish --------------------------------
@@ -128,6 +147,9 @@ def local_engine(tasks: list[RunTask], workers: int) -> Iterator[Outcome]:
                                            ) from None
                 except Exception as e:
                     yield task, e
+    except BaseException:
+        stop_pool(pool)  # interrupted: runs in progress would only be thrown away
+        raise
     finally:
         pool.shutdown(wait=False, cancel_futures=True)
 
@@ -156,10 +178,24 @@ def dask_engine(tasks: list[RunTask], address: str, connect_timeout: float = 15.
 
 # --- the sweep ------------------------------------------------------------------------------------
 
-def _compatible(folder: Path, manifest: dict[str, Any]) -> None:
+def _compatible(folder: Path, manifest: dict[str, Any], fresh: bool) -> None:
+    """Refuse to resume another sweep, or this sweep with runs made by other engine code."""
     if not (folder / store.MANIFEST).exists():
         return
-    old = store.read_manifest(folder)
+    try:
+        old = store.read_manifest(folder)
+    except store.SweepError:
+        return  # a damaged manifest is written anew: run ids alone say which files are this sweep's
+    if old.get("engine_code") != manifest["engine_code"]:
+        done = len(store.done_ids(folder))
+        if fresh or not done:
+            store.discard_runs(folder)
+            return
+        raise store.SweepError(
+            f"{folder} holds {done} run(s) made by other engine code (engine "
+            f"{old.get('engine_code', 'unknown')}, now {manifest['engine_code']}): the model changed since "
+            "this sweep started, and mixing runs of two models would give wrong results. Add --fresh to "
+            "discard those runs and start over, or use another --out folder")
     if old.get("sweep_digest") != manifest["sweep_digest"]:
         raise store.SweepError(
             f"{folder} holds another sweep ({old.get('name')}, digest {old.get('sweep_digest')}; this one is "
@@ -168,25 +204,28 @@ def _compatible(folder: Path, manifest: dict[str, Any]) -> None:
 
 
 def run_sweep(plan: Plan, folder: Path, *, workers: int | None = None, scheduler: str | None = None,
-              progress: Progress | None = None, connect_timeout: float = 15.0) -> SweepReport:
-    """Run every (point, seed) not yet on disk; returns what was done. Resumable at any moment."""
+              progress: Progress | None = None, connect_timeout: float = 15.0, fresh: bool = False,
+              ) -> SweepReport:
+    """Run every (point, seed) not yet on disk; returns what was done. Resumable at any moment.
+    `fresh`: discard runs made by other engine code instead of refusing to resume."""
     t0 = time.perf_counter()
     manifest, tasks = build(plan)
     folder.mkdir(parents=True, exist_ok=True)
     (folder / store.RUNS).mkdir(exist_ok=True)
     with store.locked(folder):
-        _compatible(folder, manifest)
+        _compatible(folder, manifest, fresh)
         store.clean_temporaries(folder)
-        done = store.done_ids(folder)
+        done, bad = store.runfiles.scan(folder / store.RUNS)
         todo = [t for t in tasks if t.run_id not in done]
-        report = SweepReport(total=len(tasks), skipped=len(tasks) - len(todo))
+        report = SweepReport(total=len(tasks), skipped=len(tasks) - len(todo),
+                             damaged=len(set(bad) & {t.run_id for t in tasks}))
         store.write_manifest(folder, {**manifest, "state": "running", "failed": []})
         state = "interrupted"
         try:
             if progress:
                 progress(0, len(todo))
             engine = (dask_engine(todo, scheduler, connect_timeout) if scheduler
-                      else local_engine(todo, workers or os.cpu_count() or 1))
+                      else local_engine(todo, local_workers(workers)))
             for task, result in engine:
                 if isinstance(result, BaseException):
                     report.failed.append({"run_id": task.run_id, "seed": str(task.seed),

@@ -10,20 +10,29 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from sim.scenario.errors import Problem, ScenarioError, problems_from_validation, show
+from sim.scenario.errors import Problem, ScenarioError, problems_from_validation, show, split_path
 from sim.scenario.loader import apply_overrides, load_scenario, read_yaml_safely
 from sim.scenario.params import iter_parameters
 from sim.scenario.schema import Scenario
 
 Design = Literal["grid", "lhs", "sobol", "morris"]
 ROLES = ("levers", "uncertainties")
-MAX_POINTS = 1_000_000
+MAX_POINTS = 100_000  # design points: the manifest lists each, and each is a validated scenario
+MAX_RUNS = 200_000  # points x seeds: weeks of computing on a small cluster; split bigger studies
+
+
+def _same_number(v: Any) -> Any:
+    """1, 1.0 and 1e0 are one level (YAML spells them differently, the scenario holds one value)."""
+    if isinstance(v, bool) or not isinstance(v, (int, float)):
+        return [_same_number(x) for x in v] if isinstance(v, list) else v
+    return float(v)
 
 
 class FactorSpec(BaseModel):
@@ -45,9 +54,14 @@ class FactorSpec(BaseModel):
             raise ValueError("a range needs both low and high")
         if has_range and not self.high > self.low:  # type: ignore[operator]
             raise ValueError(f"empty range: high ({self.high}) must be greater than low ({self.low})")
-        if self.levels is not None and len({json.dumps(v, sort_keys=True, default=str)
-                                            for v in self.levels}) != len(self.levels):
-            raise ValueError("levels repeat a value; list each level once")
+        if self.levels is not None:
+            seen: dict[str, Any] = {}
+            for v in self.levels:
+                key = json.dumps(_same_number(v), sort_keys=True, default=str)
+                if key in seen:
+                    raise ValueError(f"levels repeat a value ({show(seen[key])} and {show(v)} are the same "
+                                     "level); list each level once")
+                seen[key] = v
         return self
 
 
@@ -150,18 +164,27 @@ def _fixed_overrides(spec: SweepSpec) -> dict[str, tuple[str, Any]]:
 
 
 def _apply_fixed(scenario: Scenario, spec: SweepSpec, where: Any) -> Scenario:
-    problems = []
+    """The base with every fixed override applied at once: values are checked together, as
+    `fundsim run --set` checks them (n_firms 5 with n_workers 200 is fine, though not with the
+    base's n_workers alone)."""
     fixed = _fixed_overrides(spec)
-    for path, (spec_path, value) in fixed.items():
-        try:
-            apply_overrides(scenario, {path: value})
-        except ScenarioError as e:
-            problems.extend(Problem(spec_path, p.message.replace("<overrides>", "the scenario"),
-                                    value if isinstance(value, (int, float, str, bool)) else None,
-                                    *where(spec_path)) for p in e.problems)
-    if problems:
-        raise ScenarioError(problems)
-    return apply_overrides(scenario, {p: v for p, (_, v) in fixed.items()}) if fixed else scenario
+    if not fixed:
+        return scenario
+    try:
+        return apply_overrides(scenario, {p: v for p, (_, v) in fixed.items()})
+    except ScenarioError as e:
+        raise ScenarioError([_fixed_problem(p, fixed, where) for p in e.problems]) from None
+
+
+def _fixed_problem(p: Problem, fixed: dict[str, tuple[str, Any]], where: Any) -> Problem:
+    """A problem of the overridden scenario, at the spec path that set the value (or, for a
+    section's own check, at the section), with the spec file's line."""
+    message = p.message.replace("<overrides>", "the scenario")
+    if p.path in fixed:
+        spec_path, value = fixed[p.path]
+        given = value if isinstance(value, (int, float, str, bool)) else None
+        return Problem(spec_path, message, given, *where(spec_path))
+    return Problem(p.path, message, p.given, *where(p.path))  # a section's check: "region", ...
 
 
 def _numeric(v: Any) -> bool:
@@ -177,12 +200,7 @@ def _check_factor(path: str, key: str, f: FactorSpec, base: Scenario, rows: dict
 
     row = rows.get(path)
     if row is None:
-        try:
-            apply_overrides(base, {path: 0})
-        except ScenarioError as e:
-            return [Problem(here, p.message, None, *where(here)) for p in e.problems], None
-        return problem("not a single parameter (a section or list); vary one of its fields, "
-                       "see `fundsim params` for the paths"), None
+        return _check_composite(path, key, f, base, rows, here, where)
     role = "lever" if key == "levers" else "uncertainty"
     if row["role"] in ("lever", "uncertainty") and row["role"] != role:
         other = "levers" if row["role"] == "lever" else "uncertainties"
@@ -212,6 +230,51 @@ def _check_factor(path: str, key: str, f: FactorSpec, base: Scenario, rows: dict
     integer = isinstance(value, int) and not isinstance(value, bool)
     return [], Factor(path, role, tuple(f.levels) if f.levels is not None else None, f.low, f.high,
                       integer, str(row["unit"]))
+
+
+def _exists(data: Any, segs: list[Any]) -> bool:
+    for seg in segs:
+        found = (isinstance(seg, str) and isinstance(data, dict) and seg in data) or (
+            isinstance(seg, int) and isinstance(data, list) and seg < len(data))
+        if not found:
+            return False
+        data = data[seg]
+    return True
+
+
+def _check_composite(path: str, key: str, f: FactorSpec, base: Scenario, rows: dict[str, dict[str, Any]],
+                     here: str, where: Any) -> tuple[list[Problem], Factor | None]:
+    """A section or a list (a payment schedule, a list of rules) varied as a whole: each level is a
+    complete value, so parts that must agree (shares summing to 1) change together."""
+    def problem(message: str, given: Any = None) -> tuple[list[Problem], None]:
+        return [Problem(here, message, given, *where(here))], None
+
+    segs = split_path(path)
+    if segs is None or not _exists(base.model_dump(mode="json"), segs):
+        try:
+            apply_overrides(base, {path: 0})  # its message names the unknown field and the allowed ones
+        except ScenarioError as e:
+            return [Problem(here, p.message, None, *where(here)) for p in e.problems], None
+        return problem("not a parameter; see `fundsim params` for the paths")
+    inside = {r["role"] for p, r in rows.items() if p.startswith((f"{path}.", f"{path}["))}
+    if f.levels is None:
+        return problem(f"is a section or a list: give whole values as levels (each a complete value of "
+                       f"{path}), or vary one of its fields")
+    role = "lever" if key == "levers" else "uncertainty"
+    other = "uncertainty" if role == "lever" else "lever"
+    if other in inside and role not in inside:
+        return problem(f"holds {other} parameters, so it belongs under "
+                       f"{'uncertainties' if other == 'uncertainty' else 'levers'}")
+    problems: list[Problem] = []
+    for i, v in enumerate(f.levels):
+        try:
+            apply_overrides(base, {path: v})
+        except ScenarioError as e:
+            problems += [Problem(f"{here}.levels[{i}]", f"{p.path}: {p.message}", None, *where(here))
+                         for p in e.problems]
+    if problems:
+        return problems, None
+    return [], Factor(path, role, tuple(f.levels), None, None, False, "whole value")
 
 
 def check_outcomes(outcomes: list[str], where: Any) -> list[Problem]:
@@ -266,10 +329,37 @@ def plan_from_data(data: dict[str, Any], source: str, base_dir: Path | None,
             problems += found
             if factor is not None:
                 factors.append(factor)
+    if not problems:
+        problems += _size_problems(spec, factors, where)
     if problems:
         raise ScenarioError(problems)
     name = spec.name or (Path(source).stem if shown else "sweep")
     return Plan(spec, name, source, base, tuple(factors))
+
+
+def point_count(spec: SweepSpec, factors: tuple[Factor, ...] | list[Factor]) -> int:
+    """Design points the spec makes (before identical points are merged)."""
+    if spec.design == "grid":
+        return math.prod(len(f.levels or ()) for f in factors)
+    n, d = spec.samples or 0, len(factors)
+    return {"lhs": n, "sobol": n * (d + 2), "morris": n * (d + 1)}[spec.design]
+
+
+def _size_problems(spec: SweepSpec, factors: list[Factor], where: Any) -> list[Problem]:
+    """Refuse up front a design too big to build in memory or to finish (before anything runs)."""
+    points = point_count(spec, factors)
+    runs = points * spec.replications
+    path = "samples" if spec.design != "grid" else ("levers" if spec.levers else "uncertainties")
+    if points > MAX_POINTS:
+        return [Problem(path, f"the {spec.design} design makes {points:,} design points, more than the limit "
+                        f"of {MAX_POINTS:,}; use fewer levels or samples, or split the study into several "
+                        "sweeps", None, *where(path))]
+    if runs > MAX_RUNS:
+        return [Problem("replications", f"{points:,} design points x {spec.replications:,} seeds is {runs:,} "
+                        f"runs, more than the limit of {MAX_RUNS:,} per sweep; use fewer replications or "
+                        "points, or split the study into several sweeps", spec.replications,
+                        *where("replications"))]
+    return []
 
 
 def load_spec(path: str | Path) -> Plan:

@@ -2,14 +2,16 @@
 
 `DIR/runs/<run_id>.parquet` is written to a temporary name in the same folder, flushed to disk
 and renamed over (os.replace is atomic), so a reader, Ctrl-C, a crashed worker or SIGKILL only
-ever leaves whole files. A run id hashes the run's parameter values, its seed and the model
-version (fundsim's version and the base scenario's digest): rerunning skips finished runs, and
-two points that happen to share parameters share one run.
+ever leaves whole files; each has a checksum of its bytes beside it (sim.sweep.runfiles), so a file
+damaged later is detected and run again. A run id hashes the run's parameter values, its seed and
+the model version (the engine's source hash, the run format and the base scenario's digest):
+rerunning skips finished runs, and two points that happen to share parameters share one run.
 """
 
 from __future__ import annotations
 
 import contextlib
+import errno
 import fcntl
 import hashlib
 import json
@@ -22,11 +24,13 @@ from typing import Any
 import pandas as pd
 
 from sim.scenario.errors import Problem, ScenarioError
+from sim.sweep import runfiles
+from sim.sweep.manifest import manifest_shape_problems
 
 MANIFEST = "manifest.json"
 RUNS = "runs"
 LOCK = ".lock"
-TMP_PREFIX = ".tmp-"
+TMP_PREFIX = runfiles.TMP_PREFIX
 BASE_COLUMNS = ["run_id", "seed", "month", "metric", "sector", "group", "value"]
 
 
@@ -71,16 +75,25 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
 
 
 def write_run(folder: Path, rid: str, frame: pd.DataFrame) -> Path:
-    """Write one run's table atomically as runs/<rid>.parquet."""
+    """Write one run's table atomically as runs/<rid>.parquet, with its checksum."""
     target = folder / RUNS / f"{rid}.parquet"
-    return atomic_write(target, lambda tmp: frame.to_parquet(tmp, index=False), sync_dir=False)
+    return runfiles.write(target, frame, atomic_write)
 
 
 def done_ids(folder: Path) -> set[str]:
+    """The runs whose files are whole (checked against their checksums)."""
+    return runfiles.scan(folder / RUNS)[0]
+
+
+def damaged(folder: Path) -> dict[str, str]:
+    """{run id: why} for run files that are not whole: they count as not done."""
+    return runfiles.scan(folder / RUNS)[1]
+
+
+def discard_runs(folder: Path) -> int:
+    """Remove every run file (a fresh start in the same folder)."""
     runs = folder / RUNS
-    if not runs.is_dir():
-        return set()
-    return {p.stem for p in runs.glob("*.parquet") if not p.name.startswith(".")}
+    return runfiles.remove(list(runs.glob("*.parquet")) if runs.is_dir() else [])
 
 
 def clean_temporaries(folder: Path) -> int:
@@ -95,12 +108,18 @@ def clean_temporaries(folder: Path) -> int:
 
 @contextlib.contextmanager
 def locked(folder: Path) -> Iterator[None]:
-    """One sweep at a time per folder: a second one would only duplicate work."""
+    """One sweep at a time per folder: a second one would only duplicate work.
+
+    A POSIX record lock (lockf), not flock: forked pool workers do not inherit it, and the kernel
+    drops it the moment the owning process dies, however it dies, so a killed sweep never leaves
+    the folder locked."""
     fd = os.open(folder / LOCK, os.O_RDWR | os.O_CREAT, 0o644)
     try:
         try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
+            fcntl.lockf(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError as e:
+            if e.errno not in (errno.EACCES, errno.EAGAIN):
+                raise
             raise SweepError(f"another sweep is running in {folder} (it holds {folder / LOCK}); "
                              "wait for it or stop it first") from None
         yield
@@ -109,13 +128,19 @@ def locked(folder: Path) -> Iterator[None]:
 
 
 def read_manifest(folder: Path) -> dict[str, Any]:
+    """The manifest, checked to have the shape every reader relies on (SweepError if not)."""
     path = folder / MANIFEST
     if not path.is_file():
         raise ScenarioError([Problem("DIR", f"no sweep here ({MANIFEST} not found)", str(folder))])
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except (json.JSONDecodeError, UnicodeDecodeError) as e:
-        raise SweepError(f"{path}: not a readable manifest ({e})") from None
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError, RecursionError) as e:
+        raise SweepError(f"{path}: not a readable manifest ({type(e).__name__}: {str(e)[:200]})") from None
+    wrong = manifest_shape_problems(data)
+    if wrong:
+        raise SweepError(f"{path}: not a fundsim sweep manifest ({'; '.join(wrong)}); rerun the sweep "
+                         "command to write it again, or use another folder")
+    return data
 
 
 def write_manifest(folder: Path, manifest: dict[str, Any]) -> None:
@@ -127,11 +152,12 @@ def status(folder: Path) -> dict[str, Any]:
     """Done and remaining runs, read from the files on disk (the truth after any crash)."""
     m = read_manifest(folder)
     wanted = {r["run_id"] for r in m["runs"]}
-    done = done_ids(folder) & wanted
+    good, bad = runfiles.scan(folder / RUNS)
+    done = good & wanted
     failed = {f["run_id"] for f in m.get("failed", [])} - done
     return {"name": m.get("name"), "total": len(wanted), "done": len(done),
             "remaining": len(wanted) - len(done), "failed": len(failed), "state": m.get("state"),
-            "points": len(m["points"]), "seeds": len(m["seeds"])}
+            "points": len(m["points"]), "seeds": len(m["seeds"]), "damaged": len(set(bad) & wanted)}
 
 
 def points_frame(manifest: dict[str, Any]) -> pd.DataFrame:
@@ -151,10 +177,15 @@ def load(folder: str | os.PathLike[str], kind: str = "all") -> pd.DataFrame:
     folder = Path(folder)
     m = read_manifest(folder)
     names = [f["path"] for f in m["factors"]]
-    have = done_ids(folder)
     frames = []
-    for rid in sorted({r["run_id"] for r in m["runs"]} & have):
-        f = pd.read_parquet(folder / RUNS / f"{rid}.parquet")
+    for rid in sorted({r["run_id"] for r in m["runs"]}):
+        path = folder / RUNS / f"{rid}.parquet"
+        if not path.is_file():
+            continue
+        try:
+            f = runfiles.read(path)
+        except runfiles.DamagedRun:
+            continue  # left out (`status` counts it, the next run of the sweep redoes it)
         if kind == "horizon":
             f = f[f["month"].isna()]
         elif kind == "monthly":

@@ -8,6 +8,7 @@ runs in the box that meet the target; mass = the share of all runs in the box.
 from __future__ import annotations
 
 import logging
+import math
 import os
 import warnings
 from dataclasses import dataclass
@@ -50,8 +51,11 @@ class Discovery:
     def target_text(self) -> str:
         if self.outcome == "fund_balance" and self.threshold == 0 and self.above:
             return "the fund stays solvent"
+        from sim.outcomes import BY_NAME
+
         word = "at least" if self.above else "at most"
-        return f"{self.outcome} is {word} {fmt(self.threshold, '')}"
+        unit = BY_NAME[self.outcome].unit if self.outcome in BY_NAME else ""
+        return f"{self.outcome} is {word} {fmt(self.threshold, unit)}"
 
     def condition_text(self) -> str:
         parts = []
@@ -87,9 +91,10 @@ def fmt(value: Any, unit: str) -> str:
     if unit.startswith("share"):
         return f"{v * 100:.3g}%"
     if unit.startswith("$"):
-        return (f"${v:,.0f}" if abs(v) >= 100 else f"${v:.2f}") + unit[1:]
-    if v.is_integer():
-        return f"{int(v):,}" + (f" {unit}" if unit else "")
+        sign = "-" if v < 0 else ""
+        return sign + (f"${abs(v):,.0f}" if abs(v) >= 100 else f"${abs(v):.2f}") + unit[1:]
+    if v.is_integer() or abs(v) >= 1000:  # 215,000, never 2.15e+05
+        return f"{v:,.0f}" + (f" {unit}" if unit else "")
     return f"{v:.3g}" + (f" {unit}" if unit else "")
 
 
@@ -119,8 +124,15 @@ def discover(folder: str | os.PathLike[str], outcome: str, threshold: float, abo
 
         what = "a metric with no values in this sweep" if outcome in BY_NAME else "an unknown metric"
         raise ScenarioError([Problem("--outcome", what, outcome)])
+    problems = []
+    if not math.isfinite(threshold):
+        problems.append(Problem("--threshold", "must be a finite number", str(threshold)))
     if not 0 < density <= 1:
-        raise ScenarioError([Problem("--density", "must be above 0 and at most 1", density)])
+        problems.append(Problem("--density", "must be above 0 and at most 1", density))
+    if problems:
+        raise ScenarioError(problems)
+    # A point a sampled design repeats (Sobol's matrices repeat levels) is one run, counted once.
+    table = table.drop_duplicates("run_id")
     table = table[table[outcome].notna()].reset_index(drop=True)
     if len(table) < 4:
         raise store.SweepError(f"only {len(table)} runs have a value for {outcome}; PRIM needs more runs")
