@@ -216,7 +216,8 @@ def test_resuming_with_changed_engine_code_is_refused_then_fresh_starts_over(tmp
     assert len(_run_files(out)) == 8  # nothing touched
 
     # a change outside the engine (the CLI, the app, reports) is not a model change
-    (pkg / "sim" / "cli" / "output.py").write_text((pkg / "sim" / "cli" / "output.py").read_text() + "\n# tool\n")
+    tool = pkg / "sim" / "cli" / "output.py"
+    tool.write_text(tool.read_text() + "\n# tool\n")
     fresh = subprocess.run(_cmd(spec, out, "--workers", "1", "--fresh"), capture_output=True, text=True,
                            timeout=300, env=env, cwd=tmp_path)
     assert fresh.returncode == 0, fresh.stderr
