@@ -19,8 +19,6 @@ as such. Net present values discount month m by (1 + r)^(m/12) with r =
 
 from __future__ import annotations
 
-import hashlib
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -118,17 +116,11 @@ class Headline:
         return f"{m // 12} year{'s' * (m != 12)}"
 
 
-def world_key(scenario: Scenario) -> str:
-    """Scenarios with the same key share one no-fund counterfactual (it ignores the fund rules)."""
-    data = scenario.counterfactual().model_dump(mode="json")
-    data.pop("name", None)
-    data.pop("description", None)
-    return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()
-
-
 def is_no_fund_twin(comparator: Scenario, scenario: Scenario) -> bool:
     """True when `comparator` is `scenario`'s own world without a fund, so a sentence may call it
     "the same region with no fund" (a no-fund scenario of another region is named as itself)."""
+    from sim.engine.counterfactual import world_key
+
     return not comparator.fund.enabled and world_key(comparator) == world_key(scenario)
 
 

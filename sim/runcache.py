@@ -198,22 +198,32 @@ def _exists(path: Path) -> bool:
 
 
 def _simulate(jobs: list[tuple[Scenario, int]], workers: int, done: Callable[[Results], None]) -> None:
-    """Run (scenario, seed) jobs, calling `done` as each finishes (in any order).
+    """Run (scenario, seed) jobs, calling `done` as each finishes (in any order). Jobs of one
+    no-fund world and seed run together (sim.engine.runner.run_shared), so the world's twin is
+    stepped once for all of them.
 
     Worker processes are forked: under Streamlit the page script is the `__main__` module, and a
     spawned worker would run the whole page again. If the page stops (a rerun), pending jobs are
     cancelled; finished ones are already stored."""
-    from sim.engine.runner import run  # the engine (and Mesa) load only when something must be simulated
+    # The engine (and Mesa) load only when something must be simulated.
+    from sim.engine.counterfactual import world_key
+    from sim.engine.runner import run_shared
 
-    if workers <= 1 or len(jobs) <= 1:
-        for scenario, seed in jobs:
-            done(run(scenario, seed))
+    groups: dict[tuple[str, int], list[Scenario]] = {}
+    for scenario, seed in jobs:
+        groups.setdefault((world_key(scenario), seed), []).append(scenario)
+    tasks = [(scenarios, seed) for (_, seed), scenarios in groups.items()]
+    if workers <= 1 or len(tasks) <= 1:
+        for scenarios, seed in tasks:
+            for r in run_shared(scenarios, seed):
+                done(r)
         return
-    pool = process_pool(min(workers, len(jobs)))
+    pool = process_pool(min(workers, len(tasks)))
     try:
-        futures = [pool.submit(run, scenario, seed) for scenario, seed in jobs]
+        futures = [pool.submit(run_shared, scenarios, seed) for scenarios, seed in tasks]
         for fut in as_completed(futures):
-            done(fut.result())
+            for r in fut.result():
+                done(r)
     except BaseException:
         pool.shutdown(wait=False, cancel_futures=True)
         raise
@@ -259,7 +269,7 @@ def counterfactual_runs(cache: RunCache, scenarios: Sequence[Scenario], results:
                         ) -> list[list[CachedResults]]:
     """Each scenario's no-fund counterfactual runs: a no-fund scenario is its own; otherwise
     the same world without the fund, read from (or added to) the cache."""
-    from sim.report.data import world_key
+    from sim.engine.counterfactual import world_key
 
     own = {world_key(s): rs for s, rs in zip(scenarios, results, strict=True) if not s.fund.enabled}
     need = [s.counterfactual() for s in scenarios if s.fund.enabled and world_key(s) not in own]

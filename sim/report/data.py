@@ -98,18 +98,12 @@ def code_revision() -> str:
     return rev if done.returncode == 0 and len(rev) == 40 else "unknown"
 
 
-def world_key(scenario: Scenario) -> str:
-    """`sim.economics.world_key` (kept here for sim.runcache; imported on use so that loading the
-    report's options does not load pandas)."""
-    from sim.economics import world_key as key
-
-    return key(scenario)
-
-
 def _counterfactuals(scenarios: Sequence[Scenario], seeds: list[int],
                      run: Callable[[Scenario], list[Results]],
                      own: Sequence[list[Results]] | None = None) -> list[list[Results] | None]:
     """One counterfactual run set per distinct world; a scenario without a fund is its own."""
+    from sim.engine.counterfactual import world_key
+
     cache: dict[str, list[Results]] = {}
     out: list[list[Results] | None] = []
     for i, s in enumerate(scenarios):
