@@ -15,7 +15,8 @@ from sim.app.serve import ROOT
 PRELOAD = (
     "numpy", "pandas", "pyarrow", "pyarrow.parquet", "scipy.stats", "altair", "yaml", "pydantic",
     "mesa", "sim.runner", "sim.report.data", "sim.alerts", "sim.charts",
-    "sim.app.charts", "sim.app.compute", "sim.app.diff", "sim.app.editor", "sim.app.exports",
+    "sim.app.charts", "sim.app.chart_data", "sim.app.compute", "sim.app.diff", "sim.app.editor",
+    "sim.app.exports", "sim.app.notices", "sim.app.progress",
     "sim.app.kpis", "sim.app.rule_lists", "sim.app.session", "sim.app.settings", "sim.app.sources",
     "sim.app.state", "sim.app.ui", "sim.app.views",
 )
