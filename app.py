@@ -152,25 +152,26 @@ if st.query_params.get("c") != token:
     st.query_params["c"] = token
 
 missing = cache.missing(scenarios, cfg.seeds)
+bar_area = st.empty()  # progress, above the early answer
 early_area = st.empty()  # the early answer, cleared when the full one is drawn below it
-tab = state.get("chart_tab") or views.TABS[0]
 
 
 def draw_early(shared: list) -> None:
-    """An answer from the seeds every scenario has, while the others run."""
-    early = views.early_view(labels, scenarios, shared, tab)
+    """An answer from the seeds every scenario has, while the others run: the cards only (a
+    Vega chart in the browser stays a grey skeleton until the page's script ends, and holds
+    back whatever shares its block)."""
+    early = views.early_view(labels, scenarios, shared)
     with early_area.container():
         st.info(f"Early answer from {len(shared[0])} of {len(cfg.seeds)} runs per scenario: the ranges "
-                "tighten as the other runs finish.")
+                "tighten as the other runs finish; the charts follow.")
         ui.cards(early.cards, titles)
-        ui.chart(early.charts[tab], tab, key="early_csv", download=False)
 
 
 on_run: progress.Progress | None = None
 if missing:
     pace = progress.Pace(missing, min(cfg.workers, missing))
     redraw = progress.Redraw(len(cfg.seeds))
-    bar = st.progress(0.0, text=pace.text(0))
+    bar = bar_area.progress(0.0, text=pace.text(0))
 
     def on_run(done: int, total: int, what: str) -> None:
         bar.progress(pace.fraction(done), text=pace.text(done))

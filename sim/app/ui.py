@@ -145,12 +145,12 @@ def cards(rows: Sequence[Sequence[Card]], titles: Sequence[str]) -> None:
                           height=CARD_HEIGHT)
 
 
-def chart(spec: dict[str, Any], name: str, key: str, download: bool = True) -> None:
+def chart(spec: dict[str, Any], name: str, key: str) -> None:
     """The chart, described for screen readers, with its data as a CSV download."""
     from sim.app.chart_data import chart_csv
 
     st.vega_lite_chart(spec, theme=None, alt=f"Chart: {name}. Its numbers are in the CSV download below it.")
-    data = chart_csv(spec) if download else ""
+    data = chart_csv(spec)
     if data:
         st.download_button(f"This chart's data (CSV): {name}", data.encode("utf-8"),
                            f"fundsim-chart-{name.lower().replace(' ', '-')}.csv", "text/csv", key=key,

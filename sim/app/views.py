@@ -71,14 +71,13 @@ def build_view(labels: Sequence[str], scenarios: Sequence[Scenario],
                     csv=exports.results_csv(labels, runs).decode("utf-8"))
 
 
-def early_view(labels: Sequence[str], scenarios: Sequence[Scenario], runs: Sequence[Sequence[Results]],
-               tab: str) -> PageView:
-    """What the page shows while runs finish: the cards and the open tab's chart from the seeds
-    every scenario has (not saved: the full view replaces it)."""
+def early_view(labels: Sequence[str], scenarios: Sequence[Scenario],
+               runs: Sequence[Sequence[Results]]) -> PageView:
+    """What the page shows while runs finish: the cards from the seeds every scenario has (not
+    saved: the full view replaces it)."""
     from sim.app import kpis
 
-    return PageView(charts=build_charts(labels, scenarios, runs, [tab]), cards=kpis.cards(labels, runs),
-                    alerts=[], csv="")
+    return PageView(charts={}, cards=kpis.cards(labels, runs), alerts=[], csv="")
 
 
 def _dump(view: PageView) -> str:
