@@ -83,7 +83,7 @@ with st.sidebar:
         pick = st.selectbox(f"{label} ({what})", opts, key=f"pick{i}",
                             format_func=lambda o: title_of(o) if ":" in o else "(none)")
         if pick != session.NONE:
-            st.caption(source_description(pick, state.comparison, cfg) or "(no description)")
+            st.caption(ui.plain(source_description(pick, state.comparison, cfg)) or "(no description)")
         picks.append(None if pick == session.NONE else pick)
     state.comparison = session.choose(state.comparison, picks)
     comp = state.comparison
@@ -197,7 +197,7 @@ ui.glossary()
 st.subheader("Alerts")
 for a in view.alerts:
     show = {"error": st.error, "warning": st.warning}.get(a.level, st.info)
-    show(f"**{a.scenario}** · {a.text()}")
+    show(f"**{ui.plain(a.scenario)}** · {ui.plain(a.text())}")
 if not view.alerts:
     st.success("No alerts: participation held up, outcomes met the thresholds and the fund could always "
                "cover what it owed.")

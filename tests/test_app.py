@@ -123,7 +123,8 @@ def test_editing_a_rule_and_running_changes_the_differences(app: AppTest) -> Non
     assert after.startswith("+$") and after != before
     assert at.selectbox(key="pick1").value == "preset:baseline"
     assert any("Baseline (edited)" in m.value for m in at.markdown)
-    changed = [m.value for m in at.sidebar.markdown]  # "what you changed", under the edited scenario
+    # "what you changed", under the edited scenario (dollar signs escaped: not a LaTeX formula)
+    changed = [m.value.replace("\\$", "$") for m in at.sidebar.markdown]
     assert any("What you changed in Baseline" in v for v in changed)
     assert any("Annual total is $4,500,000 instead of $1,500,000" in v for v in changed)
 

@@ -14,6 +14,13 @@ from sim.app.kpis import Card
 from sim.app.rule_lists import RuleList
 
 EDIT_PREFIX = "edit:"
+
+
+def plain(text: str) -> str:
+    """Text for Streamlit's Markdown: two dollar signs would open a LaTeX formula ("$3,000 to
+    $5,000" drawn as maths), so they are escaped."""
+    return text.replace("$", "\\$")
+
 GROUP_PREFIX = "group:"
 SUBMIT_LABEL = "Run comparison"
 
@@ -124,7 +131,7 @@ def capped(lines: Sequence[str], limit: int = MAX_PROBLEMS) -> list[str]:
 
 def problems(lines: Sequence[str], title: str) -> None:
     if lines:
-        st.error("\n".join([f"**{title}**", *[f"- {line}" for line in capped(list(lines))]]))
+        st.error("\n".join([f"**{plain(title)}**", *[f"- {plain(line)}" for line in capped(list(lines))]]))
 
 
 CARD_HEIGHT = 150  # px: label, value and two lines of difference, so the same KPI lines up across
@@ -141,7 +148,7 @@ def cards(rows: Sequence[Sequence[Card]], titles: Sequence[str]) -> None:
             st.markdown(f"**{titles[i]}** · {role}{tail}")
             for card in row:
                 st.metric(card.label, card.value, delta=card.delta, delta_color=card.delta_color,  # type: ignore[arg-type]
-                          delta_arrow="auto" if card.clear else "off", help=card.help, border=True,
+                          delta_arrow="auto" if card.clear else "off", help=plain(card.help), border=True,
                           height=CARD_HEIGHT)
 
 
@@ -183,8 +190,8 @@ def glossary() -> None:
 
 def changes_list(lines: Sequence[str], title: str) -> None:
     """What the user changed in the scenario being edited, in plain lines."""
-    st.markdown(f"**What you changed in {title}:**")
-    st.markdown("\n".join(f"- {line}" for line in capped(list(lines))) if lines else "- (nothing)")
+    st.markdown(f"**What you changed in {plain(title)}:**")
+    st.markdown("\n".join(f"- {plain(line)}" for line in capped(list(lines))) if lines else "- (nothing)")
 
 
 def share_link(url: str) -> None:
