@@ -157,14 +157,14 @@ early_area = st.empty()  # the early answer, cleared when the full one is drawn 
 
 
 def draw_early(shared: list) -> None:
-    """An answer from the seeds every scenario has, while the others run: the cards only (a
-    Vega chart in the browser stays a grey skeleton until the page's script ends, and holds
-    back whatever shares its block)."""
+    """An answer from the seeds every scenario has, while the others run, as one table: the
+    browser draws Markdown at once, while charts and st.metric cards drawn during a script run
+    stay grey skeletons until it ends."""
     early = views.early_view(labels, scenarios, shared)
     with early_area.container():
         st.info(f"Early answer from {len(shared[0])} of {len(cfg.seeds)} runs per scenario: the ranges "
                 "tighten as the other runs finish; the charts follow.")
-        ui.cards(early.cards, titles)
+        ui.early_table(early.cards, titles)
 
 
 on_run: progress.Progress | None = None

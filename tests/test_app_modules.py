@@ -598,3 +598,22 @@ def test_every_chart_downloads_its_data(small_pair) -> None:
         assert {"baseline", "no_fund"} & set(table.get("scenario", pd.Series(dtype=str))), name
     pipe = pd.read_csv(io.StringIO(chart_csv(specs["Pipeline"])))
     assert {"Enrolled", "Completed", "Placed"} <= set(pipe.panel)
+
+
+def test_charts_shade_recessions_and_fit_their_data(small_pair) -> None:
+    from sim.app import charts
+
+    _, scenarios, runs, _ = small_pair
+    pairs = list(zip(["baseline", "no_fund"], runs, strict=True))
+    plain = charts.pipeline(pairs, charts.recession_windows(scenarios)).to_dict(validate=False)
+    assert plain["title"].endswith("(no scripted recession in these scenarios)")  # no false claim
+    rec = charts.recession_windows([load_scenario(SCENARIOS / "recession_countercyclical.yaml")])
+    assert rec[["start", "end"]].values.tolist() == [[36, 54]]
+    shaded = charts.pipeline(pairs, rec).to_dict(validate=False)
+    assert shaded["title"].endswith("(grey: recession months)")
+    assert '"rect"' in json.dumps(shaded) and any(r.get("start") == 36 for d in shaded["datasets"].values()
+                                                  for r in d)
+    prov = charts.providers(pairs).to_dict(validate=False)
+    assert prov["width"] == "container" and prov["layer"][2]["encoding"]["x"]["scale"]["zero"] is False
+    funnel = charts.funnel(["baseline", "no_fund"], runs).to_dict(validate=False)
+    assert funnel["width"] == "container" and funnel["title"]["anchor"] == "start"

@@ -152,6 +152,24 @@ def cards(rows: Sequence[Sequence[Card]], titles: Sequence[str]) -> None:
                           height=CARD_HEIGHT)
 
 
+def early_table(rows: Sequence[Sequence[Card]], titles: Sequence[str]) -> None:
+    """The early answer as one Markdown table: drawn at once while runs go on (the st.metric
+    cards stayed grey skeletons in the browser until the page's script ended)."""
+    def cell(text: str) -> str:
+        return plain(text).replace("|", "\\|")
+
+    roles = ["current rules"] + ["proposal"] * (len(titles) - 1)
+    head = ["Measure", *[f"{cell(t)} ({role})" for t, role in zip(titles, roles, strict=True)]]
+    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    for k, first in enumerate(rows[0]):
+        cells = [cell(first.label)]
+        for row in rows:
+            card = row[k]
+            cells.append(f"**{cell(card.value)}**" + (f" · {cell(card.delta)}" if card.delta else ""))
+        lines.append("| " + " | ".join(cells) + " |")
+    st.markdown("\n".join(lines))
+
+
 def chart(spec: dict[str, Any], name: str, key: str) -> None:
     """The chart, described for screen readers, with its data as a CSV download."""
     from sim.app.chart_data import chart_csv
