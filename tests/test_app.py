@@ -134,6 +134,8 @@ def test_three_scenarios_side_by_side(app: AppTest) -> None:
     at.selectbox(key="pick2").set_value("preset:uk_levy")
     ok(at.run())
     assert len(at.metric) == 3 * len(KPIS)
+    heads = [m.value for m in at.markdown if " · " in m.value]
+    assert any(h.startswith("**England's Apprenticeship Levy") and "· proposal 2:" in h for h in heads)
     table = at.table[0].value.reset_index()
     assert set(table["Proposal"]) == {"baseline", "uk_levy"}
     changes = table[table["Proposal"] == "uk_levy"][DIFF_COLUMN]

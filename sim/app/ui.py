@@ -12,6 +12,7 @@ import streamlit as st
 from sim.app.editor import FieldSpec
 from sim.app.kpis import Card
 from sim.app.rule_lists import RuleList
+from sim.app.session import CHOOSER_LABELS
 
 EDIT_PREFIX = "edit:"
 
@@ -134,6 +135,11 @@ def problems(lines: Sequence[str], title: str) -> None:
         st.error("\n".join([f"**{plain(title)}**", *[f"- {plain(line)}" for line in capped(list(lines))]]))
 
 
+def role_name(i: int) -> str:
+    """A scenario's role by its place, as the choosers name it: current rules, proposal, proposal 2."""
+    return CHOOSER_LABELS[i].lower() if i < len(CHOOSER_LABELS) else f"proposal {i}"
+
+
 CARD_HEIGHT = 150  # px: label, value and two lines of difference, so the same KPI lines up across
 
 
@@ -142,7 +148,7 @@ def cards(rows: Sequence[Sequence[Card]], titles: Sequence[str]) -> None:
     of one height, so the same KPI sits on the same line and a difference reads across. A
     difference is coloured, with an arrow, only when its 90% interval excludes zero."""
     for i, (col, row) in enumerate(zip(st.columns(len(rows)), rows, strict=True)):
-        role = "current rules" if i == 0 else ("proposal" if len(rows) == 2 else f"proposal {i}")
+        role = role_name(i)
         with col:
             tail = "" if i == 0 else ": difference from the current rules"
             st.markdown(f"**{titles[i]}** · {role}{tail}")
@@ -158,8 +164,7 @@ def early_table(rows: Sequence[Sequence[Card]], titles: Sequence[str]) -> None:
     def cell(text: str) -> str:
         return plain(text).replace("|", "\\|")
 
-    roles = ["current rules"] + ["proposal"] * (len(titles) - 1)
-    head = ["Measure", *[f"{cell(t)} ({role})" for t, role in zip(titles, roles, strict=True)]]
+    head = ["Measure", *[f"{cell(t)} ({role_name(i)})" for i, t in enumerate(titles)]]
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for k, first in enumerate(rows[0]):
         cells = [cell(first.label)]
