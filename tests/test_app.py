@@ -304,3 +304,23 @@ def test_thousands_of_unknown_keys_make_one_short_error(app: AppTest) -> None:
     box = errors(at)
     assert "key0: unknown field" in box and "… and 2,988 more problems" in box
     assert len(box) < 10_000  # not megabytes in one box
+
+
+def _early_page() -> None:
+    from sim.app.kpis import Card
+    from sim.app.ui import early_table
+
+    rows = [[Card("no_fund", "placements", "People placed (people)", "900 ($1 to $2)", None, "off", "")],
+            [Card("baseline", "placements", "People placed (people)", "1,900",
+                  "+1,000 vs. current rules (90%: +$1 | +$3)", "normal", "", clear=True)]]
+    early_table(rows, ["No fund", "Baseline"])
+
+
+def test_the_early_answer_is_one_plain_table() -> None:
+    """While runs finish the page shows one Markdown table (drawn at once by the browser), its
+    dollar signs and bars escaped so they neither make a formula nor break a column."""
+    at = ok(AppTest.from_function(_early_page).run())
+    text = at.markdown[0].value
+    assert text.startswith("| Measure | No fund (current rules) | Baseline (proposal) |")
+    assert "| People placed (people) | **900 (\\$1 to \\$2)** | **1,900** · +1,000 vs. current rules " \
+           "(90%: +\\$1 \\| +\\$3) |" in text

@@ -219,6 +219,7 @@ def changes_list(lines: Sequence[str], title: str) -> None:
 
 def share_link(url: str) -> None:
     """The link to this comparison, with a copy button (the code block's own)."""
-    st.markdown("**Link to this comparison** · copy it with the button at the right of the box, and "
+    st.markdown("**Link to this comparison** · copy it with the copy button at the right of the box (it "
+                "shows when you point at the box), and "
                 "open it in another browser to see exactly these scenarios and changes.")
     st.code(url, language=None, wrap_lines=True)
