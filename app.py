@@ -9,11 +9,11 @@ from pathlib import Path
 
 import streamlit as st
 
-from sim.app import diff, exports, headline, session, ui, views
+from sim.app import diff, exports, headline, progress, session, ui, views
 from sim.app.editor import field_specs
 from sim.app.rule_lists import rule_lists
 from sim.app.settings import SettingsError, settings
-from sim.app.sources import base_scenario, slot_scenario, source_label
+from sim.app.sources import base_scenario, check_overrides, slot_scenario, source_description, source_title
 from sim.app.state import encode, share_url
 from sim.runcache import RunCache, counterfactual_runs, ensure_runs
 from sim.scenario.errors import ScenarioError
@@ -21,8 +21,9 @@ from sim.scenario.errors import ScenarioError
 st.set_page_config(page_title="fundsim — compare funding rules", layout="wide")
 try:
     cfg = settings()
+    check_overrides(cfg)
 except SettingsError as e:
-    st.error(str(e))
+    ui.problems(str(e).splitlines(), "The app's settings cannot be used")
     st.stop()
 
 
@@ -40,6 +41,11 @@ def scenarios_zip(key: str, _labels: list[str], _scenarios: list) -> bytes:
 cache = run_cache(str(cfg.cache_dir))
 state = st.session_state
 
+
+def title_of(source: str) -> str:
+    return source_title(source, cfg)
+
+
 # --- the comparison: from the link on first open, then from the choosers ------------------------
 if "comparison" not in state:
     opened = session.from_link(st.query_params.get("c"), cfg)
@@ -49,11 +55,9 @@ if "comparison" not in state:
         state[f"pick{i}"] = slots[i].source if i < len(slots) else session.NONE
 
 st.title("fundsim — compare funding rules")
-# The answer first: filled once the runs are in (sim.app.headline; the same numbers as the reports).
-headline_box = st.container()
-st.caption("Change a rule, press **Run comparison**, and see what changes and how sure we are: every "
-           f"number is the mean over {len(cfg.seeds)} simulated runs (same people and economy in every "
-           "scenario), with the range that 90% of runs fall in.")
+# The answer first: the headline sentence (sim.app.headline; the same numbers as the reports),
+# filled once the runs are in.
+headline_box = st.container(key="headline")
 ui.problems(state.link_problems, "The link could not be restored")
 
 with st.sidebar:
@@ -76,18 +80,25 @@ with st.sidebar:
         opts = options if i < 2 else [session.NONE, *options]
         if state.get(f"pick{i}") not in opts:
             state[f"pick{i}"] = opts[0] if i < 2 else session.NONE
-        pick = st.selectbox(label, opts, key=f"pick{i}",
-                            format_func=lambda o: source_label(o) if ":" in o else o)
+        what = "what happens today, the reference" if i == 0 else "a set of rules to compare with it"
+        pick = st.selectbox(f"{label} ({what})", opts, key=f"pick{i}",
+                            format_func=lambda o: title_of(o) if ":" in o else "(none)")
+        if pick != session.NONE:
+            st.caption(ui.plain(source_description(pick, state.comparison, cfg)) or "(no description)")
         picks.append(None if pick == session.NONE else pick)
     state.comparison = session.choose(state.comparison, picks)
     comp = state.comparison
 
-    st.header("Rule editor")
-    names = [f"{session.CHOOSER_LABELS[i]}: {source_label(s.source)}" for i, s in enumerate(comp.slots)]
-    target = st.selectbox("Scenario to edit", range(len(names)), format_func=lambda i: names[i], index=1,
-                          key="edit_target") if len(names) > 1 else 0
-    target = min(int(target), len(comp.slots) - 1)
-    show_all = st.checkbox("Show the world's uncertainties and constants too", key="show_all",
+    st.header("Change the rules")
+    names = [f"{session.CHOOSER_LABELS[i]}: {title_of(s.source)}" for i, s in enumerate(comp.slots)]
+    # Options are the names themselves, so the box never shows a scenario no longer chosen.
+    if state.get("edit_target") not in names:
+        state["edit_target"] = names[1] if len(names) > 1 else names[0]
+    target = names.index(st.selectbox("Scenario to change", names, key="edit_target",
+                                      help="Your changes make an edited copy of this scenario; the preset "
+                                           "itself is not changed."))
+    show_all = st.checkbox("Advanced: show the world's uncertainties, constants and field ids",
+                           key="show_all",
                            help="By default the editor shows the funding rules a committee chooses.")
     roles = ("lever", "uncertainty", "constant") if show_all else ("lever",)
     slot = comp.slots[target]
@@ -96,7 +107,9 @@ with st.sidebar:
         shown = slot_scenario(slot, comp, cfg)
     except ScenarioError:
         shown = base_scenario(slot, comp, cfg)
-    specs = field_specs(shown, roles)
+    if slot.edits:
+        ui.changes_list(diff.rule_diff(base_scenario(slot, comp, cfg), shown), title_of(slot.source))
+    specs = field_specs(shown, roles, advanced=show_all)
     st.caption("Open a group to see and change its rules, then press **Run comparison**.")
     submitted, values = ui.editor_form(specs)
     if submitted:
@@ -105,6 +118,7 @@ with st.sidebar:
         if done.ok:
             state.comparison = comp = done.comparison
             ui.reset_editor("")
+            st.rerun()
     action = ui.rule_list_editor(rule_lists(shown))
     if action is not None:
         verb, what, path = action
@@ -114,7 +128,7 @@ with st.sidebar:
             state.comparison = comp = done.comparison
             ui.reset_editor("")
             st.rerun()
-    if slot.edits and st.button("Undo this scenario's edits", key="undo_edits"):
+    if slot.edits and st.button("Undo my changes to this scenario", key="undo_edits"):
         comp.slots[target].edits = {}
         st.rerun()
 
@@ -127,81 +141,118 @@ except ScenarioError as e:
     comp = state.get("good") or session.from_link(None, cfg).comparison
     scenarios = session.build(comp, cfg)
 labels = session.labels(scenarios)
+titles = [title_of(s.source) + (" (edited)" if s.edits else "") for s in comp.slots]
+years = scenarios[0].horizon_months / 12
+st.caption(f"Results over **{years:g} years** ({scenarios[0].horizon_months} months). Every number is the "
+           f"average of {len(cfg.seeds)} simulated runs (the same people and economy under every set of "
+           "rules), with the range 90% of runs fall in. A difference is coloured only when we are 90% sure "
+           "of its direction; otherwise it is grey: \"no clear difference\".")
 
 token, dropped = encode(comp)
 if st.query_params.get("c") != token:
     st.query_params["c"] = token
-state.share_link = share_url(st.context.url, token)  # set before the widget: it always shows this
-st.text_input("Link to this comparison", key="share_link",
-              help="Open it in another browser to see exactly these scenarios and edits.")
-if dropped:
-    st.warning(f"Too large to travel in the link: {', '.join(dropped)}. Whoever opens the link must "
-               "upload it again.")
 
 missing = cache.missing(scenarios, cfg.seeds)
-bar = st.progress(0.0, text=f"Simulating {missing} runs…") if missing else None
+bar_area = st.empty()  # progress, above the early answer
+early_area = st.empty()  # the early answer, cleared when the full one is drawn below it
 
 
-def progress(done: int, total: int, what: str) -> None:
-    if bar is not None:
-        bar.progress(done / max(total, 1), text=f"Simulated {done} of {total} runs (latest: {what})")
+def draw_early(shared: list) -> None:
+    """An answer from the seeds every scenario has, while the others run, as one table: the
+    browser draws Markdown at once, while charts and st.metric cards drawn during a script run
+    stay grey skeletons until it ends."""
+    early = views.early_view(labels, scenarios, shared)
+    with early_area.container():
+        st.info(f"Early answer from {len(shared[0])} of {len(cfg.seeds)} runs per scenario: the ranges "
+                "tighten as the other runs finish; the charts follow.")
+        ui.early_table(early.cards, titles)
+
+
+on_run: progress.Progress | None = None
+if missing:
+    pace = progress.Pace(missing, min(cfg.workers, missing))
+    redraw = progress.Redraw(len(cfg.seeds))
+    bar = bar_area.progress(0.0, text=pace.text(0))
+
+    def on_run(done: int, total: int, what: str) -> None:
+        bar.progress(pace.fraction(done), text=pace.text(done))
+        shared = progress.shared_runs(cache, scenarios, cfg.seeds)
+        if redraw.due(len(shared[0])):
+            draw_early(shared)
 
 
 def runs() -> list:
-    return ensure_runs(cache, scenarios, cfg.seeds, workers=cfg.workers, progress=progress)
+    return ensure_runs(cache, scenarios, cfg.seeds, workers=cfg.workers, progress=on_run)
 
 
 if missing:
     runs()
+    bar.empty()
 view = views.page_view(cache.root, labels, scenarios, cfg.seeds, runs)
 if len(scenarios) > 1:
     headline.show(headline_box, labels, scenarios, runs())
-if bar is not None:
-    bar.empty()
 
-# --- what changed and how sure we are -----------------------------------------------------------
-st.subheader("How the scenarios differ from the reference")
-# A plain table (not the data grid): light to draw, and readable by screen readers and search.
-rule_diff = diff.diff_table(labels, scenarios)[["scenario", "change"]]
-st.table(rule_diff.rename(columns={"scenario": "Scenario", "change": "Rule (reference → this scenario)"})
-         .set_index("Scenario"))
-
-st.subheader("Results over the horizon")
-ui.cards(view.cards)
+# --- the answer: cards, alerts, what differs, charts --------------------------------------------
+early_area.empty()
+ui.cards(view.cards, titles)
+ui.glossary()
 
 st.subheader("Alerts")
 for a in view.alerts:
-    (st.error if a.kind == "solvency" else st.warning)(f"**{a.scenario}** · {a.text()}")
+    show = {"error": st.error, "warning": st.warning}.get(a.level, st.info)
+    show(f"**{ui.plain(a.scenario)}** · {ui.plain(a.text())}")
 if not view.alerts:
-    st.success("No alerts: participation held up, outcomes met the thresholds and the fund stayed solvent.")
+    st.success("No alerts: participation held up, outcomes met the thresholds and the fund could always "
+               "cover what it owed.")
+
+st.subheader("What the proposals change")
+rule_diff = diff.diff_table(labels, scenarios)[["scenario", "change"]]
+# A plain table (not the data grid): light to draw, and readable by screen readers and search.
+st.table(rule_diff.rename(columns={"scenario": "Proposal", "change": "How it differs from the current rules"})
+         .set_index("Proposal"))
 
 st.subheader("Charts")
-st.caption("Lines are means over the runs; shaded bands hold 90% of runs. Hover for values.")
+st.caption("Lines are averages over the runs; shaded bands hold 90% of runs; grey blocks are recession "
+           "months. Hover for values; each chart's numbers download as CSV below it.")
 # Only the open tab is drawn (switching tabs reruns the page, in well under a second).
-for tab, name in zip(st.tabs(list(views.TABS), key="chart_tab", on_change="rerun"), views.TABS, strict=True):
-    if tab.open:
-        with tab:
-            ui.chart(view.charts[name])
+for box, name in zip(st.tabs(list(views.TABS), key="chart_tab", on_change="rerun"), views.TABS, strict=True):
+    if box.open:
+        with box:
+            ui.chart(view.charts[name], name, key="chart_csv")
 
-# --- downloads ----------------------------------------------------------------------------------
-st.subheader("Downloads")
+# --- share and download -------------------------------------------------------------------------
+st.subheader("Share and download")
+link = share_url(st.context.url, token)
+ui.share_link(link)
+if dropped:
+    st.warning(f"Too large to travel in the link: {', '.join(dropped)}. Whoever opens the link must "
+               "upload it again.")
 c1, c2, c3, c4 = st.columns(4)
 report_id = views.view_key(labels, scenarios, cfg.seeds)
 c1.download_button("Scenarios (YAML)", scenarios_zip(report_id, labels, scenarios), "fundsim-scenarios.zip",
                    "application/zip", help="One full YAML file per scenario (a ZIP).")
 c2.download_button("Results (CSV)", view.csv.encode("utf-8"), "fundsim-results.csv", "text/csv",
-                   help="Every metric per scenario: mean, 90% range, and the paired difference from "
-                        "the reference with its 90% interval.")
+                   help="Every measure per scenario: average, 90% range, and the difference from the "
+                        "current rules with its 90% interval.")
 if state.get("reports_for") != report_id:
     with c3:
-        if st.button("Prepare reports", help="Builds the Excel workbook and the PDF report."):
-            with st.spinner("Writing the Excel and PDF reports…"):
-                done_runs = runs()
-                cfs = counterfactual_runs(cache, scenarios, done_runs, cfg.seeds, workers=cfg.workers)
-                title = f"Training fund projections: {' vs. '.join(labels)}"
-                state.reports = {fmt: exports.report_bytes(fmt, scenarios, done_runs, cfs, title=title)
-                                 for fmt in ("xlsx", "pdf")}
-                state.reports_for = report_id
+        if st.button("Prepare reports", help="Builds the Excel workbook and the PDF report from the runs "
+                                             "already on this page."):
+            steps = st.progress(0.0, text="Reading the runs on this page…")
+            done_runs = runs()
+            steps.progress(0.2, text="Reading each proposal's no-fund comparison…")
+
+            def cf_progress(d: int, t: int, what: str) -> None:
+                steps.progress(0.2 + 0.2 * d / max(t, 1), text=f"Simulating no-fund runs: {d} of {t}…")
+
+            cfs = counterfactual_runs(cache, scenarios, done_runs, cfg.seeds, workers=cfg.workers,
+                                      progress=cf_progress)
+            title = f"Training fund projections: {' vs. '.join(labels)}"
+            state.reports = {}
+            for share, fmt in ((0.4, "xlsx"), (0.7, "pdf")):
+                steps.progress(share, text=f"Writing the {'Excel' if fmt == 'xlsx' else 'PDF'} report…")
+                state.reports[fmt] = exports.report_bytes(fmt, scenarios, done_runs, cfs, title=title)
+            state.reports_for = report_id
             st.rerun()
 else:
     c3.download_button("Excel report", state.reports["xlsx"], "fundsim-report.xlsx",

@@ -1,13 +1,18 @@
-"""Time to the first full view of the app: the default comparison (baseline beside no fund,
-8 seeds, the baseline region) with every KPI card and chart on screen.
+"""Time to the app's answers: the default comparison (no fund beside the baseline fund, 8 seeds,
+the baseline region), in headless Chromium (Playwright).
 
     python benchmarks/app_bench.py [--seeds 8] [--repeats 3] [--browser /usr/bin/chromium] [--json]
 
-Three measurements, each from opening the page in headless Chromium (Playwright) to the moment
-all KPI cards are on the page, the open tab's chart is drawn (its SVG marks exist) and no progress
-bar is left:
-  cold        a fresh server and an empty run cache (every run simulated, with progress shown)
-  warm start  a fresh server process, the runs already on disk (the committee's usual case)
+With an EMPTY run cache (a fresh server; every run simulated):
+  first answer     opening the page -> the early answer (a table of every KPI, drawn as soon as
+                   each scenario has one run) or the full one
+  full bands       opening the page -> the full view: all seeds, the open tab's chart drawn (its SVG
+                   marks exist), the rule table, no progress bar
+  edit: first answer / full bands   the same two after changing a percentage (the proposal's admin
+                   share) and pressing Run comparison: a new scenario, simulated from nothing
+  reports          "Prepare reports" -> both report downloads offered (from the runs on the page)
+Then, with the runs on disk:
+  warm start  a fresh server process (the committee's usual case)
   warm page   a second page on the same server
 It then times the page's script alone on the warm cache with Streamlit's AppTest (no browser),
 which is all it measures without Playwright or a browser (cold and warm).
@@ -43,16 +48,65 @@ def page_view(browser, url: str, n_metrics: int, timeout_s: float) -> float:
     page = browser.new_page(viewport={"width": 1600, "height": 1000})
     t0 = time.perf_counter()
     page.goto(url)
-    page.wait_for_function(
-        """([n, charts]) => document.querySelectorAll('[data-testid="stMetric"]').length >= n
-             && document.querySelector('[data-testid="stVegaLiteChart"] svg.marks')
-             && document.querySelectorAll('[data-testid="stTab"]').length >= charts
-             && document.querySelectorAll('[data-testid="stProgress"]').length === 0
-             && document.querySelectorAll('[data-testid="stDownloadButton"]').length >= 2""",
-        arg=[n_metrics, len(TABS)], timeout=timeout_s * 1000, polling=50)
+    _wait(page, FULL, [n_metrics, len(TABS), ""], timeout_s)
     elapsed = time.perf_counter() - t0
     page.close()
     return elapsed
+
+
+# The full view (not the early answer) whose rule table holds `text` (after an edit: the sidebar's
+# "what you changed" says it at once, and the old page's elements stay until they are replaced).
+FULL = """([n, charts, text]) => document.querySelectorAll('[data-testid="stMetric"]').length >= n
+     && document.querySelector('[data-testid="stVegaLiteChart"] svg.marks')
+     && document.querySelectorAll('[data-testid="stTab"]').length >= charts
+     && document.querySelectorAll('[data-testid="stProgress"]').length === 0
+     && document.querySelector('[data-testid="stTable"]')
+     && document.querySelector('[data-testid="stTable"]').innerText.includes(text)
+     && !document.body.innerText.includes('Early answer from')"""
+
+
+def _wait(page, condition: str, arg: list, timeout_s: float) -> None:
+    page.wait_for_function(condition, arg=arg, timeout=timeout_s * 1000, polling=50)
+
+
+def cold_views(browser, url: str, n_metrics: int, timeout_s: float) -> dict[str, float]:
+    """First answer and full bands on an empty cache: on opening, then after an edit; then the
+    reports."""
+    page = browser.new_page(viewport={"width": 1600, "height": 1000})
+    # The early answer (a table, drawn while runs go on) or the full one's cards.
+    cards = ("([n]) => document.body.innerText.includes('Early answer from')"
+             " || document.querySelectorAll('[data-testid=\"stMetric\"]').length >= n")
+    full = FULL
+    out = {}
+    t0 = time.perf_counter()
+    page.goto(url)
+    _wait(page, cards, [n_metrics], timeout_s)
+    out["empty cache, open: first answer (s)"] = time.perf_counter() - t0
+    _wait(page, full, [n_metrics, len(TABS), ""], timeout_s)
+    out["empty cache, open: full bands (s)"] = time.perf_counter() - t0
+
+    # A committee member changes a percentage of the proposal and runs it.
+    page.locator('[data-testid="stExpander"] summary', has_text="Fund rules").first.click()
+    share = page.get_by_role("spinbutton", name="Administration cost as a share of income (% of income)",
+                             exact=True).first
+    share.wait_for(timeout=timeout_s * 1000)
+    share.fill("6")
+    t0 = time.perf_counter()
+    page.get_by_role("button", name="Run comparison").first.click()
+    changed = "Admin share is 6% instead of 5%"
+    first = "([n, charts, text]) => document.body.innerText.includes('Early answer from') || (" + \
+        FULL.split("=> ", 1)[1] + ")"
+    _wait(page, first, [n_metrics, len(TABS), changed], timeout_s)
+    out["empty cache, after an edit: first answer (s)"] = time.perf_counter() - t0
+    _wait(page, full, [n_metrics, len(TABS), changed], timeout_s)
+    out["empty cache, after an edit: full bands (s)"] = time.perf_counter() - t0
+
+    t0 = time.perf_counter()
+    page.get_by_role("button", name="Prepare reports").click()
+    page.get_by_role("button", name="PDF report").wait_for(timeout=timeout_s * 1000)
+    out["reports from the runs on the page (s)"] = time.perf_counter() - t0
+    page.close()
+    return out
 
 
 def with_browser(env: dict[str, str], browser_path: str | None, timeout_s: float,
@@ -74,8 +128,12 @@ def with_browser(env: dict[str, str], browser_path: str | None, timeout_s: float
                 t0 = time.perf_counter()
                 with app_server(env) as url:
                     started = time.perf_counter() - t0
+                    if phase == "cold":
+                        out["empty cache: server start (s)"] = started
+                        out.update(cold_views(browser, url, n, timeout_s))
+                        continue
                     first = page_view(browser, url, n, timeout_s)
-                    again = page_view(browser, url, n, timeout_s) if phase == "warm start" else None
+                    again = page_view(browser, url, n, timeout_s)
                 versions.append(engine_version())
                 # The run cache is keyed by the engine's source: if it was edited while we measured,
                 # the warm start had to simulate again. Measure it again (a few times at most).
@@ -83,12 +141,8 @@ def with_browser(env: dict[str, str], browser_path: str | None, timeout_s: float
                     out["note"] = "the engine's source changed while measuring; warm start measured again"
                     phases.append("warm start")
                     continue
-                if phase == "cold":
-                    out["cold: server start (s)"] = started
-                    out["cold: first full view (s)"] = first
-                else:
-                    warm["warm start"].append(first)
-                    warm["warm page, same server"].append(again or 0.0)
+                warm["warm start"].append(first)
+                warm["warm page, same server"].append(again or 0.0)
         finally:
             browser.close()
     for name, values in warm.items():

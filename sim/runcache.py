@@ -233,11 +233,14 @@ def _simulate(jobs: list[tuple[Scenario, int]], workers: int, done: Callable[[Re
 def ensure_runs(cache: RunCache, scenarios: Sequence[Scenario], seeds: Sequence[int], *, workers: int = 2,
                 progress: Progress | None = None) -> list[list[CachedResults]]:
     """Every scenario's runs on `seeds` (seed order), simulating only what the cache lacks;
-    identical scenarios run once. `progress(done, total, what)` follows each finished run."""
+    identical scenarios run once; jobs go seed by seed. `progress(done, total, what)` follows each
+    finished run."""
     seeds = [int(s) for s in seeds]
     jobs: dict[tuple[str, int], tuple[Scenario, int]] = {}
-    for s in scenarios:
-        for seed in seeds:
+    # Seed by seed across scenarios: every scenario's first seed finishes first, so the page can
+    # show a paired answer long before all runs are done.
+    for seed in seeds:
+        for s in scenarios:
             key = (scenario_key(s), seed)
             if key not in jobs and cache.get(s, seed) is None:
                 jobs[key] = (s, seed)

@@ -61,48 +61,72 @@ def errors(at: AppTest) -> str:
     return "\n".join(e.value for e in at.error)
 
 
+DIFF_COLUMN = "How it differs from the current rules"
+
+
 def diff_text(at: AppTest) -> str:
-    return "\n".join(at.table[0].value["Rule (reference → this scenario)"].astype(str))
+    return "\n".join(at.table[0].value[DIFF_COLUMN].astype(str))
 
 
 def card(at: AppTest, label: str, scenario_index: int):
-    cards = [m for m in at.metric if m.label == label]
+    """A KPI card by the start of its label (the label ends with the unit)."""
+    cards = [m for m in at.metric if m.label.startswith(label)]
     return cards[scenario_index]
+
+
+def share_link(at: AppTest) -> str:
+    return at.code[0].value
+
+
+def same_preset_twice(at: AppTest) -> AppTest:
+    """The baseline as both the current rules and the proposal (the proposal is edited)."""
+    at.selectbox(key="pick0").set_value("preset:baseline")
+    return ok(at.run())
 
 
 def test_default_comparison_renders_without_a_click(app: AppTest) -> None:
     at = ok(app.run())
     assert at.title[0].value == "fundsim — compare funding rules"
-    assert at.selectbox(key="pick0").value == "preset:baseline"
-    assert at.selectbox(key="pick1").value == "preset:no_fund"
+    # The current rules are the world without the fund; the proposal is the fund (forwards).
+    assert at.selectbox(key="pick0").value == "preset:no_fund"
+    assert at.selectbox(key="pick1").value == "preset:baseline"
+    assert at.selectbox(key="edit_target").value == "Proposal: Baseline"  # the proposal is edited
     assert len(at.metric) == 2 * len(KPIS)
-    assert all(m.delta for m in at.metric[len(KPIS):] if m.value != "n/a")  # scenario 2: differences
-    assert not any(m.delta for m in at.metric[:len(KPIS)])  # the reference: none (its column first)
-    assert "(90%:" in card(at, "Credentials earned", 1).delta
-    link = at.text_input(key="share_link").value
-    assert link.startswith("http://localhost:8501/?c=")
-    assert "Fund rules · Enabled: yes → no" in diff_text(at)
-    assert [b.label for b in at.download_button] == ["Scenarios (YAML)", "Results (CSV)"]
+    ref, prop = at.metric[:len(KPIS)], at.metric[len(KPIS):]
+    assert all(p.delta for r, p in zip(ref, prop, strict=True) if r.value != "n/a")  # differences
+    assert not any(m.delta for m in at.metric[:len(KPIS)])  # the current rules: none (its column first)
+    creds = card(at, "Credentials earned", 1)
+    assert creds.label == "Credentials earned (people)"
+    assert creds.delta.startswith("+") and "vs. current rules (90%:" in creds.delta  # a gain, not a loss
+    assert share_link(at).startswith("http://localhost:8501/?c=")
+    assert "Fund rules · Enabled is yes instead of no." in diff_text(at)
+    assert [b.label for b in at.download_button] == ["This chart's data (CSV): Funnel", "Scenarios (YAML)",
+                                                     "Results (CSV)"]
 
 
 def test_editing_a_rule_and_running_changes_the_differences(app: AppTest) -> None:
-    at = ok(app.run())
-    at.selectbox(key="pick1").set_value("preset:baseline")
-    ok(at.run())
-    assert "Same rules as the reference" in diff_text(at)
-    before = card(at, "Fund balance at the end", 1).delta
-    assert before.startswith("$0")  # the same scenario twice: no difference on any seed
+    at = same_preset_twice(ok(app.run()))
+    assert "Same rules as the current rules" in diff_text(at)
+    before = card(at, "Money in the fund at the end", 1).delta
+    assert before.startswith("no clear difference: $0")  # the same scenario twice: grey, no arrow
     assert not at.number_input  # closed groups draw no fields (a light first view)
     open_group(at)
-    at.number_input(key=editor_key(ANNUAL_TOTAL)).set_value(4_500_000.0)
+    money = at.text_input(key=editor_key(ANNUAL_TOTAL))
+    assert money.value == "$1,500,000"  # money with separators and currency
+    money.set_value("$4,500,000")
     submit(at)
     assert not at.error
-    expected = "Fund rules · Contributions #1 · Annual total: $1,500,000 → $4,500,000 ($ per year)"
+    expected = ("Fund rules · Contributions · Matched contributions · Annual total is $4,500,000 instead of "
+                "$1,500,000 ($ per year).")
     assert expected in diff_text(at)
-    after = card(at, "Fund balance at the end", 1).delta
+    after = card(at, "Money in the fund at the end", 1).delta
     assert after.startswith("+$") and after != before
     assert at.selectbox(key="pick1").value == "preset:baseline"
-    assert any("baseline (edited)" in m.value for m in at.markdown)
+    assert any("Baseline (edited)" in m.value for m in at.markdown)
+    # "what you changed", under the edited scenario (dollar signs escaped: not a LaTeX formula)
+    changed = [m.value.replace("\\$", "$") for m in at.sidebar.markdown]
+    assert any("What you changed in Baseline" in v for v in changed)
+    assert any("Annual total is $4,500,000 instead of $1,500,000" in v for v in changed)
 
 
 def test_three_scenarios_side_by_side(app: AppTest) -> None:
@@ -110,30 +134,34 @@ def test_three_scenarios_side_by_side(app: AppTest) -> None:
     at.selectbox(key="pick2").set_value("preset:uk_levy")
     ok(at.run())
     assert len(at.metric) == 3 * len(KPIS)
+    heads = [m.value for m in at.markdown if " · " in m.value]
+    assert any(h.startswith("**England's Apprenticeship Levy") and "· proposal 2:" in h for h in heads)
     table = at.table[0].value.reset_index()
-    assert set(table["Scenario"]) == {"no_fund", "uk_levy"}
-    changes = table[table["Scenario"] == "uk_levy"]["Rule (reference → this scenario)"]
-    assert any("payroll levy" in c for c in changes)
+    assert set(table["Proposal"]) == {"baseline", "uk_levy"}
+    changes = table[table["Proposal"] == "uk_levy"][DIFF_COLUMN]
+    assert "Fund rules · Contributions gains a payroll levy rule." in set(changes)
 
 
 def test_the_link_restores_choices_and_edits_in_a_new_session(app: AppTest, app_env, monkeypatch) -> None:
     at = ok(app.run())
     at.selectbox(key="pick2").set_value("preset:equity_supports")
     open_group(ok(at.run()))
-    at.number_input(key=editor_key("fund.admin_share")).set_value(0.08)
+    share = at.number_input(key=editor_key("fund.admin_share"))
+    assert share.value == pytest.approx(5.0)  # a percentage, not a fraction
+    share.set_value(8.0)
     submit(at)
-    link = at.text_input(key="share_link").value
+    link = share_link(at)
     token = urllib.parse.parse_qs(urllib.parse.urlparse(link).query)["c"][0]
     assert at.query_params["c"] == token  # the address bar carries it too
     fresh = AppTest.from_file(APP, default_timeout=180)
     fresh.query_params["c"] = token
     ok(fresh.run())
     assert [fresh.selectbox(key=f"pick{i}").value for i in range(4)] == \
-        ["preset:baseline", "preset:no_fund", "preset:equity_supports", "(none)"]
-    assert "Fund rules · Admin share: 5% → 8% (share of income)" in diff_text(fresh)
+        ["preset:no_fund", "preset:baseline", "preset:equity_supports", "(none)"]
+    assert "Fund rules · Admin share is 8% instead of 5% (% of income)." in diff_text(fresh)
     assert diff_text(fresh) == diff_text(at)
     open_group(fresh)
-    assert fresh.number_input(key=editor_key("fund.admin_share")).value == pytest.approx(0.08)
+    assert fresh.number_input(key=editor_key("fund.admin_share")).value == pytest.approx(8.0)
 
 
 def test_a_broken_link_says_so_and_opens_the_default(app: AppTest) -> None:
@@ -170,13 +198,12 @@ def test_a_good_upload_joins_the_comparison(app: AppTest) -> None:
     assert not at.error
     assert at.selectbox(key="pick2").value == "upload:bigger.yaml"
     assert len(at.metric) == 3 * len(KPIS)
-    assert "Admin share: 5% → 10%" in diff_text(at)
+    assert "Admin share is 10% instead of 5%" in diff_text(at)
 
 
 def test_a_rule_is_added_and_removed_from_the_sidebar(app: AppTest) -> None:
-    at = ok(app.run())
-    at.selectbox(key="pick1").set_value("preset:baseline")
-    open_group(ok(at.run()), RULES_GROUP)
+    at = same_preset_twice(ok(app.run()))
+    open_group(at, RULES_GROUP)
     at.selectbox(key="rules:list").set_value(1)  # Fund rules · Payments · Rules
     ok(at.run())
     at.selectbox(key="rules:kind").set_value("wage_gain_bonus")
@@ -184,7 +211,7 @@ def test_a_rule_is_added_and_removed_from_the_sidebar(app: AppTest) -> None:
     next(b for b in at.button if b.key == "rules:add").click()
     ok(at.run())
     assert not at.error
-    assert "Fund rules · Payments · Rules #6: added (wage gain bonus)" in diff_text(at)
+    assert "Fund rules · Payments · Rules gains a wage gain bonus rule." in diff_text(at)
     open_group(at)  # the new rule's fields are in the editor
     assert at.number_input(key=editor_key("fund.payments.rules[5].share")).value == 0.0
     at.selectbox(key="rules:list").set_value(0)  # Fund rules · Contributions
@@ -193,18 +220,17 @@ def test_a_rule_is_added_and_removed_from_the_sidebar(app: AppTest) -> None:
     next(b for b in at.button if b.key == "rules:remove").click()
     ok(at.run())
     text = diff_text(at)
-    assert "Contributions #2: removed (public match)" in text and "Rules #6: added" in text
+    assert "Contributions drops its public match rule." in text and "gains a wage gain bonus" in text
     assert len(at.metric) == 2 * len(KPIS)
 
 
 def test_invalid_edits_are_listed_and_not_applied(app: AppTest) -> None:
-    at = ok(app.run())
-    at.selectbox(key="pick1").set_value("preset:baseline")
-    open_group(ok(at.run()))
-    at.number_input(key=editor_key("fund.payments.rules[0].share")).set_value(0.5)
+    at = same_preset_twice(ok(app.run()))
+    open_group(at)
+    at.number_input(key=editor_key("fund.payments.rules[0].share")).set_value(50.0)  # in %
     submit(at)
     assert "payment rule shares must sum to 1 (they sum to 1.3000)" in errors(at)
-    assert "Same rules as the reference" in diff_text(at)  # nothing was applied
+    assert "Same rules as the current rules" in diff_text(at)  # nothing was applied
     assert len(at.metric) == 2 * len(KPIS)
 
 
@@ -230,17 +256,71 @@ def test_downloads_are_real_files(app: AppTest, monkeypatch: pytest.MonkeyPatch)
     next(b for b in at.button if b.label == "Prepare reports").click()
     ok(at.run())
     labels = [b.label for b in at.download_button]
-    assert labels == ["Scenarios (YAML)", "Results (CSV)", "Excel report", "PDF report"]
+    assert labels == ["This chart's data (CSV): Funnel", "Scenarios (YAML)", "Results (CSV)", "Excel report",
+                      "PDF report"]
+    funnel = pd.read_csv(io.BytesIO(download(at, "This chart's data (CSV): Funnel")))
+    assert {"panel", "scenario", "stage", "central", "low", "high"} <= set(funnel.columns)
+    assert set(funnel.scenario) == {"baseline", "no_fund"} and (funnel.low <= funnel.high).all()
     with zipfile.ZipFile(io.BytesIO(download(at, "Scenarios (YAML)"))) as z:
         names = z.namelist()
         loaded = [load_scenario_text(z.read(n)) for n in names]
-    assert [s.name for s in loaded] == ["baseline", "no_fund"] and len(names) == 2
-    assert loaded[0].region.n_workers == 2000 and not loaded[1].fund.enabled
+    assert [s.name for s in loaded] == ["no_fund", "baseline"] and len(names) == 2
+    assert loaded[0].region.n_workers == 2000 and not loaded[0].fund.enabled
     table = pd.read_csv(io.BytesIO(download(at, "Results (CSV)")))
     assert set(table.scenario) == {"baseline", "no_fund"}
-    no_fund = table[(table.scenario == "no_fund") & (table.metric == "completions")]
-    assert no_fund["diff_vs_reference"].lt(0).all()
+    fund = table[(table.scenario == "baseline") & (table.metric == "completions")]
+    assert fund["diff_vs_reference"].gt(0).all()  # the fund's effect reads as a gain
     book = openpyxl.load_workbook(io.BytesIO(download(at, "Excel report")), read_only=True)
     assert len(book.sheetnames) >= 3
     pdf = PdfReader(io.BytesIO(download(at, "PDF report")))
     assert len(pdf.pages) >= 2 and "baseline" in pdf.pages[0].extract_text()
+
+
+def test_app_wide_overrides_that_do_not_apply_are_a_clear_message(app_env, monkeypatch) -> None:
+    monkeypatch.setenv("FUNDSIM_APP_OVERRIDES", "fund.nope=1")
+    for k in ("FUNDSIM_APP_SEEDS", "FUNDSIM_CACHE_DIR"):
+        monkeypatch.setenv(k, app_env[k])
+    at = ok(AppTest.from_file(APP, default_timeout=180).run())  # no traceback
+    assert "FUNDSIM_APP_OVERRIDES does not apply to the presets" in errors(at)
+    assert "fund.nope: unknown field 'nope' in fund" in errors(at)
+
+
+def test_a_deeply_nested_link_is_a_message_not_a_traceback(app: AppTest) -> None:
+    import base64
+    import zlib
+
+    text = '{"v":1,"s":[["preset:baseline",{"a":' + "[" * 100_000 + "]" * 100_000 + "}]]}"
+    app.query_params["c"] = base64.urlsafe_b64encode(zlib.compress(text.encode(), 9)).decode().rstrip("=")
+    at = ok(app.run())
+    assert "nested too deeply" in errors(at)
+    assert len(at.metric) == 2 * len(KPIS)  # and the default comparison is shown
+
+
+def test_thousands_of_unknown_keys_make_one_short_error(app: AppTest) -> None:
+    at = ok(app.run())
+    text = "extends: baseline.yaml\n" + "".join(f"key{i}: 1\n" for i in range(3_000))
+    at.file_uploader(key="uploads").upload("many.yaml", text.encode(), "application/x-yaml")
+    ok(at.run())
+    box = errors(at)
+    assert "key0: unknown field" in box and "… and 2,988 more problems" in box
+    assert len(box) < 10_000  # not megabytes in one box
+
+
+def _early_page() -> None:
+    from sim.app.kpis import Card
+    from sim.app.ui import early_table
+
+    rows = [[Card("no_fund", "placements", "People placed (people)", "900 ($1 to $2)", None, "off", "")],
+            [Card("baseline", "placements", "People placed (people)", "1,900",
+                  "+1,000 vs. current rules (90%: +$1 | +$3)", "normal", "", clear=True)]]
+    early_table(rows, ["No fund", "Baseline"])
+
+
+def test_the_early_answer_is_one_plain_table() -> None:
+    """While runs finish the page shows one Markdown table (drawn at once by the browser), its
+    dollar signs and bars escaped so they neither make a formula nor break a column."""
+    at = ok(AppTest.from_function(_early_page).run())
+    text = at.markdown[0].value
+    assert text.startswith("| Measure | No fund (current rules) | Baseline (proposal) |")
+    assert "| People placed (people) | **900 (\\$1 to \\$2)** | **1,900** · +1,000 vs. current rules " \
+           "(90%: +\\$1 \\| +\\$3) |" in text

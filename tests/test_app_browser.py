@@ -1,6 +1,8 @@
 """End to end: the app in a real headless Chromium, driven by Playwright as a committee member
-would use it: open it, see the default comparison, change a rule, run, see the KPI deltas
-change, download a report and read it, open the shared link in another browser.
+would use it: open it, see the default comparison, pick presets by their titles, change a rule
+(a percentage, an amount of money), run, see the KPI differences change (and a grey "no clear
+difference"), download a chart's data and a report and read them, open the shared link in
+another browser.
 
 A small region (FUNDSIM_APP_OVERRIDES) and 2 seeds keep a cold run to seconds; everything else
 is the real app, the real engine and the real report writers."""
@@ -14,6 +16,7 @@ import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from app_harness import CHROMIUM_ARGS, app_server, chromium_path
 
@@ -23,6 +26,7 @@ APP_ENV = {"FUNDSIM_APP_SEEDS": "2", "FUNDSIM_APP_WORKERS": "2",
            "FUNDSIM_APP_OVERRIDES": "region.n_workers=2000;region.n_firms=40;horizon_months=36"}
 RUN_TIMEOUT = 240_000  # ms: a cold run of a comparison on a busy 2-core machine
 METRIC = '[data-testid="stMetric"]'
+PLACED = "People placed in jobs (people)"
 
 
 @pytest.fixture(scope="module")
@@ -50,11 +54,14 @@ def _page(browser: object, url: str) -> object:
 
 
 def _settled(page: object, cards: int = 20) -> None:
-    """Wait until the script run is over and every KPI card (10 per scenario) is on the page."""
+    """Wait until the script run is over and every KPI card (10 per scenario) of the full answer
+    (not the early one, drawn while runs finish) is on the page."""
     page.wait_for_selector(METRIC, timeout=RUN_TIMEOUT)
     page.wait_for_function(
         "(n) => document.querySelectorAll('[data-testid=\"stMetric\"]').length >= n"
         " && !document.querySelector('[data-testid=\"stProgress\"]')"
+        " && !!document.querySelector('[data-testid=\"stTable\"]')"  # the full page, not the early answer
+        " && !document.body.innerText.includes('Early answer from')"
         " && !(document.querySelector('[data-testid=\"stStatusWidget\"]')?.innerText || '')"
         ".includes('Running')", arg=cards, timeout=RUN_TIMEOUT, polling=200)
     page.wait_for_timeout(500)
@@ -69,12 +76,11 @@ def _cards(page: object) -> dict[str, list[str]]:
     return out
 
 
-def _scenario_names(page: object) -> list[str]:
-    names = []
-    for label in ("Reference scenario", "Scenario 2", "Scenario 3", "Scenario 4"):
-        box = page.get_by_label(label, exact=False).first
-        names.append(box.input_value() if box.count() else "")
-    return names
+def _choose(page: object, chooser: str, title: str) -> None:
+    """Pick a preset by its title in a sidebar chooser (typing filters the list)."""
+    page.get_by_label(chooser, exact=False).first.click()
+    page.keyboard.type(title[:12])
+    page.get_by_role("option", name=title, exact=True).click()
 
 
 def _open_group(page: object, title: str) -> None:
@@ -94,7 +100,7 @@ def _until(check: object, what: str, timeout: float = RUN_TIMEOUT / 1000) -> Non
 
 
 def _link(page: object) -> str:
-    return page.get_by_role("textbox", name="Link to this comparison", exact=True).input_value()
+    return page.locator('[data-testid="stCode"] code').first.inner_text().strip()
 
 
 def test_default_comparison_then_edit_run_download_and_share(server: str, browser: object,
@@ -103,25 +109,26 @@ def test_default_comparison_then_edit_run_download_and_share(server: str, browse
     _settled(page)
     assert "fundsim — compare funding rules" in page.inner_text("h1")
     before = _cards(page)
-    placements = before["Placements"]
-    assert len(placements) == 2  # baseline beside no fund, with no click
-    assert re.search(r"vs\. reference", placements[1]), placements  # the difference is shown
+    placements = before[PLACED]
+    assert len(placements) == 2  # no fund (the current rules) beside the fund (the proposal), no click
+    assert re.search(r"^\+[\d,]+ vs\. current rules", placements[1].splitlines()[-1]), placements
     link_before = _link(page)
     assert "?c=" in link_before
 
-    # Change a rule of the reference (double the employers' contributions) and run.
-    page.get_by_label("Scenario to edit").click()
-    page.get_by_role("option", name=re.compile(r"^Reference")).click()
+    # Change a rule of the proposal (the default target): double the employers' contributions.
     _open_group(page, "Fund rules")
-    amount = page.get_by_role("spinbutton", name="Annual total ($ per year)", exact=True).first
-    amount.fill("3000000")
-    page.get_by_role("button", name="Run comparison").click()
+    amount = page.get_by_role("textbox", name="What all members together contribute in a year ($ per year)",
+                              exact=True).first
+    assert amount.input_value() == "$1,500,000"  # money with separators and currency
+    amount.fill("$3,000,000")
+    page.get_by_role("button", name="Run comparison").first.click()
     _until(lambda: _link(page) != link_before, "the link follows the edit")
     _settled(page)
-    _until(lambda: _cards(page).get("Placements", [None])[0] != placements[0], "the KPIs are recomputed")
+    _until(lambda: _cards(page).get(PLACED, [None, None])[1] != placements[1], "the KPIs are recomputed")
     after = _cards(page)
-    assert after["Placements"][1] != placements[1], "the no-fund delta must move with the reference"
-    assert after["Placements"][0] != placements[0]
+    assert after[PLACED][0] == placements[0]  # the current rules did not change
+    sidebar = page.locator('[data-testid="stSidebar"]').inner_text()
+    assert "What you changed in Baseline" in sidebar and "$3,000,000 instead of $1,500,000" in sidebar
     link_after = _link(page)
     assert link_after != link_before
 
@@ -150,7 +157,7 @@ def test_default_comparison_then_edit_run_download_and_share(server: str, browse
     # The link restores the same comparison in another browser (a fresh context: no cookies).
     other = _page(browser, link_after)
     _settled(other)
-    assert _cards(other)["Placements"] == after["Placements"]
+    assert _cards(other)[PLACED] == after[PLACED]
     assert _link(other) == link_after
     other.context.close()
     page.context.close()
@@ -160,7 +167,7 @@ def test_a_bad_upload_is_explained_and_the_page_keeps_working(server: str, brows
                                                                tmp_path: Path) -> None:
     page = _page(browser, server)
     _settled(page)
-    shown = _cards(page)["Placements"]
+    shown = _cards(page)[PLACED]
     bad = tmp_path / "bad.yaml"
     bad.write_text("extends: baseline.yaml\nfund:\n  admin_share: 7\n  not_a_rule: 1\n")
     page.locator('[data-testid="stFileUploader"] input[type="file"]').set_input_files(str(bad))
@@ -169,7 +176,7 @@ def test_a_bad_upload_is_explained_and_the_page_keeps_working(server: str, brows
     text = alert.first.inner_text()
     assert "not_a_rule" in text  # every field named, with what is allowed
     _settled(page)
-    assert _cards(page)["Placements"] == shown  # earlier results are still on the page
+    assert _cards(page)[PLACED] == shown  # earlier results are still on the page
     page.context.close()
 
 
@@ -186,8 +193,52 @@ def test_a_rule_is_removed_from_the_sidebar(server: str, browser: object) -> Non
     page.get_by_role("option", name="#2 (public match)").click()
     remove.click()
     table = page.locator('[data-testid="stTable"]')
-    _until(lambda: "removed (public match)" in table.inner_text(), "the rule diff names the removed rule")
+    _until(lambda: "drops its public match rule" in table.inner_text(),
+           "the rule diff names the removed rule")
     _settled(page)
-    assert "Enabled: yes → no" in table.inner_text()  # the scenario's other difference stays
+    assert "Enabled is yes instead of no" in table.inner_text()  # the scenario's other difference stays
     assert "?c=" in _link(page)
+    page.context.close()
+
+
+def test_a_committee_member_compares_two_presets_by_title(server: str, browser: object,
+                                                          tmp_path: Path) -> None:
+    """Pick two presets by their titles, change a percentage, see a grey "no clear difference"
+    card beside coloured ones, and download a chart's data."""
+    page = _page(browser, server)
+    _settled(page)
+    _choose(page, "Current rules (what happens today", "Voluntary matched fund")
+    _settled(page)
+    _choose(page, "Proposal (a set of rules", "Equity supports")
+    _settled(page)
+    sidebar = page.locator('[data-testid="stSidebar"]')
+    assert "Childcare and transport stipends for trainees" in sidebar.inner_text()  # its description
+    target = page.locator('[data-testid="stSelectbox"]').filter(has_text="Scenario to change").first
+    shown = target.locator("input").first.input_value() or target.inner_text()
+    assert "Proposal: Equity supports" in shown  # names what is chosen now, not what was before
+
+    _open_group(page, "Fund rules")
+    share = page.get_by_role("spinbutton", name="Administration cost as a share of income (% of income)",
+                                 exact=True)
+    assert share.first.input_value() == "5.00"  # a percentage, not 0.0500
+    share.first.fill("7")
+    page.get_by_role("button", name="Run comparison").last.click()  # the one at the foot of the form
+    table = page.locator('[data-testid="stTable"]')
+    _until(lambda: "Admin share is 7% instead of 5% (% of income)." in table.inner_text(),
+           "the rule diff says what changed")
+    _settled(page)
+    grey = page.locator(METRIC, has_text="no clear difference")
+    assert grey.count() >= 1
+    clear = page.locator(METRIC, has_text="vs. current rules")
+    assert clear.count() >= 1
+    # A clear difference has an arrow; "no clear difference" has none (and is grey).
+    assert clear.first.locator('[data-testid="stMetricDelta"] svg').count() >= 1
+    assert grey.first.locator('[data-testid="stMetricDelta"] svg').count() == 0
+    page.screenshot(path=str(tmp_path / "cards.png"))
+
+    with page.expect_download(timeout=RUN_TIMEOUT) as dl:
+        page.get_by_role("button", name="This chart's data (CSV): Funnel").click()
+    data = pd.read_csv(dl.value.path())
+    assert set(data.scenario) == {"voluntary_matched", "equity_supports (edited)"}
+    assert {"Enrolled", "Placed"} <= set(data.stage) and (data.low <= data.high).all()
     page.context.close()

@@ -27,6 +27,11 @@ from sim.scenario.schema import Scenario
 SCENARIOS = Path(__file__).resolve().parent.parent / "scenarios"
 
 
+def baseline_first() -> state.Comparison:
+    """The baseline fund in slot 0 (edited below) beside the no-fund world."""
+    return state.Comparison([state.Slot("preset:baseline"), state.Slot("preset:no_fund")])
+
+
 @pytest.fixture
 def cfg(tmp_path: Path) -> Settings:
     small = parse_overrides("region.n_workers=1500; region.n_firms=30; region.n_providers=4; "
@@ -35,7 +40,19 @@ def cfg(tmp_path: Path) -> Settings:
 
 
 def test_parse_overrides_splits_on_semicolons() -> None:
-    assert parse_overrides("a.b=1; c = [1, 2] ;bad;") == {"a.b": "1", "c": "[1, 2]"}
+    assert parse_overrides("a.b=1; c = [1, 2] ;;") == {"a.b": "1", "c": "[1, 2]"}
+
+
+def test_an_override_without_a_value_is_refused_not_ignored() -> None:
+    from sim.app.settings import SettingsError
+
+    with pytest.raises(SettingsError, match=r"FUNDSIM_APP_OVERRIDES: 'bad' is not of the form field\.path"):
+        parse_overrides("a.b=1; bad")
+
+
+def test_the_default_comparison_reads_forwards() -> None:
+    """Current rules first (the world without the fund), the fund as the proposal."""
+    assert [s.source for s in state.default_comparison().slots] == ["preset:no_fund", "preset:baseline"]
 
 
 # --- link ---------------------------------------------------------------------------------------
@@ -91,8 +108,14 @@ def test_editor_specs_come_from_the_schema() -> None:
     params = {r["path"] for r in iter_parameters(s)}
     assert set(specs) == params  # every parameter, nothing hand-written
     rate = specs["fund.contributions[0].rate"]
-    assert (rate.label, rate.widget, rate.min, rate.max) == ("Rate (share of payroll)", "number", 0, 0.2)
+    # A share is edited in %, labelled by what it is, with its unit in plain words.
+    assert (rate.label, rate.widget, rate.min, rate.max, rate.shown) == \
+        ("Levy rate on the (capped) pay bill (% of payroll)", "number", 0, 20, 0.5)
     assert rate.group == "Fund rules" and "payroll levy" in rate.section and "Source:" in rate.help
+    assert "Allowed: 0% to 20%." in rate.help
+    assert "Field:" not in rate.help  # the id only in the advanced view
+    advanced = editor.field_specs(s, ("lever",), advanced=True)
+    assert any("Field: `fund.contributions[0].rate`" in sp.help for sp in advanced)
     kind = specs["fund.contributions[0].kind"]
     assert kind.widget == "choice" and {"payroll_levy", "public_match"} <= set(kind.options)
     assert specs["fund.membership"].options == ("compulsory", "voluntary")
@@ -111,12 +134,12 @@ def test_kinds_come_first_within_their_rule() -> None:
 def test_edits_are_sparse_and_a_new_kind_drops_the_old_fields() -> None:
     base = load_scenario(SCENARIOS / "baseline.yaml")
     specs = editor.field_specs(base, ("lever", "uncertainty", "constant"))
-    values = {sp.path: (editor.list_text(sp.value) if sp.widget == "list" else sp.value) for sp in specs}
+    values = {sp.path: sp.shown for sp in specs}
     assert editor.edits_from_values(specs, values, base) == ({}, [])
-    values["fund.admin_share"] = 0.07
+    values["fund.admin_share"] = 7.0  # in %
     values["training.module_months"] = "2, 4, 6"
     values["fund.contributions[0].kind"] = "payroll_levy"
-    values["fund.contributions[0].annual_total"] = 9.0
+    values["fund.contributions[0].annual_total"] = "$9"
     edits, problems = editor.edits_from_values(specs, values, base)
     assert not problems
     assert edits == {"fund.contributions[0].kind": "payroll_levy", "fund.admin_share": 0.07,
@@ -136,8 +159,8 @@ def test_edits_in_closed_groups_are_kept() -> None:
     specs = editor.field_specs(base)
     earlier = {"training.externship_share": 0.6, "fund.admin_share": 0.07}  # both are levers
     shown = [sp for sp in specs if sp.group == "Fund rules"]
-    values = {sp.path: sp.value for sp in shown if sp.widget in ("number", "integer")}
-    values["fund.admin_share"] = 0.09
+    values = {sp.path: sp.shown for sp in shown if sp.widget in ("number", "integer")}
+    values["fund.admin_share"] = 9.0
     edits, problems = editor.edits_from_values(specs, values, base, keep=earlier)
     assert not problems
     assert "training.externship_share" in {sp.path for sp in specs}
@@ -149,16 +172,31 @@ def test_edits_in_closed_groups_are_kept() -> None:
 def test_rule_diff_reads_in_plain_words() -> None:
     levy = load_scenario(SCENARIOS / "uk_levy.yaml")
     lines = diff.rule_diff(levy, apply_overrides(levy, {"fund.contributions[0].rate": 0.008}))
-    assert lines == ["Fund rules · Contributions #1 · Rate: 0.5% → 0.8% (share of payroll)"]
+    assert lines == ["Fund rules · Contributions · Payroll levy · Rate is 0.8% instead of 0.5% "
+                     "(% of payroll)."]
     base = load_scenario(SCENARIOS / "baseline.yaml")
     lines = diff.rule_diff(base, levy)
-    assert "Fund rules · Contributions #1: matched contributions → payroll levy " \
-           "(another kind of rule, with its own settings)" in lines
-    assert "Fund rules · Contributions #3: added (co investment)" in lines
-    assert "Fund rules · Payments · Rules #5: removed (on retention)" in lines
+    assert "Fund rules · Contributions drops its matched contributions rule." in lines
+    assert "Fund rules · Contributions gains a payroll levy rule." in lines
+    assert "Fund rules · Contributions gains a co investment rule." in lines
     assert diff.rule_diff(base, base) == []
     table = diff.diff_table(["baseline", "same"], [base, base])
-    assert table["change"].tolist() == ["Same rules as the reference"]
+    assert table["change"].tolist() == ["Same rules as the current rules"]
+
+
+def test_rules_pair_by_kind_not_by_position() -> None:
+    """The same rules in another order are the same rules; a changed field is named by its rule's
+    kind, wherever the rule sits in the list."""
+    base = load_scenario(SCENARIOS / "baseline.yaml")
+    data = base.model_dump(mode="json")
+    swapped = list(reversed(data["fund"]["contributions"]))
+    moved = apply_overrides(base, {"fund.contributions": swapped})
+    assert [c.kind for c in moved.fund.contributions] == ["public_match", "matched_contributions"]
+    assert diff.rule_diff(base, moved) == []
+    changed = apply_overrides(moved, {"fund.contributions[1].annual_total": 2_000_000})
+    assert diff.rule_diff(base, changed) == [
+        "Fund rules · Contributions · Matched contributions · Annual total is $2,000,000 instead of "
+        "$1,500,000 ($ per year)."]
 
 
 @pytest.mark.parametrize(("value", "unit", "text"), [
@@ -193,23 +231,23 @@ def test_choices_keep_edits_of_scenarios_that_stay(cfg: Settings) -> None:
 
 
 def test_invalid_edits_are_not_committed(cfg: Settings) -> None:
-    comp = state.default_comparison()
+    comp = baseline_first()
     base = slot_scenario(comp.slots[0], comp, cfg)
     specs = editor.field_specs(base)
-    values = {sp.path: sp.value for sp in specs}
-    values["fund.payments.rules[0].share"] = 0.9
+    values = {sp.path: sp.shown for sp in specs}
+    values["fund.payments.rules[0].share"] = 90.0
     out = session.submit_edits(comp, 0, specs, values, cfg)
     assert out.comparison is comp
     assert any("payment rule shares must sum to 1" in p for p in out.problems)
-    values["fund.payments.rules[0].share"] = 0.2
-    values["fund.admin_share"] = 0.1
+    values["fund.payments.rules[0].share"] = 20.0
+    values["fund.admin_share"] = 10.0
     out = session.submit_edits(comp, 0, specs, values, cfg)
     assert out.ok and out.comparison.slots[0].edits == {"fund.admin_share": 0.1}
     assert slot_scenario(out.comparison.slots[0], out.comparison, cfg).name == "baseline (edited)"
 
 
 def test_rules_are_added_and_removed_and_their_fields_edited(cfg: Settings) -> None:
-    comp = state.default_comparison()
+    comp = baseline_first()
     lists = {rl.path: rl for rl in rule_lists.rule_lists(slot_scenario(comp.slots[0], comp, cfg))}
     assert set(lists) == {"fund.contributions", "fund.payments.rules"}  # found from the schema
     assert "on_enrolment" in lists["fund.payments.rules"].kinds
@@ -221,23 +259,23 @@ def test_rules_are_added_and_removed_and_their_fields_edited(cfg: Settings) -> N
     edited = slot_scenario(added.comparison.slots[0], added.comparison, cfg)
     assert [r.kind for r in edited.fund.payments.rules][-1] == "on_enrolment"
     specs = editor.field_specs(edited)
-    values = {sp.path: sp.value for sp in specs if sp.group == "Fund rules"}
-    values["fund.payments.rules[0].share"] = 0.1
-    values["fund.payments.rules[5].share"] = 0.1
+    values = {sp.path: sp.shown for sp in specs if sp.group == "Fund rules"}
+    values["fund.payments.rules[0].share"] = 10.0
+    values["fund.payments.rules[5].share"] = 10.0
     out = session.submit_edits(added.comparison, 0, specs, values, cfg)
     assert out.ok, out.problems
     final = slot_scenario(out.comparison.slots[0], out.comparison, cfg)
     assert [r.share for r in final.fund.payments.rules][::5] == [0.1, 0.1]
     base = slot_scenario(comp.slots[0], comp, cfg)
     lines = diff.rule_diff(base, final)
-    assert "Fund rules · Payments · Rules #6: added (on enrolment)" in lines
+    assert "Fund rules · Payments · Rules gains an on enrolment rule." in lines
 
     # Removing the public match; an edit of a rule that is gone is dropped with it.
     gone = session.change_rules(out.comparison, 0, "fund.contributions", cfg, remove=1)
     assert gone.ok, gone.problems
     after = slot_scenario(gone.comparison.slots[0], gone.comparison, cfg)
     assert [c.kind for c in after.fund.contributions] == ["matched_contributions"]
-    assert "Fund rules · Contributions #2: removed (public match)" in diff.rule_diff(base, after)
+    assert "Fund rules · Contributions drops its public match rule." in diff.rule_diff(base, after)
     assert after.fund.payments.rules[5].share == 0.1  # the other list's edits stay
     token, _ = state.encode(gone.comparison)  # and the link carries whole lists of rules
     opened = session.from_link(token, cfg)
@@ -252,7 +290,7 @@ def _submit_fund_rules(comp: state.Comparison, cfg: Settings, changes: dict[str,
     """Submit the Fund rules group of the reference as the editor shows it, with `changes`."""
     shown = slot_scenario(comp.slots[0], comp, cfg)
     specs = editor.field_specs(shown)
-    values = {sp.path: sp.value for sp in specs if sp.group == "Fund rules"}
+    values = {sp.path: sp.shown for sp in specs if sp.group == "Fund rules"}
     values.update(changes)
     out = session.submit_edits(comp, 0, specs, values, cfg)
     assert out.ok, out.problems
@@ -260,16 +298,16 @@ def _submit_fund_rules(comp: state.Comparison, cfg: Settings, changes: dict[str,
 
 
 def test_fields_of_a_new_kind_are_edited_after_the_kind_change(cfg: Settings) -> None:
-    comp = state.default_comparison()
+    comp = baseline_first()
     levy = _submit_fund_rules(comp, cfg, {"fund.contributions[0].kind": "payroll_levy"})
-    rate = _submit_fund_rules(levy.comparison, cfg, {"fund.contributions[0].rate": 0.008})
+    rate = _submit_fund_rules(levy.comparison, cfg, {"fund.contributions[0].rate": 0.8})  # in %
     edited = slot_scenario(rate.comparison.slots[0], rate.comparison, cfg)
     assert edited.fund.contributions[0].kind == "payroll_levy"
     assert edited.fund.contributions[0].rate == 0.008  # not dropped as "the old kind's field"
 
 
 def test_a_kind_change_after_adding_a_rule_is_kept(cfg: Settings) -> None:
-    added = session.change_rules(state.default_comparison(), 0, "fund.contributions", cfg,
+    added = session.change_rules(baseline_first(), 0, "fund.contributions", cfg,
                                  add="payroll_levy")
     assert added.ok, added.problems
     out = _submit_fund_rules(added.comparison, cfg, {"fund.contributions[0].kind": "per_employee_levy"})
@@ -295,7 +333,7 @@ def small_pair(tmp_path_factory: pytest.TempPathFactory):
                    scenarios_dir=SCENARIOS,
                    overrides=parse_overrides("region.n_workers=1500;region.n_firms=30;region.n_providers=4;"
                                              "horizon_months=24"))
-    scenarios = session.build(state.default_comparison(), cfg)
+    scenarios = session.build(baseline_first(), cfg)
     cache = compute.RunCache(cfg.cache_dir)
     seen: list[tuple[int, int]] = []
     runs = compute.ensure_runs(cache, scenarios, cfg.seeds, workers=2,
@@ -345,8 +383,21 @@ def test_cards_show_values_and_paired_differences(small_pair) -> None:
     assert creds.diff < 0 and creds.delta.startswith("-") and "90%:" in creds.delta
     earnings = next(c for c in rows[1] if c.metric == "earnings_gain_vs_counterfactual")
     assert earnings.value == "n/a" and earnings.delta is None  # no fund, no counterfactual gain
+    assert creds.clear and creds.delta_color == "normal"  # 90% sure: coloured by direction
     cost = next(c for c in rows[0] if c.metric == "cost_per_placement")
-    assert cost.delta_color == "inverse" and cost.value.startswith("$")
+    assert cost.value.startswith("$") and cost.label == "Fund cost per placement ($ per person placed)"
+    assert all(c.label.endswith(")") for c in rows[0])  # every card carries its unit
+
+
+@pytest.mark.parametrize(("d", "n", "clear", "start"), [
+    ((0.012, 0.004, 0.02), 8, True, "+1.2 pts vs. current rules (90%: +0.4 pts to +2.0 pts)"),
+    ((-0.001, -0.005, 0.003), 8, False, "no clear difference: -0.1 pts (90%: -0.5 pts to +0.3 pts)"),
+    ((0.0, 0.0, 0.0), 8, False, "no clear difference: 0.0 pts"),  # identical on every seed
+    ((0.02, 0.02, 0.02), 1, False, "no clear difference yet"),  # one run: no interval yet
+])
+def test_a_difference_is_coloured_only_when_its_interval_excludes_zero(d, n, clear, start) -> None:
+    text, is_clear = kpis.delta_text(d, "share", n)
+    assert is_clear is clear and text.startswith(start)
 
 
 @pytest.mark.parametrize(("value", "unit", "signed", "text"), [
@@ -419,3 +470,151 @@ def test_the_launcher_preloads_every_module_the_page_imports() -> None:
     loaded = set(__import__("json").loads(done.stdout))
     assert page and not [m for m in page if m not in loaded]
     assert {"altair", "pandas", "pyarrow", "mesa", "sim.engine.runner", "streamlit.emojis"} <= loaded
+
+
+# --- bad input named in words (issue 17) ---------------------------------------------------------
+
+def _token(text: str) -> str:
+    return base64.urlsafe_b64encode(zlib.compress(text.encode(), 9)).decode().rstrip("=")
+
+
+def test_a_deeply_nested_link_is_refused_in_words(cfg: Settings) -> None:
+    """A short link (~600 characters) that inflates to brackets nested 200,000 deep: json's
+    RecursionError used to reach the page as a traceback."""
+    token = _token('{"v":1,"s":[["preset:baseline",{"a":' + "[" * 200_000 + "]" * 200_000 + "}]]}")
+    assert len(token) < 1000
+    with pytest.raises(state.LinkError, match="nested too deeply"):
+        state.decode(token)
+    opened = session.from_link(token, cfg)
+    assert opened.comparison.slots == state.default_comparison().slots
+    assert "nested too deeply" in opened.problems[0]
+
+
+def test_app_wide_overrides_that_do_not_apply_are_named(cfg: Settings) -> None:
+    from dataclasses import replace
+
+    from sim.app.settings import SettingsError
+    from sim.app.sources import check_overrides
+
+    check_overrides(cfg)  # the test settings' small region applies
+    with pytest.raises(SettingsError) as e:
+        check_overrides(replace(cfg, overrides={"fund.nope": "1"}))
+    text = str(e.value)
+    assert text.startswith("FUNDSIM_APP_OVERRIDES does not apply to the presets")
+    assert "fund.nope: unknown field 'nope' in fund" in text
+    with pytest.raises(SettingsError, match=r"fund\.admin_share: must be between 0 and 0\.5"):
+        check_overrides(replace(cfg, overrides={"fund.admin_share": "7"}))
+
+
+def test_a_long_list_of_problems_is_capped_with_a_count() -> None:
+    from sim.app.ui import MAX_LINE, MAX_PROBLEMS, capped
+
+    lines = [f"k{i}: unknown field 'k{i}'; allowed fields here: " + "x, " * 300 for i in range(60_000)]
+    out = capped(lines)
+    assert len(out) == MAX_PROBLEMS + 1 and out[-1].startswith("… and 59,988 more problems")
+    assert all(len(line) <= MAX_LINE for line in out) and sum(map(len, out)) < 10_000
+    assert capped(["one"]) == ["one"]
+
+
+def test_the_upload_limit_is_one_number_everywhere() -> None:
+    """Streamlit's own limit (server.maxUploadSize, in MB) and the label agree with the loader's."""
+    import tomllib
+
+    from sim.scenario.loader import MAX_BYTES
+
+    root = SCENARIOS.parent
+    config = tomllib.loads((root / ".streamlit" / "config.toml").read_text())
+    assert config["server"]["maxUploadSize"] == 1 and MAX_BYTES == 1_000_000
+    assert "Upload a scenario (YAML, up to 1 MB)" in (root / "app.py").read_text()
+
+
+# --- plain language -----------------------------------------------------------------------------
+
+def test_presets_have_titles_and_descriptions(cfg: Settings) -> None:
+    from sim.app.sources import presets, source_description, source_title
+
+    titles = {name: source_title("preset:" + name, cfg) for name in presets(SCENARIOS)}
+    assert titles["ca_etp"] == "California Employment Training Panel (ETP)"
+    assert titles["no_fund"] == "No fund" and titles["voluntary_matched"] == "Voluntary matched fund"
+    assert len(set(titles.values())) == len(titles) and not any("_" in t for t in titles.values())
+    comp = state.default_comparison()
+    no_fund = "The baseline region without a regional training fund."
+    assert source_description("preset:no_fund", comp, cfg) == no_fund
+    assert source_title("upload:mine.yaml", cfg) == "mine.yaml (uploaded)"
+
+
+def _frame(months: int, **series: list[float]) -> pd.DataFrame:
+    rows = [{"month": m + 1, "metric": name, "sector": "all", "group": "all", "value": float(v[m])}
+            for name, v in series.items() for m in range(months)]
+    return pd.DataFrame(rows)
+
+
+def test_a_low_reserve_is_a_notice_and_insolvency_an_error() -> None:
+    from types import SimpleNamespace
+
+    from sim.app import notices
+
+    months = 24
+    spend = [100_000.0] * months
+    lean = SimpleNamespace(metrics=_frame(months, fund_balance=[150_000.0] * months,
+                                          fund_liabilities=[50_000.0] * months, fund_spend_providers=spend))
+    short = SimpleNamespace(metrics=_frame(months, fund_balance=[150_000.0] * 12 + [20_000.0] * 12,
+                                           fund_liabilities=[50_000.0] * months, fund_spend_providers=spend))
+    found = notices.alert_summaries(["lean", "short"], [[lean], [short]])
+    by = {(a.scenario, a.kind): a for a in found}
+    assert by[("lean", "low_reserve")].level == "info" and ("lean", "insolvent") not in by
+    assert "still paid what it owed" in by[("lean", "low_reserve")].text()
+    bad = by[("short", "insolvent")]
+    assert bad.level == "error" and bad.first_month == 13 and "short by up to $30,000" in bad.text()
+    assert found[0].level == "error"  # errors first
+
+
+# --- answers while runs finish, and chart data --------------------------------------------------
+
+def test_early_answers_use_the_seeds_every_scenario_has(small_pair, tmp_path: Path) -> None:
+    from sim.app import progress
+
+    cfg, scenarios, runs, _ = small_pair
+    cache = compute.RunCache(tmp_path)
+    cache.put(runs[0][0])
+    cache.put(runs[0][1])
+    cache.put(runs[1][1])  # seed 2 on both sides, seed 1 only on one
+    shared = progress.shared_runs(cache, scenarios, cfg.seeds)
+    assert [[r.seed for r in rs] for rs in shared] == [[2], [2]]
+    pace = progress.Pace(total=6, workers=2, started=0.0)
+    assert "Simulating 6 runs" in pace.text(0) and "left" in pace.text(3) and pace.fraction(3) == 0.5
+    redraw = progress.Redraw(seeds=3)
+    assert redraw.due(1) and not redraw.due(1) and not redraw.due(3)  # the last is the full page
+
+
+def test_every_chart_downloads_its_data(small_pair) -> None:
+    from sim.app import views
+    from sim.app.chart_data import chart_csv
+
+    _, scenarios, runs, _ = small_pair
+    specs = views.build_charts(["baseline", "no_fund"], scenarios, runs)
+    for name, spec in specs.items():
+        table = pd.read_csv(io.StringIO(chart_csv(spec)))
+        assert len(table) and "panel" in table.columns, name
+        assert {"baseline", "no_fund"} & set(table.get("scenario", pd.Series(dtype=str))), name
+    pipe = pd.read_csv(io.StringIO(chart_csv(specs["Pipeline"])))
+    assert {"Enrolled", "Completed", "Placed"} <= set(pipe.panel)
+
+
+def test_charts_shade_recessions_and_fit_their_data(small_pair) -> None:
+    from sim.app import charts
+
+    _, scenarios, runs, _ = small_pair
+    pairs = list(zip(["baseline", "no_fund"], runs, strict=True))
+    plain = charts.pipeline(pairs, charts.recession_windows(scenarios)).to_dict(validate=False)
+    assert plain["title"].endswith("(no scripted recession in these scenarios)")  # no false claim
+    rec = charts.recession_windows([load_scenario(SCENARIOS / "recession_countercyclical.yaml")])
+    assert rec[["start", "end"]].values.tolist() == [[36, 54]]
+    shaded = charts.pipeline(pairs, rec).to_dict(validate=False)
+    assert shaded["title"].endswith("(grey: recession months)")
+    assert '"rect"' in json.dumps(shaded) and any(r.get("start") == 36 for d in shaded["datasets"].values()
+                                                  for r in d)
+    prov = charts.providers(pairs).to_dict(validate=False)
+    assert prov["width"] == "container" and prov["layer"][2]["encoding"]["x"]["scale"]["zero"] is False
+    funnel = charts.funnel(["baseline", "no_fund"], runs).to_dict(validate=False)
+    assert funnel["width"] == "container" and funnel["title"]["anchor"] == "start"

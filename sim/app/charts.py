@@ -15,10 +15,11 @@ from sim.results import Results, summarize
 from sim.scenario.schema import Scenario
 
 Runs = Sequence[tuple[str, Sequence[Results]]]
-W, H = 300, 190
+W, H = 350, 200  # two panels side by side fit the main column beside the sidebar
+PAD = {"top": 12, "left": 8, "right": 8, "bottom": 8}  # room for titles and axis titles
 DASHES = [[1, 0], [6, 3], [2, 2], [8, 3, 2, 3]]
 PIPELINE = (("enrolments", "Enrolled"), ("completions", "Completed"), ("placements", "Placed"),
-            ("retained_12m", "Still employed 12 months after placement"))
+            ("retained_12m", "In work 12 months on"))
 INCOME = (("fund_income_employers", "Employers"), ("fund_income_public", "Public money"),
           ("fund_income_other", "Clawbacks and interest"))
 SPENDING = (("fund_spend_providers", "Providers"), ("fund_spend_supports", "Stipends and supports"),
@@ -29,7 +30,8 @@ GROUP_OUTCOMES = (("credential_rate", "Credential rate"), ("placement_rate", "Pl
 
 
 def _color(labels: Sequence[str]) -> alt.Color:
-    return alt.Color("scenario:N", title="Scenario", legend=alt.Legend(orient="bottom"),
+    # The legend on top: visible before the panels, however tall the chart is.
+    return alt.Color("scenario:N", title="Scenario", legend=alt.Legend(orient="top", labelLimit=300),
                      scale=alt.Scale(domain=list(labels), range=[PALETTE[i % len(PALETTE)]
                                                                  for i in range(len(labels))]))
 
@@ -77,7 +79,8 @@ def band(runs: Runs, metric: str, *, title: str, y_title: str, y_format: str = "
 def pipeline(runs: Runs, recessions: pd.DataFrame) -> alt.ConcatChart:
     charts = [band(runs, m, title=t, y_title="People per month", recessions=recessions) for m, t in PIPELINE]
     return alt.concat(*charts, columns=2).properties(
-        title="Pipeline over time (shaded: recession months)")
+        title="Pipeline over time" + (" (grey: recession months)" if len(recessions)
+                                      else " (no scripted recession in these scenarios)"))
 
 
 def _stats_rows(labels: Sequence[str], runs: Sequence[Sequence[Results]], metrics: Sequence[tuple[str, str]],
@@ -94,9 +97,9 @@ def _stats_rows(labels: Sequence[str], runs: Sequence[Sequence[Results]], metric
 
 
 def _bars(frame: pd.DataFrame, labels: Sequence[str], *, x: str, x_title: str, y_title: str, y_format: str,
-          title: str, width: int = 420, height: int = 220) -> alt.LayerChart:
+          title: str, width: int | str = 420, height: int = 220) -> alt.LayerChart:
     order = list(dict.fromkeys(frame[x]))
-    enc_x = alt.X(f"{x}:N", title=x_title, sort=order, axis=alt.Axis(labelAngle=0, labelLimit=160))
+    enc_x = alt.X(f"{x}:N", title=x_title, sort=order, axis=alt.Axis(labelAngle=0, labelLimit=260))
     tip = [alt.Tooltip("scenario:N", title="Scenario"), alt.Tooltip(f"{x}:N", title=x_title),
            alt.Tooltip("central:Q", title="Mean across runs", format=y_format),
            alt.Tooltip("low:Q", title="90% of runs above", format=y_format),
@@ -106,14 +109,16 @@ def _bars(frame: pd.DataFrame, labels: Sequence[str], *, x: str, x_title: str, y
         y=alt.Y("central:Q", title=y_title, axis=alt.Axis(format=y_format)), color=_color(labels),
         tooltip=tip)
     err = base.mark_rule(color="#222222", strokeWidth=1.5).encode(y="low:Q", y2="high:Q")
-    return alt.layer(bars, err).properties(title=title, width=width, height=height)
+    return alt.layer(bars, err).properties(title=alt.TitleParams(title, anchor="start", offset=10),
+                                           width=width, height=height)
 
 
 def funnel(labels: Sequence[str], runs: Sequence[Sequence[Results]]) -> alt.LayerChart:
     frame = _stats_rows(labels, runs, PIPELINE)
     return _bars(frame, labels, x="stage", x_title="Stage", y_title="People over the horizon",
                  y_format=",.0f",
-                 title="The funnel: from enrolment to retention (bar = mean; line = 90% of runs)", width=560)
+                 title="The funnel: from enrolment to retention (bar = mean; line = 90% of runs)",
+                 width="container", height=280).properties(padding=PAD)
 
 
 def fund(runs: Runs, recessions: pd.DataFrame) -> alt.VConcatChart:
@@ -126,7 +131,7 @@ def fund(runs: Runs, recessions: pd.DataFrame) -> alt.VConcatChart:
         band(with_fund, "fund_liabilities", title="Liabilities: outcome payments owed", y_title="Dollars ($)",
              y_format="$,.0f", labels=labels))
     income = [band(with_fund, m, title=f"Income to date: {t}", y_title="Dollars ($), cumulative",
-                   y_format="$,.0f", cumulative=True, labels=labels, width=220, height=150)
+                   y_format="$,.0f", cumulative=True, labels=labels, width=190, height=150)
               for m, t in INCOME]
     spend = [band(with_fund, m, title=f"Spent to date: {t}", y_title="Dollars ($), cumulative",
                   y_format="$,.0f", cumulative=True, labels=labels, width=220, height=150)
@@ -218,15 +223,17 @@ def providers(runs: Runs) -> alt.LayerChart:
            alt.Tooltip("impact:Q", title="True impact on employment (points)", format="+.1%"),
            alt.Tooltip("hts:Q", title="Hard-to-serve share of its starts", format=".0%")]
     base = alt.Chart(frame).encode(color=_color(labels))
-    x = alt.X("measured:Q", title="Measured placement rate (share of completers placed)",
-              axis=alt.Axis(format=".0%"))
-    y = alt.Y("impact:Q", title="True impact: employment vs. no fund (share, same people)",
-              axis=alt.Axis(format="+.0%"))
+    # The axes fit the data (rates sit at 70-90%, not 0-100%).
+    x = alt.X("measured:Q", title="Measured placement rate (% of completers placed)",
+              axis=alt.Axis(format=".0%"), scale=alt.Scale(zero=False, nice=True))
+    y = alt.Y("impact:Q", title="True impact on employment (points vs. no fund)",
+              axis=alt.Axis(format="+.0%"), scale=alt.Scale(zero=False, nice=True))
     points = base.mark_point(filled=True, size=70).encode(x=x, y=y,
                                                           shape=alt.Shape("scenario:N", legend=None),
                                                           tooltip=tip)
     xerr = base.mark_rule(opacity=0.5).encode(x="m_low:Q", x2="m_high:Q", y="impact:Q")
     yerr = base.mark_rule(opacity=0.5).encode(y="i_low:Q", y2="i_high:Q", x="measured:Q")
     return alt.layer(xerr, yerr, points).properties(
-        title="Measured placement vs. true impact by provider (creaming: high measured, low impact)",
-        width=560, height=300)
+        title=alt.TitleParams("Measured placement vs. true impact by provider (creaming: high measured, "
+                              "low impact)", anchor="start", offset=10),
+        width="container", height=360, padding=PAD)

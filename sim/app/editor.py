@@ -41,6 +41,18 @@ class FieldSpec:
     step: float | None = None
     fmt: str | None = None
     options: tuple[str, ...] = ()
+    scale: float = 1.0  # shown value = stored value x scale (100 for a share shown in %)
+
+    @property
+    def shown(self) -> Any:
+        """The value as its widget shows it (a share in %, money as "$1,500,000", a list as text)."""
+        if self.widget == "list":
+            return list_text(self.value)
+        if self.widget == "money":
+            return money_text(self.value)
+        if self.widget == "number":
+            return float(self.value) * self.scale
+        return self.value
 
 
 def human(name: str) -> str:
@@ -99,12 +111,47 @@ def _section(segs: list[str | int], scenario: Scenario) -> str:
     return " · ".join(words[1:]) if len(segs) > 1 and segs[0] in GROUP_TITLES else " · ".join(words)
 
 
-def _bounds_text(lo: float | None, hi: float | None) -> str:
+def is_share(unit: str) -> bool:
+    return unit == "share" or unit.startswith("share ")
+
+
+def is_money(unit: str) -> bool:
+    return unit.startswith("$") and not unit.startswith("$ per $") and "per employer $" not in unit
+
+
+def shown_unit(unit: str) -> str:
+    """The unit as a committee reads it: "share of payroll" -> "% of payroll"."""
+    return "%" + unit[len("share"):] if is_share(unit) else unit
+
+
+def money_text(value: float) -> str:
+    """$1,500,000 or $12.50: dollars with thousands separators."""
+    return f"${value:,.0f}" if float(value).is_integer() else f"${value:,.2f}"
+
+
+def _bound(v: float, unit: str) -> str:
+    if is_share(unit):
+        return f"{100 * v:g}%"
+    return money_text(v) if is_money(unit) else f"{v:,g}"
+
+
+def _bounds_text(lo: float | None, hi: float | None, unit: str = "") -> str:
     if lo is not None and hi is not None:
-        return f"Allowed: {lo:g} to {hi:g}."
+        return f"Allowed: {_bound(lo, unit)} to {_bound(hi, unit)}."
     if lo is not None:
-        return f"Allowed: at least {lo:g}."
-    return f"Allowed: at most {hi:g}." if hi is not None else ""
+        return f"Allowed: at least {_bound(lo, unit)}."
+    return f"Allowed: at most {_bound(hi, unit)}." if hi is not None else ""
+
+
+PLAIN_LABEL_CHARS = 80
+
+
+def plain_label(name: str, description: str, unit: str) -> str:
+    """The field's one-line description when short (it says what the number is), else its
+    name in words; with its unit as a committee reads it."""
+    text = description.strip().rstrip(".")
+    base = text if text and len(text) <= PLAIN_LABEL_CHARS and "\n" not in text else human(name)
+    return base + (f" ({shown_unit(unit)})" if unit not in PLAIN_UNITS else "")
 
 
 def _number_style(value: float, hi: float | None) -> tuple[float, str]:
@@ -118,9 +165,11 @@ def _number_style(value: float, hi: float | None) -> tuple[float, str]:
     return 0.1, "%.3f"
 
 
-def field_specs(scenario: Scenario, roles: tuple[str, ...] = ("lever",)) -> list[FieldSpec]:
+def field_specs(scenario: Scenario, roles: tuple[str, ...] = ("lever",), advanced: bool = False,
+                ) -> list[FieldSpec]:
     """Widget specs for every parameter of `scenario` whose role is in `roles` (kinds of rules
-    are offered when "lever" is), in schema order."""
+    are offered when "lever" is), in schema order. Shares are shown in %, money as $1,234;
+    the field's id appears in its help only in the `advanced` view."""
     specs: list[FieldSpec] = []
     for row in iter_parameters(scenario):
         path, value = row["path"], row["value"]
@@ -133,14 +182,14 @@ def field_specs(scenario: Scenario, roles: tuple[str, ...] = ("lever",)) -> list
             continue
         group = GROUP_TITLES.get(str(segs[0]) if len(segs) > 1 else "", human(str(segs[0])))
         unit = row["unit"]
-        label = human(name) + (f" ({unit})" if unit not in PLAIN_UNITS else "")
+        label = ("Kind of rule" if kinds else plain_label(name, row["description"] or "", unit))
         lo, hi = row["min"], row["max"]
         src = row["source"]
         help_text = " ".join(x for x in (
             row["description"] or ("The kind of rule; changing it starts the rule from that kind's "
                                    "defaults." if kinds else ""),
-            _bounds_text(lo, hi), f"Role: {ROLE_WORDS.get(role, role)}.",
-            f"Source: {src}." if src else "", f"Field: `{path}`.") if x)
+            _bounds_text(lo, hi, unit), f"Role: {ROLE_WORDS.get(role, role)}.",
+            f"Source: {src}." if src else "", f"Field: `{path}`." if advanced else "") if x)
         base = dict(path=path, group=group, section=_section(segs, scenario), label=label, value=value,
                     unit=unit, role=role, help=help_text)
         tp = _unwrap(ann)
@@ -150,8 +199,14 @@ def field_specs(scenario: Scenario, roles: tuple[str, ...] = ("lever",)) -> list
             specs.append(FieldSpec(widget="choice", options=tuple(str(a) for a in get_args(tp)), **base))
         elif isinstance(value, bool):
             specs.append(FieldSpec(widget="checkbox", **base))
+        elif isinstance(value, (int, float)) and is_money(unit):
+            specs.append(FieldSpec(widget="money", min=lo, max=hi, **base))
         elif isinstance(value, int):
             specs.append(FieldSpec(widget="integer", min=lo, max=hi, step=1, **base))
+        elif isinstance(value, float) and is_share(unit):
+            specs.append(FieldSpec(widget="number", min=None if lo is None else 100 * lo,
+                                   max=None if hi is None else 100 * hi, step=1.0, fmt="%.2f", scale=100.0,
+                                   **base))
         elif isinstance(value, float):
             step, fmt = _number_style(value, hi)
             specs.append(FieldSpec(widget="number", min=lo, max=hi, step=step, fmt=fmt, **base))
@@ -195,6 +250,24 @@ def _parse_list(spec: FieldSpec, text: str) -> list[Any]:
     return out
 
 
+def parse_money(spec: FieldSpec, text: Any) -> float | int:
+    """"$1,500,000", "1500000" or "1.5e6" -> a number in the field's type and bounds."""
+    raw = str(text).strip().replace(",", "").replace("$", "").replace(" ", "")
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ValueError(f"must be an amount in dollars, like $1,500,000 (you typed {str(text)[:40]!r})"
+                         ) from None
+    if not math.isfinite(value) or (spec.min is not None and value < spec.min) or \
+            (spec.max is not None and value > spec.max):
+        raise ValueError(f"must be an amount in dollars; {_bounds_text(spec.min, spec.max, spec.unit)}")
+    if isinstance(spec.value, int) and not isinstance(spec.value, bool):
+        if not value.is_integer():
+            raise ValueError("must be whole dollars")
+        return int(value)
+    return value
+
+
 def _same(a: Any, b: Any) -> bool:
     if isinstance(a, float) or isinstance(b, float):
         try:
@@ -221,16 +294,16 @@ def edits_from_values(specs: list[FieldSpec], values: dict[str, Any], base: Scen
         if spec.path not in values:
             continue
         raw = values[spec.path]
-        if spec.widget == "list":
+        if spec.widget in ("list", "money"):
             try:
-                raw = _parse_list(spec, raw)
+                raw = _parse_list(spec, raw) if spec.widget == "list" else parse_money(spec, raw)
             except ValueError as e:
                 problems.append(Problem(spec.path, str(e), given=str(values[spec.path])))
                 continue
         elif spec.widget == "integer" and raw is not None:
             raw = int(raw)
         elif spec.widget == "number" and raw is not None:
-            raw = float(raw)
+            raw = float(raw) / spec.scale
         if raw is None:
             problems.append(Problem(spec.path, "is empty; enter a value"))
         elif spec.path not in base_values or not _same(raw, base_values[spec.path]):

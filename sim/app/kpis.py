@@ -1,5 +1,6 @@
-"""KPI cards (value with its 90% range across seeds; difference from the reference, paired by
-seed, with its 90% interval) and alerts summarised across seeds. Aggregation is the engine's:
+"""KPI cards: value with its unit and 90% range across seeds; difference from the current rules,
+paired by seed, coloured only when its 90% interval excludes zero (else grey, "no clear
+difference"). Aggregation is the engine's:
 `sim.results.summarize`, `paired_difference` and `equity_gap`."""
 
 from __future__ import annotations
@@ -10,27 +11,47 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim.alerts import alerts
 from sim.outcomes import BY_NAME
 from sim.results import Results, equity_gap, paired_difference, summarize
 
 CONFIDENCE = 0.9
 EQUITY_METRIC = "placement_rate"
 EQUITY = "equity_gap"
-KPIS: tuple[tuple[str, str], ...] = (
-    ("completions", "Credentials earned"),
-    ("placements", "Placements"),
-    ("retention_12m", "Retention at 12 months"),
-    ("earnings_gain_vs_counterfactual", "Earnings gain vs. no fund"),
-    ("cost_per_placement", "Cost per placement"),
-    ("fund_balance", "Fund balance at the end"),
-    ("fund_liabilities", "Fund liabilities at the end"),
-    ("employer_roi", "Employer return"),
-    ("public_roi", "Public return"),
-    (EQUITY, "Equity gap in placement rate"),
+
+
+@dataclass(frozen=True)
+class Kpi:
+    metric: str
+    title: str
+    unit: str  # shown on the card, in words
+    plain: str  # what it means, for the tooltip (the registry's wording is for researchers)
+
+
+KPI_LIST: tuple[Kpi, ...] = (
+    Kpi("completions", "Credentials earned", "people",
+        "People who finished training and earned a credential."),
+    Kpi("placements", "People placed in jobs", "people",
+        "People who finished training and were hired within the placement window."),
+    Kpi("retention_12m", "Still in work a year later", "% of those placed",
+        "Of the people placed in a job, the share still employed 12 months later."),
+    Kpi("earnings_gain_vs_counterfactual", "Earnings gain per participant", "$ a month, vs. no fund",
+        "How much more a month the fund's participants earn than the same people would without the fund "
+        "(averaged over everyone who started, finished or not)."),
+    Kpi("cost_per_placement", "Fund cost per placement", "$ per person placed",
+        "The fund's spending on training divided by the people it placed."),
+    Kpi("fund_balance", "Money in the fund at the end", "$", "What the fund holds in its last month."),
+    Kpi("fund_liabilities", "Owed to providers at the end", "$",
+        "Results payments providers have earned but the fund has not yet paid, in its last month."),
+    Kpi("employer_roi", "Employers' net return", "$ back per $1 paid in",
+        "What employers gain (more productive staff, grants) minus what they pay in, per dollar paid in."),
+    Kpi("public_roi", "Public net return", "$ back per $1 of public money",
+        "What the public gains (taxes, lower benefits) minus the public money spent, per public dollar."),
+    Kpi(EQUITY, "Placement gap, hard-to-serve vs. job-ready", "percentage points",
+        "Placement rate of people facing barriers minus that of job-ready people: closer to zero is fairer."),
 )
-ALERT_TITLES = {"participation": "Participation dips", "outcome": "Outcomes below thresholds",
-                "solvency": "Fund at risk of insolvency"}
+KPIS: tuple[tuple[str, str], ...] = tuple((k.metric, k.title) for k in KPI_LIST)
+NO_CLEAR = "no clear difference"
+REFERENCE_ROLE = "current rules"
 
 
 @dataclass(frozen=True)
@@ -40,10 +61,11 @@ class Card:
     label: str
     value: str
     delta: str | None  # None for the reference (and when a difference cannot be measured)
-    delta_color: str  # normal (more is better) | inverse (less is better) | off
+    delta_color: str  # normal (more is better) | inverse (less is better) | off (grey)
     help: str
     mean: float = math.nan
     diff: float = math.nan
+    clear: bool = False  # the difference's 90% interval excludes zero
 
 
 def unit_of(metric: str) -> str:
@@ -87,17 +109,44 @@ def _direction(metric: str) -> str:
     return "normal" if d > 0 else ("inverse" if d < 0 else "off")
 
 
+def is_clear(low: float, high: float, n: int) -> bool:
+    """A difference is shown as one (coloured, with an arrow) only when its 90% interval, from at
+    least two runs, lies wholly on one side of zero."""
+    return n >= 2 and not (math.isnan(low) or math.isnan(high)) and (low > 0 or high < 0)
+
+
+def delta_text(d: tuple[float, float, float], unit: str, n: int) -> tuple[str, bool]:
+    """The card's difference line and whether it is a clear one."""
+    mean, low, high = d
+    if n < 2:
+        return f"{NO_CLEAR} yet: {fmt(mean, unit, True)} on the first run (range after more runs)", False
+    span = f"(90%: {fmt(low, unit, True)} to {fmt(high, unit, True)})"
+    if is_clear(low, high, n):
+        return f"{fmt(mean, unit, True)} vs. {REFERENCE_ROLE} {span}", True
+    return f"{NO_CLEAR}: {fmt(mean, unit, True)} {span}", False
+
+
+def _help(k: Kpi, n: int, p05: float, p95: float, unit: str, compared: bool) -> str:
+    text = (f"{k.plain} Unit: {k.unit}. The number is the average of {n} simulated runs; 90% of runs "
+            f"gave between {fmt(p05, unit)} and {fmt(p95, unit)}.")
+    if compared:
+        text += (" The difference compares each run with the run of the current rules that has the same "
+                 "people and economy. Coloured only when we are 90% sure of its direction; otherwise "
+                 f"grey, \"{NO_CLEAR}\".")
+    return text
+
+
 def cards(labels: Sequence[str], runs: Sequence[Sequence[Results]]) -> list[list[Card]]:
-    """One list of cards per scenario; the first scenario is the reference."""
-    n = len(runs[0])
+    """One list of cards per scenario; the first scenario is the reference (the current rules)."""
+    n = min(len(rs) for rs in runs)
     summaries = [summarize(rs).set_index("metric") for rs in runs]
     diffs = [None] + [paired_difference(runs[0], rs, CONFIDENCE).set_index("metric") for rs in runs[1:]]
     gaps = [equity_gap(rs, EQUITY_METRIC) for rs in runs]
     out: list[list[Card]] = []
     for i, label in enumerate(labels):
         row = []
-        for metric, title in KPIS:
-            unit = unit_of(metric)
+        for k in KPI_LIST:
+            metric, unit = k.metric, unit_of(k.metric)
             if metric == EQUITY:
                 v = gaps[i].to_numpy(dtype=float)
                 ok = v[~np.isnan(v)]
@@ -112,53 +161,14 @@ def cards(labels: Sequence[str], runs: Sequence[Sequence[Results]]) -> list[list
                     d = (row_d["diff_mean"], row_d["diff_low"], row_d["diff_high"])
                 else:
                     d = (math.nan,) * 3
-            delta = None
+            delta, clear = None, False
             if i and not math.isnan(d[0]):
-                delta = (f"{fmt(d[0], unit, True)} vs. reference "
-                         f"(90%: {fmt(d[1], unit, True)} to {fmt(d[2], unit, True)})")
-            what = BY_NAME[EQUITY_METRIC].description if metric == EQUITY else BY_NAME[metric].description
-            help_text = (f"{what} Unit: {unit}. Mean over {n} runs (seeds); 90% of runs between "
-                         f"{fmt(p05, unit)} and {fmt(p95, unit)}.")
-            if metric == EQUITY:
-                help_text = ("Placement rate of the hard-to-serve group minus the job-ready group "
-                             "(closer to zero is fairer). " + help_text)
-            if i:
-                help_text += (" The difference compares runs with the same seed (same people and "
-                              "economy); its 90% interval is a t-interval across seeds.")
-            value = fmt(mean, unit) + ("" if math.isnan(mean) else f" ({fmt(p05, unit)}–{fmt(p95, unit)})")
-            row.append(Card(label, metric, title, value, delta, _direction(metric), help_text,
-                            float(mean), float(d[0])))
+                delta, clear = delta_text(d, unit, n)
+            points = metric == EQUITY  # a gap between two rates reads in percentage points
+            value = fmt(mean, unit, points) + ("" if math.isnan(mean) or n < 2 else
+                                               f" ({fmt(p05, unit, points)} to {fmt(p95, unit, points)})")
+            row.append(Card(label, metric, f"{k.title} ({k.unit})", value, delta,
+                            _direction(metric) if clear else "off", _help(k, n, p05, p95, unit, bool(i)),
+                            float(mean), float(d[0]), clear))
         out.append(row)
-    return out
-
-
-@dataclass(frozen=True)
-class AlertSummary:
-    scenario: str
-    kind: str
-    title: str
-    runs: int
-    of: int
-    first_month: int
-    median_month: int
-    example: str
-
-    def text(self) -> str:
-        return (f"{self.title} in {self.runs} of {self.of} runs, first in month {self.first_month} "
-                f"(median month {self.median_month}). {self.example}")
-
-
-def alert_summaries(labels: Sequence[str], runs: Sequence[Sequence[Results]]) -> list[AlertSummary]:
-    """Per scenario and kind of alert: in how many runs it fires and the month it first does."""
-    out = []
-    for label, rs in zip(labels, runs, strict=True):
-        found: dict[str, list] = {}
-        for r in rs:
-            for a in alerts(r.metrics):
-                found.setdefault(a.kind, []).append(a)
-        for kind, items in found.items():
-            items.sort(key=lambda a: a.month)
-            months = [a.month for a in items]
-            out.append(AlertSummary(label, kind, ALERT_TITLES.get(kind, kind.title()), len(items), len(rs),
-                                    months[0], int(np.median(months)), items[0].message))
     return out

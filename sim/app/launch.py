@@ -14,8 +14,9 @@ from sim.app.serve import ROOT
 # What the page imports on its first run, directly or through sim.app (measured with sys.modules).
 PRELOAD = (
     "numpy", "pandas", "pyarrow", "pyarrow.parquet", "scipy.stats", "altair", "yaml", "pydantic",
-    "mesa", "sim.engine.runner", "sim.report.data", "sim.alerts", "sim.charts",
-    "sim.runcache", "sim.app.charts", "sim.app.diff", "sim.app.editor", "sim.app.exports",
+    "mesa", "sim.engine.runner", "sim.report.data", "sim.alerts", "sim.charts", "sim.runcache",
+    "sim.app.charts", "sim.app.chart_data", "sim.app.diff", "sim.app.editor", "sim.app.exports",
+    "sim.app.headline", "sim.app.notices", "sim.app.progress",
     "sim.app.kpis", "sim.app.rule_lists", "sim.app.session", "sim.app.settings", "sim.app.sources",
     "sim.app.state", "sim.app.ui", "sim.app.views",
 )

@@ -25,7 +25,8 @@ from sim.scenario.schema import Scenario
 from sim.scenario.sets import unique_names
 
 NONE = "(none)"
-CHOOSER_LABELS = ("Reference scenario", "Scenario 2", "Scenario 3", "Scenario 4")
+# The first scenario is what happens today (the reference); the others are proposals.
+CHOOSER_LABELS = ("Current rules", "Proposal", "Proposal 2", "Proposal 3")
 
 
 @dataclass

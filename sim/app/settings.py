@@ -35,13 +35,19 @@ def _int(name: str, default: int, low: int, high: int) -> int:
 
 
 def parse_overrides(text: str) -> dict[str, str]:
-    """"a.b=1; c=2" -> {"a.b": "1", "c": "2"} (values stay YAML text for apply_overrides)."""
+    """"a.b=1; c=2" -> {"a.b": "1", "c": "2"} (values stay YAML text for apply_overrides). A part
+    without "=" is refused rather than silently ignored."""
     out: dict[str, str] = {}
     for part in text.split(";"):
-        if "=" in part:
-            key, value = part.split("=", 1)
-            if key.strip():
-                out[key.strip()] = value.strip()
+        if not part.strip():
+            continue
+        key, eq, value = part.partition("=")
+        if not eq or not key.strip():
+            shown = part.strip() if len(part.strip()) <= 60 else part.strip()[:57] + "..."
+            raise SettingsError(f"FUNDSIM_APP_OVERRIDES: {shown!r} is not of the form field.path=value "
+                                "(separate several with ';', e.g. "
+                                "\"region.n_workers=2000;horizon_months=36\")")
+        out[key.strip()] = value.strip()
     return out
 
 

@@ -5,11 +5,13 @@ allowed."""
 from __future__ import annotations
 
 import json
+import re
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from sim.app.settings import Settings
+from sim.app.editor import human
+from sim.app.settings import Settings, SettingsError
 from sim.app.state import PRESET, UPLOAD, Comparison, Slot
 from sim.scenario.errors import Problem, ScenarioError
 from sim.scenario.loader import MAX_BYTES, apply_overrides, load_scenario, load_scenario_text
@@ -21,6 +23,29 @@ def presets(folder: Path) -> dict[str, Path]:
     files = sorted(p for p in folder.glob("*.yaml") if p.is_file())
     order = {"baseline": 0, "no_fund": 1}
     return {p.stem: p for p in sorted(files, key=lambda p: (order.get(p.stem, 2), p.stem))}
+TITLE_CHARS = 70
+
+
+@lru_cache(maxsize=64)
+def _title(path: str, mtime: float) -> str:
+    """A preset's title: its file's first comment line up to the first colon or full stop
+    ("# Voluntary matched fund." -> "Voluntary matched fund"), as every preset opens."""
+    with open(path, encoding="utf-8") as f:
+        for line in f:
+            text = line.strip()
+            if not text:
+                continue
+            if not text.startswith("#"):
+                break
+            head = re.split(r"[:.]\s|[:.]$", text.lstrip("# ").strip(), maxsplit=1)[0].strip()
+            if head:
+                return head[:TITLE_CHARS]
+            break
+    return human(Path(path).stem)
+
+
+def preset_title(path: Path) -> str:
+    return _title(str(path), path.stat().st_mtime)
 
 
 @lru_cache(maxsize=64)
@@ -58,6 +83,21 @@ def yaml_value(value: Any) -> Any:
     return json.dumps(value) if isinstance(value, str) else value
 
 
+def check_overrides(settings: Settings) -> None:
+    """Refuse app-wide overrides that do not apply to the presets (an unknown field, a value out
+    of bounds), naming the variable and each field, before any page is drawn from them."""
+    if not settings.overrides:
+        return
+    found = presets(settings.scenarios_dir)
+    if not found:
+        return
+    try:
+        apply_overrides(load_preset(next(iter(found.values()))), settings.overrides)
+    except ScenarioError as e:
+        raise SettingsError("\n".join(["FUNDSIM_APP_OVERRIDES does not apply to the presets:",
+                                        *[f"- {line}" for line in e.lines()]])) from None
+
+
 def base_scenario(slot: Slot, comp: Comparison, settings: Settings) -> Scenario:
     """The slot's source with the app-wide overrides, before the slot's own edits."""
     if slot.source.startswith(PRESET):
@@ -90,3 +130,20 @@ def slot_scenario(slot: Slot, comp: Comparison, settings: Settings) -> Scenario:
 
 def source_label(source: str) -> str:
     return source.split(":", 1)[1] + (" (uploaded)" if source.startswith(UPLOAD) else "")
+
+
+def source_title(source: str, settings: Settings) -> str:
+    """How a chooser names a source: a preset's title, an upload's file name."""
+    if source.startswith(PRESET):
+        path = presets(settings.scenarios_dir).get(source.split(":", 1)[1])
+        if path is not None:
+            return preset_title(path)
+    return source_label(source)
+
+
+def source_description(source: str, comp: Comparison, settings: Settings) -> str:
+    """The one-line `description:` of a source (empty when it has none or does not load)."""
+    try:
+        return base_scenario(Slot(source), comp, settings).description.strip()
+    except ScenarioError:
+        return ""

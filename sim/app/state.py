@@ -50,8 +50,9 @@ class Comparison:
 
 
 def default_comparison() -> Comparison:
-    """The baseline beside the no-fund counterfactual."""
-    return Comparison([Slot(PRESET + "baseline"), Slot(PRESET + "no_fund")])
+    """The current rules (no regional fund) beside the proposal (the baseline fund): the fund's
+    effect then reads as a gain of the proposal, not as losses of the world without it."""
+    return Comparison([Slot(PRESET + "no_fund"), Slot(PRESET + "baseline")])
 
 
 def _b64(raw: bytes) -> str:
@@ -106,6 +107,8 @@ def decode(token: str) -> Comparison:
         if inflater.unconsumed_tail:
             raise LinkError("the link's comparison is too large")
         body = json.loads(text.decode("utf-8"))
+    except RecursionError:  # a few hundred nested brackets: no real link is built like that
+        raise LinkError("the link's comparison is nested too deeply to be a comparison link") from None
     except (binascii.Error, ValueError, zlib.error, UnicodeDecodeError) as e:
         if isinstance(e, LinkError):
             raise

@@ -9,11 +9,19 @@ from typing import Any
 
 import streamlit as st
 
-from sim.app.editor import FieldSpec, list_text
+from sim.app.editor import FieldSpec
 from sim.app.kpis import Card
 from sim.app.rule_lists import RuleList
+from sim.app.session import CHOOSER_LABELS
 
 EDIT_PREFIX = "edit:"
+
+
+def plain(text: str) -> str:
+    """Text for Streamlit's Markdown: two dollar signs would open a LaTeX formula ("$3,000 to
+    $5,000" drawn as maths), so they are escaped."""
+    return text.replace("$", "\\$")
+
 GROUP_PREFIX = "group:"
 SUBMIT_LABEL = "Run comparison"
 
@@ -44,13 +52,15 @@ def _widget(spec: FieldSpec) -> Any:
         return st.number_input(spec.label, value=int(spec.value), step=1, help=help_text, key=key,
                                min_value=None if spec.min is None else int(spec.min),
                                max_value=None if spec.max is None else int(spec.max))
+    if spec.widget == "money":
+        return st.text_input(spec.label, value=spec.shown, help=help_text, key=key)
     if spec.widget == "number":
-        return st.number_input(spec.label, value=float(spec.value), step=spec.step, format=spec.fmt,
+        return st.number_input(spec.label, value=spec.shown, step=spec.step, format=spec.fmt,
                                help=help_text, key=key,
                                min_value=None if spec.min is None else float(spec.min),
                                max_value=None if spec.max is None else float(spec.max))
     if spec.widget == "list":
-        return st.text_input(spec.label, value=list_text(spec.value), help=help_text, key=key)
+        return st.text_input(spec.label, value=spec.shown, help=help_text, key=key)
     return st.text_input(spec.label, value=str(spec.value), help=help_text, key=key)
 
 
@@ -76,6 +86,8 @@ def editor_form(specs: Sequence[FieldSpec], *, form_key: str = "rule_editor") ->
                         st.markdown(f"**{section}**")
                     for spec in fields:
                         values[spec.path] = _widget(spec)
+        # A second button at the end of the form: no scrolling back up after a change.
+        submitted = st.form_submit_button(SUBMIT_LABEL, type="primary", key="run_bottom") or submitted
     return submitted, values
 
 
@@ -106,26 +118,108 @@ def rule_list_editor(lists: Sequence[RuleList]) -> tuple[str, str | int, str] | 
     return None
 
 
+MAX_PROBLEMS = 12  # lines in one error box; the rest are counted, not printed
+MAX_LINE = 400  # characters of one problem
+
+
+def capped(lines: Sequence[str], limit: int = MAX_PROBLEMS) -> list[str]:
+    """At most `limit` lines of at most MAX_LINE characters, then how many more there are."""
+    out = [ln if len(ln) <= MAX_LINE else ln[: MAX_LINE - 1] + "…" for ln in lines[:limit]]
+    if len(lines) > limit:
+        out.append(f"… and {len(lines) - limit:,} more problems like these (fix these first)")
+    return out
+
+
 def problems(lines: Sequence[str], title: str) -> None:
     if lines:
-        st.error("\n".join([f"**{title}**", *[f"- {line}" for line in lines]]))
+        st.error("\n".join([f"**{plain(title)}**", *[f"- {plain(line)}" for line in capped(list(lines))]]))
 
 
-CARD_HEIGHT = 136  # px: label, value and a line of difference, so the same KPI lines up across
+def role_name(i: int) -> str:
+    """A scenario's role by its place, as the choosers name it: current rules, proposal, proposal 2."""
+    return CHOOSER_LABELS[i].lower() if i < len(CHOOSER_LABELS) else f"proposal {i}"
 
 
-def cards(rows: Sequence[Sequence[Card]]) -> None:
-    """One st.metric per KPI per scenario: a column per scenario (the reference first), cards of
-    one height, so the same KPI sits on the same line and a difference reads across. A column
-    of cards (not a row of columns per KPI) is half the elements for the browser to draw."""
+CARD_HEIGHT = 150  # px: label, value and two lines of difference, so the same KPI lines up across
+
+
+def cards(rows: Sequence[Sequence[Card]], titles: Sequence[str]) -> None:
+    """One st.metric per KPI per scenario: a column per scenario (the current rules first), cards
+    of one height, so the same KPI sits on the same line and a difference reads across. A
+    difference is coloured, with an arrow, only when its 90% interval excludes zero."""
     for i, (col, row) in enumerate(zip(st.columns(len(rows)), rows, strict=True)):
-        role = "reference" if i == 0 else "difference from the reference"
+        role = role_name(i)
         with col:
-            st.markdown(f"**{row[0].scenario}** · {role}")
+            tail = "" if i == 0 else ": difference from the current rules"
+            st.markdown(f"**{titles[i]}** · {role}{tail}")
             for card in row:
                 st.metric(card.label, card.value, delta=card.delta, delta_color=card.delta_color,  # type: ignore[arg-type]
-                          help=card.help, border=True, height=CARD_HEIGHT)
+                          delta_arrow="auto" if card.clear else "off", help=plain(card.help), border=True,
+                          height=CARD_HEIGHT)
 
 
-def chart(spec: dict[str, Any]) -> None:
-    st.vega_lite_chart(spec, theme=None)
+def early_table(rows: Sequence[Sequence[Card]], titles: Sequence[str]) -> None:
+    """The early answer as one Markdown table: drawn at once while runs go on (the st.metric
+    cards stayed grey skeletons in the browser until the page's script ended)."""
+    def cell(text: str) -> str:
+        return plain(text).replace("|", "\\|")
+
+    head = ["Measure", *[f"{cell(t)} ({role_name(i)})" for i, t in enumerate(titles)]]
+    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    for k, first in enumerate(rows[0]):
+        cells = [cell(first.label)]
+        for row in rows:
+            card = row[k]
+            cells.append(f"**{cell(card.value)}**" + (f" · {cell(card.delta)}" if card.delta else ""))
+        lines.append("| " + " | ".join(cells) + " |")
+    st.markdown("\n".join(lines))
+
+
+def chart(spec: dict[str, Any], name: str, key: str) -> None:
+    """The chart, described for screen readers, with its data as a CSV download."""
+    from sim.app.chart_data import chart_csv
+
+    st.vega_lite_chart(spec, theme=None, alt=f"Chart: {name}. Its numbers are in the CSV download below it.")
+    data = chart_csv(spec)
+    if data:
+        st.download_button(f"This chart's data (CSV): {name}", data.encode("utf-8"),
+                           f"fundsim-chart-{name.lower().replace(' ', '-')}.csv", "text/csv", key=key,
+                           help="The numbers drawn: for each scenario and month (or stage), the mean "
+                                "across runs and the range 90% of runs fall in.")
+
+
+GLOSSARY = (
+    ("Current rules", "what happens today: the reference every proposal is compared with."),
+    ("Proposal", "a set of funding rules to compare with the current rules."),
+    ("Run", "one simulation of the region over the horizon. Each run draws its people, firms and economy "
+            "at random; every set of rules is run on the same draws, so differences come from the rules."),
+    ("90% range", "90 of 100 runs fall in this range: how much the result varies with luck."),
+    ("90% interval of a difference", "the range we are 90% sure the true difference lies in. If it "
+                                     "includes zero, we cannot tell which rules do better: \"no clear "
+                                     "difference\"."),
+    ("Placement", "a person who finished training and was hired within the placement window."),
+    ("Hard-to-serve", "people facing barriers to work, often under-represented in good jobs."),
+    ("Liabilities", "results payments providers have earned that the fund has not yet paid."),
+    ("Reserve", "money the fund holds beyond what it owes, counted in months of spending."),
+    ("Net return", "what a payer gets back (in productivity, taxes, grants) minus what it puts in, per "
+                   "dollar put in: 0.30 means 30 cents gained per dollar."),
+)
+
+
+def glossary() -> None:
+    with st.expander("What the words mean"):
+        st.markdown("\n".join(f"- **{word}**: {meaning}" for word, meaning in GLOSSARY))
+
+
+def changes_list(lines: Sequence[str], title: str) -> None:
+    """What the user changed in the scenario being edited, in plain lines."""
+    st.markdown(f"**What you changed in {plain(title)}:**")
+    st.markdown("\n".join(f"- {plain(line)}" for line in capped(list(lines))) if lines else "- (nothing)")
+
+
+def share_link(url: str) -> None:
+    """The link to this comparison, with a copy button (the code block's own)."""
+    st.markdown("**Link to this comparison** · copy it with the copy button at the right of the box (it "
+                "shows when you point at the box), and "
+                "open it in another browser to see exactly these scenarios and changes.")
+    st.code(url, language=None, wrap_lines=True)

@@ -13,7 +13,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sim.app.kpis import AlertSummary, Card
+from sim.app.kpis import Card
+from sim.app.notices import AlertSummary
 from sim.results import Results
 from sim.runcache import scenario_key
 from sim.scenario.schema import Scenario
@@ -21,7 +22,7 @@ from sim.scenario.schema import Scenario
 HERE = Path(__file__).resolve().parent
 # A change to any of these redraws the page (sim/charts.py draws the bands; the run cache's key
 # leaves it out, as it changes no run).
-SOURCES = (HERE / "charts.py", HERE / "kpis.py", HERE / "exports.py", HERE / "views.py",
+SOURCES = (HERE / "charts.py", HERE / "kpis.py", HERE / "exports.py", HERE / "views.py", HERE / "notices.py",
            HERE.parent / "charts.py")
 TABS = ("Funnel", "Pipeline", "Fund", "Wages and vacancies", "Worker groups", "Poaching", "Providers")
 
@@ -42,31 +43,41 @@ def view_key(labels: Sequence[str], scenarios: Sequence[Scenario], seeds: Sequen
     return h.hexdigest()[:24]
 
 
-def build_charts(labels: Sequence[str], scenarios: Sequence[Scenario],
-                 runs: Sequence[Sequence[Results]]) -> dict[str, dict[str, Any]]:
+def build_charts(labels: Sequence[str], scenarios: Sequence[Scenario], runs: Sequence[Sequence[Results]],
+                 names: Sequence[str] = TABS) -> dict[str, dict[str, Any]]:
+    """The named charts (all tabs by default) as Vega-Lite specs."""
     from sim.app import charts  # Altair is needed only when a view is drawn for the first time
 
     pairs = list(zip(labels, runs, strict=True))
     rec = charts.recession_windows(scenarios)
-    built = {
-        "Pipeline": charts.pipeline(pairs, rec),
-        "Funnel": charts.funnel(labels, runs),
-        "Fund": charts.fund(pairs, rec),
-        "Wages and vacancies": charts.labour(pairs, rec),
-        "Worker groups": charts.groups(labels, runs),
-        "Poaching": charts.poaching(pairs),
-        "Providers": charts.providers(pairs),
+    makers = {
+        "Pipeline": lambda: charts.pipeline(pairs, rec),
+        "Funnel": lambda: charts.funnel(labels, runs),
+        "Fund": lambda: charts.fund(pairs, rec),
+        "Wages and vacancies": lambda: charts.labour(pairs, rec),
+        "Worker groups": lambda: charts.groups(labels, runs),
+        "Poaching": lambda: charts.poaching(pairs),
+        "Providers": lambda: charts.providers(pairs),
     }
-    return {name: chart.to_dict(validate=False) for name, chart in built.items()}
+    return {name: makers[name]().to_dict(validate=False) for name in names}
 
 
 def build_view(labels: Sequence[str], scenarios: Sequence[Scenario],
                runs: Sequence[Sequence[Results]]) -> PageView:
-    from sim.app import exports, kpis
+    from sim.app import exports, kpis, notices
 
     return PageView(charts=build_charts(labels, scenarios, runs), cards=kpis.cards(labels, runs),
-                    alerts=kpis.alert_summaries(labels, runs),
+                    alerts=notices.alert_summaries(labels, runs),
                     csv=exports.results_csv(labels, runs).decode("utf-8"))
+
+
+def early_view(labels: Sequence[str], scenarios: Sequence[Scenario],
+               runs: Sequence[Sequence[Results]]) -> PageView:
+    """What the page shows while runs finish: the cards from the seeds every scenario has (not
+    saved: the full view replaces it)."""
+    from sim.app import kpis
+
+    return PageView(charts={}, cards=kpis.cards(labels, runs), alerts=[], csv="")
 
 
 def _dump(view: PageView) -> str:
