@@ -200,7 +200,8 @@ def _exists(path: Path) -> bool:
 def _simulate(jobs: list[tuple[Scenario, int]], workers: int, done: Callable[[Results], None]) -> None:
     """Run (scenario, seed) jobs, calling `done` as each finishes (in any order). Jobs of one
     no-fund world and seed run together (sim.engine.runner.run_shared), so the world's twin is
-    stepped once for all of them.
+    stepped once for all of them; a world stepped only for its twin is handed to `done` too (as
+    the scenario's counterfactual), so its run is kept rather than stepped again later.
 
     Worker processes are forked: under Streamlit the page script is the `__main__` module, and a
     spawned worker would run the whole page again. If the page stops (a rerun), pending jobs are
@@ -215,12 +216,12 @@ def _simulate(jobs: list[tuple[Scenario, int]], workers: int, done: Callable[[Re
     tasks = [(scenarios, seed) for (_, seed), scenarios in groups.items()]
     if workers <= 1 or len(tasks) <= 1:
         for scenarios, seed in tasks:
-            for r in run_shared(scenarios, seed):
+            for r in run_shared(scenarios, seed, worlds=True):
                 done(r)
         return
     pool = process_pool(min(workers, len(tasks)))
     try:
-        futures = [pool.submit(run_shared, scenarios, seed) for scenarios, seed in tasks]
+        futures = [pool.submit(run_shared, scenarios, seed, True) for scenarios, seed in tasks]
         for fut in as_completed(futures):
             for r in fut.result():
                 done(r)
@@ -249,7 +250,10 @@ def ensure_runs(cache: RunCache, scenarios: Sequence[Scenario], seeds: Sequence[
 
     def finished(r: Results) -> None:
         nonlocal count
-        made[(scenario_key(r.scenario), int(r.seed))] = cache.put(r)
+        key = (scenario_key(r.scenario), int(r.seed))
+        made[key] = cache.put(r)
+        if key not in jobs:
+            return  # a no-fund world stepped for its twin: kept, not one of the runs asked for
         count += 1
         if progress is not None:
             progress(count, len(jobs), f"{r.scenario.name}, seed {r.seed}")

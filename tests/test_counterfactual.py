@@ -56,3 +56,10 @@ def test_many_seeds_in_worker_processes_share_their_worlds_too():
     for s, runs in zip(scenarios, shared, strict=True):
         for a, b in zip(runs, run_many(s, [1, 2]), strict=True):
             _same(a, b)
+
+
+def test_a_world_stepped_for_its_twin_is_returned_as_the_counterfactual_run():
+    base, other = _load("baseline"), _load("outcomes_heavy")
+    runs = run_shared([base, other], seed=3, worlds=True)
+    assert len(runs) == 3  # the two scenarios, then their shared world
+    _same(runs[2], run(base.counterfactual(), 3))

@@ -3,6 +3,7 @@ charts. Widgets are made from specs; no parameter is named here."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from itertools import groupby
 from typing import Any
@@ -122,11 +123,21 @@ MAX_PROBLEMS = 12  # lines in one error box; the rest are counted, not printed
 MAX_LINE = 400  # characters of one problem
 
 
+_MORE = re.compile(r"\.\.\. and ([\d,]+) more problems")  # the loader's own cap (sim.scenario.errors)
+
+
 def capped(lines: Sequence[str], limit: int = MAX_PROBLEMS) -> list[str]:
-    """At most `limit` lines of at most MAX_LINE characters, then how many more there are."""
+    """At most `limit` lines of at most MAX_LINE characters, then how many more there are (counting
+    the problems a loader already left out of `lines` and summed up in its last line)."""
+    lines = list(lines)
+    hidden = 0
+    if lines and (m := _MORE.search(lines[-1])):
+        hidden = int(m.group(1).replace(",", ""))
+        lines = lines[:-1]
     out = [ln if len(ln) <= MAX_LINE else ln[: MAX_LINE - 1] + "…" for ln in lines[:limit]]
-    if len(lines) > limit:
-        out.append(f"… and {len(lines) - limit:,} more problems like these (fix these first)")
+    more = max(len(lines) - limit, 0) + hidden
+    if more:
+        out.append(f"… and {more:,} more problems like these (fix these first)")
     return out
 
 

@@ -62,11 +62,14 @@ def run_world(scenario: Scenario, seed: int) -> tuple[Results, TwinTrace]:
     return _results(model, None, False), trace
 
 
-def run_shared(scenarios: Sequence[Scenario], seed: int) -> list[Results]:
+def run_shared(scenarios: Sequence[Scenario], seed: int, worlds: bool = False) -> list[Results]:
     """Every scenario on one seed, each no-fund world stepped once: a scenario without a fund is
-    its own world's run; every scenario with a fund reads its world's twin trace."""
+    its own world's run; every scenario with a fund reads its world's twin trace. With `worlds`,
+    the no-fund world runs stepped only for their traces are returned too, after the scenarios'
+    (each as its scenario's `counterfactual()`), so a caller can keep them."""
     out: list[Results | None] = [None] * len(scenarios)
     traces: dict[str, TwinTrace] = {}
+    extra: list[Results] = []
     for i, s in enumerate(scenarios):  # the no-fund scenarios first: they are their worlds
         if not s.fund.enabled:
             out[i], traces[world_key(s)] = run_world(s, seed)
@@ -78,9 +81,10 @@ def run_shared(scenarios: Sequence[Scenario], seed: int) -> list[Results]:
             continue
         key = world_key(s)
         if key not in traces:
-            traces[key] = run_world(s, seed)[1]
+            world, traces[key] = run_world(s, seed)
+            extra.append(world)
         out[i] = run(s, seed, twin=traces[key])
-    return [r for r in out if r is not None]
+    return [r for r in out if r is not None] + (extra if worlds else [])
 
 
 def _results(model: FundModel, twin_status: np.ndarray | None, compared: bool) -> Results:
