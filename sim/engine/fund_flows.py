@@ -256,9 +256,12 @@ def pay_incumbent_training(ledger: Ledger, month: int, fund: FundAgent | None, a
     account first, where accounts are kept)."""
     firm = p.employer[idx]
     P = pt.n
-    pair = np.bincount(firm * P + provider, weights=price, minlength=f.n * P)
+    # One ledger row per (firm, provider) pair that trained anyone: only the pairs present, not
+    # a firms x providers table (which a large region cannot afford every month).
+    pairs, which = np.unique(firm.astype(np.int64) * P + provider, return_inverse=True)
+    pair = np.bincount(which, weights=price, minlength=len(pairs))
     nz = np.flatnonzero(pair)
-    ledger.record(month, account(FIRM, nz // P), account(PROVIDER, nz % P), "own_training",
+    ledger.record(month, account(FIRM, pairs[nz] // P), account(PROVIDER, pairs[nz] % P), "own_training",
                   to_cents(pair[nz]))
     spend = np.bincount(firm, weights=price, minlength=f.n)
     f.own_training_spend += spend

@@ -93,23 +93,60 @@ def cells(key: np.ndarray, idx: np.ndarray, weights: np.ndarray, weighted: bool,
 
 
 @nb.njit(cache=True)
+def _fenwick(counts: np.ndarray) -> np.ndarray:
+    """A Fenwick (binary indexed) tree over `counts`: prefix sums and updates in O(log n)."""
+    n = counts.shape[0]
+    tree = np.zeros(n + 1, dtype=np.int64)
+    for i in range(n):
+        j = i + 1
+        while j <= n:
+            tree[j] += counts[i]
+            j += j & -j
+    return tree
+
+
+@nb.njit(cache=True)
+def _fenwick_find(tree: np.ndarray, r: int) -> int:
+    """The first position whose running total exceeds `r` (the slot r falls in), in O(log n)."""
+    n = tree.shape[0] - 1
+    pos = 0
+    step = 1
+    while step * 2 <= n:
+        step *= 2
+    while step > 0:
+        nxt = pos + step
+        if nxt <= n and tree[nxt] <= r:
+            pos = nxt
+            r -= tree[nxt]
+        step //= 2
+    return pos  # 0-based index of the position
+
+
+@nb.njit(cache=True)
+def _fenwick_add(tree: np.ndarray, i: int, delta: int) -> None:
+    j = i + 1
+    n = tree.shape[0] - 1
+    while j <= n:
+        tree[j] += delta
+        j += j & -j
+
+
+@nb.njit(cache=True)
 def draw_slots(vacancies: np.ndarray, n: int, u: np.ndarray) -> np.ndarray:
     """Pick `n` distinct slots among firms' open slots (`vacancies[j]` slots at firm j), each
     pick uniform over the slots still open: a uniform draw without replacement, one uniform
-    `u[i]` per pick. Returns the firm position of each pick (and leaves `vacancies` as given)."""
-    left = vacancies.copy()
+    `u[i]` per pick (slot floor(u * open slots), counting firm by firm in order). Returns the firm
+    position of each pick (and leaves `vacancies` as given). O(n log firms)."""
+    tree = _fenwick(vacancies)
     total = 0
-    for j in range(left.shape[0]):
-        total += left[j]
+    for j in range(vacancies.shape[0]):
+        total += vacancies[j]
     out = np.empty(n, dtype=np.int64)
     for i in range(n):
         r = min(int(u[i] * total), total - 1)
-        j = 0
-        while r >= left[j]:
-            r -= left[j]
-            j += 1
+        j = _fenwick_find(tree, r)
         out[i] = j
-        left[j] -= 1
+        _fenwick_add(tree, j, -1)
         total -= 1
     return out
 
@@ -126,29 +163,37 @@ def _take_slots(vac: np.ndarray, firm_sector: np.ndarray, s: int, lvl: int, n: i
                 key: np.uint64, counter: int, out_firm: np.ndarray, start: int,
                 exclude: np.ndarray, ex_start: int) -> tuple[int, int]:
     """Draw `n` distinct open level-`lvl` slots of sector-`s` firms, each uniform over the slots
-    still open, into out_firm[start:]; a pick at the person's own employer (`exclude`) is void
-    (the person is not hired and the slot stays open). Returns (picks kept, counter)."""
+    still open (slot floor(u * open slots), counting firm by firm in order), into out_firm[start:];
+    a pick at the person's own employer (`exclude`) is void (the person is not hired and the slot
+    stays open). Consumes `vac`. Returns (picks kept, counter). O(firms + n log firms)."""
+    m = 0
+    for j in range(vac.shape[0]):
+        if firm_sector[j] == s:
+            m += 1
+    firms = np.empty(m, dtype=np.int64)
+    counts = np.empty(m, dtype=np.int64)
+    m = 0
     total = 0
     for j in range(vac.shape[0]):
         if firm_sector[j] == s:
+            firms[m] = j
+            counts[m] = vac[j, lvl]
             total += vac[j, lvl]
+            m += 1
+    tree = _fenwick(counts)
     kept = 0
     for i in range(n):
         if total <= 0:
             break
         r = min(int(_u01(key, counter) * total), total - 1)
         counter += 1
-        j = 0
-        while True:
-            if firm_sector[j] == s:
-                if r < vac[j, lvl]:
-                    break
-                r -= vac[j, lvl]
-            j += 1
+        pos = _fenwick_find(tree, r)
+        j = firms[pos]
         if exclude.shape[0] > 0 and exclude[ex_start + i] == j:
             out_firm[start + i] = -1
             continue
         vac[j, lvl] -= 1
+        _fenwick_add(tree, pos, -1)
         total -= 1
         out_firm[start + i] = j
         kept += 1
