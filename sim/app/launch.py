@@ -30,6 +30,11 @@ def preload() -> None:
     from streamlit.string_util import extract_leading_emoji
 
     extract_leading_emoji("warm · up")
+    # The engine's compiled kernels load from their disk cache on first call (about a second):
+    # a small run now, so neither the first visitor nor the forked workers (which inherit them) wait.
+    from sim.engine.jit import warm
+
+    warm()
 
 
 def main(argv: list[str] | None = None) -> None:
