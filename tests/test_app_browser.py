@@ -119,7 +119,8 @@ def test_default_comparison_then_edit_run_download_and_share(server: str, browse
     _open_group(page, "Fund rules")
     amount = page.get_by_role("textbox", name="What all members together contribute in a year ($ per year)",
                               exact=True).first
-    assert amount.input_value() == "$1,500,000"  # money with separators and currency
+    # money with separators and currency (the field fills in once the opened group has drawn)
+    _until(lambda: amount.input_value() == "$1,500,000", "the contribution shows as $1,500,000")
     amount.fill("$3,000,000")
     page.get_by_role("button", name="Run comparison").first.click()
     _until(lambda: _link(page) != link_before, "the link follows the edit")

@@ -286,8 +286,9 @@ def test_an_edited_scenario_is_described_by_its_changes(data: ReportData) -> Non
     assert f"Changed from the {base.name} preset: " in text
     from sim.app.diff import where
 
-    # The changed rate in words (where it is, old value -> new value) after what the preset is.
-    assert where("fund.contributions[1].rate") in text and "→" in text
+    # The changed rate in words (where it is: the rule by its kind; old value -> new value) after
+    # what the preset is.
+    assert where("fund.contributions[public_match].rate") in text and "instead of" in text
     assert text.startswith(base.description)  # what the preset is, then what the edit changed
     html = render_html(replace(data, runs=[data.runs[0], run], cache={}))
     assert "Changed from the baseline preset" in html

@@ -36,8 +36,9 @@ def test_the_headline_is_the_first_thing_and_its_horizon_can_be_changed(page: ob
     sentence = page.locator(HEADLINE).first
     sentence.wait_for(timeout=TIMEOUT)
     text = sentence.inner_text()
-    assert re.match(r"Over 3 years, no_fund places [\d,]+ fewer people in jobs than baseline \(90% range ",
-                    text), text
+    # The proposal (the fund) against the current rules (no fund): the answer reads forwards.
+    assert re.match(r"Over 3 years, baseline places [\d,]+ more people in jobs than the same region with no "
+                    r"fund \(90% range ", text), text
     title_y = page.get_by_role("heading", name="fundsim — compare funding rules").bounding_box()["y"]
     box = sentence.bounding_box()
     assert box["y"] > title_y and box["y"] < 400  # right under the title, above the fold
