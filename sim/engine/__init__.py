@@ -18,6 +18,7 @@ ledger.py        every transfer in integer cents, and the rounding rules
 recorder.py      the month's metrics by sector and group
 measure.py       the month's outcomes, firms' surplus, the comparison with the no-fund twin
 rollout.py       the fund's staged rollout (pilot, stage reviews)
+rows.py          the Mesa agent that is one row of a column table (firms, providers)
 runner.py        run(scenario, seed) and run_many
 
 Nothing here imports a face (app, report, sweep, calibration, CLI)."""

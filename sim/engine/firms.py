@@ -11,10 +11,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import mesa
 import numpy as np
 
 from sim.engine.kernels import draw_slots
+from sim.engine.rows import RowAgent
 from sim.scenario.schema import Scenario
 
 SIZE_CLASS_EDGES = (10, 50, 250, 1000)  # employees: 1-9, 10-49, 50-249, 250-999, 1000+
@@ -78,16 +78,10 @@ def new_firms(scenario: Scenario, employed_by_sector: np.ndarray, rng: np.random
     )
 
 
-class FirmAgent(mesa.Agent):
+class FirmAgent(RowAgent):
     """One employer. Its state is row `idx` of the FirmTable it was given."""
 
-    def __init__(self, model: mesa.Model, table: FirmTable, idx: int, sector_names: list[str]) -> None:
-        super().__init__(model)
-        self.table, self.idx, self._sectors = table, idx, sector_names
-
-    @property
-    def sector(self) -> str:
-        return self._sectors[int(self.table.sector[self.idx])]
+    table: FirmTable
 
     @property
     def headcount(self) -> int:

@@ -7,9 +7,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import mesa
 import numpy as np
 
+from sim.engine.rows import RowAgent
 from sim.scenario.programmes import Providers as ProviderRules
 from sim.scenario.schema import Scenario
 
@@ -55,17 +55,11 @@ def new_providers(scenario: Scenario, rng: np.random.Generator) -> ProviderTable
     )
 
 
-class ProviderAgent(mesa.Agent):
+class ProviderAgent(RowAgent):
     """One training provider; its state is row `idx` of the ProviderTable it was given. Its
     performance review is its own verb, run over the AgentSet at each review month."""
 
-    def __init__(self, model: mesa.Model, table: ProviderTable, idx: int, sector_names: list[str]) -> None:
-        super().__init__(model)
-        self.table, self.idx, self._sectors = table, idx, sector_names
-
-    @property
-    def sector(self) -> str:
-        return self._sectors[int(self.table.sector[self.idx])]
+    table: ProviderTable
 
     @property
     def capacity(self) -> float:
