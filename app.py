@@ -228,7 +228,7 @@ if dropped:
     st.warning(f"Too large to travel in the link: {', '.join(dropped)}. Whoever opens the link must "
                "upload it again.")
 c1, c2, c3, c4 = st.columns(4)
-report_id = views.view_key(labels, scenarios, cfg.seeds)
+report_id = views.view_key(labels, scenarios, cfg.seeds) + f":{state.get('headline_years')}"
 c1.download_button("Scenarios (YAML)", scenarios_zip(report_id, labels, scenarios), "fundsim-scenarios.zip",
                    "application/zip", help="One full YAML file per scenario (a ZIP).")
 c2.download_button("Results (CSV)", view.csv.encode("utf-8"), "fundsim-results.csv", "text/csv",
@@ -248,10 +248,13 @@ if state.get("reports_for") != report_id:
             cfs = counterfactual_runs(cache, scenarios, done_runs, cfg.seeds, workers=cfg.workers,
                                       progress=cf_progress)
             title = f"Training fund projections: {' vs. '.join(labels)}"
+            years = state.get("headline_years")  # the horizon the headline shows
+            bases = [base_scenario(slot, comp, cfg) if slot.edits else None for slot in comp.slots]
             state.reports = {}
             for share, fmt in ((0.4, "xlsx"), (0.7, "pdf")):
                 steps.progress(share, text=f"Writing the {'Excel' if fmt == 'xlsx' else 'PDF'} report…")
-                state.reports[fmt] = exports.report_bytes(fmt, scenarios, done_runs, cfs, title=title)
+                state.reports[fmt] = exports.report_bytes(fmt, scenarios, done_runs, cfs, title=title,
+                                                          years=years, bases=bases)
             state.reports_for = report_id
             st.rerun()
 else:

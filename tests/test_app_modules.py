@@ -618,3 +618,25 @@ def test_charts_shade_recessions_and_fit_their_data(small_pair) -> None:
     assert prov["width"] == "container" and prov["layer"][2]["encoding"]["x"]["scale"]["zero"] is False
     funnel = charts.funnel(["baseline", "no_fund"], runs).to_dict(validate=False)
     assert funnel["width"] == "container" and funnel["title"]["anchor"] == "start"
+
+
+def test_the_app_report_uses_the_headline_horizon_and_describes_an_edit(small_pair) -> None:
+    """The app's workbook speaks at the horizon the page's headline shows, and an edited preset
+    is described by what changed from that preset (not by the preset's own description)."""
+    import openpyxl
+
+    cfg, scenarios, runs, _ = small_pair
+    cfs = compute.counterfactual_runs(compute.RunCache(cfg.cache_dir), scenarios, runs, cfg.seeds)
+    edited = scenarios[0].model_copy(update={"name": f"{scenarios[0].name} (edited)"})
+    xlsx = exports.report_bytes("xlsx", [edited, *scenarios[1:]], runs, cfs, title="t", years=1,
+                                bases=[scenarios[0], None])
+    book = openpyxl.load_workbook(io.BytesIO(xlsx))
+    text = " ".join(str(c.value) for ws in book.worksheets for row in ws.iter_rows() for c in row if c.value)
+    assert "Over 1 year" in text and "Over 2 years" in text  # the chosen horizon and the run's end
+    from pypdf import PdfReader
+
+    pdf = exports.report_bytes("pdf", [edited, *scenarios[1:]], runs, cfs, title="t", years=1,
+                               bases=[scenarios[0], None])
+    pages = PdfReader(io.BytesIO(pdf)).pages
+    words = " ".join(" ".join((page.extract_text() or "").split()) for page in pages)
+    assert f"The {scenarios[0].name} preset, unchanged" in words  # the edit described (here: none)
