@@ -206,6 +206,8 @@ def _simulate(jobs: list[tuple[Scenario, int]], workers: int, done: Callable[[Re
     Worker processes are forked: under Streamlit the page script is the `__main__` module, and a
     spawned worker would run the whole page again. If the page stops (a rerun), pending jobs are
     cancelled; finished ones are already stored."""
+    if not jobs:
+        return
     # The engine (and Mesa) load only when something must be simulated.
     from sim.engine.counterfactual import world_key
     from sim.engine.runner import run_shared
