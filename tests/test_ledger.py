@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from sim.engine.fund import EmployerAccounts, FundAgent
-from sim.engine.ledger import (
+from sim.ledger import (
     ADMIN,
     BANK,
     FIRM,

@@ -14,11 +14,12 @@ training.py      applications, admission, progress, externships, incumbent train
 demand.py        sector demand paths
 derived.py       numbers derived once from a scenario (per sector, per rung)
 rng.py           named random streams and the month's per-person luck
-ledger.py        every transfer in integer cents, and the rounding rules
 recorder.py      the month's metrics by sector and group
 measure.py       the month's outcomes, firms' surplus, the comparison with the no-fund twin
 rollout.py       the fund's staged rollout (pilot, stage reviews)
 rows.py          the Mesa agent that is one row of a column table (firms, providers)
 runner.py        run(scenario, seed) and run_many
 
+Below it: sim/ledger.py (every transfer in integer cents, and the rounding rules; the money-in
+rules use them too) and sim/labels.py (string columns for result tables).
 Nothing here imports a face (app, report, sweep, calibration, CLI)."""

@@ -10,7 +10,7 @@ from collections import defaultdict
 import mesa
 import numpy as np
 
-from sim.engine.ledger import FUND, Ledger, account
+from sim.ledger import FUND, Ledger, account
 from sim.scenario.fund import Fund as FundRules
 
 INCOME_FAMILIES = ("employers", "public", "other")

@@ -12,9 +12,9 @@ import numpy as np
 
 from sim.engine.firms import FirmTable
 from sim.engine.fund import FundAgent
-from sim.engine.ledger import ADMIN, BANK, FIRM, PROVIDER, PUBLIC, WORKERS, Ledger, account, to_cents
 from sim.engine.providers import ProviderTable
 from sim.engine.workers import APPRENTICE, EMPLOYED, EXTERNSHIP, PAYER_FUND, TRAINING, Population
+from sim.ledger import ADMIN, BANK, FIRM, PROVIDER, PUBLIC, WORKERS, Ledger, account, to_cents
 from sim.rules.contributions import ContributionContext
 from sim.rules.payments import PaymentEvent
 from sim.rules.reserves import ReserveContext

@@ -18,7 +18,6 @@ from sim.engine.demand import demand_path
 from sim.engine.derived import Derived
 from sim.engine.firms import FirmAgent, new_firms
 from sim.engine.fund import FundAgent
-from sim.engine.ledger import Ledger
 from sim.engine.providers import ProviderAgent, adjust_capacity, new_providers, plan_capacity
 from sim.engine.recorder import Recorder
 from sim.engine.rng import MonthlyLuck, Streams
@@ -33,6 +32,7 @@ from sim.engine.workers import (
     UNEMPLOYED,
     new_population,
 )
+from sim.ledger import Ledger
 from sim.outcomes import INDEX
 from sim.scenario.schema import Scenario
 

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from sim.engine.kernels import cells
-from sim.engine.labels import labels
+from sim.labels import labels
 from sim.outcomes import INDEX, REGISTRY
 
 _NONE = np.zeros(0)

@@ -11,7 +11,7 @@ from typing import Annotated, ClassVar, Literal, Union
 import numpy as np
 from pydantic import Field
 
-from sim.engine.ledger import floor_cents, round_cents, to_cents
+from sim.ledger import floor_cents, round_cents, to_cents
 from sim.scenario.params import Section, param
 
 

@@ -13,7 +13,7 @@ from typing import Annotated, ClassVar, Literal, Union
 import numpy as np
 from pydantic import Field, model_validator
 
-from sim.engine.ledger import floor_cents
+from sim.ledger import floor_cents
 from sim.scenario.params import Section, param
 
 Trigger = Literal["start", "monthly", "completion", "placement", "retention"]

@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from sim.engine.labels import labels
+from sim.labels import labels
 
 
 # -- cents: one place for the rounding rules --------------------------------------------
