@@ -114,12 +114,6 @@ class FirmAgent(RowAgent):
         self.table.member[self.idx] = self.joins(hurdle)
 
 
-def membership_decisions(firms: FirmTable, hurdle: float) -> np.ndarray:
-    """Voluntary membership: join when the benefit a firm expects from the fund exceeds its
-    contribution by the hurdle. Non-members still hire fund graduates (free riding)."""
-    return firms.eligible & (firms.benefit_recent > hurdle * np.maximum(firms.contribution_recent, 1.0))
-
-
 def own_training_rates(scenario: Scenario, firms: FirmTable, retention_months: np.ndarray,
                        wage_gain: np.ndarray, cost: np.ndarray, subsidy_share: np.ndarray) -> np.ndarray:
     """Share of staff a firm trains per year at its own cost (Becker/Stevens): the firm keeps

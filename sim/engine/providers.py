@@ -125,8 +125,3 @@ def plan_capacity(table: ProviderTable, budget: np.ndarray, seat_cost: float) ->
     planned = seats[table.sector] / np.maximum(per[table.sector], 1)
     if table.demand_history:
         table.demand_history[-1] = table.demand_history[-1] + planned
-
-
-def count(where: np.ndarray, provider: np.ndarray) -> None:
-    """Add one to `where` for each person, at their provider (enrolments, completions, ...)."""
-    np.add.at(where, provider, 1)
