@@ -15,6 +15,7 @@ from sim.app.rule_lists import rule_lists
 from sim.app.settings import SettingsError, settings
 from sim.app.sources import base_scenario, check_overrides, slot_scenario, source_description, source_title
 from sim.app.state import encode, share_url
+from sim.charts import warm_renderer
 from sim.runcache import RunCache, counterfactual_runs, ensure_runs
 from sim.scenario.errors import ScenarioError
 
@@ -228,7 +229,9 @@ if dropped:
     st.warning(f"Too large to travel in the link: {', '.join(dropped)}. Whoever opens the link must "
                "upload it again.")
 c1, c2, c3, c4 = st.columns(4)
-report_id = views.view_key(labels, scenarios, cfg.seeds) + f":{state.get('headline_years')}"
+paper = st.radio("Paper size of the PDF report", ("Letter", "A4"), horizontal=True, key="report_paper",
+                 help="US Letter or ISO A4 pages.")
+report_id = views.view_key(labels, scenarios, cfg.seeds) + f":{state.get('headline_years')}:{paper}"
 c1.download_button("Scenarios (YAML)", scenarios_zip(report_id, labels, scenarios), "fundsim-scenarios.zip",
                    "application/zip", help="One full YAML file per scenario (a ZIP).")
 c2.download_button("Results (CSV)", view.csv.encode("utf-8"), "fundsim-results.csv", "text/csv",
@@ -238,6 +241,7 @@ if state.get("reports_for") != report_id:
     with c3:
         if st.button("Prepare reports", help="Builds the Excel workbook and the PDF report from the runs "
                                              "already on this page."):
+            warm_renderer()  # the chart renderer starts while the runs are read
             steps = st.progress(0.0, text="Reading the runs on this page…")
             done_runs = runs()
             steps.progress(0.2, text="Reading each proposal's no-fund comparison…")
@@ -254,7 +258,7 @@ if state.get("reports_for") != report_id:
             for share, fmt in ((0.4, "xlsx"), (0.7, "pdf")):
                 steps.progress(share, text=f"Writing the {'Excel' if fmt == 'xlsx' else 'PDF'} report…")
                 state.reports[fmt] = exports.report_bytes(fmt, scenarios, done_runs, cfs, title=title,
-                                                          years=years, bases=bases)
+                                                          years=years, bases=bases, paper=paper.lower())
             state.reports_for = report_id
             st.rerun()
 else:

@@ -4,6 +4,7 @@ need no network and no browser."""
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
@@ -88,9 +89,32 @@ def difference_chart(frame: pd.DataFrame, *, title: str, x_format: str = ",.0f",
         padding={"left": 30, "right": 10, "top": 5, "bottom": 5})
 
 
+_WARMING: list[threading.Thread] = []  # at most one: the renderer's start-up, in the background
+
+
+def warm_renderer() -> None:
+    """Start vl-convert's JavaScript engine now, in a background thread, and return at once.
+
+    Its first chart costs 1-3 s of start-up, most of a report's chart time; vl-convert releases
+    the GIL while it works, so a report that calls this before reading runs and building tables
+    gets the start-up while it does that. Idempotent; `to_svg` waits for it to finish."""
+    if _WARMING:
+        return
+    import vl_convert as vlc
+
+    tiny = {"data": {"values": [{"a": 0}]}, "mark": "point",
+            "encoding": {"x": {"field": "a", "type": "quantitative"}}}
+    thread = threading.Thread(target=vlc.vegalite_to_svg, args=(tiny,), name="vl-convert warm-up",
+                              daemon=True)
+    thread.start()
+    _WARMING.append(thread)
+
+
 def to_svg(chart: alt.TopLevelMixin) -> str:
     """Render a chart to a standalone SVG string, offline."""
     import vl_convert as vlc
 
+    for thread in _WARMING:
+        thread.join()
     svg = vlc.vegalite_to_svg(chart.to_json())
     return svg[svg.index("<svg"):] if "<svg" in svg else svg

@@ -119,7 +119,7 @@ class Headline:
 def is_no_fund_twin(comparator: Scenario, scenario: Scenario) -> bool:
     """True when `comparator` is `scenario`'s own world without a fund, so a sentence may call it
     "the same region with no fund" (a no-fund scenario of another region is named as itself)."""
-    from sim.engine.counterfactual import world_key
+    from sim.scenario.worlds import world_key
 
     return not comparator.fund.enabled and world_key(comparator) == world_key(scenario)
 

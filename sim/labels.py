@@ -11,6 +11,12 @@ import pyarrow as pa
 
 STR = pd.StringDtype(na_value=np.nan)  # pandas' default `str` dtype
 
+# Firm size classes for reporting (head count at the start), the bands statistical offices use
+# (Eurostat/OECD enterprise size classes; 250-999 splits the large ones). Engine and report share
+# them from here, so a report from cached runs need not load the engine.
+SIZE_CLASS_EDGES = (10, 50, 250, 1000)  # employees: 1-9, 10-49, 50-249, 250-999, 1000+
+SIZE_CLASSES = ("1-9", "10-49", "50-249", "250-999", "1000+")
+
 
 def labels(names: Sequence[str], codes: np.ndarray) -> pd.Series:
     """`names[codes]` as a pandas string column."""

@@ -209,8 +209,8 @@ def _simulate(jobs: list[tuple[Scenario, int]], workers: int, done: Callable[[Re
     if not jobs:
         return
     # The engine (and Mesa) load only when something must be simulated.
-    from sim.engine.counterfactual import world_key
     from sim.engine.runner import run_shared
+    from sim.scenario.worlds import world_key
 
     groups: dict[tuple[str, int], list[Scenario]] = {}
     for scenario, seed in jobs:
@@ -278,7 +278,7 @@ def counterfactual_runs(cache: RunCache, scenarios: Sequence[Scenario], results:
                         ) -> list[list[CachedResults]]:
     """Each scenario's no-fund counterfactual runs: a no-fund scenario is its own; otherwise
     the same world without the fund, read from (or added to) the cache."""
-    from sim.engine.counterfactual import world_key
+    from sim.scenario.worlds import world_key
 
     own = {world_key(s): rs for s, rs in zip(scenarios, results, strict=True) if not s.fund.enabled}
     need = [s.counterfactual() for s in scenarios if s.fund.enabled and world_key(s) not in own]

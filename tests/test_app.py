@@ -274,6 +274,16 @@ def test_downloads_are_real_files(app: AppTest, monkeypatch: pytest.MonkeyPatch)
     assert len(book.sheetnames) >= 3
     pdf = PdfReader(io.BytesIO(download(at, "PDF report")))
     assert len(pdf.pages) >= 2 and "baseline" in pdf.pages[0].extract_text()
+    box = pdf.pages[0].mediabox
+    assert (round(float(box.width)), round(float(box.height))) == (612, 792)  # Letter by default
+    # A4 asks for the reports again (they were made for Letter), then gives A4 pages.
+    at.radio(key="report_paper").set_value("A4")
+    ok(at.run())
+    assert "PDF report" not in [b.label for b in at.download_button]
+    next(b for b in at.button if b.label == "Prepare reports").click()
+    ok(at.run())
+    box = PdfReader(io.BytesIO(download(at, "PDF report"))).pages[0].mediabox
+    assert (round(float(box.width)), round(float(box.height))) == (595, 842)
 
 
 def test_app_wide_overrides_that_do_not_apply_are_a_clear_message(app_env, monkeypatch) -> None:

@@ -237,6 +237,50 @@ def test_every_word_lies_on_its_page_and_the_body_names_no_metric_id(outputs: di
     assert any(w > h for _, w, h, _ in pages), "wide tables get landscape pages"
 
 
+@pytest.mark.skipif(shutil.which("pdftotext") is None, reason="needs pdftotext (poppler-utils)")
+def test_pdf_body_and_appendix_are_one_file_each_numbered(data: ReportData, outputs: dict[str, Path],
+                                                          tmp_path: Path) -> None:
+    """The body and the appendix are printed apart (in parallel) and joined: every page is in the
+    file once, in order, the body numbered "Page k of M" and the appendix "Appendix, page k of N",
+    M + N pages in all, with the report's title kept. On one core they are printed in turn."""
+    from dataclasses import replace
+
+    from pypdf import PdfReader
+
+    def footers(path: Path) -> list[str]:
+        out = []
+        for n in range(1, len(PdfReader(path).pages) + 1):
+            text = subprocess.run(["pdftotext", "-f", str(n), "-l", str(n), "-layout", str(path), "-"],
+                                  capture_output=True, text=True, check=True).stdout
+            found = re.findall(r"(Appendix, page \d+ of \d+|Page \d+ of \d+)", text)
+            out.append(found[-1] if found else "")
+        return out
+
+    pdf = outputs["pdf"]
+    reader = PdfReader(pdf)
+    seen = footers(pdf)
+    body = [f for f in seen if f.startswith("Page")]
+    tail = [f for f in seen if f.startswith("Appendix")]
+    assert seen[0] == "" and body and tail and seen == ["", *body, *tail], seen
+    m, k = len(body) + 1, len(tail)
+    assert body == [f"Page {i} of {m}" for i in range(2, m + 1)]
+    assert tail == [f"Appendix, page {i} of {k}" for i in range(1, k + 1)]
+    assert "Appendix: every assumption" in subprocess.run(
+        ["pdftotext", "-f", str(m + 1), "-l", str(m + 1), str(pdf), "-"], capture_output=True, text=True,
+        check=True).stdout
+    assert reader.metadata.title == data.title
+    import sim.report.html as html_mod
+
+    one_core = tmp_path / "one_core.pdf"
+    real = html_mod.usable_cores
+    html_mod.usable_cores = lambda: 1  # the machine's cores, not a part of the report
+    try:
+        write_report(replace(data, cache={}), "pdf", one_core)
+    finally:
+        html_mod.usable_cores = real
+    assert footers(one_core) == seen
+
+
 def test_paper_size_letter_by_default_or_a4(data: ReportData, outputs: dict[str, Path],
                                             tmp_path: Path) -> None:
     from dataclasses import replace
@@ -307,3 +351,36 @@ def test_an_app_edited_preset_is_described_by_its_changes_without_being_told() -
     text = describe(data.first)
     assert text.startswith(preset.description)  # what the preset is, then what the edit changed
     assert "Changed from the baseline preset: " in text and "7%" in text
+
+
+STRANDED = ("Over 10 years, baseline places 1,000 more people in jobs than the same region with no fund (90% "
+            "range +960 to +1,030), at $28,100 of fund spending per additional placement, and the fund ends "
+            "with $1.9M. It adds 1,900 (90% range 1,860 to 1,950) credentials and +20 (90% range 0 to +60) "
+            "people employed in the region at the end. The fund spends $28.1M (90% range $27.7M to $28.6M) "
+            "in all, $11,500 per participant, and $11,240 of training per fund placement (gross: it counts "
+            "people who would have been placed anyway). Discounted at 3% a year, net present values are: "
+            "participants +$28M, employers +$14M, public +$1M, society +$39M (90% range +$31M to +$56M for "
+            "society, with public dollars weighted 1.3: the marginal cost of public funds); benefit-cost "
+            "ratios: employers 2.1, public 1.1, society 3.2.")
+
+
+@pytest.mark.skipif(shutil.which("pdftotext") is None, reason="needs pdftotext (poppler-utils)")
+def test_summary_paragraph_leaves_no_word_stranded_on_a_line(tmp_path: Path) -> None:
+    """A paragraph from a real baseline report, printed as the report prints it: WeasyPrint once
+    left "who" alone on a line because of a no-wrap span further on. Every line but the last
+    holds several words; signed amounts stay whole and read as typed."""
+    import weasyprint
+
+    from sim.report.html import PAPER_SIZES, TEMPLATES, unbroken_print
+
+    css = (TEMPLATES / "report.css").read_text(encoding="utf-8").replace("PAPER", PAPER_SIZES["letter"])
+    html = (f"<html><head><style>{css}</style></head><body><section class='page summary'>"
+            f"<p>{unbroken_print(STRANDED)}</p></section></body></html>")
+    pdf = tmp_path / "p.pdf"
+    weasyprint.HTML(string=html).write_pdf(pdf)
+    text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True,
+                          check=True).stdout
+    lines = [ln.strip() for ln in text.splitlines() if ln.strip()]
+    assert len(lines) > 3
+    assert all(len(ln.split()) >= 4 for ln in lines[:-1]), lines
+    assert " ".join(lines) == STRANDED

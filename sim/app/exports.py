@@ -62,13 +62,14 @@ def results_csv(labels: Sequence[str], runs: Sequence[Sequence[Results]]) -> byt
 
 def report_bytes(fmt: str, scenarios: Sequence[Scenario], runs: Sequence[Sequence[Results]],
                  counterfactuals: Sequence[Sequence[Results]], title: str = "", years: int | None = None,
-                 bases: Sequence[Scenario | None] | None = None) -> bytes:
+                 bases: Sequence[Scenario | None] | None = None, paper: str = "letter") -> bytes:
     """A report (xlsx or pdf) from the runs already computed, written to a temporary file, at the
     horizon the page's headline shows (`years`), each edited scenario described by what changed
-    from the preset it was edited from (`bases`)."""
+    from the preset it was edited from (`bases`), on `paper` (letter or a4)."""
     extra: dict = {} if years is None else {"years": int(years)}
     data = report_data_from_results(list(scenarios), [list(r) for r in runs],
-                                    [list(c) for c in counterfactuals], title=title, bases=bases, **extra)
+                                    [list(c) for c in counterfactuals], title=title, bases=bases, paper=paper,
+                                    **extra)
     with tempfile.TemporaryDirectory(prefix="fundsim-report-") as tmp:
         path = Path(tmp) / f"report.{fmt}"
         write_report(data, fmt, path)

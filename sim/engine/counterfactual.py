@@ -7,24 +7,14 @@ per seed (`TwinTrace`) instead of once per scenario. Results are identical eithe
 
 from __future__ import annotations
 
-import hashlib
-import json
 from dataclasses import dataclass
 
 import numpy as np
 
 from sim.engine.workers import UNEMPLOYED
-from sim.scenario.schema import Scenario
+from sim.scenario.worlds import world_key  # re-exported: the engine keys its twins by it
 
-
-def world_key(scenario: Scenario) -> str:
-    """Scenarios with the same key share one no-fund world: the key is every parameter but the
-    name, the description and the fund's and rollout's rules, which a run without a fund never
-    reads (tests/test_counterfactual.py checks that sharing gives the lockstep results)."""
-    data = scenario.counterfactual().model_dump(mode="json")
-    for section in ("name", "description", "fund", "rollout"):
-        data.pop(section, None)
-    return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()[:24]
+__all__ = ["TwinTrace", "world_key"]
 
 
 @dataclass

@@ -15,10 +15,8 @@ import numpy as np
 
 from sim.engine.kernels import draw_slots
 from sim.engine.rows import RowAgent
+from sim.labels import SIZE_CLASS_EDGES
 from sim.scenario.schema import Scenario
-
-SIZE_CLASS_EDGES = (10, 50, 250, 1000)  # employees: 1-9, 10-49, 50-249, 250-999, 1000+
-SIZE_CLASSES = ("1-9", "10-49", "50-249", "250-999", "1000+")
 
 
 @dataclass

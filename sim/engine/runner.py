@@ -16,9 +16,9 @@ import pandas as pd
 
 from sim.engine import measure
 from sim.engine.counterfactual import TwinTrace, world_key
-from sim.engine.firms import SIZE_CLASSES
 from sim.engine.model import FundModel
 from sim.engine.workers import UNEMPLOYED
+from sim.labels import SIZE_CLASSES
 from sim.outcomes import INDEX, TWIN_METRICS
 from sim.processes import process_pool
 from sim.results import Results

@@ -111,6 +111,10 @@ def report(
             problems.extend(e.lines)
         if problems:
             raise cli.InputError(problems)
+        if any(kind in ("pdf", "html") for kind, _ in pairs):
+            from sim.charts import warm_renderer
+
+            warm_renderer()  # its start-up overlaps reading the runs and building the tables
         data = _report_data(scenarios, list(range(seed, seed + seeds)), n_workers, cache=cache, years=years,
                             paper=paper.lower(), title=title)
         from sim.report import write_report

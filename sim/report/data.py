@@ -102,7 +102,7 @@ def _counterfactuals(scenarios: Sequence[Scenario], seeds: list[int],
                      run: Callable[[Scenario], list[Results]],
                      own: Sequence[list[Results]] | None = None) -> list[list[Results] | None]:
     """One counterfactual run set per distinct world; a scenario without a fund is its own."""
-    from sim.engine.counterfactual import world_key
+    from sim.scenario.worlds import world_key
 
     cache: dict[str, list[Results]] = {}
     out: list[list[Results] | None] = []

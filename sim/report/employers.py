@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from sim.labels import SIZE_CLASSES
 from sim.report.data import ReportData
 from sim.results import Results
 
@@ -29,8 +30,6 @@ COLUMNS = ["scenario", "size_class", "firms", "contributions", "fund_payments_re
 
 def _size_classes(r: Results) -> np.ndarray:
     """Each firm's size class index (head count at the start), from the run's firm table."""
-    from sim.engine.firms import SIZE_CLASSES
-
     index = {name: i for i, name in enumerate(SIZE_CLASSES)}
     return r.firms["size_class"].map(index).to_numpy(dtype=np.int64)
 
@@ -66,8 +65,6 @@ def _one_seed(r: Results, names: list[str]) -> dict[str, np.ndarray]:
 def employers(data: ReportData) -> pd.DataFrame:
     """Per scenario and size class, means across seeds over the whole horizon, plus an all-firms
     row; net gain = surplus gain over the counterfactual + fund payments - contributions."""
-    from sim.engine.firms import SIZE_CLASSES
-
     names = list(SIZE_CLASSES)
     rows: list[dict[str, Any]] = []
     for run in data.runs:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -13,6 +13,7 @@ from markupsafe import Markup, escape
 
 from sim import charts
 from sim.outcomes import BY_NAME
+from sim.processes import process_pool, usable_cores
 from sim.report import employers as employers_mod
 from sim.report import sections, tables
 from sim.report.data import ReportData
@@ -108,6 +109,18 @@ def _cells(frame: pd.DataFrame, cols: list[tuple[str, str]]) -> list[list[str]]:
     return rows
 
 
+def appendix_context(data: ReportData) -> dict[str, Any]:
+    """What the appendix page needs: the scenarios and every parameter, nothing simulated."""
+    params = tables.parameters(data)
+    return {
+        "title": data.title,
+        "params": _cells(params, [("path", "text"), *[(r.label, "text") for r in data.runs],
+                                  ("unit", "text"), ("description", "text"), ("source", "text")]),
+        "scenarios": [{"label": r.label, "description": describe(r), "digest": r.scenario.digest()}
+                      for r in data.runs],
+    }
+
+
 def context(data: ReportData) -> dict[str, Any]:
     head = tables.headline(data)
     first = data.first.scenario
@@ -143,12 +156,9 @@ def context(data: ReportData) -> dict[str, Any]:
         "levers": sections.differing_levers(data),
         "valuation": sections.valuation_sensitivity(data),
         "n_assumed": int((params.role == "uncertainty").sum()),
-        "params": _cells(params, [("path", "text"), *[(r.label, "text") for r in data.runs],
-                                  ("unit", "text"), ("description", "text"), ("source", "text")]),
         "sources": sources,
         "provenance": _cells(tables.provenance(data), [("item", "text"), ("value", "text")]),
-        "scenarios": [{"label": r.label, "description": describe(r), "digest": r.scenario.digest()}
-                      for r in data.runs],
+        **appendix_context(data),
     }
 
 
@@ -156,19 +166,43 @@ SIGNED = re.compile(r"([\u2212+]\$?[\d][\d,.]*[MK]?)")
 
 
 def unbroken(text: str) -> Markup:
-    """Escaped text whose signed numbers (`−$1.5M`) never break across lines."""
+    """Escaped text whose signed numbers (`−$1.5M`) never break across lines (a line may break
+    between a sign and a dollar sign)."""
     return Markup(SIGNED.sub(r'<span class="nb">\1</span>', str(escape(text))))
 
 
-def render_html(data: ReportData) -> str:
+WORD_JOINER = "\u2060"
+
+
+def unbroken_print(text: str) -> Markup:
+    """The same for WeasyPrint, with an invisible word joiner after the sign: its line breaker
+    mishandles no-wrap spans (a later one can strand a word alone on a line before it), and the
+    joiner is neither drawn nor extracted from the PDF."""
+    return Markup(SIGNED.sub(lambda m: m.group(1)[0] + WORD_JOINER + m.group(1)[1:], str(escape(text))))
+
+
+# The appendix is printed as its own document and numbered as such ("Appendix, page 3 of 11").
+APPENDIX_PAGES_CSS = """
+@page { @bottom-center { content: "Appendix, page " counter(page) " of " counter(pages); } }
+@page :first { @bottom-center { content: "Appendix, page " counter(page) " of " counter(pages); }
+               @bottom-left { content: "fundsim projection report"; } }
+"""
+
+
+def render_html(data: ReportData, part: Literal["all", "main", "appendix"] = "all") -> str:
+    """The report as HTML: all of it (the HTML export), or the body or the appendix alone (the PDF
+    prints them apart, in parallel)."""
     import jinja2
 
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True,
                              undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)
-    env.filters["unbroken"] = unbroken
+    env.filters["unbroken"] = unbroken if part == "all" else unbroken_print
     # The paper size is the one thing in the style sheet that varies (`--paper letter|a4`).
     css = (TEMPLATES / "report.css").read_text(encoding="utf-8").replace("PAPER", PAPER_SIZES[data.paper])
-    return env.get_template("report.html.j2").render(css=css, **context(data))
+    if part == "appendix":
+        return env.get_template("report.html.j2").render(css=css + APPENDIX_PAGES_CSS, part=part,
+                                                         **appendix_context(data))
+    return env.get_template("report.html.j2").render(css=css, part=part, **context(data))
 
 
 def write_html(data: ReportData, path: Path) -> None:
@@ -176,11 +210,45 @@ def write_html(data: ReportData, path: Path) -> None:
 
 
 def write_pdf(data: ReportData, path: Path) -> None:
+    """The body and the appendix are laid out at the same time, in two processes where there are
+    two cores (the appendix, every parameter of every scenario, is nearly half of WeasyPrint's
+    work), then joined into one file."""
+    import weasyprint  # noqa: F401 - imported before the fork, so the helper process has it
+
+    appendix = render_html(data, part="appendix")
+    pool = process_pool(1) if usable_cores() >= 2 else None
+    try:
+        pending = pool.submit(pdf_bytes, appendix) if pool is not None else None
+        body = pdf_bytes(render_html(data, part="main"))
+        tail = pending.result() if pending is not None else pdf_bytes(appendix)
+    finally:
+        if pool is not None:
+            pool.shutdown(cancel_futures=True)
+    path.write_bytes(join_pdfs(body, tail))
+
+
+def pdf_bytes(html: str) -> bytes:
     import weasyprint
 
-    html = render_html(data)
     # No base URL and a fetcher that refuses everything: the document must not reach out.
-    weasyprint.HTML(string=html, url_fetcher=_no_fetch).write_pdf(str(path))
+    return weasyprint.HTML(string=html, url_fetcher=_no_fetch).write_pdf()
+
+
+def join_pdfs(first: bytes, second: bytes) -> bytes:
+    """One PDF: `first`'s pages, metadata and bookmarks, then `second`'s pages and bookmarks."""
+    import io
+
+    from pypdf import PdfReader, PdfWriter
+
+    writer = PdfWriter()
+    head = PdfReader(io.BytesIO(first))
+    writer.append(head)
+    writer.append(PdfReader(io.BytesIO(second)))
+    if head.metadata:
+        writer.add_metadata({k: v for k, v in head.metadata.items() if isinstance(v, str)})
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
 
 
 def _no_fetch(url: str, *args: Any, **kwargs: Any) -> dict[str, Any]:
