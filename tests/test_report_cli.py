@@ -117,6 +117,15 @@ def test_several_formats_simulate_once_print_plain_progress_and_reuse_the_cache(
     assert again.returncode == 0, again.stderr
     assert "simulated" not in again.stderr  # every run came from the cache
     assert time.perf_counter() - start < 60
+    # A PDF from cached runs never loads the engine (Mesa, numba, scipy: seconds of imports).
+    code = ("import sys, runpy\nsys.argv = ['fundsim'] + sys.argv[1:]\n"
+            "try:\n    runpy.run_module('sim.cli', run_name='__main__')\nexcept SystemExit:\n    pass\n"
+            "print('LOADED', sorted(m for m in sys.modules if m.split('.')[0] in ('mesa', 'numba', 'scipy')"
+            " or m.startswith('sim.engine.')))")
+    pdf = subprocess.run([sys.executable, "-c", code, "report", str(tiny), "--seeds", "2", "--out",
+                          str(tmp_path / "cached.pdf")], capture_output=True, text=True, cwd=ROOT, timeout=300)
+    assert (tmp_path / "cached.pdf").is_file(), pdf.stderr
+    assert "LOADED []" in pdf.stdout, pdf.stdout[-400:]
 
 
 def test_bad_years_and_paper_exit_2_before_simulating(tiny: Path, tmp_path: Path) -> None:
