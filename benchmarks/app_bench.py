@@ -11,6 +11,9 @@ With an EMPTY run cache (a fresh server; every run simulated):
   edit: first answer / full bands   the same two after changing a percentage (the proposal's admin
                    share) and pressing Run comparison: a new scenario, simulated from nothing
   reports          "Prepare reports" -> both report downloads offered (from the runs on the page)
+As `make app` starts it (the launcher simulates the default comparison before serving):
+  server start     including that precompute, on an empty cache
+  first view       the first visitor's full view
 Then, with the runs on disk:
   warm start  a fresh server process (the committee's usual case)
   warm page   a second page on the same server
@@ -152,6 +155,26 @@ def with_browser(env: dict[str, str], browser_path: str | None, timeout_s: float
     return out
 
 
+def as_make_app(env: dict[str, str], browser_path: str | None, timeout_s: float) -> dict[str, float]:
+    """`make app` on an empty cache: the launcher simulates the default comparison before it
+    serves (server start includes that), then the first visitor's full view."""
+    from playwright.sync_api import sync_playwright
+
+    with tempfile.TemporaryDirectory(prefix="fundsim-app-bench-made-") as fresh:
+        made = {**env, "FUNDSIM_CACHE_DIR": fresh, "FUNDSIM_APP_PRECOMPUTE": "1"}
+        with sync_playwright() as pw:
+            browser = pw.chromium.launch(executable_path=browser_path, headless=True, args=CHROMIUM_ARGS)
+            try:
+                t0 = time.perf_counter()
+                with app_server(made, timeout=timeout_s) as url:
+                    started = time.perf_counter() - t0
+                    first = page_view(browser, url, 2 * len(KPIS), timeout_s)
+            finally:
+                browser.close()
+    return {"make app, empty cache: server start incl. precompute (s)": started,
+            "make app, empty cache: first visitor's full view (s)": first}
+
+
 def with_apptest(env: dict[str, str], timeout_s: float,
                  phases: tuple[str, ...] = ("cold", "warm start")) -> dict[str, float]:
     code = ("import time, sys\nfrom streamlit.testing.v1 import AppTest\n"
@@ -180,7 +203,10 @@ def main() -> None:
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args()
     with tempfile.TemporaryDirectory(prefix="fundsim-app-bench-") as cache:
-        env = {**os.environ, "FUNDSIM_CACHE_DIR": cache, "FUNDSIM_APP_SEEDS": str(args.seeds)}
+        # The empty-cache figures are the page simulating everything itself: the launcher's own
+        # precompute of the default comparison (what `make app` does) is off for them and timed apart.
+        env = {**os.environ, "FUNDSIM_CACHE_DIR": cache, "FUNDSIM_APP_SEEDS": str(args.seeds),
+               "FUNDSIM_APP_PRECOMPUTE": "0"}
         env.pop("FUNDSIM_APP_OVERRIDES", None)  # the baseline region, as the committee sees it
         browser = args.browser or None
         use_browser = not args.apptest
@@ -193,7 +219,8 @@ def main() -> None:
                 use_browser = False
         if use_browser:  # then the page's script alone, on the now warm cache, in a fresh process
             result = {**with_browser(env, browser, args.timeout, args.repeats),
-                      **with_apptest(env, args.timeout, phases=("warm start",))}
+                      **with_apptest(env, args.timeout, phases=("warm start",)),
+                      **as_make_app(env, browser, args.timeout)}
         else:
             result = with_apptest(env, args.timeout)
     result = {"seeds": args.seeds, "method": "chromium" if use_browser else "apptest", **result}

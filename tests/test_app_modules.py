@@ -461,6 +461,7 @@ def test_the_launcher_preloads_every_module_the_page_imports() -> None:
     import sys
 
     from sim.app import launch
+    from sim.app.settings import settings as app_settings
 
     page = sorted({line.split()[1] for line in (launch.ROOT / "app.py").read_text().splitlines()
                    if line.startswith("from sim.")})
@@ -640,3 +641,31 @@ def test_the_app_report_uses_the_headline_horizon_and_describes_an_edit(small_pa
     pages = PdfReader(io.BytesIO(pdf)).pages
     words = " ".join(" ".join((page.extract_text() or "").split()) for page in pages)
     assert f"The {scenarios[0].name} preset, unchanged" in words  # the edit described (here: none)
+
+
+def test_make_app_simulates_the_default_comparison_before_serving(tmp_path: Path,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    """`make app` (sim.app.launch) fills the run cache with the page's default comparison before
+    the server starts, so the first visitor's view is read from disk; done once, not again; off
+    with FUNDSIM_APP_PRECOMPUTE=0; settings the page would refuse are left for the page to say."""
+    from sim.app import launch
+    from sim.app.settings import settings as app_settings
+    from sim.runcache import RunCache
+
+    monkeypatch.setenv("FUNDSIM_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setenv("FUNDSIM_APP_SEEDS", "2")
+    monkeypatch.setenv("FUNDSIM_APP_WORKERS", "1")
+    monkeypatch.setenv("FUNDSIM_APP_OVERRIDES", "region.n_workers=1500; region.n_firms=30; "
+                                                "region.n_providers=4; horizon_months=24")
+    monkeypatch.setenv("FUNDSIM_APP_PRECOMPUTE", "0")
+    assert launch.precompute(say=lambda line: None) == 0
+    monkeypatch.delenv("FUNDSIM_APP_PRECOMPUTE")
+    said: list[str] = []
+    simulated = launch.precompute(say=said.append)
+    cfg = app_settings()
+    scenarios = session.build(session.from_link(None, cfg).comparison, cfg)
+    assert simulated == 2 * len(cfg.seeds) and RunCache(cfg.cache_dir).missing(scenarios, cfg.seeds) == 0
+    assert said[0].startswith("fundsim: simulating the default comparison") and len(said) >= 2
+    assert launch.precompute(say=said.append) == 0  # already there
+    monkeypatch.setenv("FUNDSIM_APP_SEEDS", "0")  # the page explains bad settings; the launcher starts
+    assert launch.precompute(say=said.append) == 0

@@ -7,7 +7,10 @@ page's own imports then find everything loaded."""
 from __future__ import annotations
 
 import importlib
+import os
 import sys
+from collections.abc import Callable
+from pathlib import Path
 
 from sim.app.serve import ROOT
 
@@ -37,8 +40,40 @@ def preload() -> None:
     warm()
 
 
+def precompute(say: Callable[[str], None] = print) -> int:
+    """Simulate the page's default comparison into the run cache before serving, unless it is
+    there already: the committee's first view is then read from disk, not simulated while they
+    wait (any other comparison is simulated as they ask for it). Off with
+    FUNDSIM_APP_PRECOMPUTE=0. Returns how many runs were simulated. Bad settings are left for the
+    page to explain (it shows them in words)."""
+    if os.environ.get("FUNDSIM_APP_PRECOMPUTE", "1").strip() == "0":
+        return 0
+    from sim.app import session
+    from sim.app.settings import SettingsError, settings
+    from sim.runcache import RunCache, ensure_runs
+    from sim.scenario.errors import ScenarioError
+
+    try:
+        cfg = settings()
+        scenarios = session.build(session.from_link(None, cfg).comparison, cfg)
+    except (SettingsError, ScenarioError):
+        return 0
+    cache = RunCache(Path(cfg.cache_dir))
+    missing = cache.missing(scenarios, cfg.seeds)
+    if not missing:
+        return 0
+    say(f"fundsim: simulating the default comparison once ({missing} runs), so the page opens at once")
+
+    def show(done: int, total: int, what: str) -> None:
+        say(f"fundsim: simulated {done} of {total}: {what}")
+
+    ensure_runs(cache, scenarios, cfg.seeds, workers=cfg.workers, progress=show)
+    return missing
+
+
 def main(argv: list[str] | None = None) -> None:
     preload()
+    precompute()
     from streamlit.web import cli
 
     cli.main(args=["run", str(ROOT / "app.py"), *(sys.argv[1:] if argv is None else argv)],
