@@ -3,10 +3,15 @@ each with the month it first occurs. Read from a run's tidy metrics."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
+
+if TYPE_CHECKING:
+    from sim.results import Results
 
 
 @dataclass(frozen=True)
@@ -24,15 +29,25 @@ class Alert:
     message: str
 
 
+SPEND = tuple(f"fund_spend_{k}" for k in ("providers", "supports", "admin", "employers", "other"))
+READ = ("fund_enrolments", "placement_rate", "retention_12m", "fund_balance", "fund_liabilities", *SPEND)
+
+
 def _series(metrics: pd.DataFrame, name: str) -> pd.Series:
     m = metrics[(metrics.metric == name) & (metrics.sector == "all") & (metrics.group == "all")]
     return m.set_index("month")["value"].sort_index()
 
 
-def alerts(metrics: pd.DataFrame, t: Thresholds | None = None) -> list[Alert]:
+def alerts(run: Results | pd.DataFrame, t: Thresholds | None = None) -> list[Alert]:
+    """The alerts of one run (its Results, or its tidy metrics table)."""
     t = t or Thresholds()
     out: list[Alert] = []
-    starts = _series(metrics, "fund_enrolments")
+    if isinstance(run, pd.DataFrame):
+        table = run
+        series: Callable[[str], pd.Series] = lambda name: _series(table, name)  # noqa: E731
+    else:
+        series = lambda name: run.series(name).sort_index()  # noqa: E731
+    starts = series("fund_enrolments")
     if len(starts) and starts.sum() > 0:
         trailing = starts.rolling(12, min_periods=6).mean().shift(1)
         dip = (trailing > 0) & (starts < (1 - t.participation_dip) * trailing)
@@ -43,17 +58,16 @@ def alerts(metrics: pd.DataFrame, t: Thresholds | None = None) -> list[Alert]:
                              f"({trailing[m]:.1f} a month)."))
     for name, floor, label in (("placement_rate", t.min_placement_rate, "Placement rate"),
                                ("retention_12m", t.min_retention_12m, "Retention at 12 months")):
-        s = _series(metrics, name).rolling(12, min_periods=6).mean()
+        s = series(name).rolling(12, min_periods=6).mean()
         low = s < floor
         if low.any():
             m = int(low.idxmax())
             out.append(Alert(m, "outcome", f"{label} (12-month average) fell to {s[m]:.0%} in month {m}, "
                              f"below the {floor:.0%} threshold."))
-    balance = _series(metrics, "fund_balance")
+    balance = series("fund_balance")
     if len(balance):
-        liab = _series(metrics, "fund_liabilities").reindex(balance.index).fillna(0.0)
-        spend = sum(_series(metrics, f"fund_spend_{k}").reindex(balance.index).fillna(0.0)
-                    for k in ("providers", "supports", "admin", "employers", "other"))
+        liab = series("fund_liabilities").reindex(balance.index).fillna(0.0)
+        spend = sum(series(name).reindex(balance.index).fillna(0.0) for name in SPEND)
         monthly = spend.rolling(12, min_periods=1).mean()
         started = spend.cumsum() > 0
         risk = started & (balance - liab < t.reserve_months * monthly) & (monthly > 0)

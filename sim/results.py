@@ -27,9 +27,31 @@ class Results:
     firms: pd.DataFrame = field(default_factory=pd.DataFrame)  # firm, sector, size_class, ...
 
     def series(self, metric: str, sector: str = "all", group: str = "all") -> pd.Series:
+        if sector == "all" and group == "all":
+            found = self._region_series().get(metric)
+            return found if found is not None else pd.Series(dtype=float, name="value",
+                                                             index=pd.Index([], name="month", dtype=np.int64))
         m = self.metrics
         sel = m[(m.metric == metric) & (m.sector == sector) & (m.group == group)]
         return sel.set_index("month")["value"]
+
+    def _region_series(self) -> dict[str, pd.Series]:
+        """Every metric's region-wide series (sector and group "all"), split out of the tidy table
+        in one pass and kept: the app's cards, charts and alerts and the reports read dozens of
+        them per run, and each pick on the whole table cost a scan of its string columns."""
+        cached = self.__dict__.get("_region")
+        if cached is None:
+            m = self.metrics
+            sel = m[(m.sector == "all") & (m.group == "all")]
+            cached = {str(name): part.set_index("month")["value"]
+                      for name, part in sel.groupby("metric", sort=False, observed=True)}
+            self.__dict__["_region"] = cached
+        return cached
+
+    def __getstate__(self) -> dict:
+        state = dict(self.__dict__)
+        state.pop("_region", None)  # derived: not stored in run files
+        return state
 
     def horizon(self, sector: str = "all", group: str = "all") -> pd.Series:
         """One value per metric over the whole horizon: flows summed, stocks at the end,

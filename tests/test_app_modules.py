@@ -461,7 +461,6 @@ def test_the_launcher_preloads_every_module_the_page_imports() -> None:
     import sys
 
     from sim.app import launch
-    from sim.app.settings import settings as app_settings
 
     page = sorted({line.split()[1] for line in (launch.ROOT / "app.py").read_text().splitlines()
                    if line.startswith("from sim.")})
@@ -551,16 +550,20 @@ def _frame(months: int, **series: list[float]) -> pd.DataFrame:
 
 
 def test_a_low_reserve_is_a_notice_and_insolvency_an_error() -> None:
-    from types import SimpleNamespace
-
     from sim.app import notices
+    from sim.results import Results
 
     months = 24
     spend = [100_000.0] * months
-    lean = SimpleNamespace(metrics=_frame(months, fund_balance=[150_000.0] * months,
-                                          fund_liabilities=[50_000.0] * months, fund_spend_providers=spend))
-    short = SimpleNamespace(metrics=_frame(months, fund_balance=[150_000.0] * 12 + [20_000.0] * 12,
-                                           fund_liabilities=[50_000.0] * months, fund_spend_providers=spend))
+    base = Scenario()
+
+    def run(**series: list[float]) -> Results:
+        return Results(scenario=base, seed=1, metrics=_frame(months, **series), ledger=pd.DataFrame())
+
+    lean = run(fund_balance=[150_000.0] * months, fund_liabilities=[50_000.0] * months,
+               fund_spend_providers=spend)
+    short = run(fund_balance=[150_000.0] * 12 + [20_000.0] * 12, fund_liabilities=[50_000.0] * months,
+                fund_spend_providers=spend)
     found = notices.alert_summaries(["lean", "short"], [[lean], [short]])
     by = {(a.scenario, a.kind): a for a in found}
     assert by[("lean", "low_reserve")].level == "info" and ("lean", "insolvent") not in by

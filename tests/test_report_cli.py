@@ -123,7 +123,8 @@ def test_several_formats_simulate_once_print_plain_progress_and_reuse_the_cache(
             "print('LOADED', sorted(m for m in sys.modules if m.split('.')[0] in ('mesa', 'numba', 'scipy')"
             " or m.startswith('sim.engine.')))")
     pdf = subprocess.run([sys.executable, "-c", code, "report", str(tiny), "--seeds", "2", "--out",
-                          str(tmp_path / "cached.pdf")], capture_output=True, text=True, cwd=ROOT, timeout=300)
+                          str(tmp_path / "cached.pdf")],
+                         capture_output=True, text=True, cwd=ROOT, timeout=300)
     assert (tmp_path / "cached.pdf").is_file(), pdf.stderr
     assert "LOADED []" in pdf.stdout, pdf.stdout[-400:]
 

@@ -43,9 +43,7 @@ class AlertSummary:
 
 
 def _series(r: Results, name: str) -> pd.Series:
-    m = r.metrics
-    cell = m[(m.metric == name) & (m.sector == "all") & (m.group == "all")]
-    return cell.set_index("month")["value"].sort_index()
+    return r.series(name).sort_index()
 
 
 def _shortfall(r: Results) -> tuple[int, float] | None:
@@ -70,7 +68,7 @@ def _found(rs: Sequence[Results]) -> dict[str, list[tuple[int, str]]]:
     """Per kind, (month, message) of each run where it fires."""
     found: dict[str, list[tuple[int, str]]] = {}
     for r in rs:
-        for a in alerts(r.metrics):
+        for a in alerts(r):
             kind = "low_reserve" if a.kind == "solvency" else a.kind
             found.setdefault(kind, []).append((a.month, a.message))
         short = _shortfall(r)

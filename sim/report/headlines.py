@@ -60,7 +60,7 @@ def risks(data: ReportData) -> list[str]:
     for run in data.runs:
         seen: dict[str, list[tuple[int, str]]] = defaultdict(list)
         for r in run.results:
-            for kind, group in _first_of_kind(alerts(r.metrics)).items():
+            for kind, group in _first_of_kind(alerts(r)).items():
                 seen[kind].append(group)
         for kind in sorted(seen, key=lambda k: min(m for m, _ in seen[k])):
             month, message = min(seen[kind])
