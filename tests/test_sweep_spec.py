@@ -49,6 +49,8 @@ def _sweep_cli(args: list[str]) -> tuple[int, str]:
      "levels repeat a value (100000 and 100000.0 are the same level)"),
     ({"uncertainties": {"demand.recession.depth": {"levels": [0.1, 1e-1]}}}, "levels repeat a value"),
     ({"region": {"n_workers": 200, "n_firms": 500}}, "region: n_firms cannot exceed n_workers"),
+    ({"design": "lhs", "samples": 8, "second_order": True},
+     "second_order: second-order indices come from the sobol design only"),
 ])
 def test_bad_specs_exit_2_naming_the_problem(tmp_path: Path, changes: dict, expected: str) -> None:
     spec = write_spec(tmp_path, **changes)

@@ -253,8 +253,9 @@ def sensitivity(
     chart: Annotated[Path | None, typer.Option("--chart", help="Write a chart: .html (Altair) or "
                                                ".png/.svg/.pdf (matplotlib).", show_default=False)] = None,
 ) -> None:
-    """Sobol (first and total order), Morris, or for lhs and grid sweeps sample-based first-order
-    indices per outcome, with 90% confidence intervals, and the share of variance that is seed noise."""
+    """Sobol (first and total order, and second order if sampled), Morris, or for lhs and grid
+    sweeps sample-based first-order indices per outcome, with 90% confidence intervals, and the
+    share of variance that is seed noise."""
     with _guard():
         from sim.sweep.analysis import sensitivity as analyse
         from sim.sweep.analysis import wide_intervals
@@ -264,16 +265,34 @@ def sensitivity(
         for name, part in indices.groupby("outcome", sort=False):
             _print_frame(part.drop(columns="outcome"), f"Sensitivity of {name} (90% confidence intervals; "
                          "seed_share: the share of run-to-run variance that is seed noise)")
-        for line in wide_intervals(indices):
+        pairs = _interactions(folder, outcome or None)
+        for line in wide_intervals(indices) + (wide_intervals(pairs) if pairs is not None else []):
             _err(f"note: {line}")
         if out is not None:
             _write_csv(indices, out)
+            if pairs is not None:
+                _write_csv(pairs, out.with_name(f"{out.stem}-second-order{out.suffix or '.csv'}"))
+                typer.echo(f"second-order indices written to {out.stem}-second-order{out.suffix or '.csv'}")
         if chart is not None:
             from sim.sweep.charts import sensitivity_chart
 
             chart.parent.mkdir(parents=True, exist_ok=True)
             sensitivity_chart(indices, chart)
             typer.echo(f"chart written to {chart}")
+
+
+def _interactions(folder: Path, outcomes: list[str] | None) -> Any:
+    """A second-order sweep's S2 table, printed per outcome (None for any other sweep)."""
+    from sim.sweep.analysis import has_second_order, interactions
+    from sim.sweep.store import read_manifest
+
+    if not has_second_order(read_manifest(folder)):
+        return None
+    pairs = interactions(folder, outcomes)
+    for name, part in pairs.groupby("outcome", sort=False):
+        _print_frame(part.drop(columns="outcome"), f"Second-order Sobol indices of {name}: pairs acting "
+                     "together, beyond each alone (90% confidence intervals)")
+    return pairs
 
 
 def discover(

@@ -1,5 +1,6 @@
 """Design points from a plan: grid (every combination of levels), Latin hypercube (scipy.stats.qmc),
-Sobol/Saltelli and Morris (SALib, so `fundsim sensitivity` can analyse exactly what was sampled).
+Sobol/Saltelli (first and total order; with `second_order` also pairwise) and Morris (SALib, so
+`fundsim sensitivity` can analyse exactly what was sampled).
 
 Sampled designs draw unit coordinates u in [0, 1]^D; a range maps u to low + u (high - low) and a
 list of levels to the level in whose share of [0, 1] u falls. The unit matrix is kept in the
@@ -41,7 +42,8 @@ def unit_sample(plan: Plan) -> np.ndarray:
     if spec.design == "sobol":
         from SALib.sample import sobol
 
-        return sobol.sample(salib_problem(names), spec.samples, calc_second_order=False, seed=spec.seed)
+        return sobol.sample(salib_problem(names), spec.samples, calc_second_order=spec.second_order,
+                            seed=spec.seed)
     from SALib.sample import morris
 
     return morris.sample(salib_problem(names), spec.samples, num_levels=spec.morris_levels, seed=spec.seed)

@@ -75,6 +75,8 @@ class SweepSpec(BaseModel):
     replications: int = Field(1, ge=1, le=10_000)
     seed: int = Field(12345, ge=0, le=2**32 - 1, description="Seed of the design's sampler.")
     morris_levels: int = Field(4, ge=2, le=20)
+    second_order: bool = Field(False, description="Sobol design only: also sample for second-order "
+                               "(pairwise interaction) indices, samples x (2 x parameters + 2) points.")
     levers: dict[str, FactorSpec] = Field(default_factory=dict)
     uncertainties: dict[str, FactorSpec] = Field(default_factory=dict)
     outcomes: list[str] = Field(min_length=1)
@@ -119,7 +121,10 @@ class Plan:
 
     def digest(self) -> str:
         """Identifies the sweep: the spec (as validated) and the resolved base scenario."""
-        text = json.dumps({"spec": self.spec.model_dump(mode="json"), "base": self.base.digest()},
+        spec = self.spec.model_dump(mode="json")
+        if not spec["second_order"]:  # a field added later: sweeps started before keep their digest
+            del spec["second_order"]
+        text = json.dumps({"spec": spec, "base": self.base.digest()},
                           sort_keys=True, default=str)
         return hashlib.sha256(text.encode()).hexdigest()[:16]
 
@@ -131,6 +136,9 @@ def _design_problems(spec: SweepSpec, where: Any) -> list[Problem]:
 
     if not spec.levers and not spec.uncertainties:
         return problem("levers", "vary at least one parameter under levers or uncertainties")
+    if spec.second_order and spec.design != "sobol":
+        return problem("second_order", "second-order indices come from the sobol design only; remove "
+                       "second_order or use design: sobol", spec.second_order)
     factors = {**{f"levers.{p}": f for p, f in spec.levers.items()},
                **{f"uncertainties.{p}": f for p, f in spec.uncertainties.items()}}
     if spec.design == "grid":
@@ -342,7 +350,8 @@ def point_count(spec: SweepSpec, factors: tuple[Factor, ...] | list[Factor]) -> 
     if spec.design == "grid":
         return math.prod(len(f.levels or ()) for f in factors)
     n, d = spec.samples or 0, len(factors)
-    return {"lhs": n, "sobol": n * (d + 2), "morris": n * (d + 1)}[spec.design]
+    sobol = n * (2 * d + 2) if spec.second_order else n * (d + 2)
+    return {"lhs": n, "sobol": sobol, "morris": n * (d + 1)}[spec.design]
 
 
 def _size_problems(spec: SweepSpec, factors: list[Factor], where: Any) -> list[Problem]:
