@@ -303,22 +303,44 @@ def discover(
                                         "or below the threshold.")] = True,
     density: Annotated[float, typer.Option("--density", help="The share of runs in the box that must "
                                            "meet the target.")] = 0.8,
-    out: Annotated[Path | None, typer.Option("--out", help="Write the box as CSV.",
+    boxes: Annotated[int, typer.Option("--boxes", help="Boxes to look for, one after another (each "
+                                       "among the runs the earlier ones left).")] = 1,
+    out: Annotated[Path | None, typer.Option("--out", help="Write the box(es) as CSV.",
                                              show_default=False)] = None,
+    trajectory: Annotated[Path | None, typer.Option("--trajectory", help="Write each box's peeling "
+                                                    "trajectory (coverage, density, mass per step) as CSV.",
+                                                    show_default=False)] = None,
+    chart: Annotated[Path | None, typer.Option("--chart", help="Write the coverage-density trade-off "
+                                               "chart: .html (Altair) or .png/.svg/.pdf (matplotlib).",
+                                               show_default=False)] = None,
 ) -> None:
-    """Scenario discovery (PRIM): which parameter ranges meet the target, with coverage and density."""
+    """Scenario discovery (PRIM): which parameter ranges meet the target, with coverage and density,
+    and the trade-off between the two along the peeling trajectory."""
     with _guard():
-        from sim.sweep.discovery import discover as find
-        from sim.sweep.discovery import discovery_frame
+        from sim.sweep.discovery import discover_boxes, discovery_frame, tradeoff_frame
 
-        d = find(_folder(folder), outcome, threshold, above=above, density=density)
+        found = discover_boxes(_folder(folder), outcome, threshold, above=above, density=density, boxes=boxes)
         _warn_damaged(folder)
-        typer.echo(d.sentence())
-        if d.restrictions:
-            frame = discovery_frame(d)
-            _print_frame(frame, "PRIM box")
+        for d in found:
+            typer.echo(d.sentence())
+        frame = discovery_frame(found)
+        if len(frame):
+            _print_frame(frame, "PRIM box" if boxes == 1 else "PRIM boxes")
             if out is not None:
                 _write_csv(frame, out)
+        steps = tradeoff_frame(found)
+        if len(steps):
+            _print_frame(steps.assign(chosen=steps.chosen.map({True: "<- this box", False: ""})),
+                         "Peeling trajectory: each step buys density with coverage (chosen: the box "
+                         "taken)")
+        if trajectory is not None:
+            _write_csv(steps, trajectory)
+        if chart is not None:
+            from sim.sweep.charts import tradeoff_chart
+
+            chart.parent.mkdir(parents=True, exist_ok=True)
+            tradeoff_chart(steps, chart)
+            typer.echo(f"chart written to {chart}")
 
 
 def robustness(
