@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
@@ -21,6 +21,8 @@ from sim.scenario.errors import Problem, ScenarioError, problems_from_validation
 from sim.scenario.loader import apply_overrides, load_scenario, read_yaml_safely
 from sim.scenario.params import iter_parameters
 from sim.scenario.schema import Scenario
+from sim.sweep.policies import POLICY, SAMPLED_ONLY
+from sim.sweep.policies import resolve as resolve_policies
 
 Design = Literal["grid", "lhs", "sobol", "morris"]
 ROLES = ("levers", "uncertainties")
@@ -77,6 +79,9 @@ class SweepSpec(BaseModel):
     morris_levels: int = Field(4, ge=2, le=20)
     second_order: bool = Field(False, description="Sobol design only: also sample for second-order "
                                "(pairwise interaction) indices, samples x (2 x parameters + 2) points.")
+    policies: dict[str, Any] = Field(  # each checked by sim.sweep.policies.resolve, in its words
+        default_factory=dict, description="Named policies, each a scenario file (its funding rules) or "
+        "{path: value}; a lever `policy` crossed with the design of the other factors.")
     levers: dict[str, FactorSpec] = Field(default_factory=dict)
     uncertainties: dict[str, FactorSpec] = Field(default_factory=dict)
     outcomes: list[str] = Field(min_length=1)
@@ -114,6 +119,7 @@ class Plan:
     source: str
     base: Scenario
     factors: tuple[Factor, ...]
+    policies: dict[str, dict[str, Any]] = field(default_factory=dict)  # name: overrides (sim.sweep.policies)
 
     @property
     def seeds(self) -> list[int]:
@@ -122,9 +128,11 @@ class Plan:
     def digest(self) -> str:
         """Identifies the sweep: the spec (as validated) and the resolved base scenario."""
         spec = self.spec.model_dump(mode="json")
-        if not spec["second_order"]:  # a field added later: sweeps started before keep their digest
-            del spec["second_order"]
-        text = json.dumps({"spec": spec, "base": self.base.digest()},
+        for added in ("second_order", "policies"):  # fields added later: sweeps started before keep
+            if not spec[added]:                     # their digest
+                del spec[added]
+        content = {"policies": self.policies} if self.policies else {}  # a policy file's rules, not its name
+        text = json.dumps({"spec": spec, "base": self.base.digest(), **content},
                           sort_keys=True, default=str)
         return hashlib.sha256(text.encode()).hexdigest()[:16]
 
@@ -134,8 +142,15 @@ def _design_problems(spec: SweepSpec, where: Any) -> list[Problem]:
     def problem(path: str, message: str, given: Any = None) -> list[Problem]:
         return [Problem(path, message, given, *where(path))]
 
-    if not spec.levers and not spec.uncertainties:
+    if not spec.levers and not spec.uncertainties and not spec.policies:
         return problem("levers", "vary at least one parameter under levers or uncertainties")
+    if spec.policies and spec.design in SAMPLED_ONLY:
+        return problem("policies", f"policies are crossed with a grid or lhs design; the {spec.design} "
+                       "design's indices need its own sample: run one sweep per policy (each its own base)",
+                       spec.design)
+    if spec.policies and spec.design == "lhs" and not spec.levers and not spec.uncertainties:
+        return problem("policies", "the lhs design samples levers or uncertainties and crosses them with "
+                       "the policies; with policies alone use design: grid")
     if spec.second_order and spec.design != "sobol":
         return problem("second_order", "second-order indices come from the sobol design only; remove "
                        "second_order or use design: sobol", spec.second_order)
@@ -331,6 +346,10 @@ def plan_from_data(data: dict[str, Any], source: str, base_dir: Path | None,
     both = set(spec.levers) & set(spec.uncertainties)
     problems += [Problem(f"uncertainties.{p}", "also listed under levers; vary it once", None,
                          *where(f"uncertainties.{p}")) for p in sorted(both)]
+    policies, found = resolve_policies(base, spec.policies, base_dir, where)
+    problems += found
+    if spec.policies:
+        factors.append(Factor(POLICY, "lever", tuple(spec.policies), None, None, False, "policy"))
     for key in ROLES:
         for path, f in getattr(spec, key).items():
             found, factor = _check_factor(path, key, f, base, rows, where)
@@ -342,13 +361,16 @@ def plan_from_data(data: dict[str, Any], source: str, base_dir: Path | None,
     if problems:
         raise ScenarioError(problems)
     name = spec.name or (Path(source).stem if shown else "sweep")
-    return Plan(spec, name, source, base, tuple(factors))
+    return Plan(spec, name, source, base, tuple(factors), policies)
 
 
 def point_count(spec: SweepSpec, factors: tuple[Factor, ...] | list[Factor]) -> int:
     """Design points the spec makes (before identical points are merged)."""
     if spec.design == "grid":
         return math.prod(len(f.levels or ()) for f in factors)
+    crossed = [f for f in factors if f.path == POLICY]
+    if crossed:  # lhs over the other factors, crossed with every policy
+        return (spec.samples or 0) * len(crossed[0].levels or ())
     n, d = spec.samples or 0, len(factors)
     sobol = n * (2 * d + 2) if spec.second_order else n * (d + 2)
     return {"lhs": n, "sobol": sobol, "morris": n * (d + 1)}[spec.design]
