@@ -246,7 +246,10 @@ def _check_factor(path: str, key: str, f: FactorSpec, base: Scenario, rows: dict
             try:
                 apply_overrides(base, {path: v})
             except ScenarioError as e:
-                problems += [Problem(here, p.message, v, *where(here)) for p in e.problems]
+                # a field of a list element (a payment share) often must agree with its siblings
+                hint = (f"; to change parts that must agree together, vary the whole list: "
+                        f"{key}.{path[:path.rindex('[')]}: {{levels: [[...], [...]]}}" if "[" in path else "")
+                problems += [Problem(here, p.message + hint, v, *where(here)) for p in e.problems]
                 break
     if problems:
         return problems, None
