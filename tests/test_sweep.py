@@ -251,6 +251,22 @@ def test_second_order_sobol_indices_with_intervals_and_seed_noise(tmp_path: Path
         sim.sweep.interactions(tmp_path / "first")
 
 
+def test_morris_screening_on_a_morris_sweep(tmp_path: Path) -> None:
+    spec = write_spec(tmp_path, design="morris", samples=3, replications=1,
+                      levers={"fund.contributions[0].annual_total": {"low": 50000, "high": 400000}},
+                      uncertainties={"demand.recession.depth": {"low": 0.0, "high": 0.2}})
+    out = tmp_path / "out"
+    report = run_sweep(load_spec(spec), out, workers=2)
+    # 3 trajectories x 3 points on a 4-level grid: trajectories may meet, a shared point runs once
+    assert report.ran == report.total <= 9 and sim.sweep.load(out).point.nunique() == 9
+    idx = sim.sweep.sensitivity(out, ["fund_balance"]).set_index("parameter")
+    assert list(idx.columns) == ["outcome", "role", "mu_star", "mu_star_conf", "mu", "sigma", "seed_share"]
+    assert (idx.mu_star >= idx.mu.abs() - 1e-9).all() and (idx.sigma >= 0).all()
+    # money in moves the fund's end balance more than the recession's depth does
+    mu_star = idx.mu_star
+    assert mu_star["fund.contributions[0].annual_total"] > mu_star["demand.recession.depth"]
+
+
 def test_sample_based_sensitivity_on_a_latin_hypercube_with_seed_noise_apart(tmp_path: Path) -> None:
     spec = write_spec(tmp_path, design="lhs", samples=24, replications=2,
                       levers={"fund.contributions[0].annual_total": {"low": 50000, "high": 400000}},
