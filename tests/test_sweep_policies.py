@@ -33,8 +33,11 @@ def test_scenario_files_and_rule_sets_crossed_with_a_latin_hypercube(tmp_path: P
     spec = write_spec(tmp_path, design="lhs", samples=3, replications=1, policies=_policies(), levers={},
                       uncertainties={DEPTH: {"low": 0.0, "high": 0.2}})
     plan = load_spec(spec)
+    # the base file as a policy brings nothing: the spec's fixed `set` (phases of 1 month) holds
+    assert plan.policies["as_base"] == {} and plan.policies["lean"] == LEAN
     points = make_points(plan)
     assert len(points.values) == 9 and points.unit.shape == (9, 2)
+    assert {sc.phases.system_development_months for sc in points.scenarios} == {1}
     by_policy = {}
     for v, sc in zip(points.values, points.scenarios, strict=True):
         by_policy.setdefault(v["policy"], []).append(v[DEPTH])

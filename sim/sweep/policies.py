@@ -5,7 +5,8 @@ A policy from a scenario file is that file's funding rules: every lever paramete
 differs from the base, the world (uncertainties, constants, horizon) staying the base's. Parts that
 must agree change together, as `extends` merges files: a list (contributions, a payment
 schedule whose shares sum to 1) or a rule of another kind is taken whole. A named set of rules is
-`{path: value}` in the spec, whole values allowed, checked as a whole. Either way a policy is a
+`{path: value}` in the spec, whole values allowed, checked as a whole. The spec's fixed overrides
+(`set`, `region`, `horizon_months`) hold under every policy. Either way a policy is a
 set of overrides applied to the base before the point's other factors (so levers may still vary
 on top of a policy)."""
 
@@ -66,10 +67,12 @@ def rules_of(base: Scenario, policy: Scenario) -> tuple[dict[str, Any], list[str
     return out, mixed
 
 
-def resolve(base: Scenario, policies: dict[str, Any], base_dir: Path | None,
-            where: Any) -> tuple[dict[str, dict[str, Any]], list[Problem]]:
+def resolve(base: Scenario, policies: dict[str, Any], base_dir: Path | None, where: Any,
+            fixed: dict[str, Any] | None = None) -> tuple[dict[str, dict[str, Any]], list[Problem]]:
     """{name: overrides} for the spec's `policies` (each a scenario file or {path: value}), each
-    checked to make a valid scenario with the base; problems name `policies.NAME`."""
+    checked to make a valid scenario with the base; problems name `policies.NAME`. `fixed` are
+    the spec's fixed overrides (horizon, region, set), already in `base`: they hold for a policy
+    file too, so a file differing from them only there brings no rule."""
     out: dict[str, dict[str, Any]] = {}
     problems: list[Problem] = []
     roles = _roles(base)
@@ -86,7 +89,8 @@ def resolve(base: Scenario, policies: dict[str, Any], base_dir: Path | None,
         if isinstance(given, str):
             path = Path(given) if base_dir is None or Path(given).is_absolute() else base_dir / given
             try:
-                overrides, mixed = rules_of(base, load_scenario(path))
+                policy = load_scenario(path)
+                overrides, mixed = rules_of(base, apply_overrides(policy, fixed) if fixed else policy)
             except ScenarioError as e:
                 for p in e.problems:
                     problem(f"{p.path}: {p.message}" if p.path else p.message, p.given)

@@ -349,7 +349,8 @@ def plan_from_data(data: dict[str, Any], source: str, base_dir: Path | None,
     both = set(spec.levers) & set(spec.uncertainties)
     problems += [Problem(f"uncertainties.{p}", "also listed under levers; vary it once", None,
                          *where(f"uncertainties.{p}")) for p in sorted(both)]
-    policies, found = resolve_policies(base, spec.policies, base_dir, where)
+    policies, found = resolve_policies(base, spec.policies, base_dir, where,
+                                       {p: v for p, (_, v) in _fixed_overrides(spec).items()})
     problems += found
     if spec.policies:
         factors.append(Factor(POLICY, "lever", tuple(spec.policies), None, None, False, "policy"))
