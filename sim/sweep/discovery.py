@@ -71,14 +71,14 @@ class Discovery:
         target = self.target_text()
         overall = (f"Across the whole sweep, {target} in {self.base_rate:.0%} of runs "
                    f"({self.hits} of {self.runs}).")
+        reach = (f"; the densest box on its peeling trajectory reaches {self.trajectory['density'].max():.0%}"
+                 if self.trajectory is not None and self.chosen < 0 else "")
         if not self.restrictions and self.box > 1:
             return (f"Box {self.box}: among the runs outside the earlier boxes, PRIM found no further "
-                    f"combination where {target} in at least the density asked for.")
-        if not self.restrictions and self.trajectory is not None and self.chosen < 0:
-            best = float(self.trajectory["density"].max())
+                    f"combination where {target} in at least the density asked for{reach}.")
+        if not self.restrictions and reach:
             return (f"{overall} PRIM found no combination of the varied parameters where {target} in at "
-                    f"least the density asked for; the densest box on its peeling trajectory reaches "
-                    f"{best:.0%} (ask for a lower --density to see it).")
+                    f"least the density asked for{reach} (ask for a lower --density to see it).")
         if not self.restrictions:
             return overall + " PRIM found no combination of the varied parameters that does clearly better."
         lead = target[0].upper() + target[1:] if target.startswith("the ") else target
@@ -208,7 +208,7 @@ def discover_boxes(folder: str | os.PathLike[str], outcome: str, threshold: floa
             found.append(Discovery(**common, coverage=float(box.coverage), density=float(box.density),
                                    mass=float(box.mass), restrictions=restrictions, box=len(found) + 1,
                                    trajectory=traj, chosen=i))
-            if not restrictions:  # the densest box enough is every run left
+            if not restrictions:  # the box dense enough is every run left: nothing to split
                 break
     if not found:
         found.append(Discovery(**common, coverage=1.0, density=float(y.mean()), mass=1.0, restrictions=()))
