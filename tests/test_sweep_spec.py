@@ -163,3 +163,17 @@ def test_whole_rule_lists_are_levels_of_one_composite_lever(tmp_path: Path) -> N
 def test_bad_composite_levels_are_named(tmp_path: Path, levers: dict, expected: str) -> None:
     code, err = _sweep_cli(["sweep", str(write_spec(tmp_path, levers=levers)), "--out", str(tmp_path / "o")])
     assert code == 2 and expected in err, err
+
+
+@pytest.mark.parametrize("path", sorted((Path(__file__).resolve().parents[1] / "scenarios" / "sweeps")
+                                        .glob("*.yaml")), ids=lambda p: p.name)
+def test_example_specs_are_valid_and_make_their_design(path: Path) -> None:
+    plan = load_spec(path)
+    points = make_points(plan)
+    assert len(points.values) == len(points.scenarios) >= 4
+    if plan.policies:  # every policy meets the same sampled worlds
+        worlds = {}
+        for v in points.values:
+            worlds.setdefault(v["policy"], []).append({k: x for k, x in v.items() if k != "policy"})
+        first = next(iter(worlds.values()))
+        assert len(worlds) == len(plan.policies) and all(w == first for w in worlds.values())
