@@ -31,7 +31,7 @@ cells = [
          "    'name': 'solvency_study',\n"
          "    'base': str(ROOT / 'scenarios' / 'baseline.yaml'),\n"
          "    'design': 'sobol',\n"
-         "    'samples': 2 if SMALL else 32,\n"
+         "    'samples': 16 if SMALL else 32,  # 16: the smallest sample here in which a point repeats\n"
          "    'replications': 1 if SMALL else 4,\n"
          "    'levers': {\n"
          "        'fund.contributions[0].annual_total': {'low': 50_000, 'high': 400_000},\n"
@@ -69,7 +69,9 @@ cells = [
          "by_group.groupby('group').value.describe()[['count', 'mean', 'min', 'max']]"),
     md("## Which inputs matter? Sobol indices\n\n"
          "First order (S1): the share of the outcome's variance due to that input alone; total order (ST): "
-         "including its interactions. With a tiny sample the intervals are wide, as they should be."),
+         "including its interactions. With a tiny sample the intervals are wide, as they should be. "
+         "(With `'second_order': True` in the spec the sample grows to samples x (2 x parameters + 2) "
+         "points and `sim.sweep.interactions(out)` gives the pairwise indices S2.)"),
     code("indices = sim.sweep.sensitivity(out, ['fund_balance'])\n"
          "indices"),
     code("fig, ax = plt.subplots(figsize=(7, 3))\n"
@@ -87,9 +89,30 @@ cells = [
          "threshold = float(balance.median())\n"
          "found = sim.sweep.discover(out, 'fund_balance', threshold, density=0.8)\n"
          "print(found.sentence())"),
-    code("# each distinct run counts once, though Sobol's sample repeats some design points\n"
+    md("Sobol's sample repeats a design point when an integer parameter (here the reserve's target "
+       "months and the recession's start month) rounds two sampled values to the same level. A repeated "
+       "point is one run (the same parameters and seed give the same result), and PRIM counts each run "
+       "once: otherwise the repeated runs would weigh twice."),
+    code("listed = len(runs.drop_duplicates(['point', 'seed']))  # every (design point, seed) of the design\n"
+         "print(f'{listed} (point, seed) pairs, {report.total} distinct runs')\n"
+         "assert listed > report.total  # this design does repeat points (at both sizes)\n"
          "assert found.runs == report.total and 0 < found.hits < found.runs\n"
          "assert 0 < found.coverage <= 1 and 0 < found.density <= 1"),
+    md("## Several boxes, and the trade-off between coverage and density\n\n"
+       "PRIM can look for a second box among the runs the first one left (another way to meet the "
+       "target). Each box comes from a *peeling trajectory*: PRIM shaves a little off the box at each "
+       "step, buying density (the share of the box's runs that meet the target) with coverage (the "
+       "share of all the target's runs that are in the box). The box taken is the step with the most "
+       "coverage among those at least as dense as asked (ringed in the chart)."),
+    code("from sim.sweep.charts import tradeoff_chart\n"
+         "from sim.sweep.discovery import discover_boxes, discovery_frame, tradeoff_frame\n\n"
+         "boxes = discover_boxes(out, 'fund_balance', threshold, density=0.8, boxes=2)\n"
+         "for box in boxes:\n"
+         "    print(box.sentence())\n"
+         "discovery_frame(boxes)"),
+    code("steps = tradeoff_frame(boxes)\n"
+         "tradeoff_chart(steps, out / 'tradeoff.png')\n"
+         "steps.head(12)"),
     code("if SMALL:  # the test run leaves nothing behind; keep `out` when you run the study yourself\n"
          "    import shutil\n"
          "    shutil.rmtree(out)"),

@@ -21,6 +21,7 @@ from typer.testing import CliRunner
 
 import sim.sweep
 from sim.cli.main import app
+from sim.scenario.errors import ScenarioError
 from sim.sweep.engine import run_sweep
 from sim.sweep.spec import load_spec
 from sim.sweep.store import SweepError
@@ -205,6 +206,65 @@ def test_sensitivity_on_a_sobol_sweep(tmp_path: Path) -> None:
     assert len(idx) == 2 and (tmp_path / "c.png").stat().st_size > 0
     assert idx.seed_share.isna().all()  # one seed: no seed noise to measure
     assert "is wider than the index" in result.stderr  # 2 base samples cannot rank anything
+
+
+def test_second_order_sobol_indices_with_intervals_and_seed_noise(tmp_path: Path) -> None:
+    """`second_order: true` samples N x (2D + 2) points; S1/ST are read with that layout and S2
+    comes per pair, with its interval, the wide-interval warning and the seed noise share."""
+    from SALib.analyze import sobol
+
+    from sim.sweep.analysis import horizon_table, unit_matrix
+
+    spec = write_spec(tmp_path, design="sobol", samples=2, replications=2, second_order=True,
+                      levers={"fund.contributions[0].annual_total": {"low": 50000, "high": 300000}},
+                      uncertainties={"demand.recession.depth": {"low": 0.0, "high": 0.2}})
+    out = tmp_path / "out"
+    report = run_sweep(load_spec(spec), out, workers=2)
+    # 2 x (2 x 2 + 2) = 12 points; with two parameters A-with-B's-first equals B-with-A's-second,
+    # so 8 distinct points per seed are run
+    assert (report.total, report.ran, len(sim.sweep.load(out).point.unique())) == (16, 16, 12)
+    pairs = sim.sweep.interactions(out, ["fund_balance"])
+    assert list(pairs.columns) == ["outcome", "parameter", "with", "S2", "S2_conf", "seed_share"]
+    assert list(zip(pairs.parameter, pairs["with"], strict=True)) == [
+        ("fund.contributions[0].annual_total", "demand.recession.depth")]
+    assert np.isfinite(pairs[["S2", "S2_conf"]].to_numpy()).all() and (pairs.S2_conf > 0).all()
+    assert 0 <= pairs.seed_share.iloc[0] < 1  # two seeds: noise measured apart from the parameters
+    # first- and total-order indices are read with the second-order layout (not the shorter one)
+    table, m = horizon_table(out)
+    y = table.groupby("point").fund_balance.mean().to_numpy()
+    assert len(y) == len(unit_matrix(m)) == 12
+    first = sim.sweep.sensitivity(out, ["fund_balance"])
+    problem = {"num_vars": 2, "names": list(first.parameter), "bounds": [[0, 1]] * 2}
+    direct = sobol.analyze(problem, y, calc_second_order=True, seed=1, conf_level=0.9)
+    assert np.allclose(first.S1, direct["S1"]) and np.allclose(first.ST, direct["ST"])
+    result = CliRunner().invoke(app, ["sensitivity", str(out), "--outcome", "fund_balance",
+                                      "--out", str(tmp_path / "idx.csv")])
+    assert result.exit_code == 0, result.stderr
+    assert "Second-order Sobol indices of fund_balance" in result.stdout
+    assert len(pd.read_csv(tmp_path / "idx-second-order.csv")) == 1
+    assert "with demand.recession.depth: the interval of S2" in result.stderr  # 2 base samples
+    lhs_like = write_spec(tmp_path, name="first.yaml", design="sobol", samples=2, replications=1,
+                          uncertainties={"demand.recession.depth": {"low": 0.0, "high": 0.2}},
+                          levers={"fund.contributions[0].annual_total": {"low": 50000, "high": 300000}})
+    run_sweep(load_spec(lhs_like), tmp_path / "first", workers=1)
+    with pytest.raises(ScenarioError, match="not sampled for second-order indices"):
+        sim.sweep.interactions(tmp_path / "first")
+
+
+def test_morris_screening_on_a_morris_sweep(tmp_path: Path) -> None:
+    spec = write_spec(tmp_path, design="morris", samples=3, replications=1,
+                      levers={"fund.contributions[0].annual_total": {"low": 50000, "high": 400000}},
+                      uncertainties={"demand.recession.depth": {"low": 0.0, "high": 0.2}})
+    out = tmp_path / "out"
+    report = run_sweep(load_spec(spec), out, workers=2)
+    # 3 trajectories x 3 points on a 4-level grid: trajectories may meet, a shared point runs once
+    assert report.ran == report.total <= 9 and sim.sweep.load(out).point.nunique() == 9
+    idx = sim.sweep.sensitivity(out, ["fund_balance"]).set_index("parameter")
+    assert list(idx.columns) == ["outcome", "role", "mu_star", "mu_star_conf", "mu", "sigma", "seed_share"]
+    assert (idx.mu_star >= idx.mu.abs() - 1e-9).all() and (idx.sigma >= 0).all()
+    # money in moves the fund's end balance more than the recession's depth does
+    mu_star = idx.mu_star
+    assert mu_star["fund.contributions[0].annual_total"] > mu_star["demand.recession.depth"]
 
 
 def test_sample_based_sensitivity_on_a_latin_hypercube_with_seed_noise_apart(tmp_path: Path) -> None:

@@ -226,3 +226,48 @@ def test_resuming_with_changed_engine_code_is_refused_then_fresh_starts_over(tmp
                              env=env, cwd=tmp_path)
     assert resumed.returncode == 0 and "8 already done" in resumed.stdout, resumed.stderr
     assert len(_run_files(out)) == 8
+
+
+def test_a_half_written_temporary_is_never_a_run(finished: tuple[Path, Path], tmp_path: Path) -> None:
+    """A `.tmp-*.parquet` a killed writer left (or one being written now) is neither done nor
+    damaged, and the next sweep removes it (the flaky resume test read such a file)."""
+    spec, clean = finished
+    out = tmp_path / "out"
+    shutil.copytree(clean, out)
+    whole = _run_files(out)[0]
+    half = out / "runs" / f".tmp-4242-{whole.name}"
+    half.write_bytes(whole.read_bytes()[:100])
+    st = sim.sweep.status(out)
+    assert (st["done"], st["remaining"], st["damaged"]) == (8, 0, 0)
+    assert sim.sweep.load(out).run_id.nunique() == 8
+    again = subprocess.run(_cmd(spec, out, "--workers", "1"), capture_output=True, text=True, timeout=300)
+    assert again.returncode == 0 and "8 already done" in again.stdout, again.stderr
+    assert not half.exists()
+
+
+def test_one_engine_hash_keys_the_run_cache_calibration_and_sweeps(tmp_path: Path) -> None:
+    """Editing the engine changes the key of all three stores at once; editing a tool (the CLI,
+    the sweep code) changes none of them."""
+    pkg = tmp_path / "pkg"
+    shutil.copytree(ROOT / "sim", pkg / "sim", ignore=shutil.ignore_patterns("__pycache__"))
+    probe = ("import sim.runcache, sim.calibration.smm, sim.sweep.engine, sim.codehash as c; "
+             "print(sim.runcache.code_version(), sim.calibration.smm.engine_code(), "
+             "sim.sweep.engine.engine_code(), c.engine_code())")
+
+    def keys() -> list[str]:
+        done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=120,
+                              env={**os.environ, "PYTHONPATH": str(pkg)}, cwd=tmp_path)
+        assert done.returncode == 0, done.stderr
+        return done.stdout.split()
+
+    before = keys()
+    assert before[1] == before[2] == before[3]  # calibration and sweeps: the one hash itself
+    for tool in ("cli/output.py", "sweep/charts.py", "app/__init__.py"):
+        path = pkg / "sim" / tool
+        path.write_text(path.read_text() + "\n# a tool changed\n")
+    assert keys() == before
+    model = pkg / "sim" / "engine" / "model.py"
+    model.write_text(model.read_text() + "\n# the engine changed\n")
+    after = keys()
+    assert all(a != b for a, b in zip(after, before, strict=True))
+    assert after[1] == after[2] == after[3]

@@ -49,6 +49,8 @@ def _sweep_cli(args: list[str]) -> tuple[int, str]:
      "levels repeat a value (100000 and 100000.0 are the same level)"),
     ({"uncertainties": {"demand.recession.depth": {"levels": [0.1, 1e-1]}}}, "levels repeat a value"),
     ({"region": {"n_workers": 200, "n_firms": 500}}, "region: n_firms cannot exceed n_workers"),
+    ({"design": "lhs", "samples": 8, "second_order": True},
+     "second_order: second-order indices come from the sobol design only"),
 ])
 def test_bad_specs_exit_2_naming_the_problem(tmp_path: Path, changes: dict, expected: str) -> None:
     spec = write_spec(tmp_path, **changes)
@@ -152,9 +154,26 @@ def test_whole_rule_lists_are_levels_of_one_composite_lever(tmp_path: Path) -> N
      "levers.fund.payments.rules.levels[0]: fund.payments: payment rule shares must sum to 1"),
     ({"fund.payments.rules": {"levels": [SCHEDULE_A, "upfront"]}}, "levers.fund.payments.rules.levels[1]"),
     ({"fund.payments.rulez": {"levels": [SCHEDULE_A]}}, "unknown field 'rulez' in fund.payments"),
+    ({"fund.payments.rules[0].share": {"levels": [0.2, 0.3]}},
+     "payment rule shares must sum to 1 (they sum to 1.1000); to change parts that must agree together, "
+     "vary the whole list: levers.fund.payments.rules: {levels: [[...], [...]]}"),
     ({"demand": {"levels": [{}]}},
      "levers.demand: holds uncertainty parameters, so it belongs under uncertainties"),
 ])
 def test_bad_composite_levels_are_named(tmp_path: Path, levers: dict, expected: str) -> None:
     code, err = _sweep_cli(["sweep", str(write_spec(tmp_path, levers=levers)), "--out", str(tmp_path / "o")])
     assert code == 2 and expected in err, err
+
+
+@pytest.mark.parametrize("path", sorted((Path(__file__).resolve().parents[1] / "scenarios" / "sweeps")
+                                        .glob("*.yaml")), ids=lambda p: p.name)
+def test_example_specs_are_valid_and_make_their_design(path: Path) -> None:
+    plan = load_spec(path)
+    points = make_points(plan)
+    assert len(points.values) == len(points.scenarios) >= 4
+    if plan.policies:  # every policy meets the same sampled worlds
+        worlds = {}
+        for v in points.values:
+            worlds.setdefault(v["policy"], []).append({k: x for k, x in v.items() if k != "policy"})
+        first = next(iter(worlds.values()))
+        assert len(worlds) == len(plan.policies) and all(w == first for w in worlds.values())

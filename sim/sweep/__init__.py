@@ -11,14 +11,14 @@ from typing import TYPE_CHECKING, Any
 _LAZY = {
     "load": "sim.sweep.store", "status": "sim.sweep.store", "load_spec": "sim.sweep.spec",
     "plan_from_data": "sim.sweep.spec", "run_sweep": "sim.sweep.engine", "summary": "sim.sweep.analysis",
-    "sensitivity": "sim.sweep.analysis", "discover": "sim.sweep.discovery",
-    "robustness": "sim.sweep.regret",
+    "sensitivity": "sim.sweep.analysis", "interactions": "sim.sweep.analysis",
+    "discover": "sim.sweep.discovery", "robustness": "sim.sweep.regret",
 }
-__all__ = ["discover", "load", "load_spec", "plan_from_data", "robustness", "run_sweep", "sensitivity",
-           "status", "summary"]
+__all__ = ["discover", "interactions", "load", "load_spec", "plan_from_data", "robustness", "run_sweep",
+           "sensitivity", "status", "summary"]
 
 if TYPE_CHECKING:
-    from sim.sweep.analysis import sensitivity, summary
+    from sim.sweep.analysis import interactions, sensitivity, summary
     from sim.sweep.discovery import discover
     from sim.sweep.engine import run_sweep
     from sim.sweep.regret import robustness

@@ -1,7 +1,8 @@
 """Reading a finished sweep: per-point summaries across seeds and global sensitivity indices.
 
 Sensitivity uses SALib on exactly the unit sample the sweep drew (kept in the manifest): Sobol
-first- and total-order indices for a `sobol` design, Morris mu* and sigma for a `morris` design,
+first- and total-order indices for a `sobol` design (and second-order, pairwise ones when the
+spec asked for `second_order`), Morris mu* and sigma for a `morris` design,
 and for `lhs` and `grid` designs a sample-based first-order index (SALib's delta module, its
 equal-frequency partition estimator of S1, which needs no special sample; its Borgonovo delta
 itself needs more points than a sweep usually has). Each point's outcome is its mean across seeds
@@ -12,6 +13,7 @@ apart: `seed_share` is the share of the run-to-run variance that lies between se
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 from pathlib import Path
@@ -30,6 +32,7 @@ SENSITIVITY_COLUMNS = {
     "delta": ["outcome", "parameter", "role", "S1", "S1_conf"],
 }
 METHOD = {"sobol": "sobol", "morris": "morris", "lhs": "delta", "grid": "delta"}
+SECOND_ORDER_COLUMNS = ["outcome", "parameter", "with", "S2", "S2_conf", "seed_share"]
 MIN_DELTA_POINTS = 20  # fewer points leave the delta method's density estimate meaningless
 
 
@@ -91,37 +94,53 @@ def _require_complete(folder: Path, m: dict[str, Any]) -> None:
                                f"finish it first: fundsim sweep {m['spec_file']} --out {folder}")
 
 
+def _prepared(folder: Path, outcomes: list[str] | None,
+              ) -> tuple[pd.DataFrame, dict[str, Any], list[str], np.ndarray, list[str]]:
+    """(table, manifest, parameter names, unit sample, outcomes) of a finished sweep."""
+    table, m = horizon_table(folder)
+    _require_complete(folder, m)
+    x = unit_matrix(m)
+    if METHOD[m["design"]] == "delta" and len(x) < MIN_DELTA_POINTS:
+        raise ScenarioError([Problem("design", f"sample-based sensitivity needs at least {MIN_DELTA_POINTS} "
+                                     f"design points; this {m['design']} sweep has {len(x)}", m["design"])])
+    return table, m, [f["path"] for f in m["factors"]], x, outcomes or m["outcomes"]
+
+
+def _point_means(table: pd.DataFrame, m: dict[str, Any], outcome: str, n: int) -> np.ndarray:
+    """The outcome at each design point, as its mean across seeds (common random numbers)."""
+    _check_outcome(outcome, m, table)
+    y = table.groupby("point")[outcome].mean().reindex(range(n)).to_numpy(dtype=float)
+    bad = int(np.isnan(y).sum())
+    if bad:
+        raise store.SweepError(f"{outcome} is undefined (no value) at {bad} of {len(y)} design points, "
+                               "so its indices cannot be computed; pick another --outcome")
+    return y
+
+
+def has_second_order(m: dict[str, Any]) -> bool:
+    """Whether a sobol sweep sampled for second-order indices (the sample's layout depends on it)."""
+    return m["design"] == "sobol" and bool(m["spec"].get("second_order", False))
+
+
 def sensitivity(folder: str | os.PathLike[str], outcomes: list[str] | None = None,
                 confidence: float = CONFIDENCE, seed: int = 1) -> pd.DataFrame:
     """Sobol (S1, ST) or Morris (mu*, sigma) indices per outcome and parameter, with intervals."""
     folder = Path(folder)
-    table, m = horizon_table(folder)
-    design = m["design"]
-    method = METHOD[design]
-    _require_complete(folder, m)
+    table, m, names, x, outcomes = _prepared(folder, outcomes)
+    method = METHOD[m["design"]]
     from sim.sweep.design import salib_problem
 
-    names = [f["path"] for f in m["factors"]]
     roles = {f["path"]: f["role"] for f in m["factors"]}
     problem = salib_problem(names)
-    x = unit_matrix(m)
-    if method == "delta" and len(x) < MIN_DELTA_POINTS:
-        raise ScenarioError([Problem("design", f"sample-based sensitivity needs at least {MIN_DELTA_POINTS} "
-                                     f"design points; this {design} sweep has {len(x)}", design)])
-    outcomes = outcomes or m["outcomes"]
     rows = []
     for outcome in outcomes:
-        _check_outcome(outcome, m, table)
-        y = table.groupby("point")[outcome].mean().reindex(range(len(x))).to_numpy(dtype=float)
-        bad = int(np.isnan(y).sum())
-        if bad:
-            raise store.SweepError(f"{outcome} is undefined (no value) at {bad} of {len(y)} design points, "
-                                   "so its indices cannot be computed; pick another --outcome")
+        y = _point_means(table, m, outcome, len(x))
         noise = seed_share(table, outcome)
         if method == "sobol":
             from SALib.analyze import sobol
 
-            r = sobol.analyze(problem, y, calc_second_order=False, conf_level=confidence, seed=seed)
+            r = sobol.analyze(problem, y, calc_second_order=has_second_order(m), conf_level=confidence,
+                              seed=seed)
             keys = ("S1", "S1_conf", "ST", "ST_conf")
         elif method == "morris":
             from SALib.analyze import morris
@@ -139,6 +158,33 @@ def sensitivity(folder: str | os.PathLike[str], outcomes: list[str] | None = Non
     num = out.columns[3:]
     out[num] = out[num].astype(float)
     return out
+
+
+def interactions(folder: str | os.PathLike[str], outcomes: list[str] | None = None,
+                 confidence: float = CONFIDENCE, seed: int = 1) -> pd.DataFrame:
+    """Second-order Sobol indices: per outcome and pair of parameters, S2 (the share of the
+    outcome's variance due to the pair acting together, beyond each alone) with its interval,
+    and the outcome's seed_share. Needs a sobol sweep with `second_order: true`."""
+    folder = Path(folder)
+    m = store.read_manifest(folder)
+    if not has_second_order(m):
+        raise ScenarioError([Problem("design", "this sweep was not sampled for second-order indices; run a "
+                                     "sobol sweep with second_order: true", m["design"])])
+    table, m, names, x, outcomes = _prepared(folder, outcomes)
+    from SALib.analyze import sobol
+
+    from sim.sweep.design import salib_problem
+
+    rows = []
+    for outcome in outcomes:
+        y = _point_means(table, m, outcome, len(x))
+        r = sobol.analyze(salib_problem(names), y, calc_second_order=True, conf_level=confidence, seed=seed)
+        noise = seed_share(table, outcome)
+        for i, j in itertools.combinations(range(len(names)), 2):
+            rows.append({"outcome": outcome, "parameter": names[i], "with": names[j],
+                         "S2": float(r["S2"][i][j]), "S2_conf": float(r["S2_conf"][i][j]),
+                         "seed_share": noise})
+    return pd.DataFrame(rows, columns=SECOND_ORDER_COLUMNS)
 
 
 def unit_matrix(m: dict[str, Any]) -> np.ndarray:
@@ -183,11 +229,12 @@ def _delta(problem: dict[str, Any], x: np.ndarray, y: np.ndarray, confidence: fl
 def wide_intervals(indices: pd.DataFrame) -> list[str]:
     """Plain warnings for indices whose confidence interval is wider than the index itself: their
     ranking is not settled by this sample."""
-    pairs = [(k, f"{k}_conf") for k in ("S1", "ST", "mu_star") if f"{k}_conf" in indices]
+    pairs = [(k, f"{k}_conf") for k in ("S1", "ST", "S2", "mu_star") if f"{k}_conf" in indices]
     out = []
     for _, r in indices.iterrows():
+        name = f"{r['parameter']} with {r['with']}" if "with" in indices else r["parameter"]
         for k, conf in pairs:
             if np.isfinite(r[conf]) and r[conf] > abs(r[k]):
-                out.append(f"{r['outcome']}, {r['parameter']}: the interval of {k} (±{r[conf]:.3f}) is wider "
+                out.append(f"{r['outcome']}, {name}: the interval of {k} (±{r[conf]:.3f}) is wider "
                            f"than the index ({r[k]:.3f}); more samples are needed to rank it")
     return out

@@ -1,4 +1,6 @@
-"""Sensitivity charts: a bar per parameter with its confidence interval, one panel per outcome.
+"""Sensitivity charts (a bar per parameter with its confidence interval, one panel per outcome)
+and scenario discovery's trade-off chart (coverage against density along each PRIM box's peeling
+trajectory, the chosen box marked).
 
 `.html` (and `.json`, the Vega-Lite spec) are drawn with Altair, the project's chart library;
 `.png`, `.svg` and `.pdf` with matplotlib. Both are optional dependencies.
@@ -7,6 +9,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -35,16 +38,77 @@ def _long(indices: pd.DataFrame) -> tuple[pd.DataFrame, str]:
     return pd.DataFrame(rows), title
 
 
+def _altair() -> Any:
+    try:
+        import altair as alt
+    except ImportError:
+        raise SweepError("an .html chart needs Altair: pip install 'fundsim[app]' "
+                         "(or ask for a .png, drawn with matplotlib)") from None
+    return alt
+
+
+def _pyplot() -> Any:
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        raise SweepError("a .png chart needs matplotlib: pip install matplotlib") from None
+    return plt
+
+
+def _check_suffix(path: Path) -> str:
+    suffix = path.suffix.lower()
+    if suffix not in ALTAIR_SUFFIXES + MPL_SUFFIXES:
+        raise SweepError(f"--chart: unknown format {suffix or '(none)'}; use one of "
+                         f"{', '.join(ALTAIR_SUFFIXES + MPL_SUFFIXES)}")
+    return suffix
+
+
+def tradeoff_chart(tradeoff: pd.DataFrame, path: Path, title: str = "") -> Path:
+    """Coverage (x) against density (y) at every peeling step of each box (from
+    `discovery.tradeoff_frame`); the step each box was taken at is ringed. The suffix chooses the
+    format, as for the sensitivity chart."""
+    suffix = _check_suffix(path)
+    title = title or "PRIM peeling trajectory: coverage against density"
+    data = tradeoff.assign(box=tradeoff["box"].map(lambda b: f"box {b}"))
+    if suffix in ALTAIR_SUFFIXES:
+        alt = _altair()
+        base = alt.Chart(data).encode(
+            x=alt.X("coverage:Q", title="coverage (share of the target's runs in the box)",
+                    scale=alt.Scale(domain=[0, 1]), axis=alt.Axis(format="%")),
+            y=alt.Y("density:Q", title="density (share of the box's runs meeting the target)",
+                    scale=alt.Scale(zero=False), axis=alt.Axis(format="%")),
+            color=alt.Color("box:N", title=None))
+        tips = ["box", "step", alt.Tooltip("coverage:Q", format=".0%"),
+                alt.Tooltip("density:Q", format=".0%"), alt.Tooltip("mass:Q", format=".0%"),
+                "restricted:Q", "runs:Q"]
+        chart = (base.mark_line(point=True).encode(tooltip=tips)
+                 + base.transform_filter("datum.chosen").mark_point(size=220, color="black", filled=False))
+        chart.properties(title=title, width=420, height=300).save(str(path))
+        return path
+    plt = _pyplot()
+    fig, ax = plt.subplots(figsize=(7, 4.5))
+    for box, d in data.groupby("box", sort=False):
+        ax.plot(d["coverage"], d["density"], marker=".", label=box)
+        chosen = d[d["chosen"]]
+        ax.scatter(chosen["coverage"], chosen["density"], s=160, facecolors="none", edgecolors="black")
+    ax.set(xlabel="coverage (share of the target's runs in the box)", xlim=(0, 1.02),
+           ylabel="density (share of the box's runs meeting the target)", title=title)
+    ax.legend(title="ringed: the box chosen")
+    fig.tight_layout()
+    fig.savefig(path)
+    plt.close(fig)
+    return path
+
+
 def sensitivity_chart(indices: pd.DataFrame, path: Path) -> Path:
     """Write the chart to `path`; the suffix chooses the format."""
     data, title = _long(indices)
-    suffix = path.suffix.lower()
+    suffix = _check_suffix(path)
     if suffix in ALTAIR_SUFFIXES:
-        try:
-            import altair as alt
-        except ImportError:
-            raise SweepError("an .html chart needs Altair: pip install 'fundsim[app]' "
-                             "(or ask for a .png, drawn with matplotlib)") from None
+        alt = _altair()
         base = alt.Chart(data).encode(y=alt.Y("parameter:N", title=None), yOffset="index:N",
                                       color=alt.Color("index:N", title="index"))
         bars = base.mark_bar().encode(x=alt.X("value:Q", title="index value"),
@@ -56,16 +120,7 @@ def sensitivity_chart(indices: pd.DataFrame, path: Path) -> Path:
         chart = chart.properties(title=title).resolve_scale(x="independent")
         chart.save(str(path))
         return path
-    if suffix not in MPL_SUFFIXES:
-        raise SweepError(f"--chart: unknown format {suffix or '(none)'}; use one of "
-                         f"{', '.join(ALTAIR_SUFFIXES + MPL_SUFFIXES)}")
-    try:
-        import matplotlib
-
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-    except ImportError:
-        raise SweepError("a .png chart needs matplotlib: pip install matplotlib") from None
+    plt = _pyplot()
     outcomes = list(dict.fromkeys(data["outcome"]))
     fig, axes = plt.subplots(len(outcomes), 1, figsize=(8, 1.2 + 0.6 * data["parameter"].nunique()
                                                         * len(outcomes)), squeeze=False)

@@ -253,8 +253,9 @@ def sensitivity(
     chart: Annotated[Path | None, typer.Option("--chart", help="Write a chart: .html (Altair) or "
                                                ".png/.svg/.pdf (matplotlib).", show_default=False)] = None,
 ) -> None:
-    """Sobol (first and total order), Morris, or for lhs and grid sweeps sample-based first-order
-    indices per outcome, with 90% confidence intervals, and the share of variance that is seed noise."""
+    """Sobol (first and total order, and second order if sampled), Morris, or for lhs and grid
+    sweeps sample-based first-order indices per outcome, with 90% confidence intervals, and the
+    share of variance that is seed noise."""
     with _guard():
         from sim.sweep.analysis import sensitivity as analyse
         from sim.sweep.analysis import wide_intervals
@@ -264,16 +265,34 @@ def sensitivity(
         for name, part in indices.groupby("outcome", sort=False):
             _print_frame(part.drop(columns="outcome"), f"Sensitivity of {name} (90% confidence intervals; "
                          "seed_share: the share of run-to-run variance that is seed noise)")
-        for line in wide_intervals(indices):
+        pairs = _interactions(folder, outcome or None)
+        for line in wide_intervals(indices) + (wide_intervals(pairs) if pairs is not None else []):
             _err(f"note: {line}")
         if out is not None:
             _write_csv(indices, out)
+            if pairs is not None:
+                _write_csv(pairs, out.with_name(f"{out.stem}-second-order{out.suffix or '.csv'}"))
+                typer.echo(f"second-order indices written to {out.stem}-second-order{out.suffix or '.csv'}")
         if chart is not None:
             from sim.sweep.charts import sensitivity_chart
 
             chart.parent.mkdir(parents=True, exist_ok=True)
             sensitivity_chart(indices, chart)
             typer.echo(f"chart written to {chart}")
+
+
+def _interactions(folder: Path, outcomes: list[str] | None) -> Any:
+    """A second-order sweep's S2 table, printed per outcome (None for any other sweep)."""
+    from sim.sweep.analysis import has_second_order, interactions
+    from sim.sweep.store import read_manifest
+
+    if not has_second_order(read_manifest(folder)):
+        return None
+    pairs = interactions(folder, outcomes)
+    for name, part in pairs.groupby("outcome", sort=False):
+        _print_frame(part.drop(columns="outcome"), f"Second-order Sobol indices of {name}: pairs acting "
+                     "together, beyond each alone (90% confidence intervals)")
+    return pairs
 
 
 def discover(
@@ -284,22 +303,44 @@ def discover(
                                         "or below the threshold.")] = True,
     density: Annotated[float, typer.Option("--density", help="The share of runs in the box that must "
                                            "meet the target.")] = 0.8,
-    out: Annotated[Path | None, typer.Option("--out", help="Write the box as CSV.",
+    boxes: Annotated[int, typer.Option("--boxes", help="Boxes to look for, one after another (each "
+                                       "among the runs the earlier ones left).")] = 1,
+    out: Annotated[Path | None, typer.Option("--out", help="Write the box(es) as CSV.",
                                              show_default=False)] = None,
+    trajectory: Annotated[Path | None, typer.Option("--trajectory", help="Write each box's peeling "
+                                                    "trajectory (coverage, density, mass per step) as CSV.",
+                                                    show_default=False)] = None,
+    chart: Annotated[Path | None, typer.Option("--chart", help="Write the coverage-density trade-off "
+                                               "chart: .html (Altair) or .png/.svg/.pdf (matplotlib).",
+                                               show_default=False)] = None,
 ) -> None:
-    """Scenario discovery (PRIM): which parameter ranges meet the target, with coverage and density."""
+    """Scenario discovery (PRIM): which parameter ranges meet the target, with coverage and density,
+    and the trade-off between the two along the peeling trajectory."""
     with _guard():
-        from sim.sweep.discovery import discover as find
-        from sim.sweep.discovery import discovery_frame
+        from sim.sweep.discovery import discover_boxes, discovery_frame, tradeoff_frame
 
-        d = find(_folder(folder), outcome, threshold, above=above, density=density)
+        found = discover_boxes(_folder(folder), outcome, threshold, above=above, density=density, boxes=boxes)
         _warn_damaged(folder)
-        typer.echo(d.sentence())
-        if d.restrictions:
-            frame = discovery_frame(d)
-            _print_frame(frame, "PRIM box")
+        for d in found:
+            typer.echo(d.sentence())
+        frame = discovery_frame(found)
+        if len(frame):
+            _print_frame(frame, "PRIM box" if boxes == 1 else "PRIM boxes")
             if out is not None:
                 _write_csv(frame, out)
+        steps = tradeoff_frame(found)
+        if len(steps):
+            _print_frame(steps.assign(chosen=steps.chosen.map({True: "<- this box", False: ""})),
+                         "Peeling trajectory: each step buys density with coverage (chosen: the box "
+                         "taken)")
+        if trajectory is not None:
+            _write_csv(steps, trajectory)
+        if chart is not None:
+            from sim.sweep.charts import tradeoff_chart
+
+            chart.parent.mkdir(parents=True, exist_ok=True)
+            tradeoff_chart(steps, chart)
+            typer.echo(f"chart written to {chart}")
 
 
 def robustness(

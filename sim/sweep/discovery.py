@@ -2,7 +2,10 @@
 (the EMA Workbench's implementation) on every run of a sweep, stated in plain language.
 
 Coverage = the share of all runs meeting the target that fall in the box; density = the share of
-runs in the box that meet the target; mass = the share of all runs in the box.
+runs in the box that meet the target; mass = the share of all runs in the box. Several boxes can
+be asked for (each found among the runs the earlier ones left), and each keeps its peeling
+trajectory: the coverage-density trade-off, as a table (`tradeoff_frame`) and a chart
+(`sim.sweep.charts.tradeoff_chart`).
 """
 
 from __future__ import annotations
@@ -11,7 +14,7 @@ import logging
 import math
 import os
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -43,6 +46,9 @@ class Discovery:
     mass: float
     restrictions: tuple[Restriction, ...]
     units: dict[str, str]
+    box: int = 1  # PRIM's boxes are found one after another, each among the runs outside the earlier
+    trajectory: pd.DataFrame | None = field(default=None, compare=False, repr=False)  # see tradeoff_frame
+    chosen: int = 0  # the trajectory step this box is
 
     @property
     def base_rate(self) -> float:
@@ -58,29 +64,41 @@ class Discovery:
         return f"{self.outcome} is {word} {fmt(self.threshold, unit)}"
 
     def condition_text(self) -> str:
-        parts = []
-        for r in self.restrictions:
-            unit = self.units.get(r.parameter, "")
-            if r.levels is not None:
-                parts.append(f"{r.parameter} is {' or '.join(str(v) for v in r.levels)}")
-            elif r.low is not None and r.high is not None:
-                parts.append(f"{r.parameter} is between {fmt(r.low, unit)} and {fmt(r.high, unit)}")
-            elif r.low is not None:
-                parts.append(f"{r.parameter} is at least {fmt(r.low, unit)}")
-            else:
-                parts.append(f"{r.parameter} is at most {fmt(r.high, unit)}")
-        return " and ".join(parts)
+        return " and ".join(f"{r.parameter} {limit_text(r, self.units.get(r.parameter, ''))}"
+                            for r in self.restrictions)
 
     def sentence(self) -> str:
         target = self.target_text()
         overall = (f"Across the whole sweep, {target} in {self.base_rate:.0%} of runs "
                    f"({self.hits} of {self.runs}).")
+        reach = (f"; the densest box on its peeling trajectory reaches {self.trajectory['density'].max():.0%}"
+                 if self.trajectory is not None and self.chosen < 0 else "")
+        if not self.restrictions and self.box > 1:
+            return (f"Box {self.box}: among the runs outside the earlier boxes, PRIM found no further "
+                    f"combination where {target} in at least the density asked for{reach}.")
+        if not self.restrictions and reach:
+            return (f"{overall} PRIM found no combination of the varied parameters where {target} in at "
+                    f"least the density asked for{reach} (ask for a lower --density to see it).")
         if not self.restrictions:
             return overall + " PRIM found no combination of the varied parameters that does clearly better."
         lead = target[0].upper() + target[1:] if target.startswith("the ") else target
-        return (f"{lead} in {self.density:.0%} of runs when {self.condition_text()} "
+        text = (f"{lead} in {self.density:.0%} of runs when {self.condition_text()} "
                 f"(density). These runs hold {self.coverage:.0%} of all runs where {target} (coverage) "
-                f"and make up {self.mass:.0%} of the sweep (mass). {overall}")
+                f"and make up {self.mass:.0%} of the sweep (mass).")
+        if self.box > 1:  # a later box: what the earlier boxes left, not the whole sweep again
+            return f"Box {self.box}, among the runs outside the earlier boxes: {text}"
+        return f"{text} {overall}"
+
+
+def limit_text(r: Restriction, unit: str) -> str:
+    """A box's limit on one parameter as a person writes it: "is at least $300,000 per year"."""
+    if r.levels is not None:
+        return f"is {' or '.join(str(v) for v in r.levels)}"
+    if r.low is not None and r.high is not None:
+        return f"is between {fmt(r.low, unit)} and {fmt(r.high, unit)}"
+    if r.low is not None:
+        return f"is at least {fmt(r.low, unit)}"
+    return f"is at most {fmt(r.high, unit)}"
 
 
 def fmt(value: Any, unit: str) -> str:
@@ -111,10 +129,25 @@ def _inputs(table: pd.DataFrame, names: list[str]) -> pd.DataFrame:
     return x.reset_index(drop=True)
 
 
+ANY_HIT = 1e-9  # see discover_boxes: PRIM's threshold on the 0/1 target, below any hit
+MAX_BOXES = 10  # PRIM's later boxes cover ever fewer runs; past a few they describe noise
+
+
 def discover(folder: str | os.PathLike[str], outcome: str, threshold: float, above: bool = True,
              density: float = 0.8) -> Discovery:
     """A PRIM box over every finished run where `outcome >= threshold` (or <= with above=False):
     among the boxes on the peeling trajectory with at least `density`, the one with most coverage."""
+    return discover_boxes(folder, outcome, threshold, above=above, density=density, boxes=1)[0]
+
+
+def discover_boxes(folder: str | os.PathLike[str], outcome: str, threshold: float, above: bool = True,
+                   density: float = 0.8, boxes: int = 3) -> list[Discovery]:
+    """Up to `boxes` PRIM boxes, found one after another (each among the runs outside the boxes
+    before it, PRIM's covering); each is the box of most coverage with at least `density` on its
+    peeling trajectory, and keeps that trajectory (the coverage-density trade-off). The search stops
+    early when the runs left hold no box dense enough: the list then ends with a box without
+    restrictions that keeps the trajectory (what density was reachable); it is the only box when
+    there is none at all."""
     folder = Path(folder)
     table, m = horizon_table(folder)
     names = [f["path"] for f in m["factors"]]
@@ -129,6 +162,8 @@ def discover(folder: str | os.PathLike[str], outcome: str, threshold: float, abo
         problems.append(Problem("--threshold", "must be a finite number", str(threshold)))
     if not 0 < density <= 1:
         problems.append(Problem("--density", "must be above 0 and at most 1", density))
+    if not 1 <= boxes <= MAX_BOXES:
+        problems.append(Problem("--boxes", f"must be from 1 to {MAX_BOXES}", boxes))
     if problems:
         raise ScenarioError(problems)
     # A point a sampled design repeats (Sobol's matrices repeat levels) is one run, counted once.
@@ -142,24 +177,42 @@ def discover(folder: str | os.PathLike[str], outcome: str, threshold: float, abo
                   units=units)
     if y.all() or not y.any():
         share = float(y.mean())
-        return Discovery(**common, coverage=share, density=share, mass=1.0, restrictions=())
+        return [Discovery(**common, coverage=share, density=share, mass=1.0, restrictions=())]
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         from ema_workbench.analysis import prim
     logging.getLogger("EMA").setLevel(logging.ERROR)
     x = _inputs(table, names)
+    found: list[Discovery] = []
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        p = prim.Prim(x, y, threshold=density, peel_alpha=0.1)
-        box = p.find_box()
-    traj = box.peeling_trajectory
-    ok = traj[traj["density"] >= density]
-    i = int(ok["coverage"].idxmax()) if len(ok) else int(traj["density"].idxmax())
-    box.select(i)
-    inside = x.iloc[np.asarray(box.yi, dtype=int)]
-    restrictions = _restrictions(box.box_lim, p.box_init, names, inside)
-    return Discovery(**common, coverage=float(box.coverage), density=float(box.density),
-                     mass=float(box.mass), restrictions=restrictions)
+        # PRIM's own threshold only counts y >= it as a hit and accepts a box whose mean reaches it;
+        # a tiny one keeps every box and its trajectory, and the density asked for is applied here.
+        p = prim.Prim(x, y, threshold=ANY_HIT, peel_alpha=0.1)
+        while len(found) < boxes:
+            box = p.find_box()  # frozen once the next one is searched: select first
+            if box is None or box.peeling_trajectory.shape[0] < 2:  # no runs, or no hits, left
+                break
+            traj = box.peeling_trajectory.reset_index(drop=True)
+            ok = traj[traj["density"] >= density]
+            if not len(ok):  # nothing dense enough: the trajectory shows what density is reachable
+                rest = traj.iloc[0]
+                found.append(Discovery(**common, coverage=float(rest["coverage"]),
+                                       density=float(rest["density"]), mass=float(rest["mass"]),
+                                       restrictions=(), box=len(found) + 1, trajectory=traj, chosen=-1))
+                break
+            i = int(ok["coverage"].idxmax())
+            box.select(i)
+            inside = x.iloc[np.asarray(box.yi, dtype=int)]
+            restrictions = _restrictions(box.box_lim, p.box_init, names, inside)
+            found.append(Discovery(**common, coverage=float(box.coverage), density=float(box.density),
+                                   mass=float(box.mass), restrictions=restrictions, box=len(found) + 1,
+                                   trajectory=traj, chosen=i))
+            if not restrictions:  # the box dense enough is every run left: nothing to split
+                break
+    if not found:
+        found.append(Discovery(**common, coverage=1.0, density=float(y.mean()), mass=1.0, restrictions=()))
+    return found
 
 
 def _restrictions(lim: pd.DataFrame, init: pd.DataFrame, names: list[str], inside: pd.DataFrame,
@@ -187,10 +240,40 @@ def _plain(v: Any) -> Any:
     return int(f) if f.is_integer() else f
 
 
-def discovery_frame(d: Discovery) -> pd.DataFrame:
-    """The box as a table: parameter, low, high, levels, then coverage, density and mass."""
-    rows = [{"parameter": r.parameter, "low": r.low, "high": r.high,
-             "levels": None if r.levels is None else ", ".join(map(str, r.levels))} for r in d.restrictions]
-    frame = pd.DataFrame(rows, columns=["parameter", "low", "high", "levels"])
-    frame["coverage"], frame["density"], frame["mass"] = d.coverage, d.density, d.mass
-    return frame
+def discovery_frame(d: Discovery | list[Discovery]) -> pd.DataFrame:
+    """The box (or boxes) as a table: box, parameter, the condition in words, low, high, levels,
+    then the box's coverage, density and mass."""
+    rows = []
+    for b in [d] if isinstance(d, Discovery) else d:
+        for r in b.restrictions:
+            rows.append({"box": b.box, "parameter": r.parameter,
+                         "condition": limit_text(r, b.units.get(r.parameter, "")), "low": r.low,
+                         "high": r.high,
+                         "levels": None if r.levels is None else ", ".join(map(str, r.levels)),
+                         "coverage": b.coverage, "density": b.density, "mass": b.mass})
+    return pd.DataFrame(rows, columns=["box", "parameter", "condition", "low", "high", "levels", "coverage",
+                                       "density", "mass"])
+
+
+TRADEOFF_COLUMNS = ["box", "step", "coverage", "density", "mass", "restricted", "runs", "hits", "chosen"]
+
+
+def tradeoff_frame(d: Discovery | list[Discovery]) -> pd.DataFrame:
+    """The peeling trajectory of each box: at each step of peeling (and pasting), the box's
+    coverage, density and mass, how many parameters it restricts, the runs in it and those among
+    them meeting the target; `chosen` marks the step the box was taken at. Reading down a box's
+    rows shows the trade-off: each step buys density with coverage."""
+    rows = []
+    for b in [d] if isinstance(d, Discovery) else d:
+        if b.trajectory is None:
+            continue
+        t = b.trajectory
+        rows.append(pd.DataFrame({"box": b.box, "step": range(len(t)), "coverage": t["coverage"].to_numpy(),
+                                  "density": t["density"].to_numpy(), "mass": t["mass"].to_numpy(),
+                                  "restricted": t["res_dim"].to_numpy(), "runs": t["n"].to_numpy(),
+                                  "hits": t["k"].to_numpy(), "chosen": np.arange(len(t)) == b.chosen}))
+    if not rows:
+        return pd.DataFrame(columns=TRADEOFF_COLUMNS)
+    out = pd.concat(rows, ignore_index=True)
+    return out.astype({"coverage": float, "density": float, "mass": float, "restricted": int, "runs": int,
+                       "hits": int})[TRADEOFF_COLUMNS]

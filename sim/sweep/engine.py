@@ -88,9 +88,10 @@ def build(plan: Plan) -> tuple[dict[str, Any], list[RunTask]]:
     version = model_version(plan)
     outcomes = tuple(plan.spec.outcomes)
     runs, tasks, seen = [], [], set()
-    for i, (values, scenario) in enumerate(zip(points.values, points.scenarios, strict=True)):
+    for i, (values, key, scenario) in enumerate(zip(points.values, points.keys, points.scenarios,
+                                                    strict=True)):
         for seed in plan.seeds:
-            rid = store.run_id(values, seed, version)
+            rid = store.run_id(key, seed, version)
             runs.append({"run_id": rid, "point": i, "seed": seed})
             if rid not in seen:
                 seen.add(rid)
@@ -103,6 +104,7 @@ def build(plan: Plan) -> tuple[dict[str, Any], list[RunTask]]:
                      "levels": list(f.levels) if f.levels is not None else None,
                      "low": f.low, "high": f.high} for f in plan.factors],
         "design": plan.spec.design, "seeds": plan.seeds, "outcomes": list(outcomes),
+        **({"policies": plan.policies} if plan.policies else {}),
         "points": [{"point": i, "params": v, **({"unit": [float(x) for x in points.unit[i]]}
                                                  if points.unit is not None else {})}
                    for i, v in enumerate(points.values)],

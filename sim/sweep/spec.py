@@ -11,58 +11,24 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from sim.scenario.errors import Problem, ScenarioError, problems_from_validation, show, split_path
 from sim.scenario.loader import apply_overrides, load_scenario, read_yaml_safely
 from sim.scenario.params import iter_parameters
 from sim.scenario.schema import Scenario
+from sim.sweep.factors import Factor, FactorSpec
+from sim.sweep.policies import POLICY, SAMPLED_ONLY
+from sim.sweep.policies import resolve as resolve_policies
 
 Design = Literal["grid", "lhs", "sobol", "morris"]
 ROLES = ("levers", "uncertainties")
 MAX_POINTS = 100_000  # design points: the manifest lists each, and each is a validated scenario
 MAX_RUNS = 200_000  # points x seeds: weeks of computing on a small cluster; split bigger studies
-
-
-def _same_number(v: Any) -> Any:
-    """1, 1.0 and 1e0 are one level (YAML spells them differently, the scenario holds one value)."""
-    if isinstance(v, bool) or not isinstance(v, (int, float)):
-        return [_same_number(x) for x in v] if isinstance(v, list) else v
-    return float(v)
-
-
-class FactorSpec(BaseModel):
-    """One varied parameter: `levels: [...]` (any design) or `low`/`high` (sampled designs)."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-    levels: list[Any] | None = Field(None, min_length=1)
-    low: float | None = None
-    high: float | None = None
-
-    @model_validator(mode="after")
-    def _one_form(self) -> FactorSpec:
-        has_range = self.low is not None or self.high is not None
-        if self.levels is not None and has_range:
-            raise ValueError("give either levels or low/high, not both")
-        if self.levels is None and not has_range:
-            raise ValueError("give levels: [...] or a range low: ..., high: ...")
-        if has_range and (self.low is None or self.high is None):
-            raise ValueError("a range needs both low and high")
-        if has_range and not self.high > self.low:  # type: ignore[operator]
-            raise ValueError(f"empty range: high ({self.high}) must be greater than low ({self.low})")
-        if self.levels is not None:
-            seen: dict[str, Any] = {}
-            for v in self.levels:
-                key = json.dumps(_same_number(v), sort_keys=True, default=str)
-                if key in seen:
-                    raise ValueError(f"levels repeat a value ({show(seen[key])} and {show(v)} are the same "
-                                     "level); list each level once")
-                seen[key] = v
-        return self
 
 
 class SweepSpec(BaseModel):
@@ -75,32 +41,17 @@ class SweepSpec(BaseModel):
     replications: int = Field(1, ge=1, le=10_000)
     seed: int = Field(12345, ge=0, le=2**32 - 1, description="Seed of the design's sampler.")
     morris_levels: int = Field(4, ge=2, le=20)
+    second_order: bool = Field(False, description="Sobol design only: also sample for second-order "
+                               "(pairwise interaction) indices, samples x (2 x parameters + 2) points.")
+    policies: dict[str, Any] = Field(  # each checked by sim.sweep.policies.resolve, in its words
+        default_factory=dict, description="Named policies, each a scenario file (its funding rules) or "
+        "{path: value}; a lever `policy` crossed with the design of the other factors.")
     levers: dict[str, FactorSpec] = Field(default_factory=dict)
     uncertainties: dict[str, FactorSpec] = Field(default_factory=dict)
     outcomes: list[str] = Field(min_length=1)
     horizon_months: int | None = Field(None, ge=12, le=600)
     region: dict[str, Any] = Field(default_factory=dict)
     set: dict[str, Any] = Field(default_factory=dict, description="Fixed overrides, dotted path: value.")
-
-
-@dataclass(frozen=True)
-class Factor:
-    """A varied parameter, resolved against the schema."""
-
-    path: str
-    role: Literal["lever", "uncertainty"]
-    levels: tuple[Any, ...] | None
-    low: float | None
-    high: float | None
-    integer: bool
-    unit: str
-
-    def value(self, u: float) -> Any:
-        """The parameter value at unit coordinate u in [0, 1]."""
-        if self.levels is not None:
-            return self.levels[min(int(u * len(self.levels)), len(self.levels) - 1)]
-        x = self.low + u * (self.high - self.low)  # type: ignore[operator]
-        return int(round(x)) if self.integer else float(x)
 
 
 @dataclass(frozen=True)
@@ -112,6 +63,7 @@ class Plan:
     source: str
     base: Scenario
     factors: tuple[Factor, ...]
+    policies: dict[str, dict[str, Any]] = field(default_factory=dict)  # name: overrides (sim.sweep.policies)
 
     @property
     def seeds(self) -> list[int]:
@@ -119,7 +71,12 @@ class Plan:
 
     def digest(self) -> str:
         """Identifies the sweep: the spec (as validated) and the resolved base scenario."""
-        text = json.dumps({"spec": self.spec.model_dump(mode="json"), "base": self.base.digest()},
+        spec = self.spec.model_dump(mode="json")
+        for added in ("second_order", "policies"):  # fields added later: sweeps started before keep
+            if not spec[added]:                     # their digest
+                del spec[added]
+        content = {"policies": self.policies} if self.policies else {}  # a policy file's rules, not its name
+        text = json.dumps({"spec": spec, "base": self.base.digest(), **content},
                           sort_keys=True, default=str)
         return hashlib.sha256(text.encode()).hexdigest()[:16]
 
@@ -129,8 +86,18 @@ def _design_problems(spec: SweepSpec, where: Any) -> list[Problem]:
     def problem(path: str, message: str, given: Any = None) -> list[Problem]:
         return [Problem(path, message, given, *where(path))]
 
-    if not spec.levers and not spec.uncertainties:
+    if not spec.levers and not spec.uncertainties and not spec.policies:
         return problem("levers", "vary at least one parameter under levers or uncertainties")
+    if spec.policies and spec.design in SAMPLED_ONLY:
+        return problem("policies", f"policies are crossed with a grid or lhs design; the {spec.design} "
+                       "design's indices need its own sample: run one sweep per policy (each its own base)",
+                       spec.design)
+    if spec.policies and spec.design == "lhs" and not spec.levers and not spec.uncertainties:
+        return problem("policies", "the lhs design samples levers or uncertainties and crosses them with "
+                       "the policies; with policies alone use design: grid")
+    if spec.second_order and spec.design != "sobol":
+        return problem("second_order", "second-order indices come from the sobol design only; remove "
+                       "second_order or use design: sobol", spec.second_order)
     factors = {**{f"levers.{p}": f for p, f in spec.levers.items()},
                **{f"uncertainties.{p}": f for p, f in spec.uncertainties.items()}}
     if spec.design == "grid":
@@ -223,7 +190,10 @@ def _check_factor(path: str, key: str, f: FactorSpec, base: Scenario, rows: dict
             try:
                 apply_overrides(base, {path: v})
             except ScenarioError as e:
-                problems += [Problem(here, p.message, v, *where(here)) for p in e.problems]
+                # a field of a list element (a payment share) often must agree with its siblings
+                hint = (f"; to change parts that must agree together, vary the whole list: "
+                        f"{key}.{path[:path.rindex('[')]}: {{levels: [[...], [...]]}}" if "[" in path else "")
+                problems += [Problem(here, p.message + hint, v, *where(here)) for p in e.problems]
                 break
     if problems:
         return problems, None
@@ -323,6 +293,11 @@ def plan_from_data(data: dict[str, Any], source: str, base_dir: Path | None,
     both = set(spec.levers) & set(spec.uncertainties)
     problems += [Problem(f"uncertainties.{p}", "also listed under levers; vary it once", None,
                          *where(f"uncertainties.{p}")) for p in sorted(both)]
+    policies, found = resolve_policies(base, spec.policies, base_dir, where,
+                                       {p: v for p, (_, v) in _fixed_overrides(spec).items()})
+    problems += found
+    if spec.policies:
+        factors.append(Factor(POLICY, "lever", tuple(spec.policies), None, None, False, "policy"))
     for key in ROLES:
         for path, f in getattr(spec, key).items():
             found, factor = _check_factor(path, key, f, base, rows, where)
@@ -334,15 +309,19 @@ def plan_from_data(data: dict[str, Any], source: str, base_dir: Path | None,
     if problems:
         raise ScenarioError(problems)
     name = spec.name or (Path(source).stem if shown else "sweep")
-    return Plan(spec, name, source, base, tuple(factors))
+    return Plan(spec, name, source, base, tuple(factors), policies)
 
 
 def point_count(spec: SweepSpec, factors: tuple[Factor, ...] | list[Factor]) -> int:
     """Design points the spec makes (before identical points are merged)."""
     if spec.design == "grid":
         return math.prod(len(f.levels or ()) for f in factors)
+    crossed = [f for f in factors if f.path == POLICY]
+    if crossed:  # lhs over the other factors, crossed with every policy
+        return (spec.samples or 0) * len(crossed[0].levels or ())
     n, d = spec.samples or 0, len(factors)
-    return {"lhs": n, "sobol": n * (d + 2), "morris": n * (d + 1)}[spec.design]
+    sobol = n * (2 * d + 2) if spec.second_order else n * (d + 2)
+    return {"lhs": n, "sobol": sobol, "morris": n * (d + 1)}[spec.design]
 
 
 def _size_problems(spec: SweepSpec, factors: list[Factor], where: Any) -> list[Problem]:
