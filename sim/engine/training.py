@@ -64,7 +64,8 @@ def apply_for_training(p: Population, sc: Scenario, k: Derived, luck: MonthlyLuc
     forgone and unmet barriers (which stipends and supports lower). Returns the applicants and
     whether each would pay their own way if the fund cannot seat them."""
     w = sc.workers
-    pre = luck.candidates("applications", w.application_rate)
+    reach = sc.careers.fund_outreach_factor if active else 1.0  # the fund's recruitment of its target group
+    pre = luck.candidates("applications", w.application_rate * reach)
     st = p.status[pre]
     eligible = (((st == UNEMPLOYED) | (st == OUT_OF_LF) | ((st == EMPLOYED) & (p.job_level[pre] == 0)))
                 & (p.rung[pre] < 3) & (p.prog_kind[pre] == 0)
@@ -94,13 +95,17 @@ def apply_for_training(p: Population, sc: Scenario, k: Derived, luck: MonthlyLuc
     def keen(funded: bool) -> np.ndarray:
         unmet = unmet_barriers(p, sc, pre, funded, active)
         pv = gain * 12.0 * k.annuity * completion_odds(p, sc, k, pre, nxt, unmet)
-        tuition = 0.0 if funded else k.price[nxt - 1] * w.liquidity_cost_factor
+        cover = sc.careers.outside_tuition_cover  # other public programmes pay part of it
+        tuition = 0.0 if funded else k.price[nxt - 1] * (1.0 - cover) * w.liquidity_cost_factor
         support = (sc.training.stipend_monthly * months) if funded else 0.0
         net = pv - tuition - forgone - w.barrier_cost_monthly * unmet * months + support
         return expit(net / scale) * olf
 
     self_keen = keen(False)
-    best = np.maximum(keen(True), self_keen) if active else self_keen
+    if active:
+        best = np.maximum(keen(True) * np.where(p.target_group(pre), reach, 1.0), self_keen)
+    else:
+        best = self_keen
     applies = u < w.application_rate * best
     return pre[applies], (u < w.application_rate * self_keen)[applies]
 
