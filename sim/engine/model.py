@@ -155,7 +155,13 @@ class FundModel(mesa.Model):
         p.status[course] = UNEMPLOYED
         p.await_until[course] = self.month + self.scenario.training.placement_window_months
         p.externed[course] = False
+        # The host keeps its graduate if it still wants the post; the others look for work.
+        released = appr[~fm.keeps_graduates(self.firms, p.employer[appr], p.job_level[appr])]
         p.status[appr] = EMPLOYED
+        p.leave_job(released)
+        p.status[released] = UNEMPLOYED
+        p.await_until[released] = self.month + self.scenario.training.placement_window_months
+        appr = appr[p.status[appr] == EMPLOYED]
         p.clear_programme(done)
         raised = np.concatenate([inc, appr])  # promoted incumbents and new journey-level staff
         p.wage[raised] = p.wage_at(self.k, raised)
@@ -314,8 +320,18 @@ class FundModel(mesa.Model):
         np.add.at(self.fund.starts_cost_now, seats.rung - 1, seats.price)
         tr.open_contracts(self.workers, seats, self.rec)
         tr.start_apprenticeships(self.workers, self.firms, self.scenario, self.k, self.streams["apprentices"],
-                                 seats.idx, self.rec)
+                                 seats.idx, self.rec, self._apprentice_hosts())
         self._pay("start", seats.idx)
+
+    def _apprentice_hosts(self) -> np.ndarray | None:
+        """Firms that want an apprentice this month (each firm's own draw against its chance)."""
+        sc, k = self.scenario, self.k
+        if sc.training.apprenticeship_share <= 0:
+            return None
+        growth = fm.demand_outlook(self.demand.index, self.month, sc.training.apprenticeship_months)
+        chance = fm.apprentice_acceptance(sc, self.firms, k.portability, k.quit_mult, growth,
+                                          sc.fund.apprentice_wage_subsidy)
+        return self.streams["apprentice_offers"].random(self.firms.n) < chance
 
     def _expire_placement_windows(self) -> None:
         p = self.workers

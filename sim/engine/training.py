@@ -209,20 +209,22 @@ def open_contracts(p: Population, seats: Seats, rec: Recorder) -> None:
 
 
 def start_apprenticeships(p: Population, f: FirmTable, sc: Scenario, k: Derived, rng: np.random.Generator,
-                          idx: np.ndarray, rec: Recorder) -> None:
+                          idx: np.ndarray, rec: Recorder, willing: np.ndarray | None = None) -> None:
     """A share of fund starts become paid apprenticeships at member firms with an opening at the
-    level trained for; the apprenticeship is longer and paid."""
+    level trained for that want an apprentice this month (`willing`, firms' own decisions:
+    sim.engine.firms.apprentice_acceptance); the apprenticeship is longer and paid."""
     tr = sc.training
     if tr.apprenticeship_share <= 0:
         return
     idx = idx[rng.random(len(idx)) < tr.apprenticeship_share]
+    hosts = f.member if willing is None else f.member & willing
     for s in range(k.n_sectors):
         cand = idx[p.sector[idx] == s]
         for lvl in (1, 2, 3):
             here = cand[p.prog_rung[cand] == lvl]
             if len(here) == 0:
                 continue
-            hired, firms = fill(f, here, s, lvl, len(here), rng, hosts=f.member)
+            hired, firms = fill(f, here, s, lvl, len(here), rng, hosts=hosts)
             p.status[hired] = APPRENTICE
             p.employer[hired] = firms
             p.job_level[hired] = lvl

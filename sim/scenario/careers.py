@@ -125,3 +125,24 @@ class Careers(Section):
         source="assumption (sector programmes recruit low-income, unemployed or low-wage adults: "
                "WorkAdvance eligibility, Hendra et al. 2016)",
     )
+    # Employers' apprenticeship decisions (sim.engine.firms.apprentice_acceptance)
+    apprentice_supervision_cost_share: float = param(
+        0.37, unit="share of the job's monthly wage", ge=0.0, le=2.0, role="uncertainty",
+        description="Monthly cost to a host firm of training an apprentice (instructors' and "
+                    "staff time, materials), as a share of the wage of the job trained for.",
+        source="assumption informed by BIBB cost-benefit surveys of German apprenticeship "
+               "(apprentice pay is roughly 60% of firms' gross costs, training staff most of "
+               "the rest): 0.6 x 0.38 / 0.62",
+    )
+    graduate_productivity_premium: float = param(
+        0.05, unit="share of output", ge=0.0, le=1.0, role="uncertainty",
+        description="Output of a graduate the training firm keeps over an outside hire at the "
+                    "same level (she knows the firm's ways), counted over her expected stay.",
+        source="assumption (Acemoglu & Pischke 1998, QJE 113(1): firms gain from what they "
+               "know of the workers they trained)",
+    )
+    apprentice_decision_scale_months: float = param(
+        3.0, unit="months of the job's wage", ge=0.1, le=60.0, role="uncertainty",
+        description="Net value of an apprenticeship (in months of the job's wage) that moves a "
+                    "firm's will to take one by one logit: how sharply offers follow value.",
+    )
