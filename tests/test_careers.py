@@ -376,3 +376,17 @@ def test_hosts_release_graduates_when_demand_has_fallen() -> None:
     kept_slump, gone_slump = released(build(horizon=24, **common, **{"demand.recession": rec}))
     assert kept_calm > 20 and kept_slump > 0
     assert gone_slump / (kept_slump + gone_slump) > gone_calm / (kept_calm + gone_calm)
+
+
+def test_outside_programmes_pay_their_share_of_self_paid_tuition_to_the_cent() -> None:
+    """Tuition of training outside the fund is split in the ledger: people pay providers the
+    rest (`tuition`), the public pays the cover (`outside_grant`), each provider-month to the
+    cent of its share; with no cover there are no outside grants."""
+    cover = 0.25
+    led = run(build("no_fund.yaml", horizon=24, **{"careers.outside_tuition_cover": cover}), 1).ledger
+    by = led.groupby(["month", "payee", "category"]).amount_cents.sum().unstack("category").dropna()
+    assert len(by) > 10 and (led[led.category == "outside_grant"].payer == "public").all()
+    total = by["tuition"] + by["outside_grant"]
+    assert np.all(np.abs(by["outside_grant"] - cover * total) <= 1)  # one cent of rounding each
+    none = run(build("no_fund.yaml", horizon=24, **{"careers.outside_tuition_cover": 0.0}), 1).ledger
+    assert (none.category == "tuition").any() and not (none.category == "outside_grant").any()
