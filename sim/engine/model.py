@@ -76,6 +76,7 @@ class FundModel(mesa.Model):
         self.phase = "system_development"
         self.fund_active = False
         self.tuition_paid = 0.0  # $ people paid providers themselves this month
+        self.outside_paid = 0.0  # $ other public programmes paid providers this month
         self._fund_completers = np.zeros(0, dtype=np.int64)
         self.luck = MonthlyLuck(self.streams, 0, p.n)
         self.firms_decide(initial=True)
@@ -107,6 +108,7 @@ class FundModel(mesa.Model):
         f.turnover = np.zeros(f.n)
         f.own_training_spend = np.zeros(f.n)
         self.tuition_paid = 0.0
+        self.outside_paid = 0.0
         gap = self.demand.gap(self.month)
         self.downturn = bool((gap * self.k.employment_share).sum() < -sc.demand.downturn_threshold)
         dev_end = sc.phases.system_development_months
@@ -259,8 +261,8 @@ class FundModel(mesa.Model):
         cover = sc.careers.outside_tuition_cover  # the rest of self-paid tuition: other public programmes
         self.tuition_paid += fund_flows.pay_tuition(self.ledger, self.month, self.providers,
                                                     own_seats.provider, own_seats.price * (1.0 - cover))
-        receive_outside_grants(self.providers, self.ledger, self.month, own_seats.provider,
-                               own_seats.price * cover)
+        self.outside_paid += receive_outside_grants(self.providers, self.ledger, self.month,
+                                                    own_seats.provider, own_seats.price * cover)
         if fund is not None and self.phase == "programme_design":
             seat_cost = float(k.price.mean() + k.months.mean() * sc.providers.planned_support_monthly)
             plan_capacity(self.providers, budget, seat_cost)  # providers ramp up toward the budget

@@ -108,12 +108,13 @@ def placement_quality(table: ProviderTable, scenario: Scenario,
 
 
 def receive_outside_grants(table: ProviderTable, ledger: Ledger, month: int, provider: np.ndarray,
-                           dollars: np.ndarray) -> None:
+                           dollars: np.ndarray) -> float:
     """Other public programmes pay providers their share of the tuition of training outside
-    the fund (sim.scenario.careers.outside_tuition_cover)."""
+    the fund (sim.scenario.careers.outside_tuition_cover). Returns the $ paid."""
     per = np.bincount(provider, weights=dollars, minlength=table.n)
     payees = np.flatnonzero(per)
     ledger.record(month, account(PUBLIC), account(PROVIDER, payees), "outside_grant", to_cents(per[payees]))
+    return float(per.sum())
 
 
 def rank_within(groups: np.ndarray, score: np.ndarray) -> np.ndarray:
