@@ -27,26 +27,30 @@ class TwinTrace:
     unemployed: np.ndarray  # (months,) people unemployed
     surplus: np.ndarray  # (months, firms) each firm's surplus
     tuition: np.ndarray  # (months,) $ people paid providers themselves
+    outside: np.ndarray  # (months,) $ other public programmes paid providers (outside the fund)
     final_status: np.ndarray  # (people,) status at the end
 
     @staticmethod
     def empty(world: str, seed: int, months: int, people: int, firms: int) -> TwinTrace:
         return TwinTrace(world=world, seed=int(seed), earnings=np.zeros((months, people), np.float32),
                          unemployed=np.zeros(months, np.int64), surplus=np.zeros((months, firms)),
-                         tuition=np.zeros(months), final_status=np.zeros(people, np.int8))
+                         tuition=np.zeros(months), outside=np.zeros(months),
+                         final_status=np.zeros(people, np.int8))
 
     def record(self, month: int, earnings: np.ndarray, status: np.ndarray, surplus: np.ndarray,
-               tuition: float) -> None:
+               tuition: float, outside: float) -> None:
         t = month - 1
         self.earnings[t] = earnings
         self.unemployed[t] = int((status == UNEMPLOYED).sum())
         self.surplus[t] = surplus
         self.tuition[t] = tuition
+        self.outside[t] = outside
         self.final_status = status.copy()
 
-    def month(self, month: int) -> tuple[np.ndarray, int, np.ndarray, float]:
+    def month(self, month: int) -> tuple[np.ndarray, int, np.ndarray, float, float]:
         t = month - 1
-        return self.earnings[t], int(self.unemployed[t]), self.surplus[t], float(self.tuition[t])
+        return (self.earnings[t], int(self.unemployed[t]), self.surplus[t], float(self.tuition[t]),
+                float(self.outside[t]))
 
     @property
     def nbytes(self) -> int:

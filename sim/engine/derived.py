@@ -29,6 +29,9 @@ class Derived:
     prem_mult: np.ndarray  # float32 1 + prem
     monthly_growth: np.float32  # wage growth per month of tenure
     tenure_growth: np.ndarray  # (1024,) wage multiplier by months of tenure (a lookup, not pow)
+    unlinked_mult: np.ndarray  # (4,) float32 1 + prem x the share an unlinked credential is paid
+    skill_depreciation: np.float32  # monthly skill factor out of work
+    skill_restoration: np.float32  # monthly growth of a depreciated skill factor in work
 
     @staticmethod
     def of(sc: Scenario) -> Derived:
@@ -59,4 +62,8 @@ class Derived:
             monthly_growth=np.float32((1.0 + sc.labour.tenure_wage_growth_annual) ** (1 / 12)),
             tenure_growth=((1.0 + sc.labour.tenure_wage_growth_annual)
                            ** (np.arange(1_024) / 12.0)).astype(np.float32),
+            unlinked_mult=(1.0 + np.array([0.0, *sc.labour.rung_wage_premium])
+                           * sc.careers.unlinked_premium_share).astype(np.float32),
+            skill_depreciation=np.float32((1.0 - sc.careers.skill_depreciation_annual) ** (1 / 12)),
+            skill_restoration=np.float32((1.0 + sc.careers.skill_restoration_annual) ** (1 / 12)),
         )

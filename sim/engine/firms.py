@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from scipy.special import expit
 
 from sim.engine.kernels import draw_slots
 from sim.engine.rows import RowAgent
@@ -236,3 +237,39 @@ def pipeline_hires_per_vacancy(sc: Scenario, f: FirmTable, seats_by_sector: np.n
 
 def decide_training(sc: Scenario, f: FirmTable, o: FirmOutlook, subsidy: np.ndarray) -> None:
     f.training_rate = own_training_rates(sc, f, o.retention[f.sector], o.step_gain[f.sector], o.cost, subsidy)
+
+
+# -- apprenticeships: the host's decisions ----------------------------------------------------------
+def demand_outlook(index: np.ndarray, month: int, months_ahead: int, lookback: int = 6) -> np.ndarray:
+    """Demand growth each sector's firms expect over the next `months_ahead` months: the last
+    `lookback` months' growth extrapolated (adaptive expectations)."""
+    past = index[max(month - lookback, 0)]
+    return (index[month] / past) ** (months_ahead / lookback) - 1.0
+
+
+def apprentice_acceptance(sc: Scenario, f: FirmTable, portability: np.ndarray, quit_mult: np.ndarray,
+                          growth: np.ndarray, wage_subsidy: float) -> np.ndarray:
+    """Chance each firm takes an apprentice into an opening: the expected net value of the
+    apprenticeship, in months of the job's wage (every term scales with that wage, so the
+    decision is the same at every level), through a logistic.
+    Value = months x (apprentice output - wage net of the fund's subsidy - supervision)
+          + P(room for the graduate) x (graduate's premium over an outside hire over her
+            expected stay + recruiting cost saved),
+    P(room) = posts freed by attrition over the apprenticeship + expected demand growth."""
+    tr, fd, c, lab = sc.training, sc.firms, sc.careers, sc.labour
+    months = tr.apprenticeship_months
+    output = fd.trainee_output_share / fd.labour_share
+    net_month = output - tr.apprentice_wage_share * (1.0 - wage_subsidy) - c.apprentice_supervision_cost_share
+    hazard = (lab.quit_rate + lab.job_to_job_rate) * quit_mult + lab.layoff_rate
+    room = np.clip(1.0 - (1.0 - hazard) ** months + growth, 0.0, 1.0)[f.sector]
+    stay = expected_retention_months(sc, portability, quit_mult)[f.sector]
+    graduate = (c.graduate_productivity_premium / fd.labour_share * stay
+                + fd.turnover_cost_share * 12.0 * fd.recruiting_cost_saved_share)
+    value = months * net_month + room * graduate  # in months of the job's wage
+    return expit(value / c.apprentice_decision_scale_months)
+
+
+def keeps_graduates(f: FirmTable, firm: np.ndarray, level: np.ndarray) -> np.ndarray:
+    """At completion the host keeps its graduate if it still wants the post at her level (its
+    room at the last count is not below -0.5, rounding half a post), as it keeps an extern."""
+    return f.room[firm, level] > -0.5

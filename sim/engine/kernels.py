@@ -293,9 +293,12 @@ def firm_surplus(status: np.ndarray, employer: np.ndarray, ext_host: np.ndarray,
                  rung: np.ndarray, sector: np.ndarray, wage_effect: np.ndarray, tenure: np.ndarray,
                  wage: np.ndarray, base_wage: np.ndarray, prem: np.ndarray, tenure_growth: np.ndarray,
                  inv_labour_share: float, prod_gain: float, trainee_share: float,
-                 n_firms: int) -> np.ndarray:
+                 n_firms: int, skill: np.ndarray, job_mult: np.ndarray, linked: np.ndarray,
+                 unlinked_share: float) -> np.ndarray:
     """Each firm's value added minus wages this month ($), before turnover and training costs
-    (see sim.engine.measure.firm_surplus for the economics)."""
+    (see sim.engine.measure.firm_surplus for the economics). Output scales with the factors
+    wages do: skill, the job's match quality, and the share of the premium an unlinked
+    credential earns."""
     out = np.zeros(n_firms)
     for i in range(status.shape[0]):
         st = status[i]
@@ -304,7 +307,10 @@ def firm_surplus(status: np.ndarray, employer: np.ndarray, ext_host: np.ndarray,
         firm = ext_host[i] if st == 3 else employer[i]
         r = rung[i] if rung[i] < 3 else 3
         pr = 0.5 * (prem[job_level[i]] + prem[r])
-        prod = (np.float64(base_wage[sector[i]] * wage_effect[i] * tenure_growth[tenure[i]])
+        if not linked[i]:
+            pr *= unlinked_share
+        prod = (np.float64(base_wage[sector[i]] * wage_effect[i] * tenure_growth[tenure[i]]
+                           * skill[i] * job_mult[i])
                 * (inv_labour_share + prod_gain * pr))
         if st != 1:
             prod = trainee_share * prod

@@ -14,6 +14,7 @@ import numpy as np
 from sim.engine import kernels
 from sim.engine.derived import Derived
 from sim.engine.firms import N_LEVELS, FirmTable, charge_turnover, record_poaching
+from sim.engine.providers import rank_within
 from sim.engine.recorder import Recorder
 from sim.engine.rng import MonthlyLuck
 from sim.engine.workers import (
@@ -29,21 +30,58 @@ from sim.scenario.schema import Scenario
 FUND_ROW, SELF_ROW = 5, 6  # poaching matrix rows after the five firm size classes
 
 
-def separate(p: Population, f: FirmTable, sc: Scenario, k: Derived, luck: MonthlyLuck,
-             gap: np.ndarray, target: np.ndarray, month: int, rec: Recorder) -> None:
-    """Quits and layoffs (more layoffs where firms are over-staffed, fewer quits in a downturn),
-    and flows in and out of the labour force."""
+class Tightness:
+    """Each sector's labour-market tightness (vacancies posted per job seeker) against its own
+    running mean: the index quits and job-to-job moves respond to, as in search-and-matching
+    models (a worker searching on the job meets more vacancies when the market is tight)."""
+
+    def __init__(self, n_sectors: int) -> None:
+        self.log_sum = np.zeros(n_sectors)
+        self.last = np.zeros(n_sectors)
+        self.months = 0
+
+    def observe(self, p: Population, f: FirmTable, n_sectors: int) -> None:
+        """This month's posting: log(vacancies / job seekers) by sector (both floored at 1)."""
+        vac = np.bincount(f.sector, weights=f.vacancies.sum(axis=1), minlength=n_sectors)
+        seekers = np.bincount(p.sector[p.status == UNEMPLOYED], minlength=n_sectors)
+        self.last = np.log(np.maximum(vac, 1.0)) - np.log(np.maximum(seekers, 1.0))
+        self.log_sum += self.last
+        self.months += 1
+
+    def multiplier(self, elasticity: float) -> np.ndarray:
+        """(theta / its geometric running mean) ^ elasticity, 1 before the first posting."""
+        if self.months == 0:
+            return np.ones_like(self.last)
+        return np.exp(elasticity * (self.last - self.log_sum / self.months))
+
+
+def cycle_factor(sc: Scenario, gap: np.ndarray, tightness: Tightness) -> np.ndarray:
+    """The cycle's multiplier on quits and job-to-job moves, per sector: tightness, and any
+    extra response to the demand gap, within the bounds."""
     lab = sc.labour
-    quit_s = lab.quit_rate * k.quit_mult * np.clip(1.0 + lab.quit_cyclicality * gap, *lab.quit_cycle_bounds)
+    raw = (1.0 + lab.quit_cyclicality * gap) * tightness.multiplier(lab.quit_tightness_elasticity)
+    return np.clip(raw, *lab.quit_cycle_bounds)
+
+
+def separate(p: Population, f: FirmTable, sc: Scenario, k: Derived, luck: MonthlyLuck,
+             gap: np.ndarray, target: np.ndarray, month: int, rec: Recorder,
+             tightness: Tightness) -> None:
+    """Quits and layoffs (more layoffs where firms are over-staffed, fewer quits when jobs are
+    scarce), and flows in and out of the labour force."""
+    lab = sc.labour
+    quit_s = lab.quit_rate * k.quit_mult * cycle_factor(sc, gap, tightness)
     head = np.maximum(f.headcount, 1)
     excess = np.maximum(0.0, f.headcount - target) / head * lab.layoff_adjustment_speed
     layoff_s = lab.layoff_rate * np.clip(1.0 - lab.layoff_cyclicality * gap, *lab.layoff_cycle_bounds)
-    cand = luck.candidates("quits", float((quit_s + layoff_s).max() + excess.max()))
+    # A job a provider placed someone into may be more (or less) stable: its hazards are scaled.
+    stable = float(p.sep_mult.max(initial=1.0))
+    cand = luck.candidates("quits", float((quit_s + layoff_s).max() + excess.max()) * stable)
     emp = cand[p.status[cand] == EMPLOYED]
     sec = p.sector[emp]
-    layoff_p = layoff_s[sec] + excess[p.employer[emp]]
+    mult = p.sep_mult[emp]
+    layoff_p = (layoff_s[sec] + excess[p.employer[emp]]) * mult
     u = luck.at("quits", emp)  # competing risks on one draw: quit, else laid off, else stay
-    q = quit_s[sec]
+    q = quit_s[sec] * mult
     quit = u < q
     laid = ~quit & (u < q + layoff_p)
     quits, layoffs = emp[quit], emp[laid]
@@ -63,14 +101,14 @@ def separate(p: Population, f: FirmTable, sc: Scenario, k: Derived, luck: Monthl
 
 
 def job_to_job(p: Population, f: FirmTable, sc: Scenario, k: Derived, luck: MonthlyLuck,
-               gap: np.ndarray, poaching: np.ndarray, rec: Recorder) -> None:
+               gap: np.ndarray, poaching: np.ndarray, rec: Recorder, tightness: Tightness) -> None:
     """Employer-to-employer moves. Credentialed workers face an extra pull from rivals in
     proportion to how portable their credential is (poaching), and move for a premium."""
     lab = sc.labour
     # JOLTS quits are mostly job-to-job moves, so the sector quit multiplier scales this hazard
     # as it scales quits into unemployment (CAL04).
     mult = lab.job_to_job_rate * k.quit_mult
-    base = mult * np.clip(1.0 + lab.quit_cyclicality * gap, *lab.quit_cycle_bounds)
+    base = mult * cycle_factor(sc, gap, tightness)
     pull = mult * lab.poaching_intensity * k.portability * (1.0 / 3.0)
     cand = luck.candidates("job_to_job", float((base + 3.0 * pull).max()))
     emp = cand[(p.status[cand] == EMPLOYED) & (p.prog_kind[cand] == 0)]
@@ -118,7 +156,10 @@ def match(p: Population, f: FirmTable, sc: Scenario, k: Derived, luck: MonthlyLu
     luck_u = luck.at("matching", seekers_all)
     # Weighted sampling without replacement (Efraimidis & Spirakis 2006): sorting by
     # -log(1 - u) / weight puts seekers in the order employers would pick them.
-    key = -np.log1p(-luck_u) / np.maximum(p.employability[seekers_all], 1e-6)
+    # Employers weigh a credential earned without employer involvement less (sim.scenario.careers).
+    weight = np.where(p.linked[seekers_all] | (p.rung[seekers_all] == 0), 1.0,
+                      sc.careers.unlinked_hiring_weight)
+    key = -np.log1p(-luck_u) / np.maximum(p.employability[seekers_all] * weight, 1e-6)
     order = seekers_all[np.argsort(key, kind="stable")]
     window = sc.training.placement_window_months
     # Only a completer in her placement window holds out (await_until is -1 for everyone else),
@@ -130,3 +171,34 @@ def match(p: Population, f: FirmTable, sc: Scenario, k: Derived, luck: MonthlyLu
                                         lab.matching_elasticity, luck.key("matching_slots"))
     p.start_job(k, hired, firms, level)
     return hired
+
+
+def promote(p: Population, f: FirmTable, sc: Scenario, k: Derived, luck: MonthlyLuck) -> np.ndarray:
+    """Promotion on the job (an internal labour market): an employee whose credential proves a
+    higher level than her job, or (at a lower hazard) one already at her credential's level,
+    climbs one level at her employer with a hazard by destination level that rises with tenure,
+    if the employer has an opening there; openings go to the luckiest first, before any outside
+    hire. People without a credential have no ladder. Returns the promoted."""
+    c = sc.careers
+    rates = np.array([*c.promotion_rate_monthly, 0.0])  # by current level: to entry, mid, advanced, none
+    cand = luck.candidates("promotions", float(rates.max()))
+    emp = cand[(p.status[cand] == EMPLOYED) & (p.prog_kind[cand] == 0) & (p.rung[cand] > 0)
+               & (p.job_level[cand] < N_LEVELS - 1)]
+    lvl = p.job_level[emp].astype(np.int64)
+    rung = p.rung[emp]
+    ladder = np.where(rung > lvl, 1.0, np.where(rung == lvl, c.experience_promotion_factor, 0.0))
+    ramp = np.minimum(1.0, p.tenure[emp] / c.promotion_tenure_months) if c.promotion_tenure_months else 1.0
+    u = luck.at("promotions", emp)
+    up = u < rates[lvl] * ladder * ramp
+    emp, lvl, u = emp[up], lvl[up] + 1, u[up]
+    if len(emp) == 0:
+        return emp
+    firm = p.employer[emp].astype(np.int64)
+    cell = firm * N_LEVELS + lvl
+    rank = rank_within(cell, -u)  # the lowest draw first within each (employer, level)
+    ok = rank < f.vacancies[firm, lvl]
+    emp, firm, lvl = emp[ok], firm[ok], lvl[ok]
+    np.subtract.at(f.vacancies, (firm, lvl), 1)
+    p.job_level[emp] = lvl
+    p.wage[emp] = p.wage_at(k, emp)
+    return emp

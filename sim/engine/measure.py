@@ -82,13 +82,15 @@ def firm_surplus(p: Population, f: FirmTable, sc: Scenario, k: Derived) -> np.nd
     net = kernels.firm_surplus(p.status, p.employer, p.ext_host, p.job_level, p.rung, p.sector, p.wage_effect,
                                p.tenure, p.wage, k.base_wage_f, k.prem, k.tenure_growth,
                                1.0 / sc.firms.labour_share, sc.firms.productivity_to_wage_gain,
-                               sc.firms.trainee_output_share, f.n)
+                               sc.firms.trainee_output_share, f.n, p.skill, p.job_mult, p.linked,
+                               sc.careers.unlinked_premium_share)
     return net - f.turnover - f.own_training_spend
 
 
 def compare_with_twin(rec: Recorder, p: Population, f: FirmTable, fund: FundAgent | None, sc: Scenario,
                       surplus: np.ndarray, tuition: float, twin_earnings: np.ndarray, twin_unemployed: int,
-                      twin_surplus: np.ndarray, twin_tuition: float, month: int) -> None:
+                      twin_surplus: np.ndarray, twin_tuition: float, twin_outside: float, month: int,
+                      outside: float = 0.0) -> None:
     """Counterfactual outcomes this month: the same people and shocks with no fund (common random
     numbers). `surplus`: each firm's surplus here and in the twin (the same firms in both);
     `twin_earnings`: each person's earnings in the twin; `twin_unemployed`: how many are
@@ -119,7 +121,9 @@ def compare_with_twin(rec: Recorder, p: Population, f: FirmTable, fund: FundAgen
     public_in = fund.income["public"] / 100.0 if fund is not None else 0.0
     earn = float(p.earnings.sum(dtype=np.float64)) - float(twin_earnings.sum(dtype=np.float64))
     jobless = twin_unemployed - int((p.status == UNEMPLOYED).sum())
-    public = lab.tax_rate * earn + lab.unemployment_benefit_monthly * jobless - public_in
+    # Other public programmes' tuition grants the fund makes unnecessary (or adds) are public money too.
+    public = (lab.tax_rate * earn + lab.unemployment_benefit_monthly * jobless - public_in
+              - (outside - twin_outside))
     rec.total("public_net_gain", public)
     # Total surplus: each party's gain once, transfers between them cancel. Workers keep
     # earnings after tax and lose benefits and tuition; a public dollar costs the economy

@@ -18,7 +18,14 @@ from sim.engine.demand import demand_path
 from sim.engine.derived import Derived
 from sim.engine.firms import FirmAgent, new_firms
 from sim.engine.fund import FundAgent
-from sim.engine.providers import ProviderAgent, adjust_capacity, new_providers, plan_capacity
+from sim.engine.providers import (
+    ProviderAgent,
+    adjust_capacity,
+    new_providers,
+    placement_quality,
+    plan_capacity,
+    receive_outside_grants,
+)
 from sim.engine.recorder import Recorder
 from sim.engine.rng import MonthlyLuck, Streams
 from sim.engine.workers import (
@@ -48,9 +55,11 @@ class FundModel(mesa.Model):
         self.ledger = Ledger()
         self.k = Derived.of(scenario)
         self.demand = demand_path(scenario, self.streams["demand"])
-        self.workers = p = new_population(scenario, self.streams["population"], self.streams["employability"])
+        self.workers = p = new_population(scenario, self.streams["population"], self.streams["employability"],
+                                          self.streams["careers"])
         self.firms = f = self._place_initial_workers()
-        self.providers = new_providers(scenario, self.streams["providers"])
+        self.providers = new_providers(scenario, self.streams["providers"],
+                                       self.streams["provider_placement"])
         f.host_willing = self.streams["firms"].random(f.n) < sc.firms.externship_host_share
         sectors = [s.name for s in sc.region.sectors]
         for i in range(f.n):
@@ -60,12 +69,14 @@ class FundModel(mesa.Model):
         self.fund: FundAgent | None = FundAgent(self, self.ledger, sc.fund, f.n) if sc.fund.enabled else None
         self.rec = Recorder(sc.horizon_months, sectors, GROUPS)
         self.rec.bind(p.sector, p.group)
+        self.tightness = lm.Tightness(self.k.n_sectors)
         self.poaching = np.zeros((7, 5), dtype=np.int64)  # trainer's size class (+fund, self) x poacher's
         self.grant_seats = np.zeros(self.providers.n)
         self.downturn = False
         self.phase = "system_development"
         self.fund_active = False
         self.tuition_paid = 0.0  # $ people paid providers themselves this month
+        self.outside_paid = 0.0  # $ other public programmes paid providers this month
         self._fund_completers = np.zeros(0, dtype=np.int64)
         self.luck = MonthlyLuck(self.streams, 0, p.n)
         self.firms_decide(initial=True)
@@ -97,6 +108,7 @@ class FundModel(mesa.Model):
         f.turnover = np.zeros(f.n)
         f.own_training_spend = np.zeros(f.n)
         self.tuition_paid = 0.0
+        self.outside_paid = 0.0
         gap = self.demand.gap(self.month)
         self.downturn = bool((gap * self.k.employment_share).sum() < -sc.demand.downturn_threshold)
         dev_end = sc.phases.system_development_months
@@ -110,7 +122,7 @@ class FundModel(mesa.Model):
 
     def separate(self) -> None:
         lm.separate(self.workers, self.firms, self.scenario, self.k, self.luck,
-                    self.demand.gap(self.month), self._targets(), self.month, self.rec)
+                    self.demand.gap(self.month), self._targets(), self.month, self.rec, self.tightness)
 
     def progress_training(self) -> None:
         p, pt, rec = self.workers, self.providers, self.rec
@@ -128,6 +140,7 @@ class FundModel(mesa.Model):
         p.contract_price[dropped] = 0
         p.clear_programme(dropped)
         p.earn_credential(done)
+        p.record_linkage(done, self.luck.at("linkage", done) < self.scenario.careers.fund_linked_share)
         np.add.at(pt.completions, p.prog_provider[done], 1)
         self._pay("monthly", done[payer[done] == PAYER_FUND])  # the final month's instalment
         self._pay("completion", done)
@@ -144,11 +157,17 @@ class FundModel(mesa.Model):
         p.status[course] = UNEMPLOYED
         p.await_until[course] = self.month + self.scenario.training.placement_window_months
         p.externed[course] = False
+        # The host keeps its graduate if it still wants the post; the others look for work.
+        released = appr[~fm.keeps_graduates(self.firms, p.employer[appr], p.job_level[appr])]
         p.status[appr] = EMPLOYED
+        p.leave_job(released)
+        p.status[released] = UNEMPLOYED
+        p.await_until[released] = self.month + self.scenario.training.placement_window_months
+        appr = appr[p.status[appr] == EMPLOYED]
         p.clear_programme(done)
         raised = np.concatenate([inc, appr])  # promoted incumbents and new journey-level staff
         p.wage[raised] = p.wage_at(self.k, raised)
-        self._placed(appr)
+        self._placed(appr, by_provider=False)  # the host firm, not the provider, found the job
         self._placed(tr.end_externships(p, self.firms, self.scenario, self.k, self.luck, self.month, rec))
         self._fund_completers = fund_course  # offered externships at this month's openings
 
@@ -156,6 +175,7 @@ class FundModel(mesa.Model):
         p, f = self.workers, self.firms
         held, head = kernels.posts_held(p.status, p.employer, p.ext_host, p.job_level, f.n, fm.N_LEVELS)
         fm.post_vacancies(f, held, head, self._targets(), self.k.level_shares)
+        self.tightness.observe(p, f, self.k.n_sectors)
         self.rec.by_sector("vacancies", np.bincount(f.sector, weights=f.vacancies.sum(axis=1),
                                                     minlength=self.k.n_sectors).astype(float))
         if self.fund_active:  # this month's fund completers take up openings as externs
@@ -208,8 +228,9 @@ class FundModel(mesa.Model):
                                               seats.provider, seats.price)
 
     def move_between_jobs(self) -> None:
+        lm.promote(self.workers, self.firms, self.scenario, self.k, self.luck)  # openings go inside first
         lm.job_to_job(self.workers, self.firms, self.scenario, self.k, self.luck, self.demand.gap(self.month),
-                      self.poaching, self.rec)
+                      self.poaching, self.rec, self.tightness)
 
     def fund_collects(self) -> None:
         if self.fund is not None:
@@ -237,8 +258,11 @@ class FundModel(mesa.Model):
         if fund_seats is not None:
             self._start_fund_courses(fund_seats)
         self._start_courses(own_seats, PAYER_SELF)
+        cover = sc.careers.outside_tuition_cover  # the rest of self-paid tuition: other public programmes
         self.tuition_paid += fund_flows.pay_tuition(self.ledger, self.month, self.providers,
-                                                    own_seats.provider, own_seats.price)
+                                                    own_seats.provider, own_seats.price * (1.0 - cover))
+        self.outside_paid += receive_outside_grants(self.providers, self.ledger, self.month,
+                                                    own_seats.provider, own_seats.price * cover)
         if fund is not None and self.phase == "programme_design":
             seat_cost = float(k.price.mean() + k.months.mean() * sc.providers.planned_support_monthly)
             plan_capacity(self.providers, budget, seat_cost)  # providers ramp up toward the budget
@@ -254,6 +278,10 @@ class FundModel(mesa.Model):
     def update_wages(self) -> None:
         stipend = self.scenario.training.stipend_monthly if self.fund_active else 0.0
         self.firms.payroll = self.workers.age_jobs(self.k.monthly_growth, stipend, self.firms.n)
+        c = self.scenario.careers
+        self.workers.part_time_earnings(c.part_time_work_share, c.part_time_earnings_share)
+        self.workers.use_skills(self.k.skill_depreciation, self.k.skill_restoration,
+                                c.credential_lapse_months)
 
     def review_providers(self) -> None:
         rules = self.scenario.providers
@@ -294,8 +322,18 @@ class FundModel(mesa.Model):
         np.add.at(self.fund.starts_cost_now, seats.rung - 1, seats.price)
         tr.open_contracts(self.workers, seats, self.rec)
         tr.start_apprenticeships(self.workers, self.firms, self.scenario, self.k, self.streams["apprentices"],
-                                 seats.idx, self.rec)
+                                 seats.idx, self.rec, self._apprentice_hosts())
         self._pay("start", seats.idx)
+
+    def _apprentice_hosts(self) -> np.ndarray | None:
+        """Firms that want an apprentice this month (each firm's own draw against its chance)."""
+        sc, k = self.scenario, self.k
+        if sc.training.apprenticeship_share <= 0:
+            return None
+        growth = fm.demand_outlook(self.demand.index, self.month, sc.training.apprenticeship_months)
+        chance = fm.apprentice_acceptance(sc, self.firms, k.portability, k.quit_mult, growth,
+                                          sc.fund.apprentice_wage_subsidy)
+        return self.streams["apprentice_offers"].random(self.firms.n) < chance
 
     def _expire_placement_windows(self) -> None:
         p = self.workers
@@ -310,11 +348,15 @@ class FundModel(mesa.Model):
         self.rec.count("nonextern_exits", idx[~p.externed[idx]])
         self.rec.count("fund_placement_exits", idx[p.contract_price[idx] > 0])
 
-    def _placed(self, idx: np.ndarray) -> None:
-        """A completer (or apprentice, or extern) hired: a placement, with its tranche."""
+    def _placed(self, idx: np.ndarray, by_provider: bool = True) -> None:
+        """A completer (or apprentice, or extern) hired: a placement, with its tranche. A job
+        found through the provider has its placement quality (sim.engine.providers)."""
         if len(idx) == 0:
             return
         p = self.workers
+        if by_provider:
+            via = idx[p.prog_provider[idx] >= 0]
+            p.take_placement(via, *placement_quality(self.providers, self.scenario, p.prog_provider[via]))
         self._count_exits(idx)
         self.rec.count("placements", idx)
         self.rec.count("nonextern_placements", idx[~p.externed[idx]])

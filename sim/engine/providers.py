@@ -10,6 +10,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from sim.engine.rows import RowAgent
+from sim.ledger import PROVIDER, PUBLIC, Ledger, account, to_cents
 from sim.scenario.programmes import Providers as ProviderRules
 from sim.scenario.schema import Scenario
 
@@ -18,6 +19,7 @@ from sim.scenario.schema import Scenario
 class ProviderTable:
     sector: np.ndarray  # int8
     quality: np.ndarray  # float64 log-odds shift in completion and placement
+    placement_z: np.ndarray  # float64 ~ N(0, 1): wage and stability of the jobs it places people into
     capacity: np.ndarray  # float64 intake seats per month at full implementation
     suspended_until: np.ndarray  # int64 month
     demand_history: list[np.ndarray]  # funded applicants routed to each provider, per month
@@ -37,7 +39,10 @@ class ProviderTable:
         return int(self.sector.shape[0])
 
 
-def new_providers(scenario: Scenario, rng: np.random.Generator) -> ProviderTable:
+def new_providers(scenario: Scenario, rng: np.random.Generator,
+                  placement_rng: np.random.Generator) -> ProviderTable:
+    """Providers by sector, their completion quality from the `providers` stream and their
+    placement quality from its own `provider_placement` stream (so adding it shifted nothing)."""
     n = scenario.region.n_providers
     n_sectors = len(scenario.region.sectors)
     # Every sector gets at least one provider when there are enough; the rest follow shares.
@@ -47,6 +52,7 @@ def new_providers(scenario: Scenario, rng: np.random.Generator) -> ProviderTable
     z = np.zeros(n, np.int64)
     return ProviderTable(
         sector=sector, quality=rng.normal(0.0, scenario.providers.quality_sd, n),
+        placement_z=placement_rng.standard_normal(n),
         capacity=np.full(n, float(scenario.providers.seats_per_month)),
         suspended_until=np.full(n, -1, np.int64), demand_history=[], grant_pipeline=[],
         window_completers=z.copy(), window_placements=z.copy(), enrolments=z.copy(),
@@ -90,6 +96,25 @@ class ProviderAgent(RowAgent):
         t.window_completers[i] = 0
         t.window_placements[i] = 0
         return fail
+
+
+def placement_quality(table: ProviderTable, scenario: Scenario,
+                      provider: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The log wage factor and log stability of the jobs providers `provider` place people into
+    (sim.scenario.careers: provider_wage_sd, provider_stability_sd)."""
+    z = table.placement_z[provider]
+    c = scenario.careers
+    return c.provider_wage_sd * z, c.provider_stability_sd * z
+
+
+def receive_outside_grants(table: ProviderTable, ledger: Ledger, month: int, provider: np.ndarray,
+                           dollars: np.ndarray) -> float:
+    """Other public programmes pay providers their share of the tuition of training outside
+    the fund (sim.scenario.careers.outside_tuition_cover). Returns the $ paid."""
+    per = np.bincount(provider, weights=dollars, minlength=table.n)
+    payees = np.flatnonzero(per)
+    ledger.record(month, account(PUBLIC), account(PROVIDER, payees), "outside_grant", to_cents(per[payees]))
+    return float(per.sum())
 
 
 def rank_within(groups: np.ndarray, score: np.ndarray) -> np.ndarray:

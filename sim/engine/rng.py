@@ -17,6 +17,8 @@ STREAMS = (
     "quits", "job_to_job", "matching", "olf", "applications", "admission",
     "progress", "externships", "externship_hires", "incumbents", "apprentices", "employability",
     "matching_slots", "job_to_job_slots",  # counter-based draws of the month (MonthlyLuck.key)
+    # careers (sim.scenario.careers) and firms' apprenticeship offers
+    "careers", "provider_placement", "promotions", "linkage", "apprentice_offers",
 )
 
 

@@ -40,11 +40,11 @@ def run(scenario: Scenario, seed: int, twin: TwinTrace | None = None) -> Results
         if live is not None:
             live.step()
             cf = (live.workers.earnings, int((live.workers.status == UNEMPLOYED).sum()), live.surplus(),
-                  live.tuition_paid)
+                  live.tuition_paid, live.outside_paid)
         else:
             cf = twin.month(model.month)
         measure.compare_with_twin(model.rec, model.workers, model.firms, model.fund, scenario,
-                                  model.surplus(), model.tuition_paid, *cf, model.month)
+                                  model.surplus(), model.tuition_paid, *cf, model.month, model.outside_paid)
     final = live.workers.status if live is not None else (twin.final_status if compared else None)
     return _results(model, final, compared)
 
@@ -58,7 +58,7 @@ def run_world(scenario: Scenario, seed: int) -> tuple[Results, TwinTrace]:
     for _ in range(world.horizon_months):
         model.step()
         trace.record(model.month, model.workers.earnings, model.workers.status, model.surplus(),
-                     model.tuition_paid)
+                     model.tuition_paid, model.outside_paid)
     return _results(model, None, False), trace
 
 

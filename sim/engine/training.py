@@ -64,7 +64,8 @@ def apply_for_training(p: Population, sc: Scenario, k: Derived, luck: MonthlyLuc
     forgone and unmet barriers (which stipends and supports lower). Returns the applicants and
     whether each would pay their own way if the fund cannot seat them."""
     w = sc.workers
-    pre = luck.candidates("applications", w.application_rate)
+    reach = sc.careers.fund_outreach_factor if active else 1.0  # the fund's recruitment of its target group
+    pre = luck.candidates("applications", w.application_rate * reach)
     st = p.status[pre]
     eligible = (((st == UNEMPLOYED) | (st == OUT_OF_LF) | ((st == EMPLOYED) & (p.job_level[pre] == 0)))
                 & (p.rung[pre] < 3) & (p.prog_kind[pre] == 0)
@@ -94,13 +95,17 @@ def apply_for_training(p: Population, sc: Scenario, k: Derived, luck: MonthlyLuc
     def keen(funded: bool) -> np.ndarray:
         unmet = unmet_barriers(p, sc, pre, funded, active)
         pv = gain * 12.0 * k.annuity * completion_odds(p, sc, k, pre, nxt, unmet)
-        tuition = 0.0 if funded else k.price[nxt - 1] * w.liquidity_cost_factor
+        cover = sc.careers.outside_tuition_cover  # other public programmes pay part of it
+        tuition = 0.0 if funded else k.price[nxt - 1] * (1.0 - cover) * w.liquidity_cost_factor
         support = (sc.training.stipend_monthly * months) if funded else 0.0
         net = pv - tuition - forgone - w.barrier_cost_monthly * unmet * months + support
         return expit(net / scale) * olf
 
     self_keen = keen(False)
-    best = np.maximum(keen(True), self_keen) if active else self_keen
+    if active:
+        best = np.maximum(keen(True) * np.where(p.target_group(pre), reach, 1.0), self_keen)
+    else:
+        best = self_keen
     applies = u < w.application_rate * best
     return pre[applies], (u < w.application_rate * self_keen)[applies]
 
@@ -204,20 +209,22 @@ def open_contracts(p: Population, seats: Seats, rec: Recorder) -> None:
 
 
 def start_apprenticeships(p: Population, f: FirmTable, sc: Scenario, k: Derived, rng: np.random.Generator,
-                          idx: np.ndarray, rec: Recorder) -> None:
+                          idx: np.ndarray, rec: Recorder, willing: np.ndarray | None = None) -> None:
     """A share of fund starts become paid apprenticeships at member firms with an opening at the
-    level trained for; the apprenticeship is longer and paid."""
+    level trained for that want an apprentice this month (`willing`, firms' own decisions:
+    sim.engine.firms.apprentice_acceptance); the apprenticeship is longer and paid."""
     tr = sc.training
     if tr.apprenticeship_share <= 0:
         return
     idx = idx[rng.random(len(idx)) < tr.apprenticeship_share]
+    hosts = f.member if willing is None else f.member & willing
     for s in range(k.n_sectors):
         cand = idx[p.sector[idx] == s]
         for lvl in (1, 2, 3):
             here = cand[p.prog_rung[cand] == lvl]
             if len(here) == 0:
                 continue
-            hired, firms = fill(f, here, s, lvl, len(here), rng, hosts=f.member)
+            hired, firms = fill(f, here, s, lvl, len(here), rng, hosts=hosts)
             p.status[hired] = APPRENTICE
             p.employer[hired] = firms
             p.job_level[hired] = lvl

@@ -73,6 +73,13 @@ class Population:
     externed: np.ndarray  # bool: did an externship after the latest credential
     participant: np.ndarray  # bool: ever started fund-paid training (intent to treat)
     first_fund_month: np.ndarray  # int32 month of the first fund start seen by the twin comparison, -1
+    # careers (sim.scenario.careers)
+    linked: np.ndarray  # bool: highest credential earned with employer involvement (or before the run)
+    skill: np.ndarray  # float32 <= 1: skill factor of the wage, lowered by time out of work
+    idle: np.ndarray  # int16 consecutive months out of paid work
+    job_mult: np.ndarray  # float32 wage factor of the current job (placement quality), 1 = none
+    sep_mult: np.ndarray  # float32 quit and layoff hazard factor of the current job, 1 = none
+    work_draw: np.ndarray  # float32 uniform trait: keeps part-time work while training if below the share
 
     @property
     def n(self) -> int:
@@ -88,18 +95,24 @@ class Population:
     def wage_at(self, k: Derived, idx: np.ndarray, level: np.ndarray | None = None) -> np.ndarray:
         """Monthly wage of people `idx` in a job at `level` (default: their current level)."""
         lvl = self.job_level[idx] if level is None else level
-        return (k.base_wage_f[self.sector[idx]] * k.prem_mult[lvl] * self.wage_effect[idx]
-                * self.premium[idx] * k.tenure_growth[self.tenure[idx]])
+        prem = np.where(self.linked[idx], k.prem_mult[lvl], k.unlinked_mult[lvl])
+        return (k.base_wage_f[self.sector[idx]] * prem * self.wage_effect[idx]
+                * self.premium[idx] * self.skill[idx] * self.job_mult[idx]
+                * k.tenure_growth[self.tenure[idx]])
 
     def leave_job(self, idx: np.ndarray) -> None:
         self.employer[idx] = -1
         self.tenure[idx] = 0
+        self.job_mult[idx] = 1.0
+        self.sep_mult[idx] = 1.0
 
     def start_job(self, k: Derived, idx: np.ndarray, firms: np.ndarray, level: int | np.ndarray) -> None:
         self.status[idx] = EMPLOYED
         self.employer[idx] = firms
         self.job_level[idx] = level
         self.tenure[idx] = 0
+        self.job_mult[idx] = 1.0
+        self.sep_mult[idx] = 1.0
         self.wage[idx] = self.wage_at(k, idx)
 
     def enrol(self, idx: np.ndarray, kind: int, payer: int, rung: np.ndarray, provider: np.ndarray,
@@ -127,6 +140,56 @@ class Population:
             [payer == PAYER_FUND, payer == PAYER_SELF, payer == PAYER_FIRM],
             [TRAINED_BY_FUND, TRAINED_BY_SELF, self.prog_firm[idx]], self.trained_by[idx])
 
+    def record_linkage(self, idx: np.ndarray, fund_linked: np.ndarray) -> None:
+        """A new credential is employer-linked if a firm sponsored it (incumbent upskilling,
+        apprenticeship) or it came from a fund course designed with employers (`fund_linked`,
+        per person); a self-paid course is not."""
+        payer = self.prog_payer[idx]
+        self.linked[idx] = (payer == PAYER_FIRM) | (self.prog_kind[idx] == PROG_APPRENTICESHIP) | (
+            (payer == PAYER_FUND) & fund_linked)
+
+    def take_placement(self, idx: np.ndarray, wage_z: np.ndarray, stability_z: np.ndarray) -> None:
+        """People placed by a provider take a job of its placement quality: the job's wage factor
+        exp(wage_z) and its separation hazard factor exp(-stability_z), until they leave it."""
+        self.job_mult[idx] = np.exp(wage_z).astype(np.float32)
+        self.sep_mult[idx] = np.exp(-stability_z).astype(np.float32)
+        self.wage[idx] *= self.job_mult[idx]
+
+    def use_skills(self, depreciation: np.float32, restoration: np.float32, lapse_months: int) -> np.ndarray:
+        """A month of using skills or not: out of paid work (unemployed, out of the labour
+        force) the skill factor depreciates and, after `lapse_months` in a row, the highest
+        credential lapses a rung; in work or training the idle count restarts and a depreciated
+        skill factor is restored (and the wage with it). Returns who lost a rung."""
+        st = self.status
+        out = np.flatnonzero((st == UNEMPLOYED) | (st == OUT_OF_LF))
+        self.idle[out] += 1
+        self.skill[out] *= depreciation
+        busy = np.flatnonzero((st != UNEMPLOYED) & (st != OUT_OF_LF))
+        self.idle[busy] = 0
+        low = busy[self.skill[busy] < 1.0]
+        new = np.minimum(self.skill[low] * restoration, np.float32(1.0))
+        paid = self.on_payroll()[low] | (st[low] == EXTERNSHIP)
+        self.wage[low[paid]] *= new[paid] / self.skill[low[paid]]
+        self.skill[low] = new
+        if lapse_months <= 0:
+            return out[:0]
+        lapsed = out[(self.idle[out] >= lapse_months) & (self.rung[out] > 0)]
+        self.rung[lapsed] -= 1
+        self.idle[lapsed] = 0  # the next rung lapses after as long again
+        return lapsed
+
+    def part_time_earnings(self, share: float, earnings_share: float) -> None:
+        """Full-time course trainees with a work history who keep part-time work (their trait
+        below `share`) earn `earnings_share` of their last wage on top of any stipend."""
+        idx = np.flatnonzero((self.status == TRAINING) & (self.prog_kind == PROG_COURSE)
+                             & (self.work_draw < share) & (self.prior_wage > 0))
+        self.earnings[idx] += np.float32(earnings_share) * self.prior_wage[idx]
+
+    def target_group(self, idx: np.ndarray) -> np.ndarray:
+        """The fund's target population: people out of work or hard to serve (barriers)."""
+        st = self.status[idx]
+        return (st == UNEMPLOYED) | (st == OUT_OF_LF) | (self.group[idx] == HARD_TO_SERVE)
+
     def on_payroll(self) -> np.ndarray:
         return (self.status == EMPLOYED) | (self.status == APPRENTICE)
 
@@ -139,10 +202,10 @@ class Population:
 
 
 def new_population(scenario: Scenario, rng: np.random.Generator,
-                   search_rng: np.random.Generator) -> Population:
-    """Draw the region's people from the `population` stream, and their employability from its
-    own `employability` stream (so adding it shifted no other trait): the people are the same in
-    every scenario run with the same seed."""
+                   search_rng: np.random.Generator, career_rng: np.random.Generator) -> Population:
+    """Draw the region's people from the `population` stream, their employability from its own
+    `employability` stream and their career traits from `careers` (so adding them shifted no
+    other trait): the people are the same in every scenario run with the same seed."""
     r, w = scenario.region, scenario.workers
     n = r.n_workers
     shares = np.array([s.employment_share for s in r.sectors])
@@ -191,4 +254,7 @@ def new_population(scenario: Scenario, rng: np.random.Generator,
         placed_month=np.full(n, -1, dtype=np.int16), prior_wage=np.zeros(n, dtype=np.float32),
         externed=np.zeros(n, dtype=bool), participant=np.zeros(n, dtype=bool),
         first_fund_month=np.full(n, -1, dtype=np.int32),
+        linked=np.ones(n, dtype=bool), skill=np.ones(n, dtype=np.float32), idle=np.zeros(n, dtype=np.int16),
+        job_mult=np.ones(n, dtype=np.float32), sep_mult=np.ones(n, dtype=np.float32),
+        work_draw=career_rng.random(n, dtype=np.float32),
     )

@@ -8,6 +8,7 @@ import unicodedata
 
 from pydantic import Field, ValidationInfo, field_validator, model_validator
 
+from sim.scenario.careers import Careers
 from sim.scenario.fund import Fund
 from sim.scenario.params import Section, param
 from sim.scenario.programmes import Phases, Providers, Rollout, Training
@@ -39,6 +40,7 @@ class Scenario(Section):
     labour: LabourMarket = Field(default_factory=LabourMarket)
     workers: Workers = Field(default_factory=Workers)
     firms: Firms = Field(default_factory=Firms)
+    careers: Careers = Field(default_factory=Careers)
     training: Training = Field(default_factory=Training)
     providers: Providers = Field(default_factory=Providers)
     fund: Fund = Field(default_factory=Fund)

@@ -203,8 +203,16 @@ class LabourMarket(Section):
         description="Share of a firm's over-staffing shed each month in a downturn.",
     )
     quit_cyclicality: float = param(
-        2.0, unit="elasticity", ge=0.0, le=10.0, role="uncertainty",
-        description="Quits and job-to-job moves rise by this much per unit of demand above trend.",
+        0.0, unit="elasticity", ge=0.0, le=10.0, role="uncertainty",
+        description="Extra rise of quits and job-to-job moves per unit of demand above trend, on "
+                    "top of their response to tightness (0: tightness carries the cycle).",
+    )
+    quit_tightness_elasticity: float = param(
+        0.5, unit="elasticity", ge=0.0, le=3.0, role="uncertainty",
+        description="Elasticity of quits and job-to-job moves to the sector's labour-market "
+                    "tightness (vacancies per job seeker) relative to its running mean.",
+        source="1 - matching elasticity (Petrongolo & Pissarides 2001): an employed searcher "
+               "meets vacancies at the job-finding rate A theta^(1-a) of the matching function",
     )
     matching_efficiency: float = param(
         0.6, unit="matches per month", ge=0.01, le=5.0, role="uncertainty",
