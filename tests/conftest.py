@@ -26,6 +26,20 @@ def small_dict(preset: str = "baseline.yaml", horizon_months: int = 36, **region
     return data
 
 
+def scenario_with(preset: str, horizon: int, region: dict[str, Any], counterfactual: bool = False,
+                  **updates: Any) -> Scenario:
+    """`small_dict` at `region`'s size with dotted-path overrides (`"careers.rate": 0.1`)."""
+    data = small_dict(preset, horizon_months=horizon, **region)
+    data["outputs"] = {"counterfactual": counterfactual}
+    for path, value in updates.items():
+        node = data
+        *parents, leaf = path.split(".")
+        for key in parents:
+            node = node.setdefault(key, {})
+        node[leaf] = value
+    return Scenario.model_validate(data)
+
+
 @pytest.fixture(scope="session")
 def small_scenario_dict() -> Callable[..., dict[str, Any]]:
     """The factory `small_dict(preset="baseline.yaml", horizon_months=36, **region)`."""

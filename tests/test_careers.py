@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
+from conftest import scenario_with
 from scipy import stats
 
 from sim.engine import firms as fm
@@ -19,7 +20,6 @@ from sim.engine.model import FundModel
 from sim.engine.runner import run
 from sim.engine.workers import APPRENTICE, EMPLOYED, OUT_OF_LF, UNEMPLOYED, new_population
 from sim.scenario.schema import Scenario
-from tests.conftest import small_dict
 
 REGION = {"n_workers": 4000, "n_firms": 80, "n_providers": 6}
 SEEDS = (1, 2, 3, 4)
@@ -28,15 +28,7 @@ LOOSE_P = 0.1
 
 def build(preset: str = "baseline.yaml", horizon: int = 60, counterfactual: bool = False,
           **updates: Any) -> Scenario:
-    data = small_dict(preset, horizon_months=horizon, **REGION)
-    data["outputs"] = {"counterfactual": counterfactual}
-    for path, value in updates.items():
-        node = data
-        *parents, leaf = path.split(".")
-        for key in parents:
-            node = node.setdefault(key, {})
-        node[leaf] = value
-    return Scenario.model_validate(data)
+    return scenario_with(preset, horizon, REGION, counterfactual, **updates)
 
 
 def greater(a: np.ndarray, b: np.ndarray) -> float:

@@ -16,12 +16,12 @@ from typing import Any
 
 import numpy as np
 import pytest
+from conftest import scenario_with
 from scipy import stats
 
 import sim
 from sim.results import Results
 from sim.scenario.schema import Scenario
-from tests.conftest import small_dict
 
 REGION = {"n_workers": 5000, "n_firms": 100, "n_providers": 6}
 SEEDS = tuple(range(1, 7))
@@ -40,15 +40,7 @@ LEVY_AND_GRANT = [{"kind": "payroll_levy", "rate": 0.005},
 
 def build(preset: str, horizon: int = HORIZON, counterfactual: bool = False, **updates: Any) -> Scenario:
     """A preset at the test region size with dotted-path overrides."""
-    data = small_dict(preset, horizon_months=horizon, **REGION)
-    data["outputs"] = {"counterfactual": counterfactual}
-    for path, value in updates.items():
-        node = data
-        *parents, leaf = path.split(".")
-        for key in parents:
-            node = node.setdefault(key, {})
-        node[leaf] = value
-    return Scenario.model_validate(data)
+    return scenario_with(preset, horizon, REGION, counterfactual, **updates)
 
 
 _RUNS: dict[str, list[Results]] = {}
