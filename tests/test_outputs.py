@@ -187,3 +187,31 @@ def test_outputs_are_deterministic(scenario):
     a, b = run(scenario, 7), run(scenario, 7)
     pd.testing.assert_frame_equal(a.impact, b.impact)
     pd.testing.assert_frame_equal(a.training_accounts, b.training_accounts)
+
+
+def test_impact_curve_chart_has_a_band_per_kind_and_year(scenario):
+    from sim.charts import impact_band_frame, impact_chart, to_svg
+
+    runs = [run(scenario, s) for s in (1, 2, 3)]
+    frame = impact_band_frame(runs, split="kind", label="small")
+    assert {"course", "apprenticeship"} <= set(frame.cell) and set(frame.scenario) == {"small"}
+    assert set(frame.year) == set(range(1, 5))  # a 48-month run: years 1..4
+    assert (frame.low <= frame.central + 1e-9).all() and (frame.central <= frame.high + 1e-9).all()
+    assert (frame.low < frame.high).any()  # seeds differ: a band, not a line
+    curve = impact_curve(runs, split="kind")
+    course_y2 = curve[(curve.value == "course") & (curve.year == 2)].earnings_gain
+    central = frame.set_index(["cell", "year"]).loc[("course", 2), "central"]
+    assert central == pytest.approx(course_y2.mean())
+    assert "<svg" in to_svg(impact_chart(frame))
+
+
+def test_the_app_shows_the_impact_curve(scenario):
+    from sim.app.chart_data import chart_csv
+    from sim.app.views import TABS, build_charts
+
+    no_fund = scenario.counterfactual()
+    runs = [[run(no_fund, s) for s in (1, 2)], [run(scenario, s) for s in (1, 2)]]
+    assert "Impact over time" in TABS
+    spec = build_charts(["No fund", "Baseline"], [no_fund, scenario], runs, names=["Impact over time"])
+    table = chart_csv(spec["Impact over time"])
+    assert "course" in table and "apprenticeship" in table  # one scenario with a fund: by kind
