@@ -137,3 +137,18 @@ def impact_chart(frame: pd.DataFrame, *,
     line = base.mark_line(strokeWidth=2, point=True).encode(y="central:Q")
     zero = alt.Chart(pd.DataFrame({"zero": [0.0]})).mark_rule(color="#888").encode(y="zero:Q")
     return alt.layer(band, line, zero).properties(title=title, width=width, height=height)
+
+
+def impact_overview(runs: Sequence[tuple[str, Sequence[Results]]]) -> tuple[pd.DataFrame, str, str]:
+    """The impact curve the app and the reports show: by programme kind when one scenario has a
+    fund (and a twin), else one line per such scenario (all kinds). Returns (frame, the column
+    the lines follow, a title)."""
+    funded = [(label, rs) for label, rs in runs if any(len(r.impact) for r in rs)]
+    if len(funded) == 1:
+        label, rs = funded[0]
+        frame = impact_band_frame(rs, split="kind", label=label)
+        frame["cell"] = frame["cell"].str.replace("_", " ")
+        return frame, "cell", f"{label}: earnings gain over the same people without the fund, by programme"
+    parts = [impact_band_frame(rs, split="all", label=label) for label, rs in funded]
+    frame = pd.concat(parts, ignore_index=True) if parts else impact_band_frame([])
+    return frame, "scenario", "Participants' earnings gain over the same people without the fund"

@@ -10,7 +10,7 @@ import altair as alt
 import numpy as np
 import pandas as pd
 
-from sim.charts import HIGH_Q, LOW_Q, PALETTE, band_frame, impact_band_frame, impact_chart
+from sim.charts import HIGH_Q, LOW_Q, PALETTE, band_frame, impact_chart, impact_overview
 from sim.results import Results, summarize
 from sim.scenario.schema import Scenario
 
@@ -240,17 +240,8 @@ def providers(runs: Runs) -> alt.LayerChart:
 
 
 def impact(runs: Runs) -> alt.LayerChart:
-    """Participants' earnings gain over their no-fund twin by year since their first fund start:
-    by programme kind when one scenario has a fund, else one line per scenario (all kinds)."""
-    funded = [(label, rs) for label, rs in runs if any(len(r.impact) for r in rs)]
-    if len(funded) == 1:
-        label, rs = funded[0]
-        frame = impact_band_frame(rs, split="kind", label=label)
-        frame["cell"] = frame["cell"].str.replace("_", " ")
-        title, by = f"{label}: earnings gain over the same people without the fund, by programme", "cell"
-    else:
-        parts = [impact_band_frame(rs, split="all", label=label) for label, rs in funded]
-        frame = pd.concat(parts, ignore_index=True) if parts else impact_band_frame([])
-        title, by = "Participants' earnings gain over the same people without the fund", "scenario"
+    """Participants' earnings gain over their no-fund twin by year since their first fund start
+    (sim.charts.impact_overview: by programme kind when one scenario has a fund)."""
+    frame, by, title = impact_overview(runs)
     return impact_chart(frame, title=title, y_title="$ per month (line = mean; band = 90% of runs)",
                         width="container", height=300, by=by).properties(padding=PAD)

@@ -157,8 +157,9 @@ class TrainingAccounts:
 
 
 def empty_frame() -> pd.DataFrame:
-    return pd.DataFrame({c: pd.Series(dtype=str if c == "sector" else float) for c in COLUMNS}).astype(
-        {"firm": "int64", "sector": "int64"})
+    """No training firm (the sector column holds codes until the runner names them)."""
+    return pd.DataFrame({c: pd.Series(dtype="int64" if c in ("firm", "sector") else "float64")
+                         for c in COLUMNS})
 
 
 def _ledger_by_firm(ledger: pd.DataFrame, category: str, side: str, months: int, firms: int) -> np.ndarray:

@@ -23,6 +23,7 @@ from sim.engine.workers import (
     PROG_INCUMBENT,
     Population,
 )
+from sim.labels import STR, labels
 
 # Programme kinds by the code of Population.prog_kind. A new kind (e.g. credential-only) is one
 # more entry here; a code without a name is refused, never pooled with another kind.
@@ -103,11 +104,10 @@ class ImpactTracker:
         sums = self.sums.reshape(len(QUANTITIES), self.months, self.C)
         m, c = np.nonzero(sums[0] > 0)
         kinds = [PROGRAMME_NAMES.get(i, "none") for i in range(self.K)]
-        split = np.array(["all"] + ["kind"] * self.K + ["provider"] * self.P + ["group"] * self.G,
-                         dtype=object)
-        value = np.array(["all", *kinds, *map(str, range(self.P)), *GROUPS], dtype=object)
+        split = ["all"] + ["kind"] * self.K + ["provider"] * self.P + ["group"] * self.G
+        value = ["all", *kinds, *map(str, range(self.P)), *GROUPS]
         out = {"months_since_start": m + 1, "year": m // 12 + 1,
-               "split": split[c].astype(str), "value": value[c].astype(str)}
+               "split": labels(split, c), "value": labels(value, c)}
         for q, name in enumerate(QUANTITIES):
             out[name] = sums[q, m, c]
         return pd.DataFrame(out, columns=list(COLUMNS)).sort_values(
@@ -116,4 +116,5 @@ class ImpactTracker:
 
 def empty_frame() -> pd.DataFrame:
     """The impact table of a run without a twin: no rows (not zeros: nothing was measured)."""
-    return pd.DataFrame({c: pd.Series(dtype=object if c in ("split", "value") else float) for c in COLUMNS})
+    kinds = {"split": STR, "value": STR, "months_since_start": "int64", "year": "int64"}
+    return pd.DataFrame({c: pd.Series(dtype=kinds.get(c, "float64")) for c in COLUMNS})

@@ -24,6 +24,7 @@ from sim.engine.impact import ImpactTracker
 from sim.engine.model import FundModel
 from sim.engine.panel import PanelWriter
 from sim.engine.workers import UNEMPLOYED
+from sim.labels import labels
 from sim.outcomes import INDEX, TWIN_METRICS
 from sim.processes import process_pool
 from sim.results import Results
@@ -118,10 +119,10 @@ def _results(model: FundModel, twin_status: np.ndarray | None, compared: bool,
             model.rec.data[:, INDEX[name]] = np.nan
     model.rec.finish()
     ledger = model.ledger.to_frame()
-    sectors = np.array([s.name for s in model.scenario.region.sectors], dtype=object)
     training = (accounts.frame(model.scenario, model.firms.sector, ledger) if accounts is not None
                 else firm_accounts.empty_frame())
-    training["sector"] = sectors[training["sector"].to_numpy(dtype=np.int64)].astype(str)
+    training["sector"] = labels([s.name for s in model.scenario.region.sectors],
+                                training["sector"].to_numpy(dtype=np.int64))
     return Results(
         scenario=model.scenario, seed=int(model.streams.seed), metrics=model.rec.frame(),
         ledger=ledger, providers=_providers_frame(model, twin_status),
