@@ -26,9 +26,15 @@ from sim.engine.workers import (
 from sim.labels import STR, labels
 
 # Programme kinds by the code of Population.prog_kind. A new kind (e.g. credential-only) is one
-# more entry here; a code without a name is refused, never pooled with another kind.
+# more entry here; until then it is reported as `kind_<code>`, never pooled with another kind.
 PROGRAMME_NAMES: dict[int, str] = {PROG_COURSE: "course", PROG_APPRENTICESHIP: "apprenticeship",
                                    PROG_INCUMBENT: "incumbent_upskilling"}
+MAX_KINDS = 16  # programme kind codes 0..15 have a column of their own
+
+
+def programme_name(code: int) -> str:
+    return "none" if code == 0 else PROGRAMME_NAMES.get(code, f"kind_{code}")
+
 
 # What is summed per (months since start, cell); the table's columns after its keys.
 QUANTITIES = ("participants", "earnings", "twin_earnings", "employed", "twin_employed",
@@ -56,7 +62,7 @@ class ImpactTracker:
     """Running sums of participants' outcomes against the twin by months since first start."""
 
     def __init__(self, months: int, people: int, providers: int) -> None:
-        self.K, self.P, self.G = max(PROGRAMME_NAMES) + 1, providers, len(GROUPS)
+        self.K, self.P, self.G = MAX_KINDS, providers, len(GROUPS)
         self.C = 1 + self.K + self.P + self.G  # all, kinds, providers, groups
         self.months = months
         self.sums = np.zeros((len(QUANTITIES), months * self.C))
@@ -75,10 +81,9 @@ class ImpactTracker:
         new = first == month  # the programme they started with, and where they stood then
         who = part[new]
         kinds = p.prog_kind[who]
-        unnamed = sorted(set(np.unique(kinds).tolist()) - set(PROGRAMME_NAMES))
-        if unnamed:
-            raise ValueError(f"programme kind codes {unnamed} have no name in "
-                             "sim.engine.impact.PROGRAMME_NAMES")
+        if len(kinds) and int(kinds.max()) >= MAX_KINDS:
+            raise ValueError(f"programme kind code {int(kinds.max())}: sim.engine.impact counts codes "
+                             f"below {MAX_KINDS}")
         self.kind[who] = kinds
         self.provider[who] = np.maximum(p.prog_provider[who], 0)
         self.base_rung[who] = p.rung[who]
@@ -103,7 +108,7 @@ class ImpactTracker:
         """The impact table (COLUMNS): one row per month since start and cell with participants."""
         sums = self.sums.reshape(len(QUANTITIES), self.months, self.C)
         m, c = np.nonzero(sums[0] > 0)
-        kinds = [PROGRAMME_NAMES.get(i, "none") for i in range(self.K)]
+        kinds = [programme_name(i) for i in range(self.K)]
         split = ["all"] + ["kind"] * self.K + ["provider"] * self.P + ["group"] * self.G
         value = ["all", *kinds, *map(str, range(self.P)), *GROUPS]
         out = {"months_since_start": m + 1, "year": m // 12 + 1,

@@ -14,11 +14,11 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from sim.engine.counterfactual import unpack_state
-from sim.engine.impact import PROGRAMME_NAMES
+from sim.engine.impact import PROGRAMME_NAMES, programme_name
 from sim.engine.workers import EXTERNSHIP, STATUS_NAMES, Population
 
 # By Population.prog_kind code.
-PROGRAMMES = tuple(PROGRAMME_NAMES.get(i, "none") for i in range(max(PROGRAMME_NAMES) + 1))
+PROGRAMMES = tuple(programme_name(i) for i in range(max(PROGRAMME_NAMES) + 1))
 
 DESCRIPTIONS = {
     "month": "Month of the run (1 = first).",
