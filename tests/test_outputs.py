@@ -155,6 +155,10 @@ def test_training_accounts_add_up_to_the_metrics_and_the_ledger(with_panel):
     paid = led[(led.category == "apprentice_subsidy")].amount_cents.sum() / 100.0
     assert a.subsidies.sum() == pytest.approx(paid)
     assert ((a.apprentice_output > 0) & (a.apprentice_wages > 0)).all()
+    kept = a[a.graduate_months > 0]
+    assert len(kept) > 0 and (kept.graduate_output_per_month > kept.graduate_wage_per_month).all()
+    for rate in ("graduate_leave_rate", "outside_leave_rate"):
+        assert a[rate].dropna().between(0, 1).all() and a[rate].notna().any(), rate
     assert set(a.sector) <= {s.name for s in fund.scenario.region.sectors}
 
 

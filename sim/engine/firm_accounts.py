@@ -40,12 +40,14 @@ DESCRIPTIONS = {
     "graduate_wage_per_month": "Wage of a kept graduate per month ($).",
     "graduate_leave_rate": "Share of its graduates leaving it per month (1 / expected stay in months).",
     "outside_output_per_month": "Value per month of its skilled staff (level 1+) who are not its graduates "
-                                "(the outside hires a graduate stands in for; $).",
+                                "(the outside hires a graduate stands in for; $), from its first "
+                                "apprentice on.",
     "outside_wage_per_month": "Their wage per month ($).",
     "outside_leave_rate": "Their monthly leaving rate.",
     "npv": "Discounted net value of training ($ at month 0): apprentice output - wages - co-investment "
            "+ subsidies, plus each graduate-month's surplus (output - wage) over an outside hire's at "
-           "this firm (its sector's if it has none), discounted at `outputs.discount_rate_annual`.",
+           "this firm (its sector's other training firms' if it has none), discounted at "
+           "`outputs.discount_rate_annual`.",
     "return_on_cost": "npv / discounted cost (apprentice wages plus co-investment).",
 }
 COLUMNS = tuple(DESCRIPTIONS)
@@ -68,7 +70,8 @@ class TrainingAccounts:
         self.F = firms
         self.flows = np.zeros((months, len(FLOWS), firms))
         self.graduated_from = np.full(people, -1, dtype=np.int32)  # the firm that trained them
-        self.prev_employer = np.full(people, -1, dtype=np.int32)  # on a payroll last month at
+        self.prev_employer = np.full(people, -1, dtype=np.int32)  # on a skilled payroll last month at
+        self.hosted = np.zeros(firms, dtype=bool)  # has hosted an apprentice: a training firm
 
     def record(self, p: Population, sc: Scenario, k: Derived, month: int,
                graduates: np.ndarray, hosts: np.ndarray) -> None:
@@ -82,6 +85,9 @@ class TrainingAccounts:
 
         appr = np.flatnonzero(p.status == APPRENTICE)
         firm = p.employer[appr]
+        self.hosted[firm] = True
+        if not self.hosted.any():
+            return  # no training firm yet: nothing to account for
         add("apprentice_starts", firm[p.prog_left[appr] == p.prog_months[appr]])
         add("apprentice_months", firm)
         add("apprentice_wages", firm, p.wage[appr])
@@ -90,7 +96,9 @@ class TrainingAccounts:
         add("graduates", hosts)
         kept = (p.status[graduates] == EMPLOYED) & (p.employer[graduates] == hosts)
         add("graduates_kept", hosts[kept])
+        # Staff are followed at training firms only (what the accounts compare graduates with).
         emp = np.flatnonzero((p.status == EMPLOYED) & (p.job_level >= 1))
+        emp = emp[self.hosted[p.employer[emp]]]
         at = p.employer[emp]
         own = self.graduated_from[emp] == at
         g, o = emp[own], emp[~own]
@@ -122,7 +130,7 @@ class TrainingAccounts:
                 return np.where(den > 0, num / den, np.nan)
 
             out_surplus = per(total["outside_output"] - total["outside_wages"], total["outside_months"])
-            # A firm with no skilled outside staff compares with its sector's.
+            # A firm with no skilled outside staff compares with its sector's other training firms.
             S = int(firm_sector.max(initial=0)) + 1
             sec = {n: np.bincount(firm_sector, weights=total[n], minlength=S)
                    for n in ("outside_output", "outside_wages", "outside_months")}
