@@ -164,12 +164,6 @@ class TrainingAccounts:
         return frame[list(COLUMNS)]
 
 
-def empty_frame() -> pd.DataFrame:
-    """No training firm (the sector column holds codes until the runner names them)."""
-    return pd.DataFrame({c: pd.Series(dtype="int64" if c in ("firm", "sector") else "float64")
-                         for c in COLUMNS})
-
-
 def _ledger_by_firm(ledger: pd.DataFrame, category: str, side: str, months: int, firms: int) -> np.ndarray:
     """(months, firms) dollars of a ledger category paid to (`payee`) or by (`payer`) each firm."""
     out = np.zeros((months, firms))

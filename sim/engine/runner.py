@@ -15,8 +15,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from sim.engine import firm_accounts, measure
 from sim.engine import impact as impact_table
+from sim.engine import measure
 from sim.engine.counterfactual import TwinTrace, twin_state, world_key
 from sim.engine.firm_accounts import TrainingAccounts
 from sim.engine.firms import SIZE_CLASSES
@@ -80,11 +80,13 @@ def run_world(scenario: Scenario, seed: int) -> tuple[Results, TwinTrace]:
     world = scenario if not scenario.fund.enabled else scenario.counterfactual()
     model = FundModel(world, seed)
     trace = TwinTrace.empty(world_key(scenario), seed, world.horizon_months, model.workers.n, model.firms.n)
+    accounts = TrainingAccounts(world.horizon_months, model.firms.n, model.workers.n)
     for _ in range(world.horizon_months):
         model.step()
+        accounts.record(model.workers, world, model.k, model.month, *model.graduated)
         trace.record(model.month, model.workers.earnings, model.workers.status, model.workers.rung,
                      model.surplus(), model.tuition_paid)
-    return _results(model, None, False), trace
+    return _results(model, None, False, None, accounts), trace
 
 
 def run_shared(scenarios: Sequence[Scenario], seed: int, worlds: bool = False) -> list[Results]:
@@ -113,14 +115,13 @@ def run_shared(scenarios: Sequence[Scenario], seed: int, worlds: bool = False) -
 
 
 def _results(model: FundModel, twin_status: np.ndarray | None, compared: bool,
-             impact: ImpactTracker | None = None, accounts: TrainingAccounts | None = None) -> Results:
+             impact: ImpactTracker | None, accounts: TrainingAccounts) -> Results:
     if not compared:
         for name in TWIN_METRICS:  # unknown without a counterfactual: say so, not zero
             model.rec.data[:, INDEX[name]] = np.nan
     model.rec.finish()
     ledger = model.ledger.to_frame()
-    training = (accounts.frame(model.scenario, model.firms.sector, ledger) if accounts is not None
-                else firm_accounts.empty_frame())
+    training = accounts.frame(model.scenario, model.firms.sector, ledger)
     training["sector"] = labels([s.name for s in model.scenario.region.sectors],
                                 training["sector"].to_numpy(dtype=np.int64))
     return Results(
