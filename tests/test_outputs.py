@@ -219,3 +219,14 @@ def test_the_app_shows_the_impact_curve(scenario):
     spec = build_charts(["No fund", "Baseline"], [no_fund, scenario], runs, names=["Impact over time"])
     table = chart_csv(spec["Impact over time"])
     assert "course" in table and "apprenticeship" in table  # one scenario with a fund: by kind
+
+
+def test_the_panel_is_written_a_month_at_a_time(scenario, tmp_path):
+    short = apply_overrides(scenario, {"horizon_months": 12})
+    path = tmp_path / "deep" / "panel.parquet"
+    run(short, 1, panel=path)
+    meta = pq.ParquetFile(path).metadata
+    assert meta.num_row_groups == 12  # one month per row group: memory holds one month of people
+    assert meta.num_rows == short.region.n_workers * 12
+    assert not list(path.parent.glob(".*.tmp"))
+
