@@ -190,14 +190,16 @@ by month with the same person in the no-fund twin (the same people and shocks wi
 months since their first fund-paid start, as trial reports show treatment minus control by quarter or
 year after random assignment. One row per month since start and cell of a breakdown (`split`): all
 participants, programme kind at the first start (course, apprenticeship; incumbent upskilling and
-credential-only programmes appear when the fund pays for them), provider, worker group. Columns are
+credential-only programmes appear when the fund pays for them), provider, worker group, and start
+cohort (the run year of the first start). Columns are
 sums, so months pool into years exactly: `sim.results.impact_curve(runs, by="year", split="kind")`
 gives per seed and year the earnings gain ($ per month), the employment gain (share on a payroll minus
 the twin's), and credential receipt here and in the twin (a credential above the rung held at the
 start; in the twin, training paid by someone else). `sim.charts.impact_chart` draws the earnings gain
 by year with its 90% range across seeds. The panel is unbalanced: month m counts participants whose
 first start was at least m months before the horizon's end, so late years rest on early cohorts
-(fewer people, wider ranges). Without a twin (no fund, or `outputs.counterfactual: false`) the table
+(fewer people, wider ranges); `split="cohort"` follows one start year as a balanced panel.
+Without a twin (no fund, or `outputs.counterfactual: false`) the table
 has no rows: nothing is claimed. `fundsim run` writes it to `impact.parquet` (with scenario and
 seed)."""
 ACCOUNTS = """

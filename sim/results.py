@@ -139,7 +139,7 @@ def equity_gap(results: Sequence[Results], metric: str, a: str = "hard_to_serve"
 
 def impact_curve(results: Sequence[Results], by: str = "year", split: str = "all") -> pd.DataFrame:
     """Participants' gains over their no-fund twin by time since first fund start, one row per
-    seed, period and cell of `split` (all, kind, provider, group): `by` is "year" (years 1..N:
+    seed, period and cell of `split` (all, kind, provider, group, cohort): `by` is "year" (years 1..N:
     monthly means over the year's participant-months) or "months_since_start".
 
     Columns: seed, `by`, value, participants (participant-months), earnings_gain ($ per month),
@@ -147,8 +147,8 @@ def impact_curve(results: Sequence[Results], by: str = "year", split: str = "all
     (share holding a credential gained since the start) and credential_gain (their difference)."""
     if by not in ("year", "months_since_start"):
         raise ValueError(f"by: {by!r} is not one of 'year', 'months_since_start'")
-    if split not in ("all", "kind", "provider", "group"):
-        raise ValueError(f"split: {split!r} is not one of 'all', 'kind', 'provider', 'group'")
+    if split not in ("all", "kind", "provider", "group", "cohort"):
+        raise ValueError(f"split: {split!r} is not one of 'all', 'kind', 'provider', 'group', 'cohort'")
     parts = []
     for r in results:
         t = r.impact

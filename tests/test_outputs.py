@@ -68,7 +68,7 @@ def test_impact_table_splits_and_years(with_panel):
     fund, _, _, _ = with_panel
     t = fund.impact
     assert list(t.columns) == list(IMPACT_COLUMNS)
-    assert set(t.split) == {"all", "kind", "provider", "group"}
+    assert set(t.split) == {"all", "kind", "provider", "group", "cohort"}
     assert set(t[t.split == "kind"].value) <= set(PROGRAMME_NAMES.values())
     assert {"course", "apprenticeship"} <= set(t[t.split == "kind"].value)
     assert (t.year == (t.months_since_start - 1) // 12 + 1).all()
@@ -76,9 +76,14 @@ def test_impact_table_splits_and_years(with_panel):
     quantities = ["participants", "earnings", "twin_earnings", "employed", "twin_employed", "credentialed",
                   "twin_credentialed"]
     every = t[t.split == "all"].set_index("months_since_start")[quantities].sort_index()
-    for split in ("kind", "provider", "group"):
+    for split in ("kind", "provider", "group", "cohort"):
         summed = t[t.split == split].groupby("months_since_start")[quantities].sum().sort_index()
         np.testing.assert_allclose(summed.to_numpy(), every.to_numpy(), rtol=1e-9, err_msg=split)
+    # A cohort (run year of the first start) is followed only as long as the run lasts.
+    cohorts = t[t.split == "cohort"]
+    start = (cohorts.value.astype(int) - 1) * 12 + 1  # earliest first-start month of the cohort
+    assert (start + cohorts.months_since_start - 1 <= fund.scenario.horizon_months).all()
+    assert cohorts.groupby("value").months_since_start.max().loc["1"] > 36
     # A year pools its months: the mean over participant-months.
     yearly = impact_curve([fund], by="year").set_index("year")
     y1 = every.loc[1:12]

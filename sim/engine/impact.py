@@ -45,8 +45,9 @@ DESCRIPTIONS = {
                           "that start).",
     "year": "Year since the first start: months 1-12 are year 1.",
     "split": "The breakdown: `all`, `kind` (programme kind at the first start), `provider` (its "
-             "provider) or `group` (worker group).",
-    "value": "The cell of the breakdown: `all`, a kind name, a provider id or a group name.",
+             "provider), `group` (worker group) or `cohort` (the run year of the first start: one "
+             "cohort followed over time is a balanced panel).",
+    "value": "The cell of the breakdown: `all`, a kind name, a provider id, a group name or a cohort year.",
     "participants": "Participants counted in the month (participant-months when pooled).",
     "earnings": "Their earnings this month ($, summed).",
     "twin_earnings": "The same people's earnings in the no-fund twin ($, summed).",
@@ -62,8 +63,8 @@ class ImpactTracker:
     """Running sums of participants' outcomes against the twin by months since first start."""
 
     def __init__(self, months: int, people: int, providers: int) -> None:
-        self.K, self.P, self.G = MAX_KINDS, providers, len(GROUPS)
-        self.C = 1 + self.K + self.P + self.G  # all, kinds, providers, groups
+        self.K, self.P, self.G, self.Y = MAX_KINDS, providers, len(GROUPS), (months + 11) // 12
+        self.C = 1 + self.K + self.P + self.G + self.Y  # all, kinds, providers, groups, cohorts
         self.months = months
         self.sums = np.zeros((len(QUANTITIES), months * self.C))
         self.kind = np.zeros(people, dtype=np.int8)
@@ -98,25 +99,27 @@ class ImpactTracker:
         ]).astype(np.float64)
         cols = np.concatenate([np.zeros(len(part), np.int64), 1 + self.kind[part].astype(np.int64),
                                1 + self.K + self.provider[part].astype(np.int64),
-                               1 + self.K + self.P + p.group[part].astype(np.int64)])
-        flat = np.tile(since * self.C, 4) + cols
+                               1 + self.K + self.P + p.group[part].astype(np.int64),
+                               1 + self.K + self.P + self.G + (first.astype(np.int64) - 1) // 12])
+        flat = np.tile(since * self.C, 5) + cols
         n = self.sums.shape[1]
         for q in range(len(QUANTITIES)):
-            self.sums[q] += np.bincount(flat, weights=np.tile(values[q], 4), minlength=n)
+            self.sums[q] += np.bincount(flat, weights=np.tile(values[q], 5), minlength=n)
 
     def frame(self) -> pd.DataFrame:
         """The impact table (COLUMNS): one row per month since start and cell with participants."""
         sums = self.sums.reshape(len(QUANTITIES), self.months, self.C)
         m, c = np.nonzero(sums[0] > 0)
+        order = np.lexsort((m, c))  # cells in their natural order (providers by number), then months
+        m, c = m[order], c[order]
         kinds = [programme_name(i) for i in range(self.K)]
-        split = ["all"] + ["kind"] * self.K + ["provider"] * self.P + ["group"] * self.G
-        value = ["all", *kinds, *map(str, range(self.P)), *GROUPS]
+        split = ["all"] + ["kind"] * self.K + ["provider"] * self.P + ["group"] * self.G + ["cohort"] * self.Y
+        value = ["all", *kinds, *map(str, range(self.P)), *GROUPS, *map(str, range(1, self.Y + 1))]
         out = {"months_since_start": m + 1, "year": m // 12 + 1,
                "split": labels(split, c), "value": labels(value, c)}
         for q, name in enumerate(QUANTITIES):
             out[name] = sums[q, m, c]
-        return pd.DataFrame(out, columns=list(COLUMNS)).sort_values(
-            ["split", "value", "months_since_start"], kind="stable", ignore_index=True)
+        return pd.DataFrame(out, columns=list(COLUMNS))
 
 
 def empty_frame() -> pd.DataFrame:
