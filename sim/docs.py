@@ -189,9 +189,12 @@ Each fund participant (everyone who started fund-paid training: intent to treat)
 by month with the same person in the no-fund twin (the same people and shocks without the fund), by
 months since their first fund-paid start, as trial reports show treatment minus control by quarter or
 year after random assignment. One row per month since start and cell of a breakdown (`split`): all
-participants, programme kind at the first start (course, apprenticeship; incumbent upskilling and
-credential-only programmes appear when the fund pays for them), provider, worker group, and start
-cohort (the run year of the first start). Columns are
+participants, programme kind at the first start (course, apprenticeship), provider, worker group,
+and start cohort (the run year of the first start). Incumbent upskilling appears only when the
+fund itself pays the seat: a grant that refunds an employer part of its own training does not make
+its staff participants (the model has no such seat today), and a credential-only kind appears once
+the programme kinds include one (until named in `sim.engine.impact.PROGRAMME_NAMES` it shows as
+`kind_<code>`). Columns are
 sums, so months pool into years exactly: `sim.results.impact_curve(runs, by="year", split="kind")`
 gives per seed and year the earnings gain ($ per month), the employment gain (share on a payroll minus
 the twin's), and credential receipt here and in the twin (a credential above the rung held at the
