@@ -174,6 +174,13 @@ def test_a_higher_discount_rate_lowers_a_positive_npv(scenario):
     assert pos.any()
     assert (high.npv[pos] < low.npv[pos]).all()
     pd.testing.assert_series_equal(low.graduates, high.graduates)  # discounting changes no flow
+    # Undiscounted, the NPV is the accounts' own columns added up (graduates against outside hires).
+    a = low[low.outside_output_per_month.notna()]
+    grad = (a.graduate_output_per_month - a.graduate_wage_per_month).fillna(0.0)
+    outside = a.outside_output_per_month - a.outside_wage_per_month
+    expected = (a.apprentice_output - a.apprentice_wages - a.co_investment + a.subsidies
+                + a.graduate_months * (grad - outside))
+    np.testing.assert_allclose(a.npv, expected, rtol=1e-9, atol=1e-6)
 
 
 def test_per_person_output_is_the_firms_value_added(scenario):

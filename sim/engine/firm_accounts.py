@@ -64,24 +64,33 @@ def output_of(p: Population, idx: np.ndarray, sc: Scenario, k: Derived) -> np.nd
 
 
 class TrainingAccounts:
-    """Month-by-firm flows of apprentice hosting and of the graduates kept."""
+    """Per-firm totals of apprentice hosting and of the graduates kept, and their values
+    discounted to month 0 (what the NPV needs), so memory is a few rows per firm, not a month x
+    firm table."""
 
-    def __init__(self, months: int, firms: int, people: int) -> None:
+    def __init__(self, months: int, firms: int, people: int, discount_rate_annual: float) -> None:
         self.F = firms
-        self.flows = np.zeros((months, len(FLOWS), firms))
+        self.totals = np.zeros((len(FLOWS), firms))
+        self.pv = np.zeros((len(FLOWS), firms))  # the same flows, each month discounted to month 0
+        self.rate = discount_rate_annual
         self.graduated_from = np.full(people, -1, dtype=np.int32)  # the firm that trained them
         self.prev_employer = np.full(people, -1, dtype=np.int32)  # on a skilled payroll last month at
         self.hosted = np.zeros(firms, dtype=bool)  # has hosted an apprentice: a training firm
+
+    def discount(self, month: np.ndarray | int) -> np.ndarray | float:
+        """Money in month m is divided by (1 + rate)^(m / 12), as the reports' NPVs (sim.economics)."""
+        return (1.0 + self.rate) ** (-np.asarray(month, dtype=np.float64) / 12.0)
 
     def record(self, p: Population, sc: Scenario, k: Derived, month: int,
                graduates: np.ndarray, hosts: np.ndarray) -> None:
         """The month's flows, at its close. `graduates`: apprentices who completed this month,
         `hosts` their training firms."""
-        out = self.flows[month - 1]
-        F = self.F
+        F, d = self.F, float(self.discount(month))
 
         def add(name: str, firms: np.ndarray, weights: np.ndarray | None = None) -> None:
-            out[_F[name]] += np.bincount(firms, weights=weights, minlength=F)
+            flow = np.bincount(firms, weights=weights, minlength=F)
+            self.totals[_F[name]] += flow
+            self.pv[_F[name]] += d * flow
 
         appr = np.flatnonzero(p.status == APPRENTICE)
         firm = p.employer[appr]
@@ -118,13 +127,12 @@ class TrainingAccounts:
         self.prev_employer[:] = -1
         self.prev_employer[emp] = at
 
-    def frame(self, sc: Scenario, firm_sector: np.ndarray, ledger: pd.DataFrame) -> pd.DataFrame:
+    def frame(self, firm_sector: np.ndarray, ledger: pd.DataFrame) -> pd.DataFrame:
         """One row per firm that hosted an apprentice (COLUMNS)."""
-        T = self.flows.shape[0]
-        fl = {name: self.flows[:, i, :] for i, name in enumerate(FLOWS)}
-        subsidies = _ledger_by_firm(ledger, "apprentice_subsidy", "payee", T, self.F)
-        coinvest = _ledger_by_firm(ledger, "co_investment", "payer", T, self.F)
-        total = {name: v.sum(axis=0) for name, v in fl.items()}
+        total = {name: self.totals[i] for i, name in enumerate(FLOWS)}
+        pv = {name: self.pv[i] for i, name in enumerate(FLOWS)}
+        subsidies, pv_subsidies = self._ledger_by_firm(ledger, "apprentice_subsidy", "payee")
+        coinvest, pv_coinvest = self._ledger_by_firm(ledger, "co_investment", "payer")
         with np.errstate(invalid="ignore", divide="ignore"):
             def per(num: np.ndarray, den: np.ndarray) -> np.ndarray:
                 return np.where(den > 0, num / den, np.nan)
@@ -137,12 +145,9 @@ class TrainingAccounts:
             sec_surplus = per(sec["outside_output"] - sec["outside_wages"], sec["outside_months"])
             benchmark = np.where(np.isnan(out_surplus), sec_surplus[firm_sector], out_surplus)
             benchmark = np.nan_to_num(benchmark)
-            disc = (1.0 + sc.outputs.discount_rate_annual) ** (-np.arange(1, T + 1) / 12.0)
-            cost = fl["apprentice_wages"] + coinvest
-            net = (fl["apprentice_output"] - cost + subsidies
-                   + fl["graduate_output"] - fl["graduate_wages"] - fl["graduate_months"] * benchmark)
-            npv = disc @ net
-            pv_cost = disc @ cost
+            pv_cost = pv["apprentice_wages"] + pv_coinvest
+            npv = (pv["apprentice_output"] - pv_cost + pv_subsidies
+                   + pv["graduate_output"] - pv["graduate_wages"] - pv["graduate_months"] * benchmark)
             trained = np.flatnonzero(total["apprentice_months"] > 0)
             frame = pd.DataFrame({
                 "firm": trained, "sector": firm_sector[trained],
@@ -150,7 +155,7 @@ class TrainingAccounts:
                 "apprentice_months": total["apprentice_months"][trained],
                 "apprentice_wages": total["apprentice_wages"][trained],
                 "apprentice_output": total["apprentice_output"][trained],
-                "subsidies": subsidies.sum(axis=0)[trained], "co_investment": coinvest.sum(axis=0)[trained],
+                "subsidies": subsidies[trained], "co_investment": coinvest[trained],
                 "graduates": total["graduates"][trained], "graduates_kept": total["graduates_kept"][trained],
                 "graduate_months": total["graduate_months"][trained],
                 "graduate_output_per_month": per(total["graduate_output"], total["graduate_months"])[trained],
@@ -163,12 +168,15 @@ class TrainingAccounts:
             })
         return frame[list(COLUMNS)]
 
-
-def _ledger_by_firm(ledger: pd.DataFrame, category: str, side: str, months: int, firms: int) -> np.ndarray:
-    """(months, firms) dollars of a ledger category paid to (`payee`) or by (`payer`) each firm."""
-    out = np.zeros((months, firms))
-    rows = ledger[(ledger.category == category) & ledger[side].astype(str).str.startswith("firm:")]
-    if len(rows):
+    def _ledger_by_firm(self, ledger: pd.DataFrame, category: str,
+                        side: str) -> tuple[np.ndarray, np.ndarray]:
+        """Dollars of a ledger category paid to (`payee`) or by (`payer`) each firm: the total and
+        its value discounted to month 0."""
+        rows = ledger[(ledger.category == category) & ledger[side].astype(str).str.startswith("firm:")]
+        if len(rows) == 0:
+            return np.zeros(self.F), np.zeros(self.F)
         firm = rows[side].astype(str).str.slice(5).astype(int).to_numpy()
-        np.add.at(out, (rows.month.to_numpy() - 1, firm), rows.amount_cents.to_numpy() / 100.0)
-    return out
+        dollars = rows.amount_cents.to_numpy() / 100.0
+        pv = dollars * self.discount(rows.month.to_numpy())
+        return (np.bincount(firm, weights=dollars, minlength=self.F),
+                np.bincount(firm, weights=pv, minlength=self.F))

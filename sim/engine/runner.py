@@ -43,7 +43,7 @@ def run(scenario: Scenario, seed: int, twin: TwinTrace | None = None,
     live = FundModel(scenario.counterfactual(), seed) if compared and twin is None else None
     months, p = scenario.horizon_months, model.workers
     impact = ImpactTracker(months, p.n, model.providers.n) if compared else None
-    accounts = TrainingAccounts(months, model.firms.n, p.n)
+    accounts = TrainingAccounts(months, model.firms.n, p.n, scenario.outputs.discount_rate_annual)
     writer = PanelWriter(panel, p.n) if panel is not None else None
     try:
         for _ in range(months):
@@ -80,7 +80,8 @@ def run_world(scenario: Scenario, seed: int) -> tuple[Results, TwinTrace]:
     world = scenario if not scenario.fund.enabled else scenario.counterfactual()
     model = FundModel(world, seed)
     trace = TwinTrace.empty(world_key(scenario), seed, world.horizon_months, model.workers.n, model.firms.n)
-    accounts = TrainingAccounts(world.horizon_months, model.firms.n, model.workers.n)
+    accounts = TrainingAccounts(world.horizon_months, model.firms.n, model.workers.n,
+                                world.outputs.discount_rate_annual)
     for _ in range(world.horizon_months):
         model.step()
         accounts.record(model.workers, world, model.k, model.month, *model.graduated)
@@ -121,7 +122,7 @@ def _results(model: FundModel, twin_status: np.ndarray | None, compared: bool,
             model.rec.data[:, INDEX[name]] = np.nan
     model.rec.finish()
     ledger = model.ledger.to_frame()
-    training = accounts.frame(model.scenario, model.firms.sector, ledger)
+    training = accounts.frame(model.firms.sector, ledger)
     training["sector"] = labels([s.name for s in model.scenario.region.sectors],
                                 training["sector"].to_numpy(dtype=np.int64))
     return Results(
