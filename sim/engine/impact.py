@@ -29,7 +29,7 @@ from sim.labels import STR, labels
 # more entry here; until then it is reported as `kind_<code>`, never pooled with another kind.
 PROGRAMME_NAMES: dict[int, str] = {PROG_COURSE: "course", PROG_APPRENTICESHIP: "apprenticeship",
                                    PROG_INCUMBENT: "incumbent_upskilling"}
-MAX_KINDS = 16  # programme kind codes 0..15 have a column of their own
+KIND_COLUMNS = 16  # programme kind codes 0..15 have a column of their own
 
 
 def programme_name(code: int) -> str:
@@ -63,7 +63,7 @@ class ImpactTracker:
     """Running sums of participants' outcomes against the twin by months since first start."""
 
     def __init__(self, months: int, people: int, providers: int) -> None:
-        self.K, self.P, self.G, self.Y = MAX_KINDS, providers, len(GROUPS), (months + 11) // 12
+        self.K, self.P, self.G, self.Y = KIND_COLUMNS, providers, len(GROUPS), (months + 11) // 12
         self.C = 1 + self.K + self.P + self.G + self.Y  # all, kinds, providers, groups, cohorts
         self.months = months
         self.sums = np.zeros((len(QUANTITIES), months * self.C))
@@ -82,9 +82,9 @@ class ImpactTracker:
         new = first == month  # the programme they started with, and where they stood then
         who = part[new]
         kinds = p.prog_kind[who]
-        if len(kinds) and int(kinds.max()) >= MAX_KINDS:
+        if len(kinds) and int(kinds.max()) >= KIND_COLUMNS:
             raise ValueError(f"programme kind code {int(kinds.max())}: sim.engine.impact counts codes "
-                             f"below {MAX_KINDS}")
+                             f"below {KIND_COLUMNS}")
         self.kind[who] = kinds
         self.provider[who] = np.maximum(p.prog_provider[who], 0)
         self.base_rung[who] = p.rung[who]
