@@ -118,3 +118,61 @@ def to_svg(chart: alt.TopLevelMixin) -> str:
         thread.join()
     svg = vlc.vegalite_to_svg(chart.to_json())
     return svg[svg.index("<svg"):] if "<svg" in svg else svg
+
+
+def impact_band_frame(results: Sequence[Results], *, split: str = "kind", measure: str = "earnings_gain",
+                      label: str = "") -> pd.DataFrame:
+    """Per cell of `split` (programme kind by default) and year since first fund start: the mean
+    gain over the no-fund twin across seeds and its 5th-95th percentile range. `label` names the
+    scenario (column `scenario`); `cell` is the kind, provider or group (`all` for every one)."""
+    from sim.results import impact_curve
+
+    curve = impact_curve(results, by="year", split=split)
+    columns = ["scenario", "cell", "year", "central", "low", "high", "seeds"]
+    if curve.empty:
+        return pd.DataFrame(columns=columns)
+    rows = []
+    for (value, year), g in curve.groupby(["value", "year"], sort=True):
+        v = g[measure].to_numpy(dtype=float)
+        v = v[~np.isnan(v)]
+        if len(v) == 0:
+            continue
+        low, high = np.percentile(v, [LOW_Q, HIGH_Q])
+        rows.append({"scenario": label, "cell": str(value), "year": int(year), "central": float(v.mean()),
+                     "low": float(low), "high": float(high), "seeds": len(v)})
+    return pd.DataFrame(rows, columns=columns)
+
+
+def impact_chart(frame: pd.DataFrame, *,
+                 title: str = "Earnings gain over the no-fund twin, by year since start",
+                 y_title: str = "$ per month", y_format: str = ",.0f", width: int | str = WIDTH,
+                 height: int = HEIGHT, by: str = "cell") -> alt.LayerChart:
+    """The impact curve: a line per programme kind (`by="cell"`, the frame's cells) or per scenario
+    (`by="scenario"`), the mean across seeds by year since the first fund start, over its 90% range
+    across seeds, with a zero line (the twin)."""
+    import altair as alt
+
+    labels = list(dict.fromkeys(frame[by]))
+    color = alt.Color(f"{by}:N", scale=_colors(labels), legend=alt.Legend(title=None, orient="bottom"))
+    x = alt.X("year:O", title="Year since first fund start", axis=alt.Axis(labelAngle=0))
+    base = alt.Chart(frame).encode(x=x, color=color)
+    y = alt.Y("low:Q", title=y_title, axis=alt.Axis(format=y_format))
+    band = base.mark_area(opacity=0.22).encode(y=y, y2="high:Q")
+    line = base.mark_line(strokeWidth=2, point=True).encode(y="central:Q")
+    zero = alt.Chart(pd.DataFrame({"zero": [0.0]})).mark_rule(color="#888").encode(y="zero:Q")
+    return alt.layer(band, line, zero).properties(title=title, width=width, height=height)
+
+
+def impact_overview(runs: Sequence[tuple[str, Sequence[Results]]]) -> tuple[pd.DataFrame, str, str]:
+    """The impact curve the app and the reports show: by programme kind when one scenario has a
+    fund (and a twin), else one line per such scenario (all kinds). Returns (frame, the column
+    the lines follow, a title)."""
+    funded = [(label, rs) for label, rs in runs if any(len(r.impact) for r in rs)]
+    if len(funded) == 1:
+        label, rs = funded[0]
+        frame = impact_band_frame(rs, split="kind", label=label)
+        frame["cell"] = frame["cell"].str.replace("_", " ")
+        return frame, "cell", f"{label}: earnings gain over the same people without the fund, by programme"
+    parts = [impact_band_frame(rs, split="all", label=label) for label, rs in funded]
+    frame = pd.concat(parts, ignore_index=True) if parts else impact_band_frame([])
+    return frame, "scenario", "Participants' earnings gain over the same people without the fund"

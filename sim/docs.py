@@ -107,7 +107,8 @@ def metrics_markdown() -> str:
         "NaN when the run has no counterfactual. Fund metrics are dollars.",
         "",
     ]
-    return "\n".join(head + _table(METRIC_COLUMNS, body)) + "\n\n" + headline_markdown()
+    return ("\n".join(head + _table(METRIC_COLUMNS, body)) + "\n\n" + headline_markdown() + "\n"
+            + tables_markdown())
 
 
 def headline_markdown() -> str:
@@ -164,6 +165,71 @@ ROUNDING = """
 **Rounding.** Printed figures and their ranges are rounded to one step, a power of ten no finer than
 a fifth of the range's width nor than 1/200 of the value: "1,160 (90% range 1,130 to 1,180)". The
 workbook and the CSV keep the exact values beside the printed text."""
+
+
+def tables_markdown() -> str:
+    """The results tables beside the metrics (impact by time since start, training accounts) and
+    the opt-in person-level panel: each column from the description its module declares."""
+    from sim.engine import firm_accounts, impact, panel
+
+    text = ["## Impact by time since first fund start (`Results.impact`)", "", " ".join(IMPACT.split()), ""]
+    text += _table(("column", "meaning"), [[c, d] for c, d in impact.DESCRIPTIONS.items()])
+    text += ["", "## Firms' training accounts (`Results.training_accounts`)", "",
+             " ".join(ACCOUNTS.split()), ""]
+    text += _table(("column", "meaning"), [[c, d] for c, d in firm_accounts.DESCRIPTIONS.items()])
+    text += ["", "## Person-level panel (opt-in)", "", " ".join(PANEL.split()), ""]
+    text += _table(("column", "type", "meaning"),
+                   [[c, str(panel.SCHEMA.field(c).type), d] for c, d in panel.DESCRIPTIONS.items()])
+    text += ["", "## Labour flows", "", " ".join(FLOWS.split())]
+    return "\n".join(text) + "\n"
+
+
+IMPACT = """
+Each fund participant (everyone who started fund-paid training: intent to treat) is compared month
+by month with the same person in the no-fund twin (the same people and shocks without the fund), by
+months since their first fund-paid start, as trial reports show treatment minus control by quarter or
+year after random assignment. One row per month since start and cell of a breakdown (`split`): all
+participants, programme kind at the first start (course, apprenticeship), provider, worker group,
+and start cohort (the run year of the first start). Incumbent upskilling appears only when the
+fund itself pays the seat: a grant that refunds an employer part of its own training does not make
+its staff participants (the model has no such seat today), and a credential-only kind appears once
+the programme kinds include one (until named in `sim.engine.impact.PROGRAMME_NAMES` it shows as
+`kind_<code>`). Columns are
+sums, so months pool into years exactly: `sim.results.impact_curve(runs, by="year", split="kind")`
+gives per seed and year the earnings gain ($ per month), the employment gain (share on a payroll minus
+the twin's), and credential receipt here and in the twin (a credential above the rung held at the
+start; in the twin, training paid by someone else). `sim.charts.impact_chart` draws the earnings gain
+by year with its 90% range across seeds. The panel is unbalanced: month m counts participants whose
+first start was at least m months before the horizon's end, so late years rest on early cohorts
+(fewer people, wider ranges); `split="cohort"` follows one start year as a balanced panel.
+Without a twin (no fund, or `outputs.counterfactual: false`) the table
+has no rows: nothing is claimed. `fundsim run` writes it to `impact.parquet` (with scenario and
+seed)."""
+ACCOUNTS = """
+One row per firm that hosted an apprentice, over the run: what hosting cost and earned it (Mühlemann
+and Wolter 2014 measure employers' net cost of apprenticeship this way: apprentice output minus wages
+and training costs, then the value of the graduate kept over an outside hire). Output is value added
+as the firms' surplus counts it (`firm_surplus`: a trainee produces `firms.trainee_output_share` of a
+skilled worker). Graduates are compared with the firm's skilled staff (level 1 and up) who are not its
+graduates: output and wage per month and the monthly leaving rate (1 / expected stay). Subsidies and
+co-investment come from the ledger (co-investment covers all the firm's fund-paid training). The NPV
+discounts at `outputs.discount_rate_annual` and counts only months in the run: a graduate's later
+years are not valued. `fundsim run` writes it to `training_accounts.parquet`."""
+PANEL = """
+Person x month, written as the run goes (one Parquet row group per month, so memory holds one month
+of people): `sim.run(scenario, seed, panel="panel.parquet")` or `fundsim run SCENARIO --panel`
+(`DIR/panel/seed-S.parquet`; each seed then steps its own twin, with the same results). Rows = people
+x months. The twin's columns are the same person in the no-fund world (-1 / NaN without a twin).
+Size: 36 bytes per row before compression (20,000 people x 120 months: 2.4 million rows)."""
+FLOWS = """
+By sector and worker group, each month (in the metrics above): `hires` (job seekers hired from
+unemployment), `quits`, `layoffs`, `job_to_job_moves`, `apprenticeship_starts`,
+`apprenticeship_completions`, `apprenticeship_graduates_kept`, `apprenticeship_graduates_released`,
+`job_leavers_to_training`, and the payroll balance: `payroll_entries` (hires + apprenticeship starts +
+externs hired by their host) minus `payroll_exits` (quits + layoffs + apprentice dropouts + graduates
+not kept + job leavers to training) equals the month's change in `employed` in every sector and group
+cell (tests/test_outputs.py checks it, so a new way onto or off a payroll must be counted in one of
+them: sim.engine.measure.PAYROLL_ENTRIES and PAYROLL_EXITS)."""
 
 
 def write(docs_dir: Path = DOCS) -> list[Path]:

@@ -84,7 +84,20 @@ REGISTRY: tuple[Metric, ...] = (
     M("layoffs", "people", "flow", "Layoffs and discharges."),
     M("job_to_job_moves", "people", "flow", "Employer-to-employer moves (including poaching)."),
     M("employed", "people", "stock", "People on a payroll (employed or apprentice)."),
+    M("job_leavers_to_training", "people", "flow",
+      "Employed people who left their job for full-time training."),
+    M("payroll_entries", "people", "flow",
+      "Everyone who joined a payroll from outside one: job seekers hired, apprentices taken on, externs "
+      "hired by their host. Entries minus exits is the month's change in `employed`."),
+    M("payroll_exits", "people", "flow",
+      "Everyone who left a payroll for none: quits, layoffs, apprentice dropouts, apprenticeship "
+      "graduates their training firm did not keep, and job leavers to full-time training (job-to-job "
+      "moves stay on a payroll)."),
     M("apprenticeship_completions", "people", "flow", "Apprentices who finished their apprenticeship."),
+    M("apprenticeship_graduates_kept", "people", "flow",
+      "Apprenticeship graduates on their training firm's payroll at the end of the month they finished."),
+    M("apprenticeship_graduates_released", "people", "flow",
+      "Apprenticeship graduates their training firm did not keep: they left its payroll to look for work."),
     M("apprenticeship_dropouts", "people", "flow", "Apprentices who left before finishing."),
     M("fund_completions", "people", "flow", "Credentials earned in fund-paid programmes."),
     M("fund_dropouts", "people", "flow", "Dropouts from fund-paid programmes."),

@@ -25,6 +25,10 @@ class Results:
     poaching: pd.DataFrame = field(default_factory=pd.DataFrame)
     rollout: list = field(default_factory=list)
     firms: pd.DataFrame = field(default_factory=pd.DataFrame)  # firm, sector, size_class, ...
+    # Participants against their no-fund twin by months since first fund start (sim.engine.impact)
+    impact: pd.DataFrame = field(default_factory=pd.DataFrame)
+    # Per training firm: apprentices' costs and output, graduates kept, NPV (sim.engine.firm_accounts)
+    training_accounts: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     def series(self, metric: str, sector: str = "all", group: str = "all") -> pd.Series:
         if sector == "all" and group == "all":
@@ -153,3 +157,40 @@ def equity_gap(results: Sequence[Results], metric: str, a: str = "hard_to_serve"
     """Per seed, the horizon value of `metric` for group `a` minus group `b`."""
     return pd.Series({r.seed: r.horizon(group=a)[metric] - r.horizon(group=b)[metric] for r in results},
                      name=f"{metric}: {a} - {b}")
+
+
+def impact_curve(results: Sequence[Results], by: str = "year", split: str = "all") -> pd.DataFrame:
+    """Participants' gains over their no-fund twin by time since first fund start, one row per
+    seed, period and cell of `split` (all, kind, provider, group, cohort): `by` is "year" (years 1..N:
+    monthly means over the year's participant-months) or "months_since_start".
+
+    Columns: seed, `by`, value, participants (participant-months), earnings_gain ($ per month),
+    employment_gain (share employed minus the twin's), credential_rate and twin_credential_rate
+    (share holding a credential gained since the start) and credential_gain (their difference)."""
+    if by not in ("year", "months_since_start"):
+        raise ValueError(f"by: {by!r} is not one of 'year', 'months_since_start'")
+    if split not in ("all", "kind", "provider", "group", "cohort"):
+        raise ValueError(f"split: {split!r} is not one of 'all', 'kind', 'provider', 'group', 'cohort'")
+    parts = []
+    for r in results:
+        t = r.impact
+        if t is None or len(t) == 0:
+            continue
+        t = t[t.split == split]
+        g = t.groupby([by, "value"], sort=True)[["participants", "earnings", "twin_earnings", "employed",
+                                                  "twin_employed", "credentialed", "twin_credentialed"]].sum()
+        n = g["participants"]
+        out = pd.DataFrame({
+            "participants": n,
+            "earnings_gain": (g["earnings"] - g["twin_earnings"]) / n,
+            "employment_gain": (g["employed"] - g["twin_employed"]) / n,
+            "credential_rate": g["credentialed"] / n,
+            "twin_credential_rate": g["twin_credentialed"] / n,
+        })
+        out["credential_gain"] = out["credential_rate"] - out["twin_credential_rate"]
+        out = out.reset_index()
+        out.insert(0, "seed", int(r.seed))
+        parts.append(out)
+    columns = ["seed", by, "value", "participants", "earnings_gain", "employment_gain", "credential_rate",
+               "twin_credential_rate", "credential_gain"]
+    return pd.concat(parts, ignore_index=True)[columns] if parts else pd.DataFrame(columns=columns)

@@ -33,7 +33,7 @@ from sim.processes import process_pool
 from sim.results import Results
 from sim.scenario.schema import Scenario
 
-CACHE_FORMAT = "cached-results-2"  # bump when what is stored changes
+CACHE_FORMAT = "cached-results-3"  # bump when what is stored changes
 MAGIC = b"fundsim-run\n"  # then the sha256 of the pickle, then the pickle
 MEMORY_RUNS = 64
 KEEP_VERSIONS = 3  # engine versions whose runs stay on disk

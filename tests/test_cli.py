@@ -66,7 +66,7 @@ GOOD_CASES: dict[str, list[str]] = {
     "params": ["params", "small.yaml"],
     "params_md": ["params", "--role", "lever", "--format", "markdown"],
     "run_a": ["run", "small.yaml", "--seeds", "2", "--out", "new/nested/a"],
-    "run_b": ["run", "small.yaml", "--seeds", "2", "--seed", "1", "--workers", "2", "--out", "b"],
+    "run_b": ["run", "small.yaml", "--seeds", "2", "--seed", "1", "--workers", "2", "--out", "b", "--panel"],
     "compare": ["compare", "small.yaml", "variant.yaml", "--seeds", "2", "--out", "cmp"],
 }
 
@@ -166,8 +166,10 @@ def test_run_writes_files(cli: Commands) -> None:
     assert r.code == 0, r.err
     assert "enrolments" in r.out and "small — 2 seeds (1–2)" in r.out and "Results written" in r.out
     folder = cli.cwd / "new" / "nested" / "a"  # created with its parents
-    for name in ("metrics.parquet", "ledger.parquet", "summary.csv", "scenario.yaml", "providers.csv"):
+    for name in ("metrics.parquet", "ledger.parquet", "summary.csv", "scenario.yaml", "providers.csv",
+                 "impact.parquet", "training_accounts.parquet"):
         assert (folder / name).is_file(), name
+    assert not (folder / "panel").exists()  # the panel is opt-in
     assert not list(folder.glob(".*.tmp"))
 
     metrics = pd.read_parquet(folder / "metrics.parquet")
@@ -195,9 +197,21 @@ def test_run_writes_files(cli: Commands) -> None:
 def test_run_is_deterministic_across_workers(cli: Commands) -> None:
     a, b = cli.get("run_a"), cli.get("run_b")
     assert a.code == 0 and b.code == 0, a.err + b.err
-    for name in ("metrics.parquet", "ledger.parquet"):
+    for name in ("metrics.parquet", "ledger.parquet", "impact.parquet", "training_accounts.parquet"):
         pd.testing.assert_frame_equal(pd.read_parquet(cli.cwd / "new" / "nested" / "a" / name),
                                       pd.read_parquet(cli.cwd / "b" / name))
+
+
+def test_run_panel_is_people_by_months(cli: Commands) -> None:
+    r = cli.get("run_b")
+    assert r.code == 0, r.err
+    impact = pd.read_parquet(cli.cwd / "b" / "impact.parquet")
+    assert set(impact.seed) == {1, 2} and (impact.participants > 0).all()
+    for seed in (1, 2):
+        panel = pd.read_parquet(cli.cwd / "b" / "panel" / f"seed-{seed}.parquet")
+        assert len(panel) == 2000 * 24 and panel.person.nunique() == 2000 and panel.month.nunique() == 24
+        assert {"status", "earnings", "twin_status", "twin_earnings", "provider"} <= set(panel.columns)
+        assert (panel.twin_status >= 0).all()  # the baseline has a fund and its twin
 
 
 # --- compare -----------------------------------------------------------------------------------

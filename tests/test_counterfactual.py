@@ -18,7 +18,7 @@ def _load(name: str):
 
 
 def _same(a, b) -> None:
-    for field in ("metrics", "ledger", "providers", "poaching", "firms"):
+    for field in ("metrics", "ledger", "providers", "poaching", "firms", "impact", "training_accounts"):
         pd.testing.assert_frame_equal(getattr(a, field), getattr(b, field), obj=field)
     assert a.rollout == b.rollout
 

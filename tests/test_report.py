@@ -183,6 +183,7 @@ def test_html_is_self_contained(outputs: dict[str, Path]) -> None:
     assert not re.search(r"""url\(\s*["']?\s*(https?:)?//""", html, re.I)
     assert "@import" not in html and "<script" not in html.lower()
     assert "Over 3 years, baseline places" in html
+    assert "by year since their first fund-paid start" in html  # the impact curve's caption
 
 
 def test_csv_zip_holds_the_tidy_tables(data: ReportData, outputs: dict[str, Path]) -> None:
@@ -194,6 +195,9 @@ def test_csv_zip_holds_the_tidy_tables(data: ReportData, outputs: dict[str, Path
                 "provenance.csv", "metrics.csv", "outcomes_by_group.csv"} <= names
         summary = pd.read_csv(z.open("summary.csv"))
         metrics = pd.read_csv(z.open("metrics.csv"))
+        impact = pd.read_csv(z.open("impact.csv"))
+    assert {"scenario", "seed", "months_since_start", "earnings", "twin_earnings"} <= set(impact.columns)
+    assert "baseline" in set(impact.scenario) and (impact.participants > 0).all()
     assert list(metrics.columns) == ["scenario", "seed", "month", "metric", "sector", "group", "value"]
     row = summary[(summary.scenario == "baseline") & (summary.metric == "fund_placements")
                   & (summary.year == 3)]

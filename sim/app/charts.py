@@ -10,7 +10,7 @@ import altair as alt
 import numpy as np
 import pandas as pd
 
-from sim.charts import HIGH_Q, LOW_Q, PALETTE, band_frame
+from sim.charts import HIGH_Q, LOW_Q, PALETTE, band_frame, impact_chart, impact_overview
 from sim.results import Results, summarize
 from sim.scenario.schema import Scenario
 
@@ -237,3 +237,11 @@ def providers(runs: Runs) -> alt.LayerChart:
         title=alt.TitleParams("Measured placement vs. true impact by provider (creaming: high measured, "
                               "low impact)", anchor="start", offset=10),
         width="container", height=360, padding=PAD)
+
+
+def impact(runs: Runs) -> alt.LayerChart:
+    """Participants' earnings gain over their no-fund twin by year since their first fund start
+    (sim.charts.impact_overview: by programme kind when one scenario has a fund)."""
+    frame, by, title = impact_overview(runs)
+    return impact_chart(frame, title=title, y_title="$ per month (line = mean; band = 90% of runs)",
+                        width="container", height=300, by=by).properties(padding=PAD)

@@ -24,7 +24,8 @@ HERE = Path(__file__).resolve().parent
 # leaves it out, as it changes no run).
 SOURCES = (HERE / "charts.py", HERE / "kpis.py", HERE / "exports.py", HERE / "views.py", HERE / "notices.py",
            HERE.parent / "charts.py")
-TABS = ("Funnel", "Pipeline", "Fund", "Wages and vacancies", "Worker groups", "Poaching", "Providers")
+TABS = ("Funnel", "Pipeline", "Fund", "Wages and vacancies", "Worker groups", "Impact over time", "Poaching",
+        "Providers")
 
 
 @dataclass
@@ -56,6 +57,7 @@ def build_charts(labels: Sequence[str], scenarios: Sequence[Scenario], runs: Seq
         "Fund": lambda: charts.fund(pairs, rec),
         "Wages and vacancies": lambda: charts.labour(pairs, rec),
         "Worker groups": lambda: charts.groups(labels, runs),
+        "Impact over time": lambda: charts.impact(pairs),
         "Poaching": lambda: charts.poaching(pairs),
         "Providers": lambda: charts.providers(pairs),
     }

@@ -124,18 +124,29 @@ def run_cmd(
         "--out", help="Output folder (default: out/NAME of scenario).", show_default=False)] = None,
     sets: Annotated[list[str] | None, typer.Option(
         "--set", help="Override a parameter, path=value (YAML value); repeatable.")] = None,
+    panel: Annotated[bool, typer.Option(
+        "--panel", help="Also write the person-level panel (person x month, with the no-fund twin's "
+                        "status and earnings) to DIR/panel/seed-S.parquet.")] = False,
 ) -> None:
-    """Run a scenario on N seeds; write metrics, ledger, summary; print the summary."""
+    """Run a scenario on N seeds; write metrics, ledger, summary, impact by time since start and
+    firms' training accounts; print the summary."""
     with guard():
         overrides = check_options(seeds, seed, workers, sets or [])
         seed_list = list(range(seed, seed + seeds))
         s = load_scenario(scenario)
         s = apply_overrides(s, overrides) if overrides else s
         folder = output_folder(out_dir or Path("out") / out.safe_dirname(s.name))
-        results = simulate([(s.name, s)], seed_list, workers)[0]
+        if panel:  # each seed steps its own twin, writing the panel as it goes (the same results)
+            from sim.engine import runner
+
+            results = runner.run_many(s, seed_list, workers, panel_dir=folder / "panel")
+        else:
+            results = simulate([(s.name, s)], seed_list, workers)[0]
         summary = _results.summarize(results)
         for name, columns in (("metrics", out.METRICS_COLUMNS), ("ledger", out.LEDGER_COLUMNS)):
             out.write_parquet(out.tag(results, s.name, name, columns), folder / f"{name}.parquet")
+        for name in ("impact", "training_accounts"):
+            out.write_parquet(out.tables_frame(results, s.name, name), folder / f"{name}.parquet")
         out.write_csv(summary, folder / "summary.csv")
         out.write_csv(out.providers_frame(results, s.name), folder / "providers.csv")
         out.write_text(scenario_to_yaml(s), folder / "scenario.yaml")

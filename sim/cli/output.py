@@ -174,9 +174,15 @@ def tag(results: Sequence[Results], label: str, attr: str, columns: list[str]) -
 
 
 def providers_frame(results: Sequence[Results], label: str) -> pd.DataFrame:
+    return tables_frame(results, label, "providers")
+
+
+def tables_frame(results: Sequence[Results], label: str, attr: str) -> pd.DataFrame:
+    """A results table (providers, impact, training_accounts) of every seed, with `scenario` and
+    `seed` columns first."""
     parts = []
     for r in results:
-        df = r.providers.copy()
+        df = getattr(r, attr).copy()
         df.insert(0, "seed", int(r.seed))
         df.insert(0, "scenario", label)
         parts.append(df)

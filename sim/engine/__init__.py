@@ -16,6 +16,10 @@ derived.py       numbers derived once from a scenario (per sector, per rung)
 rng.py           named random streams and the month's per-person luck
 recorder.py      the month's metrics by sector and group
 measure.py       the month's outcomes, firms' surplus, the comparison with the no-fund twin
+impact.py        participants against their own twin by months since first fund start (Results.impact)
+firm_accounts.py training firms' accounts: apprentices' cost and output, graduates kept, NPV
+panel.py         the opt-in person x month panel, written to Parquet as the run goes
+counterfactual.py the no-fund twin's trace, stepped once per world and seed and shared
 rollout.py       the fund's staged rollout (pilot, stage reviews)
 rows.py          the Mesa agent that is one row of a column table (firms, providers)
 runner.py        run(scenario, seed) and run_many

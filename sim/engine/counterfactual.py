@@ -14,7 +14,20 @@ import numpy as np
 from sim.engine.workers import UNEMPLOYED
 from sim.scenario.worlds import world_key  # re-exported: the engine keys its twins by it
 
-__all__ = ["TwinTrace", "world_key"]
+__all__ = ["TwinTrace", "twin_state", "unpack_state", "world_key"]
+
+RUNG_SHIFT = 3  # a twin state packs status (0..5, three bits) and the credential rung above it
+
+
+def twin_state(status: np.ndarray, rung: np.ndarray) -> np.ndarray:
+    """Each person's status and highest credential in one int8 (status | rung << 3): what the
+    impact table and the panel read of the twin, at an eighth of the earnings' memory."""
+    return (status.astype(np.int8) | (rung.astype(np.int8) << RUNG_SHIFT)).astype(np.int8)
+
+
+def unpack_state(state: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(status, rung) from `twin_state`."""
+    return state & ((1 << RUNG_SHIFT) - 1), state >> RUNG_SHIFT
 
 
 @dataclass
@@ -24,6 +37,7 @@ class TwinTrace:
     world: str
     seed: int
     earnings: np.ndarray  # (months, people) float32: each person's earnings
+    state: np.ndarray  # (months, people) int8: each person's status and credential (twin_state)
     unemployed: np.ndarray  # (months,) people unemployed
     surplus: np.ndarray  # (months, firms) each firm's surplus
     tuition: np.ndarray  # (months,) $ people paid providers themselves
@@ -33,14 +47,16 @@ class TwinTrace:
     @staticmethod
     def empty(world: str, seed: int, months: int, people: int, firms: int) -> TwinTrace:
         return TwinTrace(world=world, seed=int(seed), earnings=np.zeros((months, people), np.float32),
+                         state=np.zeros((months, people), np.int8),
                          unemployed=np.zeros(months, np.int64), surplus=np.zeros((months, firms)),
                          tuition=np.zeros(months), outside=np.zeros(months),
                          final_status=np.zeros(people, np.int8))
 
-    def record(self, month: int, earnings: np.ndarray, status: np.ndarray, surplus: np.ndarray,
-               tuition: float, outside: float) -> None:
+    def record(self, month: int, earnings: np.ndarray, status: np.ndarray, rung: np.ndarray,
+               surplus: np.ndarray, tuition: float, outside: float) -> None:
         t = month - 1
         self.earnings[t] = earnings
+        self.state[t] = twin_state(status, rung)
         self.unemployed[t] = int((status == UNEMPLOYED).sum())
         self.surplus[t] = surplus
         self.tuition[t] = tuition
@@ -52,6 +68,10 @@ class TwinTrace:
         return (self.earnings[t], int(self.unemployed[t]), self.surplus[t], float(self.tuition[t]),
                 float(self.outside[t]))
 
+    def people(self, month: int) -> tuple[np.ndarray, np.ndarray]:
+        """Each person's earnings and packed status and credential (twin_state) in `month`."""
+        return self.earnings[month - 1], self.state[month - 1]
+
     @property
     def nbytes(self) -> int:
-        return self.earnings.nbytes + self.surplus.nbytes + self.final_status.nbytes
+        return self.earnings.nbytes + self.state.nbytes + self.surplus.nbytes + self.final_status.nbytes

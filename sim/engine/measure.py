@@ -20,12 +20,27 @@ from sim.engine.workers import (
     UNEMPLOYED,
     Population,
 )
+from sim.outcomes import INDEX
 from sim.scenario.schema import Scenario
+
+# Flows onto and off a payroll (EMPLOYED or APPRENTICE), by the metrics that count them.
+PAYROLL_ENTRIES = ("hires", "apprenticeship_starts", "externship_hires")
+PAYROLL_EXITS = ("quits", "layoffs", "apprenticeship_dropouts", "apprenticeship_graduates_released",
+                 "job_leavers_to_training")
 
 
 def record_month(rec: Recorder, p: Population, f: FirmTable, pt: ProviderTable, fund: FundAgent | None,
-                 demand: DemandPath, sc: Scenario, k: Derived, month: int) -> None:
+                 demand: DemandPath, sc: Scenario, k: Derived, month: int,
+                 graduated: tuple[np.ndarray, np.ndarray] | None = None) -> None:
+    """The month's close. `graduated`: this month's apprenticeship graduates and their training firms."""
     st = p.status
+    now = rec.data[rec.month]
+    rec.add_cells("payroll_entries", sum(now[INDEX[m]] for m in PAYROLL_ENTRIES))
+    rec.add_cells("payroll_exits", sum(now[INDEX[m]] for m in PAYROLL_EXITS))
+    if graduated is not None:
+        grads, hosts = graduated
+        kept = (st[grads] == EMPLOYED) & (p.employer[grads] == hosts)
+        rec.count("apprenticeship_graduates_kept", grads[kept])
     counts = kernels.month_counts(st, p.placed_month, p.participant, p.last_start, p.group, p.prog_payer,
                                   p.prog_kind, rec.cell_key, month, rec.S, rec.G)
     for name, cells in zip(kernels.MONTH_COUNTS, counts, strict=True):

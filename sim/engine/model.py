@@ -78,6 +78,7 @@ class FundModel(mesa.Model):
         self.tuition_paid = 0.0  # $ people paid providers themselves this month
         self.outside_paid = 0.0  # $ other public programmes paid providers this month
         self._fund_completers = np.zeros(0, dtype=np.int64)
+        self.graduated = (np.zeros(0, np.int64), np.zeros(0, np.int32))  # this month's apprentices done
         self.luck = MonthlyLuck(self.streams, 0, p.n)
         self.firms_decide(initial=True)
 
@@ -147,6 +148,7 @@ class FundModel(mesa.Model):
         course = done[kind[done] == PROG_COURSE]
         appr = done[kind[done] == PROG_APPRENTICESHIP]
         rec.count("apprenticeship_completions", appr)
+        self.graduated = (appr, p.prog_firm[appr].copy())  # and their training firms, for the accounts
         inc = done[kind[done] == PROG_INCUMBENT]
         fund_course = course[payer[course] == PAYER_FUND]
         fund_appr = appr[payer[appr] == PAYER_FUND]
@@ -159,6 +161,7 @@ class FundModel(mesa.Model):
         p.externed[course] = False
         # The host keeps its graduate if it still wants the post; the others look for work.
         released = appr[~fm.keeps_graduates(self.firms, p.employer[appr], p.job_level[appr])]
+        rec.count("apprenticeship_graduates_released", released)
         p.status[appr] = EMPLOYED
         p.leave_job(released)
         p.status[released] = UNEMPLOYED
@@ -292,7 +295,7 @@ class FundModel(mesa.Model):
         if self.fund is not None:
             self.fund.close_month()
         measure.record_month(self.rec, self.workers, self.firms, self.providers, self.fund, self.demand,
-                             self.scenario, self.k, self.month)
+                             self.scenario, self.k, self.month, self.graduated)
 
     def surplus(self) -> np.ndarray:
         """Each firm's surplus this month ($), for the comparison with the no-fund twin."""

@@ -10,43 +10,68 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Sequence
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from sim.engine import impact as impact_table
 from sim.engine import measure
-from sim.engine.counterfactual import TwinTrace, world_key
+from sim.engine.counterfactual import TwinTrace, twin_state, world_key
+from sim.engine.firm_accounts import TrainingAccounts
+from sim.engine.impact import ImpactTracker
 from sim.engine.model import FundModel
+from sim.engine.panel import PanelWriter
 from sim.engine.workers import UNEMPLOYED
-from sim.labels import SIZE_CLASSES
+from sim.labels import SIZE_CLASSES, labels
 from sim.outcomes import INDEX, TWIN_METRICS
 from sim.processes import process_pool
 from sim.results import Results
 from sim.scenario.schema import Scenario
 
 
-def run(scenario: Scenario, seed: int, twin: TwinTrace | None = None) -> Results:
+def run(scenario: Scenario, seed: int, twin: TwinTrace | None = None,
+        panel: str | Path | None = None) -> Results:
     """Simulate `scenario` with `seed`. Same inputs, same results, on any machine. `twin`: the
-    no-fund world's trace on this seed, if already recorded (see `run_shared`)."""
+    no-fund world's trace on this seed, if already recorded (see `run_shared`). `panel`: a
+    Parquet file to write the person-level panel to (person x month; sim.engine.panel)."""
     compared = scenario.fund.enabled and scenario.outputs.counterfactual
     if twin is not None and (twin.seed != int(seed) or twin.world != world_key(scenario)):
         raise ValueError("the twin trace belongs to another world or seed")
     model = FundModel(scenario, seed)
     live = FundModel(scenario.counterfactual(), seed) if compared and twin is None else None
-    for _ in range(scenario.horizon_months):
-        model.step()
-        if not compared:
-            continue
-        if live is not None:
-            live.step()
-            cf = (live.workers.earnings, int((live.workers.status == UNEMPLOYED).sum()), live.surplus(),
-                  live.tuition_paid, live.outside_paid)
-        else:
-            cf = twin.month(model.month)
-        measure.compare_with_twin(model.rec, model.workers, model.firms, model.fund, scenario,
-                                  model.surplus(), model.tuition_paid, *cf, model.month, model.outside_paid)
+    months, p = scenario.horizon_months, model.workers
+    impact = ImpactTracker(months, p.n, model.providers.n) if compared else None
+    accounts = TrainingAccounts(months, model.firms.n, p.n, scenario.outputs.discount_rate_annual)
+    writer = PanelWriter(panel, p.n) if panel is not None else None
+    try:
+        for _ in range(months):
+            model.step()
+            accounts.record(p, scenario, model.k, model.month, *model.graduated)
+            people: tuple[np.ndarray, np.ndarray] | tuple[None, None] = (None, None)
+            if compared:
+                if live is not None:
+                    live.step()
+                    cf = (live.workers.earnings, int((live.workers.status == UNEMPLOYED).sum()),
+                          live.surplus(), live.tuition_paid, live.outside_paid)
+                    people = (live.workers.earnings, twin_state(live.workers.status, live.workers.rung))
+                else:
+                    cf = twin.month(model.month)
+                    people = twin.people(model.month)
+                measure.compare_with_twin(model.rec, p, model.firms, model.fund, scenario,
+                                          model.surplus(), model.tuition_paid, *cf, model.month,
+                                          model.outside_paid)
+                impact.record(p, model.month, *people)
+            if writer is not None:
+                writer.write(p, model.month, *people)
+    except BaseException:
+        if writer is not None:
+            writer.abort()
+        raise
+    if writer is not None:
+        writer.close()
     final = live.workers.status if live is not None else (twin.final_status if compared else None)
-    return _results(model, final, compared)
+    return _results(model, final, compared, impact, accounts)
 
 
 def run_world(scenario: Scenario, seed: int) -> tuple[Results, TwinTrace]:
@@ -55,11 +80,14 @@ def run_world(scenario: Scenario, seed: int) -> tuple[Results, TwinTrace]:
     world = scenario if not scenario.fund.enabled else scenario.counterfactual()
     model = FundModel(world, seed)
     trace = TwinTrace.empty(world_key(scenario), seed, world.horizon_months, model.workers.n, model.firms.n)
+    accounts = TrainingAccounts(world.horizon_months, model.firms.n, model.workers.n,
+                                world.outputs.discount_rate_annual)
     for _ in range(world.horizon_months):
         model.step()
-        trace.record(model.month, model.workers.earnings, model.workers.status, model.surplus(),
-                     model.tuition_paid, model.outside_paid)
-    return _results(model, None, False), trace
+        accounts.record(model.workers, world, model.k, model.month, *model.graduated)
+        trace.record(model.month, model.workers.earnings, model.workers.status, model.workers.rung,
+                     model.surplus(), model.tuition_paid, model.outside_paid)
+    return _results(model, None, False, None, accounts), trace
 
 
 def run_shared(scenarios: Sequence[Scenario], seed: int, worlds: bool = False) -> list[Results]:
@@ -87,17 +115,24 @@ def run_shared(scenarios: Sequence[Scenario], seed: int, worlds: bool = False) -
     return [r for r in out if r is not None] + (extra if worlds else [])
 
 
-def _results(model: FundModel, twin_status: np.ndarray | None, compared: bool) -> Results:
+def _results(model: FundModel, twin_status: np.ndarray | None, compared: bool,
+             impact: ImpactTracker | None, accounts: TrainingAccounts) -> Results:
     if not compared:
         for name in TWIN_METRICS:  # unknown without a counterfactual: say so, not zero
             model.rec.data[:, INDEX[name]] = np.nan
     model.rec.finish()
+    ledger = model.ledger.to_frame()
+    training = accounts.frame(model.firms.sector, ledger)
+    training["sector"] = labels([s.name for s in model.scenario.region.sectors],
+                                training["sector"].to_numpy(dtype=np.int64))
     return Results(
         scenario=model.scenario, seed=int(model.streams.seed), metrics=model.rec.frame(),
-        ledger=model.ledger.to_frame(), providers=_providers_frame(model, twin_status),
+        ledger=ledger, providers=_providers_frame(model, twin_status),
         poaching=_poaching_frame(model),
         rollout=list(model.fund.rollout_log) if model.fund is not None else [],
         firms=_firms_frame(model, compared),
+        impact=impact.frame() if impact is not None else impact_table.empty_frame(),
+        training_accounts=training,
     )
 
 
@@ -145,18 +180,27 @@ def _poaching_frame(model: FundModel) -> pd.DataFrame:
                         columns=pd.Index(list(SIZE_CLASSES), name="hired_by")).reset_index()
 
 
-def _run_one(args: tuple[Scenario, int]) -> Results:
-    return run(*args)
+def _run_one(args: tuple[Scenario, int, Path | None]) -> Results:
+    scenario, seed, panel = args
+    return run(scenario, seed, panel=panel)
+
+
+def panel_path(folder: str | Path, seed: int) -> Path:
+    """Where `run_many(..., panel_dir=folder)` writes a seed's person-level panel."""
+    return Path(folder) / f"seed-{int(seed)}.parquet"
 
 
 def run_many(scenario: Scenario, seeds: Sequence[int], workers: int = 1,
-             on_done: Callable[[Results], None] | None = None) -> list[Results]:
-    """Run every seed (in worker processes when workers > 1); results come back in seed order."""
+             on_done: Callable[[Results], None] | None = None,
+             panel_dir: str | Path | None = None) -> list[Results]:
+    """Run every seed (in worker processes when workers > 1); results come back in seed order.
+    `panel_dir`: write each seed's person-level panel there (`panel_path`)."""
     seeds = list(seeds)
+    jobs = [(scenario, s, panel_path(panel_dir, s) if panel_dir is not None else None) for s in seeds]
     if workers <= 1 or len(seeds) <= 1:
         out = []
-        for s in seeds:
-            out.append(run(scenario, s))
+        for job in jobs:
+            out.append(_run_one(job))
             if on_done:
                 on_done(out[-1])
         return out
@@ -164,7 +208,7 @@ def run_many(scenario: Scenario, seeds: Sequence[int], workers: int = 1,
     pool = process_pool(workers)
     try:
         results = []
-        for r in pool.map(_run_one, [(scenario, s) for s in seeds]):
+        for r in pool.map(_run_one, jobs):
             results.append(r)
             if on_done:
                 on_done(r)

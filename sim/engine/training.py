@@ -186,6 +186,7 @@ def start_course(p: Population, f: FirmTable, pt: ProviderTable, sc: Scenario, k
     the turnover cost)."""
     idx = seats.idx
     was_employed = idx[p.status[idx] == EMPLOYED]
+    rec.count("job_leavers_to_training", was_employed)
     charge_turnover(f, p.employer[was_employed], p.wage[was_employed], sc.firms.turnover_cost_share)
     p.leave_job(was_employed)
     p.prior_wage[idx] = p.wage[idx]

@@ -4,8 +4,10 @@
 headline figure per comparison and horizon, with the sentence the app and the PDF print),
 `annual_projections.csv`, `fund_flows.csv`,
 `fund_ledger.csv`, `outcomes_by_group.csv`, `employers.csv`, `assumptions.csv`,
-`provenance.csv`, and the raw `metrics.csv` (scenario, seed, month, metric, sector, group, value;
-counterfactual runs labelled "<scenario> (no fund)"); its entries carry a fixed timestamp.
+`provenance.csv`, the raw `metrics.csv` (scenario, seed, month, metric, sector, group, value;
+counterfactual runs labelled "<scenario> (no fund)"), `impact.csv` (participants against their
+no-fund twin by months since first fund start) and `training_accounts.csv` (per training firm);
+its entries carry a fixed timestamp.
 `--out NAME.csv` writes the summary to NAME.csv and every other table beside it as
 NAME.<table>.csv (e.g. `report.annual_projections.csv`). Either way every file is written under a
 temporary name first and renamed only when all are complete."""
@@ -47,8 +49,23 @@ def csv_tables(data: ReportData, head: pd.DataFrame | None = None) -> dict[str, 
         "assumptions": tables.parameters(data),
         "provenance": tables.provenance(data),
         "metrics": pd.concat(metrics, ignore_index=True),
+        "impact": _tagged(data, "impact"),
+        "training_accounts": _tagged(data, "training_accounts"),
     }
     return {name: safe_frame(frame) for name, frame in frames.items()}
+
+
+def _tagged(data: ReportData, table: str) -> pd.DataFrame:
+    """A results table (impact by time since start, firms' training accounts) of every scenario
+    and seed, with scenario and seed columns first."""
+    parts = []
+    for r in data.runs:
+        for res in r.results:
+            t = getattr(res, table).copy()
+            t.insert(0, "seed", int(res.seed))
+            t.insert(0, "scenario", r.label)
+            parts.append(t)
+    return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=["scenario", "seed"])
 
 
 def write_csv_zip(data: ReportData, path: Path, head: pd.DataFrame | None = None) -> None:
@@ -64,7 +81,8 @@ def write_csv_zip(data: ReportData, path: Path, head: pd.DataFrame | None = None
 def sibling_paths(path: Path) -> dict[str, Path]:
     """Where `--out NAME.csv` puts each table: the summary at NAME.csv, the rest beside it."""
     names = ["summary", "headline_economics", "annual_projections", "fund_flows", "fund_ledger",
-             "outcomes_by_group", "employers", "assumptions", "provenance", "metrics"]
+             "outcomes_by_group", "employers", "assumptions", "provenance", "metrics", "impact",
+             "training_accounts"]
     return {n: path if n == "summary" else path.with_name(f"{path.stem}.{n}.csv") for n in names}
 
 

@@ -54,6 +54,14 @@ def render_charts(data: ReportData) -> list[dict[str, str]]:
         out.append({"title": title, "svg": charts.to_svg(chart),
                     "caption": f"{BY_NAME[metric].description} Line: mean across {len(data.seeds)} seeds; "
                                f"band: 5th to 95th percentile.{note}"})
+    impact, by, title = charts.impact_overview(runs)
+    if not impact.empty:
+        chart = charts.impact_chart(impact, title=title, y_title="$ per month", by=by)
+        out.append({"title": "Impact over time", "svg": charts.to_svg(chart),
+                    "caption": "Fund participants' monthly earnings minus the same people's earnings without "
+                               "the fund (common random numbers), by year since their first fund-paid "
+                               f"start. Line: mean across {len(data.seeds)} seeds; band: 5th to 95th "
+                               "percentile. Later years rest on the earliest starters only."})
     diff = _difference_frame(data)
     if not diff.empty:
         year = headline_year(data)

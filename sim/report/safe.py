@@ -20,7 +20,8 @@ def safe_frame(frame: pd.DataFrame) -> pd.DataFrame:
     out = frame.rename(columns=lambda c: safe_text(c) if isinstance(c, str) else c)
     for name in out.columns:
         col = out[name]
-        if col.dtype == object or pd.api.types.is_string_dtype(col):
+        # (an empty text column has nothing to escape, and its map() keeps the text dtype)
+        if len(col) and (col.dtype == object or pd.api.types.is_string_dtype(col)):
             text = col.map(lambda v: isinstance(v, str))
             risky = text & col.astype(str).str.startswith(TRIGGERS)
             if risky.any():

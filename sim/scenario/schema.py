@@ -20,7 +20,8 @@ class Outputs(Section):
         True, unit="flag", role="constant",
         description="Run the no-fund counterfactual alongside, on the same random numbers.",
     )
-    # Reporting only: the engine never reads it (net present values in sim.economics).
+    # Reporting only: no rule of the model reads it (net present values in sim.economics and the
+    # firms' training accounts, sim.engine.firm_accounts).
     discount_rate_annual: float = param(
         0.03, unit="share per year", ge=0.0, le=0.15, role="constant",
         description="Real social discount rate for the reports' net present values and "
