@@ -68,7 +68,10 @@ PER_FIRM: dict[str, tuple[Any, Any]] = {  # input -> (dtype, default per firm)
     "coinvest_cost": (np.float64, 0.0),
     "levy_paid_total": (np.int64, 0),
     "refunded_total": (np.int64, 0),
+    "staff": (np.int64, None),  # default: the head count
+    "contractor_payments": (np.float64, 0.0),
 }
+YEARLY = ("staff_years", "payroll_years")  # (years, firms); default: one row, this month's size
 SCALARS: dict[str, Any] = {
     "month": 0,
     "employer_cents": 0,
@@ -81,7 +84,7 @@ SCALARS: dict[str, Any] = {
 
 def contribution_context(inputs: dict[str, Any]) -> ContributionContext:
     inputs = dict(inputs)
-    unknown = set(inputs) - set(PER_FIRM) - set(SCALARS) - {"wages"}
+    unknown = set(inputs) - set(PER_FIRM) - set(SCALARS) - set(YEARLY) - {"wages"}
     assert not unknown, f"unknown inputs {sorted(unknown)}"
     wages = inputs.pop("wages", None)
     lengths = {len(v) for k, v in inputs.items() if k in PER_FIRM}
@@ -98,6 +101,8 @@ def contribution_context(inputs: dict[str, Any]) -> ContributionContext:
             value = [len(w) for w in wages]
         elif wages is not None and key == "payroll":
             value = [float(sum(w)) for w in wages]
+        elif key == "staff":
+            value = arrays["headcount"]
         else:
             value = [default] * n
         arrays[key] = np.asarray(value, dtype=dtype)
@@ -116,6 +121,7 @@ def contribution_context(inputs: dict[str, Any]) -> ContributionContext:
         base_completion=tuple(float(c) for c in scalars["base_completion"]),
         employer_cents=int(scalars["employer_cents"]),
         levy_cents=int(scalars["levy_cents"]),
+        **{k: np.asarray(inputs[k], dtype=np.float64) for k in YEARLY if k in inputs},
         **arrays,
     )
 

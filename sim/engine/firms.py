@@ -9,7 +9,7 @@ membership review is its own verb (`FirmAgent.review_membership`), run over the 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -43,6 +43,16 @@ class FirmTable:
     host_willing: np.ndarray  # bool: would host externs
     turnover: np.ndarray  # float64 $ of replacement costs this month
     gain: np.ndarray  # float64 $ surplus over the counterfactual, summed over months
+    # The last pay period (set when wages are paid): who was on each pay bill, and the levy
+    # bases derived from it, so every base describes the same staff (sim.rules.contributions).
+    pay_firm: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))  # employer per paid job
+    pay_wage: np.ndarray = field(default_factory=lambda: np.zeros(0))  # $ wage per paid job
+    staff: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))  # staff on the pay bill
+    contractor_pay: np.ndarray = field(default_factory=lambda: np.zeros(0))  # $ paid to non-employees
+    staff_years: list[np.ndarray] = field(default_factory=list)  # yearly average staff, year 0 first
+    payroll_years: list[np.ndarray] = field(default_factory=list)  # annual pay bills, year 0 first
+    _year_staff: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    _year_payroll: np.ndarray = field(default_factory=lambda: np.zeros(0))
 
     @property
     def n(self) -> int:
@@ -50,6 +60,32 @@ class FirmTable:
 
     def size_class(self) -> np.ndarray:
         return np.searchsorted(np.array(SIZE_CLASS_EDGES), np.maximum(self.size0, 1), side="right")
+
+    def close_pay_period(self, employer: np.ndarray, wage: np.ndarray, contractor_share: np.ndarray,
+                         month: int) -> None:
+        """Record the pay period just paid (`employer`, `wage`: one entry per paid job; the
+        pay bill `payroll` is already set): staff, payments to non-employees (a sector's share of
+        the pay bill), and at each year's end the year's average staff and annual pay bill (month
+        0 stands for the years before the run)."""
+        self.pay_firm, self.pay_wage = employer, wage.astype(np.float64)
+        self.staff = np.bincount(employer, minlength=self.n)
+        self.contractor_pay = contractor_share[self.sector] * self.payroll
+        if month == 0:
+            self.staff_years = [self.staff.astype(np.float64)]
+            self.payroll_years = [12.0 * self.payroll]
+            self._year_staff, self._year_payroll = np.zeros(self.n), np.zeros(self.n)
+            return
+        self._year_staff = self._year_staff + self.staff
+        self._year_payroll = self._year_payroll + self.payroll
+        if month % 12 == 0:
+            self.staff_years.append(self._year_staff / 12.0)
+            self.payroll_years.append(self._year_payroll)
+            self._year_staff, self._year_payroll = np.zeros(self.n), np.zeros(self.n)
+
+    def capped_payroll(self, cap_annual: float) -> np.ndarray:
+        """The last pay bill with each wage capped at `cap_annual` / 12 (same staff as `payroll`)."""
+        capped = np.minimum(self.pay_wage, cap_annual / 12.0)
+        return np.bincount(self.pay_firm, weights=capped, minlength=self.n)
 
 
 def new_firms(scenario: Scenario, employed_by_sector: np.ndarray, rng: np.random.Generator) -> FirmTable:

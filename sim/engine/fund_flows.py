@@ -24,24 +24,22 @@ from sim.scenario.schema import Scenario
 # -- money in ---------------------------------------------------------------------------------
 def contribution_context(fund: FundAgent, sc: Scenario, p: Population, f: FirmTable,
                          liable: np.ndarray) -> ContributionContext:
-    emp = np.flatnonzero((p.status == EMPLOYED) | (p.status == APPRENTICE))
-    firm_of, wage = p.employer[emp], p.wage[emp].astype(np.float64)
-
-    def capped(cap_annual: float) -> np.ndarray:
-        return np.bincount(firm_of, weights=np.minimum(wage, cap_annual / 12.0), minlength=f.n)
-
     trained = np.zeros(f.n)
     if any(rule.reads_training_share for rule in sc.fund.contributions):
+        emp = np.flatnonzero((p.status == EMPLOYED) | (p.status == APPRENTICE))
+        firm_of = p.employer[emp]
         recent = (fund.month - p.last_start[emp] < 12) & (
             (p.prog_firm[emp] == firm_of) | (p.trained_by[emp] == firm_of))
         trained = np.bincount(firm_of[recent], minlength=f.n)
     return ContributionContext(
-        month=fund.month, headcount=f.headcount, payroll=f.payroll, capped_payroll=capped,
+        month=fund.month, headcount=f.headcount, payroll=f.payroll, capped_payroll=f.capped_payroll,
         liable=liable, own_training_spend=f.own_training_spend,
         trained_share_12m=trained / np.maximum(f.headcount, 1), expected_benefit=f.benefit_recent,
         coinvest_cost=f.coinvest_cost, levy_paid_total=f.levy_paid_total,
         refunded_total=f.refunded_total, start_cost_by_rung=fund.start_cost_by_rung.copy(),
         module_months=sc.training.module_months, base_completion=sc.training.base_completion,
+        staff=f.staff, contractor_payments=f.contractor_pay, staff_years=np.array(f.staff_years),
+        payroll_years=np.array(f.payroll_years),
     )
 
 

@@ -254,6 +254,7 @@ class FundModel(mesa.Model):
     def update_wages(self) -> None:
         stipend = self.scenario.training.stipend_monthly if self.fund_active else 0.0
         self.firms.payroll = self.workers.age_jobs(self.k.monthly_growth, stipend, self.firms.n)
+        self._close_pay_period()
 
     def review_providers(self) -> None:
         rules = self.scenario.providers
@@ -350,4 +351,12 @@ class FundModel(mesa.Model):
         on = p.on_payroll()
         f.headcount = np.bincount(p.employer[on], minlength=f.n)
         f.payroll = np.bincount(p.employer[employed], weights=p.wage[employed], minlength=f.n)
+        self.firms = f
+        self._close_pay_period()
         return f
+
+    def _close_pay_period(self) -> None:
+        """The firms record who was on this month's pay bill: the levy bases next month."""
+        p = self.workers
+        paid = np.flatnonzero(p.on_payroll())
+        self.firms.close_pay_period(p.employer[paid], p.wage[paid], self.k.contractor_share, self.month)

@@ -1,0 +1,123 @@
+"""Money-in rules in whole runs: levy bases, dated levers, liability (size bands, smoothing,
+per-employee minimum and maximum) and firms' training response. The rules' own arithmetic is in
+tests/cases/contributions.yaml; these check what a user meets in a run's ledger and metrics."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import sim
+from sim.engine.model import FundModel
+from sim.scenario.errors import ScenarioError
+from sim.scenario.loader import load_scenario_dict
+from sim.scenario.schema import Scenario
+from tests.conftest import small_dict
+
+
+def levy_run(rule: dict[str, Any], horizon: int = 24, seed: int = 3, **extra: Any) -> pd.DataFrame:
+    """The ledger of a small baseline region whose only money in is `rule`."""
+    data = small_dict(horizon_months=horizon)
+    data["fund"]["contributions"] = [rule]
+    data["fund"]["membership"] = "compulsory"
+    data["outputs"] = {"counterfactual": False}
+    for key, value in extra.items():
+        data[key] = {**data.get(key, {}), **value}
+    return sim.run(Scenario.model_validate(data), seed).ledger
+
+
+def paid_by_month(ledger: pd.DataFrame, category: str) -> pd.Series:
+    rows = ledger[(ledger.category == category) & (ledger.payee == "fund")]
+    return rows.groupby("month").amount_cents.sum()
+
+
+def test_a_wage_cap_above_every_wage_levies_exactly_the_uncapped_base() -> None:
+    """Issue 13 item 3: the capped base used to be counted at collection time and the uncapped one
+    from last month's pay bill, so a cap no wage reaches still changed the levy ($2.95M v $3.01M)."""
+    plain = levy_run({"kind": "payroll_levy", "rate": 0.01})
+    capped = levy_run({"kind": "payroll_levy", "rate": 0.01, "wage_cap_annual": 9_000_000})
+    a, b = paid_by_month(plain, "levy"), paid_by_month(capped, "levy")
+    assert a.sum() > 0
+    pd.testing.assert_series_equal(a, b)
+
+
+def test_a_binding_wage_cap_levies_less() -> None:
+    plain = paid_by_month(levy_run({"kind": "payroll_levy", "rate": 0.01}), "levy").sum()
+    capped = paid_by_month(levy_run({"kind": "payroll_levy", "rate": 0.01, "wage_cap_annual": 20_000}),
+                           "levy").sum()
+    assert 0 < capped < plain
+
+
+def test_a_dated_rate_holiday_collects_nothing_in_its_months() -> None:
+    """A levy holiday from month 7 to 12 (dated rate): nothing collected then, the same as the
+    plain rate before and after."""
+    dated = [{"from": 1, "value": 0.01}, {"from": 7, "value": 0.0}, {"from": 13, "value": 0.01}]
+    holiday = paid_by_month(levy_run({"kind": "payroll_levy", "rate": dated}), "levy")
+    plain = paid_by_month(levy_run({"kind": "payroll_levy", "rate": 0.01}), "levy")
+    assert not set(range(7, 13)) & set(holiday.index)
+    before = [m for m in range(1, 7) if m in plain.index]
+    assert before and (holiday.loc[before] == plain.loc[before]).all()
+    assert set(range(13, 25)) <= set(holiday.index)
+
+
+def test_non_employee_payments_are_a_levy_base() -> None:
+    """A levy on payments to non-employees collects nothing where sectors pay none, and the
+    sector's share of payroll times the rate where they do (compared in the months before the
+    fund spends, when the runs' pay bills are still the same; to a cent per firm)."""
+    rule = {"kind": "payroll_levy", "rate": 0.01, "base": "contractors"}
+    assert paid_by_month(levy_run(rule), "levy").sum() == 0
+    data = small_dict()
+    shares = {"sectors": [{**s, "non_employee_pay_share": 0.5} for s in data["region"]["sectors"]]}
+    firms = data["region"]["n_firms"]
+    early = [1, 2]
+    on_payroll = paid_by_month(levy_run({"kind": "payroll_levy", "rate": 0.01}), "levy").loc[early]
+    contractors = paid_by_month(levy_run(rule, region=shares), "levy").loc[early]
+    assert (abs(contractors - 0.5 * on_payroll) <= firms).all()
+    both = paid_by_month(levy_run({**rule, "base": "payroll_and_contractors"}, region=shares), "levy")
+    assert (abs(both.loc[early] - 1.5 * on_payroll) <= firms).all()
+
+
+def firm_levy(ledger: pd.DataFrame, category: str = "levy") -> pd.DataFrame:
+    rows = ledger[(ledger.category == category) & (ledger.payee == "fund")]
+    return rows.assign(firm=rows.payer.str.removeprefix("firm:").astype(int))
+
+
+def test_exempt_band_pays_nothing_and_reduced_band_pays_its_share() -> None:
+    """Head-count bands: under 10 staff exempt, 10-49 half, 50+ in full."""
+    bands = [{"from_size": 0, "scale": 0}, {"from_size": 10, "scale": 0.5}, {"from_size": 50, "scale": 1}]
+    rule = {"kind": "per_employee_levy", "amount_annual": 1200, "liability": {"bands": bands}}
+    data = small_dict(horizon_months=12)
+    data["fund"]["contributions"] = [rule]
+    data["outputs"] = {"counterfactual": False}
+    model = FundModel(Scenario.model_validate(data), 5)
+    model.step()
+    staff = model.firms.staff.copy()  # the pay bill month 2 levies
+    model.step()
+    led = model.ledger.to_frame()
+    got = firm_levy(led[led.month == 2]).set_index("firm").amount_cents
+    small, mid, big = staff < 10, (staff >= 10) & (staff < 50), staff >= 50
+    assert small.any() and mid.any() and big.any()
+    assert not set(np.flatnonzero(small)) & set(got.index)
+    expect = np.where(mid, 0.5, 1.0) * 100.0 * staff * 100  # $100 a month per employee, in cents
+    for i in np.flatnonzero(~small):
+        assert got.loc[i] == round(expect[i])
+
+
+@pytest.mark.parametrize(("liability", "message"), [
+    ({"bands": [{"from_size": 5, "scale": 0}]},
+     "fund.contributions[0].liability: bands: the first band must start at from_size 0 (it starts at 5)"),
+    ({"bands": [{"from_size": 0, "scale": 0}, {"from_size": 10, "scale": 1}, {"from_size": 10, "scale": 1}]},
+     "fund.contributions[0].liability: bands: from_size must increase"),
+    ({"min_per_employee_annual": 500, "max_per_employee_annual": 100},
+     "fund.contributions[0].liability: min_per_employee_annual (500) is above max_per_employee_annual (100)"),
+    ({"smoothing_years": 5}, "fund.contributions[0].liability: smoothing_years needs size bands"),
+    ({"bands": [{"from_size": 0, "scale": 1.5}]},
+     "fund.contributions[0].liability.bands[0].scale: must be between 0 and 1"),
+])
+def test_bad_liability_rules_name_the_field(liability: dict[str, Any], message: str) -> None:
+    with pytest.raises(ScenarioError) as err:
+        load_scenario_dict({"fund": {"contributions": [{"kind": "payroll_levy", "liability": liability}]}})
+    assert str(err.value).startswith(message), str(err.value)
