@@ -78,3 +78,18 @@ def test_dated_values_survive_yaml_export_and_the_no_fund_twin() -> None:
     assert sc.counterfactual().fund.contributions[0].rate == (Step(start=1, value=0.01),
                                                               Step(start=13, value=0.0),
                                                               Step(start=19, value=0.008))
+
+
+def test_the_app_editor_shows_and_edits_the_steps_without_its_own_widget() -> None:
+    from sim.app.editor import edits_from_values, field_specs
+
+    sc = load_scenario_dict(levy(HOLIDAY))
+    specs = {s.path: s for s in field_specs(sc)}
+    step = specs["fund.contributions[0].rate[1].value"]
+    month = specs["fund.contributions[0].rate[1].from"]
+    assert (step.widget, step.value, month.widget, month.value) == ("number", 0.0, "integer", 13)
+    values = {step.path: 0.5 * step.scale / 100, month.path: 10}  # 0.5% of payroll from month 10
+    edits, problems = edits_from_values(list(specs.values()), values, sc)
+    assert not problems
+    edited = apply_overrides(sc, edits).fund.contributions[0].rate
+    assert [(s.start, s.value) for s in edited] == [(1, 0.01), (10, 0.005), (19, 0.008)]

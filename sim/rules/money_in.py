@@ -1,0 +1,117 @@
+"""The interface every money-in rule implements: what a rule may read this month
+(`ContributionContext`), what it returns (`Collection`), what it offers firms that train
+(`TrainingPull`), and the base classes (`Rule`; `EmployerRule`, whose liability is set by its
+`liability` section). The rules themselves are in sim.rules.contributions (employers) and
+sim.rules.public_money (the public purse)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import ClassVar
+
+import numpy as np
+from pydantic import Field
+
+from sim.ledger import to_cents
+from sim.rules.liability import Liability
+from sim.scenario.params import Section
+
+
+@dataclass
+class ContributionContext:
+    """What a money-in rule may read this month. Arrays are per firm; money in dollars unless
+    the name says cents. The levy bases (`staff`, `payroll`, `capped_payroll`,
+    `contractor_payments`) all describe the same pay period, the last month's pay bill, so a
+    levy with a wage cap above every wage has exactly the base of one without."""
+
+    month: int
+    headcount: np.ndarray  # staff holding posts this month (splits of an agreed budget)
+    payroll: np.ndarray  # $ paid in wages in the pay period
+    capped_payroll: Callable[[float], np.ndarray]  # annual per-employee cap -> the period's payroll
+    liable: np.ndarray  # bool: firms the fund may charge (members, or all when compulsory)
+    own_training_spend: np.ndarray  # $ the firm spent on training this month
+    trained_share_12m: np.ndarray  # share of staff who started training in the last 12 months
+    expected_benefit: np.ndarray  # $ per month a firm expects from membership
+    coinvest_cost: np.ndarray  # $ of fund-paid training for this firm's staff this month
+    levy_paid_total: np.ndarray  # cents of levy paid to date
+    refunded_total: np.ndarray  # cents of levy refunded to date
+    start_cost_by_rung: np.ndarray  # $ of fund-paid starts this month per rung
+    module_months: tuple[int, int, int]
+    base_completion: tuple[float, float, float]
+    staff: np.ndarray | None = None  # staff on the pay period's pay bill (default: headcount)
+    contractor_payments: np.ndarray | None = None  # $ paid to non-employees in the pay period
+    staff_years: np.ndarray | None = None  # (years, firms) yearly average staff, oldest first
+    payroll_years: np.ndarray | None = None  # (years, firms) annual pay bills, oldest first
+    employer_cents: int = 0  # employer money collected earlier this month by earlier rules
+    levy_cents: int = 0  # the levy part of it
+    notes: dict[str, float] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if self.staff is None:
+            self.staff = self.headcount
+        if self.contractor_payments is None:
+            self.contractor_payments = np.zeros(self.headcount.shape[0])
+        if self.staff_years is None:
+            self.staff_years = self.staff[None, :].astype(np.float64)
+        if self.payroll_years is None:
+            self.payroll_years = 12.0 * self.payroll[None, :]
+
+
+@dataclass
+class TrainingPull:
+    """What a rule offers a firm for training at its own cost, for its training decision, per
+    firm: `free_spend` ($ a month of training that costs the firm nothing extra, because it would
+    pay the same to the fund otherwise), `subsidy` (the share of each training dollar the rule
+    gives back) and `per_trainee` ($ the rule saves or pays the firm per extra trainee)."""
+
+    free_spend: np.ndarray
+    subsidy: np.ndarray
+    per_trainee: np.ndarray
+
+
+@dataclass
+class Collection:
+    firm_cents: np.ndarray  # signed, per firm
+    public_cents: int = 0
+
+
+class Rule(Section):
+    """Base of money-in rules. `category` labels ledger rows; `is_levy` marks compulsory
+    levy-like income (employer accounts, top-ups and refunds apply to it)."""
+
+    category: ClassVar[str] = "contribution"
+    refund_category: ClassVar[str] = "contribution_refund"  # ledger label when the fund pays back
+    is_levy: ClassVar[bool] = False
+    # Rules that read what employers paid earlier this month run after the employer rules.
+    reads_employer_payments: ClassVar[bool] = False
+    # Rules that read the share of staff a firm trained in the last 12 months (costly to count).
+    reads_training_share: ClassVar[bool] = False
+
+    def collect(self, ctx: ContributionContext) -> Collection:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def training_pull(self, ctx: ContributionContext) -> TrainingPull | None:
+        """What the rule offers firms that train at their own cost (None: nothing)."""
+        return None
+
+    def _firms(self, ctx: ContributionContext, dollars: np.ndarray) -> Collection:
+        return Collection(firm_cents=np.where(ctx.liable, to_cents(dollars), 0))
+
+
+class EmployerRule(Rule):
+    """An employer contribution whose liability (size bands, smoothing, minimum and maximum per
+    employee) is set by its `liability` section (sim.rules.liability)."""
+
+    liability: Liability = Field(default_factory=Liability)
+
+    def _charge(self, ctx: ContributionContext, dollars: np.ndarray) -> Collection:
+        if self.liability.active:
+            dollars = self.liability.apply(dollars, ctx.staff, self.liable_scale(ctx))
+        return self._firms(ctx, dollars)
+
+    def liable_scale(self, ctx: ContributionContext) -> np.ndarray:
+        """Share of the full amount each firm owes under the size bands (1 without bands)."""
+        if self.liability.measure == "head_count":
+            return self.liability.scale(ctx.staff.astype(np.float64), ctx.staff_years)
+        return self.liability.scale(12.0 * ctx.payroll, ctx.payroll_years)
