@@ -121,3 +121,40 @@ def test_bad_liability_rules_name_the_field(liability: dict[str, Any], message: 
     with pytest.raises(ScenarioError) as err:
         load_scenario_dict({"fund": {"contributions": [{"kind": "payroll_levy", "liability": liability}]}})
     assert str(err.value).startswith(message), str(err.value)
+
+
+def incumbent_training(rules: list[dict[str, Any]], seed: int = 4) -> tuple[float, float]:
+    """(incumbent upskilling starts over the run, $ firms spent on training their own staff)."""
+    data = small_dict(horizon_months=36)
+    data["fund"]["contributions"] = rules
+    data["outputs"] = {"counterfactual": False}
+    r = sim.run(Scenario.model_validate(data), seed)
+    own = r.ledger[r.ledger.category == "own_training"].amount_cents.sum() / 100
+    return r.horizon()["incumbent_enrolments"], own
+
+
+LEVY = {"kind": "payroll_levy", "rate": 0.005}
+
+
+@pytest.mark.parametrize("rule", [
+    {"kind": "train_or_pay", "required_share": 0.01},
+    {"kind": "levy_grant_refund", "refund_share": 0.8, "reimbursement_rate": 0.8},
+    {"kind": "bonus_malus", "target_trained_share": 0.1, "malus_rate": 0.01, "bonus_rate": 0.005},
+], ids=["train_or_pay", "levy_grant_refund", "bonus_malus"])
+def test_firms_train_more_when_a_money_in_rule_rewards_training(rule: dict[str, Any]) -> None:
+    """Issue 13 item 13, paired (same seed, same people): the same fund with and without a rule
+    that rewards training firms do at their own cost. Firms weigh what they would remit, reclaim
+    or be charged, so their own training rises."""
+    without = incumbent_training([LEVY])
+    with_rule = incumbent_training([LEVY, rule])
+    assert with_rule[0] > without[0] * 1.05, (with_rule, without)
+    assert with_rule[1] > without[1], (with_rule, without)
+
+
+def test_train_or_pay_training_stops_at_what_the_requirement_pays_for() -> None:
+    """A tiny requirement pays for almost no training: training barely moves; a large one moves it
+    a lot more (firms train up to the requirement, not without limit)."""
+    base = incumbent_training([LEVY])[0]
+    tiny = incumbent_training([LEVY, {"kind": "train_or_pay", "required_share": 0.0001}])[0]
+    large = incumbent_training([LEVY, {"kind": "train_or_pay", "required_share": 0.02}])[0]
+    assert tiny - base < 0.2 * (large - base), (base, tiny, large)

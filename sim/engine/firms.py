@@ -15,6 +15,7 @@ import numpy as np
 
 from sim.engine.kernels import draw_slots
 from sim.engine.rows import RowAgent
+from sim.rules.money_in import TrainingPull
 from sim.scenario.schema import Scenario
 
 SIZE_CLASS_EDGES = (10, 50, 250, 1000)  # employees: 1-9, 10-49, 50-249, 250-999, 1000+
@@ -272,5 +273,26 @@ def pipeline_hires_per_vacancy(sc: Scenario, f: FirmTable, seats_by_sector: np.n
     return hires / skilled
 
 
-def decide_training(sc: Scenario, f: FirmTable, o: FirmOutlook, subsidy: np.ndarray) -> None:
-    f.training_rate = own_training_rates(sc, f, o.retention[f.sector], o.step_gain[f.sector], o.cost, subsidy)
+def decide_training(sc: Scenario, f: FirmTable, o: FirmOutlook, subsidy: np.ndarray,
+                    pull: TrainingPull | None = None) -> None:
+    """Each firm's own training rate: the Becker/Stevens rate at its grant share, and, where a
+    money-in rule rewards training (`pull`, see sim.rules.money_in.TrainingPull):
+    - a rule's money back per training dollar (levy-grant refund) or per trainee (bonus-malus
+      target: the malus saved or the bonus earned) adds to the share of the cost it bears;
+    - training up to a train-or-pay requirement costs the firm no price at all (it would pay
+      the same to the fund), so up to the trainees that requirement pays for, the firm trains at
+      the rate it would if only the wages while training were its cost."""
+    retention, gain = o.retention[f.sector], o.step_gain[f.sector]
+    if pull is None:
+        f.training_rate = own_training_rates(sc, f, retention, gain, o.cost, subsidy)
+        return
+    cost = np.maximum(o.cost, 1.0)
+    share = np.clip(subsidy + pull.subsidy + pull.per_trainee / cost, 0.0, 1.0)
+    rate = own_training_rates(sc, f, retention, gain, o.cost, share)
+    # Trainees a year the requirement's spend pays for, as a share of staff (at the mean price).
+    covered = 12.0 * pull.free_spend / max(o.price, 1.0) / np.maximum(f.staff, 1)
+    if covered.any():
+        price_free = np.minimum(o.price / cost, 1.0)  # the price is free: only the wages remain
+        free_rate = own_training_rates(sc, f, retention, gain, o.cost, np.maximum(share, price_free))
+        rate = np.maximum(rate, np.minimum(free_rate, covered))
+    f.training_rate = rate

@@ -15,7 +15,7 @@ from sim.engine.fund import FundAgent
 from sim.engine.providers import ProviderTable
 from sim.engine.workers import APPRENTICE, EMPLOYED, EXTERNSHIP, PAYER_FUND, TRAINING, Population
 from sim.ledger import ADMIN, BANK, FIRM, PROVIDER, PUBLIC, WORKERS, Ledger, account, to_cents
-from sim.rules.contributions import ContributionContext
+from sim.rules.contributions import ContributionContext, Rule, TrainingPull
 from sim.rules.payments import PaymentEvent
 from sim.rules.reserves import ReserveContext
 from sim.scenario.schema import Scenario
@@ -54,6 +54,24 @@ def potential_contributions(fund: FundAgent, sc: Scenario, p: Population, f: Fir
     total = np.zeros(f.n)
     for rule in ordered_rules(sc):
         total += rule.collect(ctx).firm_cents / 100.0
+    return total
+
+
+def training_pull(fund: FundAgent, sc: Scenario, p: Population, f: FirmTable) -> TrainingPull | None:
+    """What the money-in rules offer each member firm for training at its own cost (summed over
+    rules; None when no rule offers anything), for the firms' training decision."""
+    rules = [r for r in sc.fund.contributions if type(r).training_pull is not Rule.training_pull]
+    if not rules:
+        return None
+    ctx = contribution_context(fund, sc, p, f, f.member.copy())
+    zero = np.zeros(f.n)
+    total = TrainingPull(free_spend=zero, subsidy=zero, per_trainee=zero)
+    for rule in rules:
+        got = rule.training_pull(ctx)
+        if got is not None:
+            total = TrainingPull(free_spend=total.free_spend + got.free_spend,
+                                 subsidy=total.subsidy + got.subsidy,
+                                 per_trainee=total.per_trainee + got.per_trainee)
     return total
 
 

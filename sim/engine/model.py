@@ -188,7 +188,8 @@ class FundModel(mesa.Model):
         elif review:
             self.agents_by_type[FirmAgent].do("review_membership", sc.firms.membership_hurdle)
         subsidy = np.where(f.member & (self.fund_active and not initial), member_grant, 0.0)
-        fm.decide_training(sc, f, o, subsidy)
+        pull = None if fund is None or initial else fund_flows.training_pull(fund, sc, self.workers, f)
+        fm.decide_training(sc, f, o, subsidy, pull)
         if initial:
             rollout.start(sc, fund, f)
         elif fund is not None and self.fund_active and rollout.review_due(sc, self.month):
