@@ -113,7 +113,8 @@ def test_exempt_band_pays_nothing_and_reduced_band_pays_its_share() -> None:
      "fund.contributions[0].liability: bands: from_size must increase"),
     ({"min_per_employee_annual": 500, "max_per_employee_annual": 100},
      "fund.contributions[0].liability: min_per_employee_annual (500) is above max_per_employee_annual (100)"),
-    ({"smoothing_years": 5}, "fund.contributions[0].liability: smoothing_years needs size bands"),
+    ({"smoothing_years": 5}, "fund.contributions[0].liability: smoothing_years needs two or more size bands"),
+    ({"bands": []}, "fund.contributions[0].liability: bands: give at least one band"),
     ({"bands": [{"from_size": 0, "scale": 1.5}]},
      "fund.contributions[0].liability.bands[0].scale: must be between 0 and 1"),
 ])

@@ -75,7 +75,8 @@ def liability(draw: st.DrawFn) -> dict[str, Any]:
                                 else st.integers(100_000, 5_000_000), max_size=3)))
     bands = [{"from_size": e, "scale": draw(fl(0, 1))} for e in (0, *edges)]
     low = draw(st.sampled_from([0.0, 50.0, 500.0]))
-    return {"measure": measure, "bands": bands, "smoothing_years": draw(st.integers(0, 3)),
+    smoothing = draw(st.integers(0, 3)) if len(bands) > 1 else 0
+    return {"measure": measure, "bands": bands, "smoothing_years": smoothing,
             "min_per_employee_annual": low,
             "max_per_employee_annual": draw(st.sampled_from([0.0, low + 100.0, low + 5_000.0]))}
 

@@ -70,6 +70,8 @@ PER_FIRM: dict[str, tuple[Any, Any]] = {  # input -> (dtype, default per firm)
     "refunded_total": (np.int64, 0),
     "staff": (np.int64, None),  # default: the head count
     "contractor_payments": (np.float64, 0.0),
+    "account_paid": (np.float64, 0.0),
+    "levy_by_firm": (np.int64, 0),
 }
 YEARLY = ("staff_years", "payroll_years")  # (years, firms); default: one row, this month's size
 SCALARS: dict[str, Any] = {
@@ -135,6 +137,8 @@ def test_contribution(case: dict[str, Any]) -> None:
     assert isinstance(got.public_cents, (int, np.integer)), type(got.public_cents)
     assert got.firm_cents.tolist() == expect["firm_cents"]
     assert int(got.public_cents) == expect.get("public_cents", 0)
+    accounts = None if got.account_cents is None else got.account_cents.tolist()
+    assert accounts == expect.get("account_cents")
 
 
 # --- money out ------------------------------------------------------------------------------------

@@ -52,6 +52,7 @@ class FirmTable:
     contractor_pay: np.ndarray = field(default_factory=lambda: np.zeros(0))  # $ paid to non-employees
     staff_years: list[np.ndarray] = field(default_factory=list)  # yearly average staff, year 0 first
     payroll_years: list[np.ndarray] = field(default_factory=list)  # annual pay bills, year 0 first
+    account_paid: np.ndarray = field(default_factory=lambda: np.zeros(0))  # $ of coinvest_cost from accounts
     _year_staff: np.ndarray = field(default_factory=lambda: np.zeros(0))
     _year_payroll: np.ndarray = field(default_factory=lambda: np.zeros(0))
 
@@ -111,7 +112,7 @@ def new_firms(scenario: Scenario, employed_by_sector: np.ndarray, rng: np.random
         levy_paid_total=np.zeros(n, np.int64), refunded_total=np.zeros(n, np.int64),
         contributions_total=np.zeros(n, np.int64), contribution_recent=np.zeros(n),
         benefit_recent=np.zeros(n), lost_trained=np.zeros(n, np.int64), coinvest_cost=np.zeros(n),
-        host_willing=np.zeros(n, bool), turnover=np.zeros(n), gain=np.zeros(n),
+        host_willing=np.zeros(n, bool), turnover=np.zeros(n), gain=np.zeros(n), account_paid=np.zeros(n),
     )
 
 

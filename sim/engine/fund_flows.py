@@ -39,7 +39,7 @@ def contribution_context(fund: FundAgent, sc: Scenario, p: Population, f: FirmTa
         refunded_total=f.refunded_total, start_cost_by_rung=fund.start_cost_by_rung.copy(),
         module_months=sc.training.module_months, base_completion=sc.training.base_completion,
         staff=f.staff, contractor_payments=f.contractor_pay, staff_years=np.array(f.staff_years),
-        payroll_years=np.array(f.payroll_years),
+        payroll_years=np.array(f.payroll_years), account_paid=f.account_paid,
     )
 
 
@@ -91,13 +91,17 @@ def collect(fund: FundAgent, sc: Scenario, p: Population, f: FirmTable) -> None:
             if rule.is_levy:
                 f.levy_paid_total += pos
                 ctx.levy_cents += int(pos.sum())
+                ctx.levy_by_firm = ctx.levy_by_firm + pos
                 if fund.accounts is not None:
                     fund.accounts.credit(pos)
         if neg.any():
-            paid = fund.pay(firms[neg > 0], neg[neg > 0], rule.refund_category, "employers")
-            f.refunded_total[neg > 0] += paid
+            fund.pay(firms[neg > 0], neg[neg > 0], rule.refund_category, "employers")
+            if rule.refunds_levy:  # all of it: what the fund cannot pay now is owed (arrears)
+                f.refunded_total[neg > 0] += neg[neg > 0]
         if got.public_cents > 0:
             fund.receive(account(PUBLIC), got.public_cents, rule.category, "public")
+            if got.account_cents is not None and fund.accounts is not None:
+                fund.accounts.credit(got.account_cents)  # the payer's own money, not the pool's
 
 
 # -- money out: providers ----------------------------------------------------------------------
@@ -287,6 +291,7 @@ def pay_incumbent_training(ledger: Ledger, month: int, fund: FundAgent | None, a
     grant = np.zeros(f.n)
     if fund.accounts is not None:
         grant += fund.accounts.spend(to_cents(spend)) / 100.0
+        f.account_paid += grant  # levy payers co-invest only beyond it (CoInvestment)
     pooled = (spend - grant) * fund.rules.incumbent_grant_share
     asked = float(pooled.sum())
     if asked > fund.grant_budget:  # the pool pays grants only within its budget

@@ -216,6 +216,7 @@ class FundModel(mesa.Model):
         if self.fund is not None:
             fund_flows.collect(self.fund, self.scenario, self.workers, self.firms)
         self.firms.coinvest_cost[:] = 0.0  # charged; start accruing next month's
+        self.firms.account_paid = np.zeros(self.firms.n)
 
     def fund_pays(self) -> None:
         if self.fund is not None:

@@ -17,6 +17,7 @@ from sim.rules.money_in import (
     ContributionContext,
     EmployerRule,
     Rule,
+    ScenarioFacts,
     TrainingPull,
 )
 from sim.rules.public_money import PublicBridge, PublicGrant, PublicMatch, PublicTopUp, SeedGrant
@@ -32,6 +33,7 @@ class NoContribution(Rule):
     """Employers pay nothing."""
 
     kind: Literal["none"] = "none"
+    charges_employers: ClassVar[bool] = False
 
     def collect(self, ctx: ContributionContext) -> Collection:
         return Collection(firm_cents=np.zeros_like(ctx.headcount, dtype=np.int64))
@@ -59,6 +61,12 @@ class PayrollLevy(EmployerRule):
         "payroll", unit="choice", role="lever",
         description="What is levied: the (capped) pay bill, the pay bill plus payments to "
                     "non-employees (subcontractors, freelancers), or those payments alone.")
+
+    def idle_reason(self, facts: ScenarioFacts) -> str | None:
+        if self.base == "contractors" and not facts.contractor_payments:
+            return ("levies payments to non-employees, but every sector's non_employee_pay_share "
+                    "is 0: it collects nothing")
+        return super().idle_reason(facts)
 
     def collect(self, ctx: ContributionContext) -> Collection:
         m = ctx.month
@@ -150,6 +158,11 @@ class LevyGrantRefund(Rule):
                                 dated=True, description="Most of its levy a firm can reclaim.")
     reimbursement_rate: DatedFloat = param(0.8, unit="share of training spend", ge=0, le=1, role="lever",
                                       dated=True, description="Share of a firm's training spend refunded.")
+    charges_employers: ClassVar[bool] = False
+    refunds_levy: ClassVar[bool] = True
+
+    def idle_reason(self, facts: ScenarioFacts) -> str | None:
+        return None if facts.levy else "no levy rule, so there is no levy to reclaim"
 
     def collect(self, ctx: ContributionContext) -> Collection:
         m = ctx.month
@@ -207,18 +220,28 @@ class BonusMalus(EmployerRule):
 
 class CoInvestment(Rule):
     """Firms that pay no levy pay a small share of their staff's fund-paid training; the public
-    purse pays the rest (England: 5% employer, 95% government)."""
+    purse pays the rest (England: 5% employer, 95% government). Optionally levy payers do the
+    same on the part their employer account did not pay (England: an account that runs dry)."""
 
     kind: Literal["co_investment"] = "co_investment"
     category: ClassVar[str] = "co_investment"
     employer_share: DatedFloat = param(0.05, unit="share of training cost", ge=0, le=1, role="lever",
                                   dated=True, description="Non-levy employer's share of its training cost.")
+    levy_payers_beyond_account: bool = param(
+        False, unit="flag", role="lever",
+        description="Levy payers also co-invest on the training cost their employer account did "
+                    "not pay (when it runs dry).",
+        source="England: levy-paying employers whose account funds run out co-invest 5% "
+               "(gov.uk apprenticeship funding rules, co-investment; from April 2019)")
 
     def collect(self, ctx: ContributionContext) -> Collection:
         share = at(self.employer_share, ctx.month)
         non_levy = ctx.levy_paid_total == 0
-        firm = to_cents(np.where(non_levy, share * ctx.coinvest_cost, 0.0))
-        public = to_cents(np.where(non_levy, (1 - share) * ctx.coinvest_cost, 0.0))
+        cost = np.where(non_levy, ctx.coinvest_cost, 0.0)
+        if self.levy_payers_beyond_account:
+            cost = np.where(non_levy, cost, np.maximum(ctx.coinvest_cost - ctx.account_paid, 0.0))
+        firm = to_cents(share * cost)
+        public = to_cents((1 - share) * cost)
         return Collection(firm_cents=firm, public_cents=int(public.sum()))
 
 

@@ -38,8 +38,9 @@ class Liability(Section):
         description="What the size bands are measured on: staff on the pay bill, or the annual pay "
                     "bill ($, twelve times the month's).")
     bands: tuple[Band, ...] = param(
-        (), unit="bands", role="lever",
-        description="Size bands, smallest first (none = every liable firm owes the full amount).")
+        (Band(),), unit="bands", role="lever",
+        description="Size bands, smallest first (one band from 0 at scale 1 = every liable firm owes "
+                    "the full amount).")
     smoothing_years: int = param(
         0, unit="years", ge=0, le=20, role="lever",
         description="A firm owes a higher band's amount only after its size (yearly average) has "
@@ -54,7 +55,9 @@ class Liability(Section):
     @model_validator(mode="after")
     def _check(self) -> Liability:
         starts = [b.from_size for b in self.bands]
-        if starts and starts[0] != 0:
+        if not starts:
+            raise ValueError("bands: give at least one band, from_size 0 (scale 1 = everyone owes in full)")
+        if starts[0] != 0:
             raise ValueError(f"bands: the first band must start at from_size 0 (it starts at {starts[0]:g}), "
                              "so every firm is in a band")
         if any(b <= a for a, b in itertools.pairwise(starts)):
@@ -62,13 +65,17 @@ class Liability(Section):
         hi, lo = self.max_per_employee_annual, self.min_per_employee_annual
         if hi > 0 and lo > hi:
             raise ValueError(f"min_per_employee_annual ({lo:g}) is above max_per_employee_annual ({hi:g})")
-        if self.smoothing_years and not self.bands:
-            raise ValueError("smoothing_years needs size bands (bands) to move between")
+        if self.smoothing_years and len(self.bands) < 2:
+            raise ValueError("smoothing_years needs two or more size bands (bands) to move between")
         return self
 
     @property
+    def banded(self) -> bool:
+        return any(b.scale != 1 for b in self.bands)
+
+    @property
     def active(self) -> bool:
-        return bool(self.bands) or self.min_per_employee_annual > 0 or self.max_per_employee_annual > 0
+        return self.banded or self.min_per_employee_annual > 0 or self.max_per_employee_annual > 0
 
     def band_of(self, size: np.ndarray) -> np.ndarray:
         """Each firm's band index for a size measure (firms x ...)."""
@@ -80,7 +87,7 @@ class Liability(Section):
         row stands for the years before the run). With smoothing a firm is in the lowest band any
         of its last N years was in, so it moves up only after N years in a row at the higher size
         (and down after one year below)."""
-        if not self.bands:
+        if not self.banded:
             return np.ones(size_now.shape[0])
         if self.smoothing_years == 0:
             band = self.band_of(size_now)

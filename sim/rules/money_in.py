@@ -43,6 +43,8 @@ class ContributionContext:
     contractor_payments: np.ndarray | None = None  # $ paid to non-employees in the pay period
     staff_years: np.ndarray | None = None  # (years, firms) yearly average staff, oldest first
     payroll_years: np.ndarray | None = None  # (years, firms) annual pay bills, oldest first
+    account_paid: np.ndarray | None = None  # $ of the coinvest_cost paid from employer accounts
+    levy_by_firm: np.ndarray | None = None  # cents of levy each firm paid earlier this month
     employer_cents: int = 0  # employer money collected earlier this month by earlier rules
     levy_cents: int = 0  # the levy part of it
     notes: dict[str, float] = field(default_factory=dict)
@@ -56,6 +58,10 @@ class ContributionContext:
             self.staff_years = self.staff[None, :].astype(np.float64)
         if self.payroll_years is None:
             self.payroll_years = 12.0 * self.payroll[None, :]
+        if self.account_paid is None:
+            self.account_paid = np.zeros(self.headcount.shape[0])
+        if self.levy_by_firm is None:
+            self.levy_by_firm = np.zeros(self.headcount.shape[0], dtype=np.int64)
 
 
 @dataclass
@@ -70,10 +76,25 @@ class TrainingPull:
     per_trainee: np.ndarray
 
 
+@dataclass(frozen=True)
+class ScenarioFacts:
+    """What a rule needs to know about the scenario around it to tell whether it can fire at all
+    (for warnings, sim.scenario.checks)."""
+
+    horizon: int  # months simulated
+    employer_money: bool  # some rule collects money from employers
+    levy: bool  # some rule is a levy
+    fund_seats: bool  # the fund buys course seats (not the whole budget on incumbent grants)
+    contractor_payments: bool  # some sector pays non-employees
+
+
 @dataclass
 class Collection:
     firm_cents: np.ndarray  # signed, per firm
     public_cents: int = 0
+    # Of the public money, cents credited to each firm's employer account (where accounts are
+    # kept), e.g. a levy top-up that belongs to the payer; None = all of it to the pool.
+    account_cents: np.ndarray | None = None
 
 
 class Rule(Section):
@@ -87,6 +108,14 @@ class Rule(Section):
     reads_employer_payments: ClassVar[bool] = False
     # Rules that read the share of staff a firm trained in the last 12 months (costly to count).
     reads_training_share: ClassVar[bool] = False
+    # Rules that may charge employers (not the public purse's rules, refunds or "none").
+    charges_employers: ClassVar[bool] = True
+    # Rules whose payments to firms give back levy (they count against what a firm may reclaim).
+    refunds_levy: ClassVar[bool] = False
+
+    def idle_reason(self, facts: ScenarioFacts) -> str | None:
+        """Why the rule can never fire in this scenario (None: it can)."""
+        return None
 
     def collect(self, ctx: ContributionContext) -> Collection:  # pragma: no cover - abstract
         raise NotImplementedError
@@ -104,6 +133,12 @@ class EmployerRule(Rule):
     employee) is set by its `liability` section (sim.rules.liability)."""
 
     liability: Liability = Field(default_factory=Liability)
+
+    def idle_reason(self, facts: ScenarioFacts) -> str | None:
+        bands = self.liability.bands
+        if bands and all(b.scale == 0 for b in bands):
+            return "every liability band has scale 0, so no firm owes anything"
+        return None
 
     def _charge(self, ctx: ContributionContext, dollars: np.ndarray) -> Collection:
         if self.liability.active:
