@@ -93,3 +93,18 @@ def test_the_app_editor_shows_and_edits_the_steps_without_its_own_widget() -> No
     assert not problems
     edited = apply_overrides(sc, edits).fund.contributions[0].rate
     assert [(s.start, s.value) for s in edited] == [(1, 0.01), (10, 0.005), (19, 0.008)]
+
+
+def test_a_sweep_varies_a_step_or_sets_the_whole_lever_to_a_plain_value(tmp_path) -> None:
+    from sim.sweep.spec import plan_from_data
+
+    base = tmp_path / "dated.yaml"
+    base.write_text(scenario_to_yaml(load_scenario_dict(levy(HOLIDAY))))
+    for path in ("fund.contributions[0].rate[1].value", "fund.contributions[0].rate"):
+        plan = plan_from_data({"base": str(base), "design": "grid", "outcomes": ["enrolments"],
+                               "levers": {path: {"levels": [0.0, 0.01]}}}, "<dict>", None)
+        assert [f.path for f in plan.factors] == [path]
+    with pytest.raises(ScenarioError, match=r"outside the parameter's bounds \[0, 0.2\]"):
+        plan_from_data({"base": str(base), "design": "grid", "outcomes": ["enrolments"],
+                        "levers": {"fund.contributions[0].rate[1].value": {"levels": [0.0, 0.5]}}},
+                       "<dict>", None)
