@@ -159,3 +159,32 @@ def test_train_or_pay_training_stops_at_what_the_requirement_pays_for() -> None:
     tiny = incumbent_training([LEVY, {"kind": "train_or_pay", "required_share": 0.0001}])[0]
     large = incumbent_training([LEVY, {"kind": "train_or_pay", "required_share": 0.02}])[0]
     assert tiny - base < 0.2 * (large - base), (base, tiny, large)
+
+
+def test_earmarks_route_their_share_of_each_months_income_to_their_own_account() -> None:
+    """Issue 13 item 6: 30% of the levy leaves the region (a national fund) and 10% of employer
+    money goes to a separate pot, every month, each to its own ledger account; the rest stays in
+    the pool. The dated share of the national fund drops to 0 from month 13."""
+    marks = [{"name": "national", "share": [{"from": 1, "value": 0.3}, {"from": 13, "value": 0.0}],
+              "income": "levy", "destination": "out_of_region"},
+             {"name": "reserve_pot", "share": 0.1, "income": "employers"}]
+    led = levy_run(LEVY, horizon=18, fund={"earmarks": marks})
+    levy = paid_by_month(led, "levy")
+    out = led[led.category == "transfer_out"]
+    pot = led[led.category == "earmark"]
+    assert set(out.payee) == {"earmark:0"} and set(pot.payee) == {"earmark:1"}
+    assert (out.payer == "fund").all() and (pot.payer == "fund").all()
+    national = out.groupby("month").amount_cents.sum()
+    assert list(national.index) == list(range(1, 13))
+    assert ((national - 0.3 * levy.loc[national.index]).abs() <= 0.5).all()
+    kept = pot.groupby("month").amount_cents.sum()
+    assert ((kept - 0.1 * levy.loc[kept.index]).abs() <= 0.5).all()
+    assert list(kept.index) == list(levy.index)
+
+
+def test_earmark_shares_of_one_income_cannot_exceed_it() -> None:
+    marks = [{"name": "a", "share": [{"from": 1, "value": 0.5}, {"from": 7, "value": 0.8}]},
+             {"name": "b", "share": 0.3}]
+    message = r"fund: earmarks: the shares of employers income add up to 1\.1 in month 7"
+    with pytest.raises(ScenarioError, match=message):
+        load_scenario_dict({"fund": {"earmarks": marks}})

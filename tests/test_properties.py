@@ -2,7 +2,7 @@
 
 A strategy builds random valid scenarios (small regions, short horizons) from every money-in
 rule (with dated levers, levy bases and liability bands, smoothing and per-employee limits),
-every provider payment rule, clawback, supports, reserve policies, credit lines, employer
+earmarks, every provider payment rule, clawback, supports, reserve policies, credit lines, employer
 accounts, voluntary membership, recessions, staged rollout and interest. Each property steps a
 `FundModel` month by month and checks the whole run:
 
@@ -45,7 +45,7 @@ CONTRIBUTION_KINDS = ("none", "payroll_levy", "per_employee_levy", "matched_cont
 PAYMENT_KINDS = ("upfront", "on_enrolment", "monthly_instalments", "on_completion", "on_placement",
                  "on_retention", "wage_gain_bonus")
 OUTCOME_KINDS = {"on_placement", "on_retention", "wage_gain_bonus"}
-ACCOUNT = re.compile(r"^(fund|public|workers|admin|bank|firm:(\d+)|provider:(\d+))$")
+ACCOUNT = re.compile(r"^(fund|public|workers|admin|bank|firm:(\d+)|provider:(\d+)|earmark:(\d+))$")
 PEOPLE = [m.name for m in REGISTRY if m.unit == "people"]
 SHARES = [m.name for m in REGISTRY if m.unit == "share"]
 
@@ -188,6 +188,10 @@ def scenarios(draw: st.DrawFn) -> Scenario:
         "membership": draw(st.sampled_from(["compulsory", "voluntary"])),
         "contributions": contributions,
         "accounts": {"enabled": draw(st.booleans()), "expiry_months": draw(st.integers(1, 24))},
+        "earmarks": [{"name": f"pot_{i}", "share": draw(dated(fl(0, 0.5), horizon)),
+                      "income": draw(st.sampled_from(["employers", "levy", "all"])),
+                      "destination": draw(st.sampled_from(["pot", "out_of_region"]))}
+                     for i in range(draw(st.integers(0, 2)))],
         "payments": draw(payment_schedule()),
         "supports": {"childcare_monthly": draw(fl(0, 2_000)), "transport_monthly": draw(fl(0, 1_000)),
                      "coverage": draw(fl(0, 1))},
@@ -399,6 +403,8 @@ def test_ledger_rows_are_positive_cents_between_named_accounts(scenario: Scenari
             assert int(match.group(2)) < r.n_firms, f"{name} but only {r.n_firms} firms"
         if match.group(3) is not None:
             assert int(match.group(3)) < r.n_providers, f"{name} but only {r.n_providers} providers"
+        if match.group(4) is not None:
+            assert int(match.group(4)) < len(scenario.fund.earmarks), f"{name} but fewer earmarks"
     assert (led.category.str.len() > 0).all()
 
 

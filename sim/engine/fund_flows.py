@@ -14,10 +14,23 @@ from sim.engine.firms import FirmTable
 from sim.engine.fund import FundAgent
 from sim.engine.providers import ProviderTable
 from sim.engine.workers import APPRENTICE, EMPLOYED, EXTERNSHIP, PAYER_FUND, TRAINING, Population
-from sim.ledger import ADMIN, BANK, FIRM, PROVIDER, PUBLIC, WORKERS, Ledger, account, to_cents
+from sim.ledger import (
+    ADMIN,
+    BANK,
+    EARMARK,
+    FIRM,
+    PROVIDER,
+    PUBLIC,
+    WORKERS,
+    Ledger,
+    account,
+    round_cents,
+    to_cents,
+)
 from sim.rules.contributions import ContributionContext, Rule, TrainingPull
 from sim.rules.payments import PaymentEvent
 from sim.rules.reserves import ReserveContext
+from sim.scenario.dated import at
 from sim.scenario.schema import Scenario
 
 
@@ -100,8 +113,19 @@ def collect(fund: FundAgent, sc: Scenario, p: Population, f: FirmTable) -> None:
                 f.refunded_total[neg > 0] += neg[neg > 0]
         if got.public_cents > 0:
             fund.receive(account(PUBLIC), got.public_cents, rule.category, "public")
+            ctx.public_cents += got.public_cents
             if got.account_cents is not None and fund.accounts is not None:
                 fund.accounts.credit(got.account_cents)  # the payer's own money, not the pool's
+    route_earmarks(fund, sc, ctx.employer_cents, ctx.levy_cents, ctx.public_cents)
+
+
+def route_earmarks(fund: FundAgent, sc: Scenario, employer_cents: int, levy_cents: int,
+                   public_cents: int) -> None:
+    """Move each earmark's share of the month's income out of the pool to its own account."""
+    base = {"employers": employer_cents, "levy": levy_cents, "all": employer_cents + public_cents}
+    for i, mark in enumerate(sc.fund.earmarks):
+        cents = int(round_cents(at(mark.share, fund.month) * max(base[mark.income], 0)))
+        fund.pay(account(EARMARK, i), cents, mark.category, "other")
 
 
 # -- money out: providers ----------------------------------------------------------------------

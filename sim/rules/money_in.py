@@ -47,6 +47,7 @@ class ContributionContext:
     levy_by_firm: np.ndarray | None = None  # cents of levy each firm paid earlier this month
     employer_cents: int = 0  # employer money collected earlier this month by earlier rules
     levy_cents: int = 0  # the levy part of it
+    public_cents: int = 0  # public money collected earlier this month
     notes: dict[str, float] = field(default_factory=dict)
 
     def __post_init__(self) -> None:

@@ -6,7 +6,7 @@ editor) reads these fields back from the pydantic schema, so a parameter is decl
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any, Literal, get_args, get_origin
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
@@ -66,6 +66,13 @@ class Section(BaseModel):
         return value
 
 
+def _holds_sections(annotation: Any) -> bool:
+    """True for list[Section] / tuple[Section, ...] annotations."""
+    args = get_args(annotation)
+    return get_origin(annotation) in (list, tuple) and bool(args) and isinstance(args[0], type) \
+        and issubclass(args[0], BaseModel)
+
+
 def _extra(field: Any) -> dict[str, Any]:
     return field.json_schema_extra if isinstance(field.json_schema_extra, dict) else {}
 
@@ -88,6 +95,8 @@ def iter_parameters(model: type[BaseModel] | BaseModel, prefix: str = "") -> lis
         if isinstance(value, BaseModel):
             rows.extend(iter_parameters(value, path + "."))
             continue
+        if isinstance(value, (list, tuple)) and not value and _holds_sections(field.annotation):
+            continue  # an empty list of sub-sections (no earmarks): no items, so no rows
         dated = isinstance(value, tuple) and bool(value) and all(isinstance(v, Step) for v in value)
         if not dated and isinstance(value, (list, tuple)) and value and all(
             isinstance(v, BaseModel) for v in value
