@@ -188,3 +188,25 @@ def test_earmark_shares_of_one_income_cannot_exceed_it() -> None:
     message = r"fund: earmarks: the shares of employers income add up to 1\.1 in month 7"
     with pytest.raises(ScenarioError, match=message):
         load_scenario_dict({"fund": {"earmarks": marks}})
+
+
+def test_an_annual_train_or_pay_is_settled_at_each_years_end_only() -> None:
+    """Issue 13 item 4: assessed over the year, the obligation is paid in months 12 and 24 only,
+    and less than month by month (a firm's busy training months make up for its idle ones)."""
+    rule = {"kind": "train_or_pay", "required_share": 0.01}
+    monthly = paid_by_month(levy_run(rule), "train_or_pay")
+    annual = paid_by_month(levy_run({**rule, "assessment": "annual"}), "train_or_pay")
+    assert list(annual.index) == [12, 24]
+    assert len(monthly) > 12
+    assert 0 < annual.sum() < monthly.sum()
+
+
+def test_lapsing_refund_entitlements_return_less_levy_than_carrying_them_forward() -> None:
+    refund = {"kind": "levy_grant_refund", "refund_share": 0.5, "reimbursement_rate": 1.0}
+
+    def refunded(unused: str) -> int:
+        led = levy_run(LEVY, horizon=36, fund={"contributions": [LEVY, {**refund, "unused": unused}]})
+        return int(led[led.category == "levy_refund"].amount_cents.sum())
+
+    kept, lapsed = refunded("carry_forward"), refunded("lapse")
+    assert 0 < lapsed < kept

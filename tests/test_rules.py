@@ -72,6 +72,9 @@ PER_FIRM: dict[str, tuple[Any, Any]] = {  # input -> (dtype, default per firm)
     "contractor_payments": (np.float64, 0.0),
     "account_paid": (np.float64, 0.0),
     "levy_by_firm": (np.int64, 0),
+    "year_payroll": (np.float64, None),  # default: this month's payroll
+    "year_training_spend": (np.float64, None),  # default: this month's training spend
+    "lapsed_total": (np.int64, 0),
 }
 YEARLY = ("staff_years", "payroll_years")  # (years, firms); default: one row, this month's size
 SCALARS: dict[str, Any] = {
@@ -105,6 +108,10 @@ def contribution_context(inputs: dict[str, Any]) -> ContributionContext:
             value = [float(sum(w)) for w in wages]
         elif key == "staff":
             value = arrays["headcount"]
+        elif key == "year_payroll":
+            value = arrays["payroll"]
+        elif key == "year_training_spend":
+            value = arrays["own_training_spend"]
         else:
             value = [default] * n
         arrays[key] = np.asarray(value, dtype=dtype)
@@ -139,6 +146,8 @@ def test_contribution(case: dict[str, Any]) -> None:
     assert int(got.public_cents) == expect.get("public_cents", 0)
     accounts = None if got.account_cents is None else got.account_cents.tolist()
     assert accounts == expect.get("account_cents")
+    lapsed = None if got.lapsed_cents is None else got.lapsed_cents.tolist()
+    assert lapsed == expect.get("lapsed_cents")
 
 
 # --- money out ------------------------------------------------------------------------------------

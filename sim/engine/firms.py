@@ -53,6 +53,9 @@ class FirmTable:
     staff_years: list[np.ndarray] = field(default_factory=list)  # yearly average staff, year 0 first
     payroll_years: list[np.ndarray] = field(default_factory=list)  # annual pay bills, year 0 first
     account_paid: np.ndarray = field(default_factory=lambda: np.zeros(0))  # $ of coinvest_cost from accounts
+    year_payroll: np.ndarray = field(default_factory=lambda: np.zeros(0))  # $ levied this assessment year
+    year_training_spend: np.ndarray = field(default_factory=lambda: np.zeros(0))  # $ trained this year
+    lapsed_total: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))  # cents of refund lapsed
     _year_staff: np.ndarray = field(default_factory=lambda: np.zeros(0))
     _year_payroll: np.ndarray = field(default_factory=lambda: np.zeros(0))
 
@@ -113,6 +116,7 @@ def new_firms(scenario: Scenario, employed_by_sector: np.ndarray, rng: np.random
         contributions_total=np.zeros(n, np.int64), contribution_recent=np.zeros(n),
         benefit_recent=np.zeros(n), lost_trained=np.zeros(n, np.int64), coinvest_cost=np.zeros(n),
         host_willing=np.zeros(n, bool), turnover=np.zeros(n), gain=np.zeros(n), account_paid=np.zeros(n),
+        year_payroll=np.zeros(n), year_training_spend=np.zeros(n), lapsed_total=np.zeros(n, np.int64),
     )
 
 

@@ -53,6 +53,8 @@ def contribution_context(fund: FundAgent, sc: Scenario, p: Population, f: FirmTa
         module_months=sc.training.module_months, base_completion=sc.training.base_completion,
         staff=f.staff, contractor_payments=f.contractor_pay, staff_years=np.array(f.staff_years),
         payroll_years=np.array(f.payroll_years), account_paid=f.account_paid,
+        year_payroll=f.year_payroll + f.payroll,  # this assessment year's, this month included
+        year_training_spend=f.year_training_spend + f.own_training_spend, lapsed_total=f.lapsed_total,
     )
 
 
@@ -95,6 +97,8 @@ def collect(fund: FundAgent, sc: Scenario, p: Population, f: FirmTable) -> None:
     firms = account(FIRM, np.arange(f.n))
     for rule in ordered_rules(sc):
         got = rule.collect(ctx)
+        if got.lapsed_cents is not None:
+            f.lapsed_total += got.lapsed_cents
         pos = np.maximum(got.firm_cents, 0)
         neg = np.maximum(-got.firm_cents, 0)
         if pos.any():
@@ -117,6 +121,9 @@ def collect(fund: FundAgent, sc: Scenario, p: Population, f: FirmTable) -> None:
             if got.account_cents is not None and fund.accounts is not None:
                 fund.accounts.credit(got.account_cents)  # the payer's own money, not the pool's
     route_earmarks(fund, sc, ctx.employer_cents, ctx.levy_cents, ctx.public_cents)
+    # the assessment year's running totals (annual assessment); a new year starts after month 12
+    f.year_payroll, f.year_training_spend = (np.zeros(f.n), np.zeros(f.n)) if ctx.year_end else (
+        ctx.year_payroll, ctx.year_training_spend)
 
 
 def route_earmarks(fund: FundAgent, sc: Scenario, employer_cents: int, levy_cents: int,

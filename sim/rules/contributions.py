@@ -129,13 +129,23 @@ class TrainOrPay(EmployerRule):
     is_levy: ClassVar[bool] = True
     required_share: DatedFloat = param(0.01, unit="share of payroll", ge=0, le=0.2, role="lever",
                                   dated=True, description="Training spend that frees a firm from paying.")
+    assessment: Literal["monthly", "annual"] = param(
+        "monthly", unit="choice", role="lever",
+        description="Settle the obligation every month on the month's payroll and training, or once "
+                    "a year (months 12, 24, ...) on the year's, at the share then in force.")
 
     def collect(self, ctx: ContributionContext) -> Collection:
-        return self._charge(ctx, np.maximum(0.0, self.requirement(ctx) - ctx.own_training_spend))
+        if self.assessment == "monthly":
+            return self._firms(ctx, np.maximum(0.0, self.requirement(ctx) - ctx.own_training_spend))
+        if not ctx.year_end:
+            return Collection(firm_cents=np.zeros(ctx.headcount.shape[0], dtype=np.int64))
+        need = 12.0 * self.requirement(ctx, ctx.year_payroll / 12.0)
+        return self._firms(ctx, np.maximum(0.0, need - ctx.year_training_spend))
 
-    def requirement(self, ctx: ContributionContext) -> np.ndarray:
-        """$ of training a month that frees each firm from paying (its liability applied)."""
-        need = at(self.required_share, ctx.month) * ctx.payroll
+    def requirement(self, ctx: ContributionContext, payroll: np.ndarray | None = None) -> np.ndarray:
+        """$ of training a month that frees each firm from paying: the share of (a month's)
+        payroll, scaled by the firm's band and held within the per-employee minimum and maximum."""
+        need = at(self.required_share, ctx.month) * (ctx.payroll if payroll is None else payroll)
         if not self.liability.active:
             return need
         return self.liability.apply(need, ctx.staff, self.liable_scale(ctx))
@@ -158,6 +168,14 @@ class LevyGrantRefund(Rule):
                                 dated=True, description="Most of its levy a firm can reclaim.")
     reimbursement_rate: DatedFloat = param(0.8, unit="share of training spend", ge=0, le=1, role="lever",
                                       dated=True, description="Share of a firm's training spend refunded.")
+    assessment: Literal["monthly", "annual"] = param(
+        "monthly", unit="choice", role="lever",
+        description="Settle claims every month on the month's training, or once a year (months 12, "
+                    "24, ...) on the year's.")
+    unused: Literal["carry_forward", "lapse"] = param(
+        "carry_forward", unit="choice", role="lever",
+        description="What a firm has not reclaimed by a year's end (months 12, 24, ...): kept for "
+                    "later years, or lapsed to the pool.")
     charges_employers: ClassVar[bool] = False
     refunds_levy: ClassVar[bool] = True
 
@@ -166,13 +184,20 @@ class LevyGrantRefund(Rule):
 
     def collect(self, ctx: ContributionContext) -> Collection:
         m = ctx.month
-        claim = to_cents(at(self.reimbursement_rate, m) * ctx.own_training_spend)
-        return Collection(firm_cents=-np.minimum(self.headroom(ctx), claim))
+        n = ctx.headcount.shape[0]
+        if self.assessment == "monthly":
+            spend = ctx.own_training_spend
+        else:
+            spend = ctx.year_training_spend if ctx.year_end else np.zeros(n)
+        room = self.headroom(ctx)
+        refund = np.minimum(room, to_cents(at(self.reimbursement_rate, m) * spend))
+        lapsed = room - refund if self.unused == "lapse" and ctx.year_end else None
+        return Collection(firm_cents=-refund, lapsed_cents=lapsed)
 
     def headroom(self, ctx: ContributionContext) -> np.ndarray:
-        """Cents of its levy each firm may still reclaim."""
+        """Cents of its levy each firm may still reclaim (less what has lapsed)."""
         share = at(self.refund_share, ctx.month)
-        return np.maximum(0, floor_cents(share * ctx.levy_paid_total) - ctx.refunded_total)
+        return np.maximum(0, floor_cents(share * ctx.levy_paid_total) - ctx.refunded_total - ctx.lapsed_total)
 
     def training_pull(self, ctx: ContributionContext) -> TrainingPull:
         # A firm with levy left to reclaim gets the reimbursement rate back on each training dollar.

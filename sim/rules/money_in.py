@@ -45,6 +45,9 @@ class ContributionContext:
     payroll_years: np.ndarray | None = None  # (years, firms) annual pay bills, oldest first
     account_paid: np.ndarray | None = None  # $ of the coinvest_cost paid from employer accounts
     levy_by_firm: np.ndarray | None = None  # cents of levy each firm paid earlier this month
+    year_payroll: np.ndarray | None = None  # $ of payroll levied so far this assessment year
+    year_training_spend: np.ndarray | None = None  # $ of own training so far this assessment year
+    lapsed_total: np.ndarray | None = None  # cents of levy refund entitlement lapsed to date
     employer_cents: int = 0  # employer money collected earlier this month by earlier rules
     levy_cents: int = 0  # the levy part of it
     public_cents: int = 0  # public money collected earlier this month
@@ -63,6 +66,17 @@ class ContributionContext:
             self.account_paid = np.zeros(self.headcount.shape[0])
         if self.levy_by_firm is None:
             self.levy_by_firm = np.zeros(self.headcount.shape[0], dtype=np.int64)
+        if self.year_payroll is None:
+            self.year_payroll = self.payroll.copy()
+        if self.year_training_spend is None:
+            self.year_training_spend = self.own_training_spend.copy()
+        if self.lapsed_total is None:
+            self.lapsed_total = np.zeros(self.headcount.shape[0], dtype=np.int64)
+
+    @property
+    def year_end(self) -> bool:
+        """Months 12, 24, ...: the end of an assessment year (months count from 1)."""
+        return self.month > 0 and self.month % 12 == 0
 
 
 @dataclass
@@ -96,6 +110,8 @@ class Collection:
     # Of the public money, cents credited to each firm's employer account (where accounts are
     # kept), e.g. a levy top-up that belongs to the payer; None = all of it to the pool.
     account_cents: np.ndarray | None = None
+    # Cents of refund entitlement that lapse this month (per firm; None = nothing lapses).
+    lapsed_cents: np.ndarray | None = None
 
 
 class Rule(Section):
