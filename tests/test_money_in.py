@@ -210,3 +210,27 @@ def test_lapsing_refund_entitlements_return_less_levy_than_carrying_them_forward
 
     kept, lapsed = refunded("carry_forward"), refunded("lapse")
     assert 0 < lapsed < kept
+
+
+def test_levy_grants_go_only_to_firms_that_filed_a_plan_and_filing_rises_with_value() -> None:
+    """Issue 13 item 5: grants back only for firms that filed a training plan for the year; a
+    firm files with probability V / (V + plan_cost), so a costlier plan means fewer filers."""
+    grant = {"kind": "levy_grant_refund", "refund_share": 0.8, "reimbursement_rate": 1.0,
+             "requires_plan": True}
+
+    def run(cost: float) -> tuple[np.ndarray, pd.DataFrame]:
+        data = small_dict(horizon_months=24)
+        data["fund"]["contributions"] = [LEVY, {**grant, "plan_cost": cost}]
+        data["outputs"] = {"counterfactual": False}
+        model = FundModel(Scenario.model_validate(data), 3)
+        for _ in range(14):
+            model.step()
+        return model.firms.plan_filed.copy(), model.ledger.to_frame()
+
+    filed, led = run(500.0)
+    back = led[(led.category == "levy_refund") & (led.month >= 13)]
+    payees = set(back.payee.str.removeprefix("firm:").astype(int))
+    assert payees and payees <= set(np.flatnonzero(filed))
+    costly, _ = run(50_000.0)
+    assert 0 < costly.sum() < filed.sum()
+    assert not (costly & ~filed).any()  # the same luck: whoever files at the high cost files at the low

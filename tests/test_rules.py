@@ -75,6 +75,8 @@ PER_FIRM: dict[str, tuple[Any, Any]] = {  # input -> (dtype, default per firm)
     "year_payroll": (np.float64, None),  # default: this month's payroll
     "year_training_spend": (np.float64, None),  # default: this month's training spend
     "lapsed_total": (np.int64, 0),
+    "plan_filed": (bool, False),
+    "firm_luck": (np.float64, 1.0),  # a uniform of 1 is never below a probability: nobody files
 }
 YEARLY = ("staff_years", "payroll_years")  # (years, firms); default: one row, this month's size
 SCALARS: dict[str, Any] = {

@@ -55,12 +55,14 @@ def contribution_context(fund: FundAgent, sc: Scenario, p: Population, f: FirmTa
         payroll_years=np.array(f.payroll_years), account_paid=f.account_paid,
         year_payroll=f.year_payroll + f.payroll,  # this assessment year's, this month included
         year_training_spend=f.year_training_spend + f.own_training_spend, lapsed_total=f.lapsed_total,
+        plan_filed=f.plan_filed,
     )
 
 
 def ordered_rules(sc: Scenario) -> list:
-    # Rules that read what employers paid this month (public match, top-up) come last.
-    return sorted(sc.fund.contributions, key=lambda r: r.reads_employer_payments)
+    # Levy refunds come after the levies (they read this month's levy); rules that read what
+    # employers paid this month (public match, top-up) come last.
+    return sorted(sc.fund.contributions, key=lambda r: (r.reads_employer_payments, r.refunds_levy))
 
 
 def potential_contributions(fund: FundAgent, sc: Scenario, p: Population, f: FirmTable) -> np.ndarray:
@@ -90,15 +92,20 @@ def training_pull(fund: FundAgent, sc: Scenario, p: Population, f: FirmTable) ->
     return total
 
 
-def collect(fund: FundAgent, sc: Scenario, p: Population, f: FirmTable) -> None:
+def collect(fund: FundAgent, sc: Scenario, p: Population, f: FirmTable,
+            firm_luck: np.ndarray | None = None) -> None:
     """Apply the money-in rules in order. Positive amounts are firm -> fund; negative ones are
-    refunds or bonuses fund -> firm; public money is public -> fund."""
+    refunds or bonuses fund -> firm; public money is public -> fund. `firm_luck`: the month's
+    uniform per firm, for rules that draw (filing a training plan)."""
     ctx = contribution_context(fund, sc, p, f, f.member.copy())
+    ctx.firm_luck = firm_luck
     firms = account(FIRM, np.arange(f.n))
     for rule in ordered_rules(sc):
         got = rule.collect(ctx)
         if got.lapsed_cents is not None:
             f.lapsed_total += got.lapsed_cents
+        if got.plans_filed is not None:
+            f.plan_filed = got.plans_filed
         pos = np.maximum(got.firm_cents, 0)
         neg = np.maximum(-got.firm_cents, 0)
         if pos.any():

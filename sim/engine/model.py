@@ -214,7 +214,9 @@ class FundModel(mesa.Model):
 
     def fund_collects(self) -> None:
         if self.fund is not None:
-            fund_flows.collect(self.fund, self.scenario, self.workers, self.firms)
+            draws = any(rule.needs_firm_luck for rule in self.scenario.fund.contributions)
+            luck = self.streams.monthly("training_plans", self.month, self.firms.n) if draws else None
+            fund_flows.collect(self.fund, self.scenario, self.workers, self.firms, luck)
         self.firms.coinvest_cost[:] = 0.0  # charged; start accruing next month's
         self.firms.account_paid = np.zeros(self.firms.n)
 

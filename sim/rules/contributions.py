@@ -176,11 +176,24 @@ class LevyGrantRefund(Rule):
         "carry_forward", unit="choice", role="lever",
         description="What a firm has not reclaimed by a year's end (months 12, 24, ...): kept for "
                     "later years, or lapsed to the pool.")
+    requires_plan: bool = param(
+        False, unit="flag", role="lever",
+        description="Pay grants only to firms that filed a training plan for the year (a compliance "
+                    "act; firms decide at each year's first month).")
+    plan_cost: float = param(
+        2_000.0, unit="$ per year", ge=0, le=1e7, role="uncertainty",
+        description="What filing a training plan costs a firm (time, paperwork). A firm files with "
+                    "probability V / (V + plan_cost), V = the year's levy it could reclaim (the "
+                    "refund share of twelve times this month's levy).")
     charges_employers: ClassVar[bool] = False
     refunds_levy: ClassVar[bool] = True
 
     def idle_reason(self, facts: ScenarioFacts) -> str | None:
         return None if facts.levy else "no levy rule, so there is no levy to reclaim"
+
+    @property
+    def needs_firm_luck(self) -> bool:
+        return self.requires_plan
 
     def collect(self, ctx: ContributionContext) -> Collection:
         m = ctx.month
@@ -190,9 +203,20 @@ class LevyGrantRefund(Rule):
         else:
             spend = ctx.year_training_spend if ctx.year_end else np.zeros(n)
         room = self.headroom(ctx)
+        filed, plans = ctx.plan_filed, None
+        if self.requires_plan and ctx.year_start and ctx.firm_luck is not None:  # (no luck: a what-if)
+            filed = plans = self.files_plan(ctx)
+        if self.requires_plan:
+            spend = np.where(filed, spend, 0.0)
         refund = np.minimum(room, to_cents(at(self.reimbursement_rate, m) * spend))
         lapsed = room - refund if self.unused == "lapse" and ctx.year_end else None
-        return Collection(firm_cents=-refund, lapsed_cents=lapsed)
+        return Collection(firm_cents=-refund, lapsed_cents=lapsed, plans_filed=plans)
+
+    def files_plan(self, ctx: ContributionContext) -> np.ndarray:
+        """Which firms file a training plan this year: more likely the more levy they can reclaim."""
+        value = at(self.refund_share, ctx.month) * 12.0 * np.maximum(ctx.levy_by_firm, 0) / 100.0
+        p = np.where(value > 0, value / np.maximum(value + self.plan_cost, 1e-9), 0.0)
+        return ctx.firm_luck < p
 
     def headroom(self, ctx: ContributionContext) -> np.ndarray:
         """Cents of its levy each firm may still reclaim (less what has lapsed)."""

@@ -48,6 +48,8 @@ class ContributionContext:
     year_payroll: np.ndarray | None = None  # $ of payroll levied so far this assessment year
     year_training_spend: np.ndarray | None = None  # $ of own training so far this assessment year
     lapsed_total: np.ndarray | None = None  # cents of levy refund entitlement lapsed to date
+    plan_filed: np.ndarray | None = None  # bool: the firm filed a training plan this year
+    firm_luck: np.ndarray | None = None  # one uniform per firm this month (stream training_plans)
     employer_cents: int = 0  # employer money collected earlier this month by earlier rules
     levy_cents: int = 0  # the levy part of it
     public_cents: int = 0  # public money collected earlier this month
@@ -72,6 +74,13 @@ class ContributionContext:
             self.year_training_spend = self.own_training_spend.copy()
         if self.lapsed_total is None:
             self.lapsed_total = np.zeros(self.headcount.shape[0], dtype=np.int64)
+        if self.plan_filed is None:
+            self.plan_filed = np.zeros(self.headcount.shape[0], dtype=bool)
+
+    @property
+    def year_start(self) -> bool:
+        """Months 1, 13, 25, ...: the first month of an assessment year."""
+        return self.month % 12 == 1
 
     @property
     def year_end(self) -> bool:
@@ -112,6 +121,8 @@ class Collection:
     account_cents: np.ndarray | None = None
     # Cents of refund entitlement that lapse this month (per firm; None = nothing lapses).
     lapsed_cents: np.ndarray | None = None
+    # Which firms filed a training plan for the year starting this month (None = no filing now).
+    plans_filed: np.ndarray | None = None
 
 
 class Rule(Section):
@@ -127,8 +138,14 @@ class Rule(Section):
     reads_training_share: ClassVar[bool] = False
     # Rules that may charge employers (not the public purse's rules, refunds or "none").
     charges_employers: ClassVar[bool] = True
-    # Rules whose payments to firms give back levy (they count against what a firm may reclaim).
+    # Rules whose payments to firms give back levy (they count against what a firm may reclaim);
+    # they run after the levies, so they can read this month's levy.
     refunds_levy: ClassVar[bool] = False
+
+    @property
+    def needs_firm_luck(self) -> bool:
+        """The rule draws one uniform per firm this month (ctx.firm_luck)."""
+        return False
 
     def idle_reason(self, facts: ScenarioFacts) -> str | None:
         """Why the rule can never fire in this scenario (None: it can)."""
