@@ -96,3 +96,17 @@ def test_the_faces_show_the_warning(tmp_path: Path) -> None:
     notes = rule_notices(["idle"], [sc])
     assert [n.level for n in notes] == ["warning"]
     assert notes[0].text().startswith("A rule cannot fire: fund.payments.rules: no provider payment rule")
+
+
+def test_the_report_lists_a_rule_that_cannot_fire_among_its_risks() -> None:
+    from sim.report.data import compute_report_data
+    from sim.report.headlines import risks
+    from sim.scenario.schema import Scenario
+    from tests.conftest import small_dict
+
+    d = small_dict(horizon_months=12)
+    d["name"] = "idle"
+    d["fund"]["incumbent_budget_share"] = 1.0
+    data = compute_report_data([Scenario.model_validate(d)], [1], workers=1)
+    found = [line for line in risks(data) if "a rule cannot fire" in line]
+    assert len(found) == 1 and "fund.payments.rules: no provider payment rule can fire" in found[0], found
