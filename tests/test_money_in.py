@@ -234,3 +234,15 @@ def test_levy_grants_go_only_to_firms_that_filed_a_plan_and_filing_rises_with_va
     costly, _ = run(50_000.0)
     assert 0 < costly.sum() < filed.sum()
     assert not (costly & ~filed).any()  # the same luck: whoever files at the high cost files at the low
+
+
+def test_only_firms_that_filed_a_plan_count_on_the_levy_grant_when_deciding_to_train() -> None:
+    from pydantic import TypeAdapter
+
+    from sim.rules.contributions import ContributionRule
+    from tests.test_rules import contribution_context
+
+    rule = TypeAdapter(ContributionRule).validate_python(
+        {"kind": "levy_grant_refund", "refund_share": 0.5, "reimbursement_rate": 0.8, "requires_plan": True})
+    ctx = contribution_context({"levy_paid_total": [100_000, 100_000, 0], "plan_filed": [True, False, True]})
+    assert rule.training_pull(ctx).subsidy.tolist() == [0.8, 0.0, 0.0]  # the third has no levy to reclaim

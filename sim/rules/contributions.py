@@ -224,8 +224,9 @@ class LevyGrantRefund(Rule):
         return np.maximum(0, floor_cents(share * ctx.levy_paid_total) - ctx.refunded_total - ctx.lapsed_total)
 
     def training_pull(self, ctx: ContributionContext) -> TrainingPull:
-        # A firm with levy left to reclaim gets the reimbursement rate back on each training dollar.
-        room = self.headroom(ctx) > 0
+        # A firm with levy left to reclaim (and, where a plan is required, that filed one) gets the
+        # reimbursement rate back on each training dollar.
+        room = (self.headroom(ctx) > 0) & (ctx.plan_filed if self.requires_plan else True)
         zero = np.zeros(room.shape[0])
         back = np.where(room, at(self.reimbursement_rate, ctx.month), 0.0)
         return TrainingPull(free_spend=zero, subsidy=back, per_trainee=zero)
