@@ -78,7 +78,7 @@ PER_FIRM: dict[str, tuple[Any, Any]] = {  # input -> (dtype, default per firm)
     "plan_filed": (bool, False),
     "firm_luck": (np.float64, 1.0),  # a uniform of 1 is never below a probability: nobody files
 }
-YEARLY = ("staff_years", "payroll_years")  # (years, firms); default: one row, this month's size
+YEARLY = ("staff_years", "payroll_years", "spend_history")  # 2-D: (years or months, firms)
 SCALARS: dict[str, Any] = {
     "month": 0,
     "employer_cents": 0,

@@ -57,6 +57,7 @@ class FirmTable:
     year_training_spend: np.ndarray = field(default_factory=lambda: np.zeros(0))  # $ trained this year
     lapsed_total: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))  # cents of refund lapsed
     plan_filed: np.ndarray = field(default_factory=lambda: np.zeros(0, bool))  # filed a plan this year
+    spend_history: np.ndarray = field(default_factory=lambda: np.zeros((12, 0)))  # training $ by month % 12
     _year_staff: np.ndarray = field(default_factory=lambda: np.zeros(0))
     _year_payroll: np.ndarray = field(default_factory=lambda: np.zeros(0))
 
@@ -118,7 +119,7 @@ def new_firms(scenario: Scenario, employed_by_sector: np.ndarray, rng: np.random
         benefit_recent=np.zeros(n), lost_trained=np.zeros(n, np.int64), coinvest_cost=np.zeros(n),
         host_willing=np.zeros(n, bool), turnover=np.zeros(n), gain=np.zeros(n), account_paid=np.zeros(n),
         year_payroll=np.zeros(n), year_training_spend=np.zeros(n), lapsed_total=np.zeros(n, np.int64),
-        plan_filed=np.zeros(n, bool),
+        plan_filed=np.zeros(n, bool), spend_history=np.zeros((12, n)),
     )
 
 

@@ -56,7 +56,15 @@ def contribution_context(fund: FundAgent, sc: Scenario, p: Population, f: FirmTa
         year_payroll=f.year_payroll + f.payroll,  # this assessment year's, this month included
         year_training_spend=f.year_training_spend + f.own_training_spend, lapsed_total=f.lapsed_total,
         plan_filed=f.plan_filed,
+        spend_history=_with_this_month(f.spend_history, fund.month, f.own_training_spend),
     )
+
+
+def _with_this_month(history: np.ndarray, month: int, spend: np.ndarray) -> np.ndarray:
+    """The firms' last 12 months of own training spend (by month % 12), this month's in place."""
+    out = history.copy()
+    out[month % 12] = spend
+    return out
 
 
 def ordered_rules(sc: Scenario) -> list:
@@ -128,6 +136,7 @@ def collect(fund: FundAgent, sc: Scenario, p: Population, f: FirmTable,
             if got.account_cents is not None and fund.accounts is not None:
                 fund.accounts.credit(got.account_cents)  # the payer's own money, not the pool's
     route_earmarks(fund, sc, ctx.employer_cents, ctx.levy_cents, ctx.public_cents)
+    f.spend_history = ctx.spend_history
     # the assessment year's running totals (annual assessment); a new year starts after month 12
     f.year_payroll, f.year_training_spend = (np.zeros(f.n), np.zeros(f.n)) if ctx.year_end else (
         ctx.year_payroll, ctx.year_training_spend)

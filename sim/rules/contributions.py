@@ -176,6 +176,10 @@ class LevyGrantRefund(Rule):
         "carry_forward", unit="choice", role="lever",
         description="What a firm has not reclaimed by a year's end (months 12, 24, ...): kept for "
                     "later years, or lapsed to the pool.")
+    claim_within_months: int = param(
+        0, unit="months", ge=0, le=12, role="lever",
+        description="With annual assessment, only training done in the last this many months of the "
+                    "year can still be claimed at its end (a claim deadline; 0 = none).")
     requires_plan: bool = param(
         False, unit="flag", role="lever",
         description="Pay grants only to firms that filed a training plan for the year (a compliance "
@@ -189,7 +193,9 @@ class LevyGrantRefund(Rule):
     refunds_levy: ClassVar[bool] = True
 
     def idle_reason(self, facts: ScenarioFacts) -> str | None:
-        return None if facts.levy else "no levy rule, so there is no levy to reclaim"
+        if not facts.levy:
+            return "no levy rule, so there is no levy to reclaim"
+        return None
 
     @property
     def needs_firm_luck(self) -> bool:
@@ -200,8 +206,12 @@ class LevyGrantRefund(Rule):
         n = ctx.headcount.shape[0]
         if self.assessment == "monthly":
             spend = ctx.own_training_spend
+        elif not ctx.year_end:
+            spend = np.zeros(n)
+        elif self.claim_within_months:  # training older than the deadline can no longer be claimed
+            spend = np.minimum(ctx.year_training_spend, ctx.spend_last(self.claim_within_months))
         else:
-            spend = ctx.year_training_spend if ctx.year_end else np.zeros(n)
+            spend = ctx.year_training_spend
         room = self.headroom(ctx)
         filed, plans = ctx.plan_filed, None
         if self.requires_plan and ctx.year_start and ctx.firm_luck is not None:  # (no luck: a what-if)

@@ -50,6 +50,7 @@ class ContributionContext:
     lapsed_total: np.ndarray | None = None  # cents of levy refund entitlement lapsed to date
     plan_filed: np.ndarray | None = None  # bool: the firm filed a training plan this year
     firm_luck: np.ndarray | None = None  # one uniform per firm this month (stream training_plans)
+    spend_history: np.ndarray | None = None  # (12, firms) own training $ by month % 12, this month's included
     employer_cents: int = 0  # employer money collected earlier this month by earlier rules
     levy_cents: int = 0  # the levy part of it
     public_cents: int = 0  # public money collected earlier this month
@@ -76,6 +77,14 @@ class ContributionContext:
             self.lapsed_total = np.zeros(self.headcount.shape[0], dtype=np.int64)
         if self.plan_filed is None:
             self.plan_filed = np.zeros(self.headcount.shape[0], dtype=bool)
+        if self.spend_history is None:
+            self.spend_history = np.zeros((12, self.headcount.shape[0]))
+            self.spend_history[self.month % 12] = self.own_training_spend
+
+    def spend_last(self, months: int) -> np.ndarray:
+        """$ of own training each firm did in the last `months` months (this one included, at most 12)."""
+        rows = [(self.month - k) % 12 for k in range(min(months, 12))]
+        return self.spend_history[rows].sum(axis=0)
 
     @property
     def year_start(self) -> bool:
