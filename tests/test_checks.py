@@ -48,6 +48,8 @@ def fund(**fields: Any) -> dict[str, Any]:
     (fund(contributions=[{"kind": "payroll_levy",
                           "rate": [{"from": 1, "value": 0.01}, {"from": 61, "value": 0}]}]),
      "fund.contributions[0].rate[1]: starts in month 61, after the horizon (60 months): never in force"),
+    (fund(discretionary={"share": 0.5}),
+     "fund.discretionary.share: can never fire: no levy-grant entitlement can lapse"),
     (fund(accounts={"enabled": True}),
      "fund.accounts: employer accounts are kept but no rule is a levy"),
     ({"horizon_months": 60, "training": {"externship_share": 0.0}, "fund": {"externship_wage_subsidy": 0.5}},

@@ -246,3 +246,28 @@ def test_only_firms_that_filed_a_plan_count_on_the_levy_grant_when_deciding_to_t
         {"kind": "levy_grant_refund", "refund_share": 0.5, "reimbursement_rate": 0.8, "requires_plan": True})
     ctx = contribution_context({"levy_paid_total": [100_000, 100_000, 0], "plan_filed": [True, False, True]})
     assert rule.training_pull(ctx).subsidy.tolist() == [0.8, 0.0, 0.0]  # the third has no levy to reclaim
+
+
+def test_lapsed_levy_is_awarded_to_providers_by_their_trainees_placements() -> None:
+    """Issue 13 item 5: levy that firms did not reclaim (lapsed at a year end) goes, as
+    discretionary grants, to providers in proportion to their fund trainees placed over the year
+    (a year without placements awards nothing: the money stays in the pool)."""
+    refund = {"kind": "levy_grant_refund", "refund_share": 0.8, "reimbursement_rate": 1.0, "unused": "lapse"}
+    data = small_dict(horizon_months=36)
+    data["fund"]["contributions"] = [LEVY, refund]
+    data["fund"]["discretionary"] = {"share": 1.0, "criterion": "placements"}
+    data["outputs"] = {"counterfactual": False}
+    model = FundModel(Scenario.model_validate(data), 3)
+    for _ in range(24):
+        model.step()
+    placed_before, lapsed_before = model.providers.placements.copy(), int(model.firms.lapsed_total.sum())
+    for _ in range(12):
+        model.step()
+    placed = model.providers.placements - placed_before  # the third year's placements
+    lapsed = int(model.firms.lapsed_total.sum()) - lapsed_before  # lapsed at the end of year 3
+    led = model.ledger.to_frame()
+    grants = led[led.category == "discretionary_grant"]
+    assert placed.sum() > 0 and lapsed > 0 and set(grants.month) == {36}
+    paid = grants.set_index(grants.payee.str.removeprefix("provider:").astype(int)).amount_cents
+    expect = np.floor(lapsed * placed / placed.sum())
+    np.testing.assert_array_equal(paid.reindex(range(model.providers.n), fill_value=0).to_numpy(), expect)

@@ -193,6 +193,8 @@ def scenarios(draw: st.DrawFn) -> Scenario:
         "membership": draw(st.sampled_from(["compulsory", "voluntary"])),
         "contributions": contributions,
         "accounts": {"enabled": draw(st.booleans()), "expiry_months": draw(st.integers(1, 24))},
+        "discretionary": {"share": draw(st.sampled_from([0.0, 0.5, 1.0])),
+                          "criterion": draw(st.sampled_from(["placements", "placement_rate"]))},
         "earmarks": [{"name": f"pot_{i}", "share": draw(dated(fl(0, 0.5), horizon)),
                       "income": draw(st.sampled_from(["employers", "levy", "all"])),
                       "destination": draw(st.sampled_from(["pot", "out_of_region"]))}

@@ -112,6 +112,7 @@ def collect(fund: FundAgent, sc: Scenario, p: Population, f: FirmTable,
         got = rule.collect(ctx)
         if got.lapsed_cents is not None:
             f.lapsed_total += got.lapsed_cents
+            fund.lapsed_this_year += int(got.lapsed_cents.sum())
         if got.plans_filed is not None:
             f.plan_filed = got.plans_filed
         pos = np.maximum(got.firm_cents, 0)
@@ -140,6 +141,28 @@ def collect(fund: FundAgent, sc: Scenario, p: Population, f: FirmTable,
     # the assessment year's running totals (annual assessment); a new year starts after month 12
     f.year_payroll, f.year_training_spend = (np.zeros(f.n), np.zeros(f.n)) if ctx.year_end else (
         ctx.year_payroll, ctx.year_training_spend)
+
+
+def award_discretionary(fund: FundAgent, sc: Scenario, pt: ProviderTable) -> None:
+    """At a year end, award the share of the year's lapsed levy entitlements to providers, split
+    by their fund trainees' placements over the year (or placements per fund completer)."""
+    if fund.month % 12 != 0:
+        return
+    if len(fund.placements_mark) != pt.n:
+        fund.placements_mark = np.zeros(pt.n, dtype=np.int64)
+        fund.completions_mark = np.zeros(pt.n, dtype=np.int64)
+    placed = pt.placements - fund.placements_mark
+    weight = placed.astype(np.float64)
+    if sc.fund.discretionary.criterion == "placement_rate":
+        weight = weight / np.maximum(pt.fund_completions - fund.completions_mark, 1)
+    award = int(round_cents(at(sc.fund.discretionary.share, fund.month) * fund.lapsed_this_year))
+    if award > 0 and weight.sum() > 0:
+        cents = np.floor(award * weight / weight.sum()).astype(np.int64)  # the odd cents stay pooled
+        payees = np.flatnonzero(cents)
+        paid = fund.pay(account(PROVIDER, payees), cents[payees], "discretionary_grant", "providers")
+        pt.revenue_cents[payees] += paid
+    fund.placements_mark, fund.completions_mark = pt.placements.copy(), pt.fund_completions.copy()
+    fund.lapsed_this_year = 0
 
 
 def route_earmarks(fund: FundAgent, sc: Scenario, employer_cents: int, levy_cents: int,

@@ -217,6 +217,7 @@ class FundModel(mesa.Model):
             draws = any(rule.needs_firm_luck for rule in self.scenario.fund.contributions)
             luck = self.streams.monthly("training_plans", self.month, self.firms.n) if draws else None
             fund_flows.collect(self.fund, self.scenario, self.workers, self.firms, luck)
+            fund_flows.award_discretionary(self.fund, self.scenario, self.providers)
         self.firms.coinvest_cost[:] = 0.0  # charged; start accruing next month's
         self.firms.account_paid = np.zeros(self.firms.n)
 

@@ -201,6 +201,10 @@ class LevyGrantRefund(Rule):
     def needs_firm_luck(self) -> bool:
         return self.requires_plan
 
+    @property
+    def lapses_entitlements(self) -> bool:
+        return self.unused == "lapse"
+
     def collect(self, ctx: ContributionContext) -> Collection:
         m = ctx.month
         n = ctx.headcount.shape[0]

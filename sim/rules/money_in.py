@@ -156,6 +156,11 @@ class Rule(Section):
         """The rule draws one uniform per firm this month (ctx.firm_luck)."""
         return False
 
+    @property
+    def lapses_entitlements(self) -> bool:
+        """Entitlements under the rule can lapse to the pool (Collection.lapsed_cents)."""
+        return False
+
     def idle_reason(self, facts: ScenarioFacts) -> str | None:
         """Why the rule can never fire in this scenario (None: it can)."""
         return None

@@ -56,6 +56,9 @@ def rule_warnings(sc: Scenario) -> list[Problem]:
     if claw.share > 0 and not known.fund_seats:
         out.append(Problem("fund.payments.clawback", "can never fire: no seat is fund-bought "
                                                      "(fund.incumbent_budget_share is 1)"))
+    if _positive(f.discretionary.share) and not any(r.lapses_entitlements for r in f.contributions):
+        out.append(Problem("fund.discretionary.share", "can never fire: no levy-grant entitlement can lapse "
+                                                       "(no levy_grant_refund with unused: lapse)"))
     if f.accounts.enabled and not known.levy:
         out.append(Problem("fund.accounts", "employer accounts are kept but no rule is a levy, so "
                                             "nothing is ever credited to them"))
@@ -67,6 +70,10 @@ def rule_warnings(sc: Scenario) -> list[Problem]:
                                                            "(training.apprenticeship_share is 0, or no "
                                                            "seat is fund-bought)"))
     return out
+
+
+def _positive(value: Any) -> bool:
+    return any(s.value > 0 for s in value) if is_dated(value) else value > 0
 
 
 def _late_steps(section: BaseModel, path: str, horizon: int) -> list[Problem]:

@@ -48,6 +48,21 @@ class Earmark(Section):
         return "earmark" if self.destination == "pot" else "transfer_out"
 
 
+class DiscretionaryGrants(Section):
+    """Levy that firms did not reclaim (refund entitlements lapsed at a year end) awarded, once a
+    year, to training providers by a stated criterion: their fund trainees' post-programme
+    employment."""
+
+    share: DatedFloat = param(
+        0.0, unit="share of lapsed levy", ge=0, le=1, role="lever", dated=True,
+        description="Share of the year's lapsed levy-grant entitlements awarded to providers at the "
+                    "year end (months 12, 24, ...; 0 = none: it stays in the pool).")
+    criterion: Literal["placements", "placement_rate"] = param(
+        "placements", unit="choice", role="lever",
+        description="Split among providers by their fund trainees placed in jobs over the year, or "
+                    "by those placements per fund completer.")
+
+
 class Supports(Section):
     childcare_monthly: float = param(0.0, unit="$ per month", ge=0, le=10_000, role="lever",
                                      description="Childcare stipend for trainees who need it.")
@@ -69,6 +84,7 @@ class Fund(Section):
         description="Money-in rules, applied in order each month.",
     )
     accounts: EmployerAccounts = Field(default_factory=EmployerAccounts)
+    discretionary: DiscretionaryGrants = Field(default_factory=DiscretionaryGrants)
     earmarks: list[Earmark] = Field(
         default_factory=list,
         description="Shares of income routed out of the pool each month, after collection.")
