@@ -1,7 +1,8 @@
 """Invariants that must hold for every valid scenario, checked with hypothesis.
 
 A strategy builds random valid scenarios (small regions, short horizons) from every money-in
-rule, every provider payment rule, clawback, supports, reserve policies, credit lines, employer
+rule (with dated levers, levy bases and liability bands, smoothing and per-employee limits),
+earmarks, every provider payment rule, clawback, supports, reserve policies, credit lines, employer
 accounts, voluntary membership, recessions, staged rollout and interest. Each property steps a
 `FundModel` month by month and checks the whole run:
 
@@ -44,7 +45,7 @@ CONTRIBUTION_KINDS = ("none", "payroll_levy", "per_employee_levy", "matched_cont
 PAYMENT_KINDS = ("upfront", "on_enrolment", "monthly_instalments", "on_completion", "on_placement",
                  "on_retention", "wage_gain_bonus")
 OUTCOME_KINDS = {"on_placement", "on_retention", "wage_gain_bonus"}
-ACCOUNT = re.compile(r"^(fund|public|workers|admin|bank|firm:(\d+)|provider:(\d+))$")
+ACCOUNT = re.compile(r"^(fund|public|workers|admin|bank|firm:(\d+)|provider:(\d+)|earmark:(\d+))$")
 PEOPLE = [m.name for m in REGISTRY if m.unit == "people"]
 SHARES = [m.name for m in REGISTRY if m.unit == "share"]
 
@@ -56,28 +57,61 @@ def fl(lo: float, hi: float) -> st.SearchStrategy[float]:
 # --- the strategy -----------------------------------------------------------------------------
 
 @st.composite
+def dated(draw: st.DrawFn, value: st.SearchStrategy[float], horizon: int) -> Any:
+    """A lever's value: plain, or 1-3 steps from month 1 on (holidays, cuts, tapers)."""
+    if draw(st.booleans()):
+        return draw(value)
+    later = sorted(draw(st.sets(st.integers(2, horizon), max_size=2)))
+    return [{"from": m, "value": draw(value)} for m in (1, *later)]
+
+
+@st.composite
+def liability(draw: st.DrawFn) -> dict[str, Any]:
+    """Size bands (on head count or annual payroll), smoothing, per-employee minimum and maximum."""
+    if draw(st.booleans()):
+        return {}
+    measure = draw(st.sampled_from(["head_count", "annual_payroll"]))
+    edges = sorted(draw(st.sets(st.integers(1, 60) if measure == "head_count"
+                                else st.integers(100_000, 5_000_000), max_size=3)))
+    bands = [{"from_size": e, "scale": draw(fl(0, 1))} for e in (0, *edges)]
+    low = draw(st.sampled_from([0.0, 50.0, 500.0]))
+    smoothing = draw(st.integers(0, 3)) if len(bands) > 1 else 0
+    return {"measure": measure, "bands": bands, "smoothing_years": smoothing,
+            "min_per_employee_annual": low,
+            "max_per_employee_annual": draw(st.sampled_from([0.0, low + 100.0, low + 5_000.0]))}
+
+
+@st.composite
 def contribution_rule(draw: st.DrawFn, horizon: int) -> dict[str, Any]:
     kind = draw(st.sampled_from(CONTRIBUTION_KINDS))
     month = st.integers(1, horizon + 2)  # money rules count months from 1
     params: dict[str, st.SearchStrategy[Any]] = {
         "none": {},
-        "payroll_levy": {"rate": fl(0, 0.2), "allowance_annual": fl(0, 50_000),
+        "payroll_levy": {"rate": dated(fl(0, 0.2), horizon), "allowance_annual": fl(0, 50_000),
                          "wage_cap_annual": st.sampled_from([0.0, 30_000.0, 60_000.0]),
-                         "small_firm_employees": st.integers(0, 50), "small_firm_reduction": fl(0, 1)},
-        "per_employee_levy": {"amount_annual": fl(0, 5_000)},
+                         "small_firm_employees": st.integers(0, 50), "small_firm_reduction": fl(0, 1),
+                         "base": st.sampled_from(["payroll", "payroll_and_contractors", "contractors"]),
+                         "liability": liability()},
+        "per_employee_levy": {"amount_annual": dated(fl(0, 5_000), horizon), "liability": liability()},
         "matched_contributions": {"annual_total": fl(0, 5e6),
                                   "basis": st.sampled_from(["size", "expected_benefit"]),
                                   "size_exponent": fl(0, 2)},
-        "train_or_pay": {"required_share": fl(0, 0.2)},
-        "levy_grant_refund": {"refund_share": fl(0, 1), "reimbursement_rate": fl(0, 1)},
-        "bonus_malus": {"target_trained_share": fl(0.001, 1), "malus_rate": fl(0, 0.1),
-                        "bonus_rate": fl(0, 0.1)},
+        "train_or_pay": {"required_share": dated(fl(0, 0.2), horizon), "liability": liability(),
+                         "assessment": st.sampled_from(["monthly", "annual"])},
+        "levy_grant_refund": {"refund_share": fl(0, 1), "reimbursement_rate": fl(0, 1),
+                              "assessment": st.sampled_from(["monthly", "annual"]),
+                              "unused": st.sampled_from(["carry_forward", "lapse"]),
+                              "requires_plan": st.booleans(), "plan_cost": st.sampled_from([0.0, 2_000.0]),
+                              "claim_within_months": st.integers(0, 12)},
+        "bonus_malus": {"target_trained_share": fl(0.001, 1), "malus_rate": dated(fl(0, 0.1), horizon),
+                        "bonus_rate": fl(0, 0.1), "liability": liability()},
         "co_investment": {"employer_share": fl(0, 1)},
-        "public_match": {"rate": fl(0, 10), "annual_cap": st.sampled_from([0.0, 1e5, 1e6])},
+        "public_match": {"rate": dated(fl(0, 10), horizon), "annual_cap": st.sampled_from([0.0, 1e5, 1e6])},
         "public_top_up": {"rate": fl(0, 5)},
         "public_bridge": {"share": fl(0, 1), "min_months": st.integers(1, 12),
                           "max_completion": fl(0, 1)},
-        "public_grant": {"annual_amount": fl(0, 5e6), "start_month": month, "end_month": month},
+        "public_grant": {"annual_amount": dated(fl(0, 5e6), horizon), "start_month": month,
+                         "end_month": month},
         "seed_grant": {"amount": fl(0, 2e6), "month": month},
     }[kind]
     return {"kind": kind, **{k: draw(v) for k, v in params.items()}}
@@ -141,7 +175,8 @@ def scenarios(draw: st.DrawFn) -> Scenario:
     n_sectors = draw(st.integers(1, 3))
     weights = [draw(st.integers(1, 10)) for _ in range(n_sectors)]
     sectors = [{"name": f"sector_{i}", "employment_share": w / sum(weights),
-                "cycle_amplitude": draw(fl(0, 0.2)), "shock_sd": draw(fl(0, 0.05))}
+                "cycle_amplitude": draw(fl(0, 0.2)), "shock_sd": draw(fl(0, 0.05)),
+                "non_employee_pay_share": draw(st.sampled_from([0.0, 0.3]))}
                for i, w in enumerate(weights)]
     n_workers = draw(st.integers(600, 2500))
     n_firms = draw(st.integers(max(10, n_sectors), 50))
@@ -158,6 +193,12 @@ def scenarios(draw: st.DrawFn) -> Scenario:
         "membership": draw(st.sampled_from(["compulsory", "voluntary"])),
         "contributions": contributions,
         "accounts": {"enabled": draw(st.booleans()), "expiry_months": draw(st.integers(1, 24))},
+        "discretionary": {"share": draw(st.sampled_from([0.0, 0.5, 1.0])),
+                          "criterion": draw(st.sampled_from(["placements", "placement_rate"]))},
+        "earmarks": [{"name": f"pot_{i}", "share": draw(dated(fl(0, 0.5), horizon)),
+                      "income": draw(st.sampled_from(["employers", "levy", "all"])),
+                      "destination": draw(st.sampled_from(["pot", "out_of_region"]))}
+                     for i in range(draw(st.integers(0, 2)))],
         "payments": draw(payment_schedule()),
         "supports": {"childcare_monthly": draw(fl(0, 2_000)), "transport_monthly": draw(fl(0, 1_000)),
                      "coverage": draw(fl(0, 1))},
@@ -369,6 +410,8 @@ def test_ledger_rows_are_positive_cents_between_named_accounts(scenario: Scenari
             assert int(match.group(2)) < r.n_firms, f"{name} but only {r.n_firms} firms"
         if match.group(3) is not None:
             assert int(match.group(3)) < r.n_providers, f"{name} but only {r.n_providers} providers"
+        if match.group(4) is not None:
+            assert int(match.group(4)) < len(scenario.fund.earmarks), f"{name} but fewer earmarks"
     assert (led.category.str.len() > 0).all()
 
 

@@ -68,7 +68,17 @@ PER_FIRM: dict[str, tuple[Any, Any]] = {  # input -> (dtype, default per firm)
     "coinvest_cost": (np.float64, 0.0),
     "levy_paid_total": (np.int64, 0),
     "refunded_total": (np.int64, 0),
+    "staff": (np.int64, None),  # default: the head count
+    "contractor_payments": (np.float64, 0.0),
+    "account_paid": (np.float64, 0.0),
+    "levy_by_firm": (np.int64, 0),
+    "year_payroll": (np.float64, None),  # default: this month's payroll
+    "year_training_spend": (np.float64, None),  # default: this month's training spend
+    "lapsed_total": (np.int64, 0),
+    "plan_filed": (bool, False),
+    "firm_luck": (np.float64, 1.0),  # a uniform of 1 is never below a probability: nobody files
 }
+YEARLY = ("staff_years", "payroll_years", "spend_history")  # 2-D: (years or months, firms)
 SCALARS: dict[str, Any] = {
     "month": 0,
     "employer_cents": 0,
@@ -81,7 +91,7 @@ SCALARS: dict[str, Any] = {
 
 def contribution_context(inputs: dict[str, Any]) -> ContributionContext:
     inputs = dict(inputs)
-    unknown = set(inputs) - set(PER_FIRM) - set(SCALARS) - {"wages"}
+    unknown = set(inputs) - set(PER_FIRM) - set(SCALARS) - set(YEARLY) - {"wages"}
     assert not unknown, f"unknown inputs {sorted(unknown)}"
     wages = inputs.pop("wages", None)
     lengths = {len(v) for k, v in inputs.items() if k in PER_FIRM}
@@ -98,6 +108,12 @@ def contribution_context(inputs: dict[str, Any]) -> ContributionContext:
             value = [len(w) for w in wages]
         elif wages is not None and key == "payroll":
             value = [float(sum(w)) for w in wages]
+        elif key == "staff":
+            value = arrays["headcount"]
+        elif key == "year_payroll":
+            value = arrays["payroll"]
+        elif key == "year_training_spend":
+            value = arrays["own_training_spend"]
         else:
             value = [default] * n
         arrays[key] = np.asarray(value, dtype=dtype)
@@ -116,6 +132,7 @@ def contribution_context(inputs: dict[str, Any]) -> ContributionContext:
         base_completion=tuple(float(c) for c in scalars["base_completion"]),
         employer_cents=int(scalars["employer_cents"]),
         levy_cents=int(scalars["levy_cents"]),
+        **{k: np.asarray(inputs[k], dtype=np.float64) for k in YEARLY if k in inputs},
         **arrays,
     )
 
@@ -129,6 +146,10 @@ def test_contribution(case: dict[str, Any]) -> None:
     assert isinstance(got.public_cents, (int, np.integer)), type(got.public_cents)
     assert got.firm_cents.tolist() == expect["firm_cents"]
     assert int(got.public_cents) == expect.get("public_cents", 0)
+    accounts = None if got.account_cents is None else got.account_cents.tolist()
+    assert accounts == expect.get("account_cents")
+    lapsed = None if got.lapsed_cents is None else got.lapsed_cents.tolist()
+    assert lapsed == expect.get("lapsed_cents")
 
 
 # --- money out ------------------------------------------------------------------------------------

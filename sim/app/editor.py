@@ -87,12 +87,15 @@ def _resolve(scenario: Scenario, segs: list[str | int]) -> tuple[Any, Any]:
             obj = obj[seg]
             ann = holder
             continue
-        info = type(obj).model_fields[seg]
+        fields = type(obj).model_fields
+        # a dated value's step is spelled by its alias ("from")
+        name = seg if seg in fields else next(n for n, f in fields.items() if f.alias == seg)
+        info = fields[name]
         if (ann is not None and seg != segs[-1]) or (ann is None and seg != segs[-1]):
             holder = info.annotation
         ann = info.annotation
         if seg != segs[-1]:
-            obj = getattr(obj, seg)
+            obj = getattr(obj, name)
     return ann, holder
 
 

@@ -18,7 +18,9 @@ import pandas as pd
 from sim.alerts import Thresholds, alerts
 from sim.app.kpis import fmt
 from sim.results import Results
+from sim.scenario.schema import Scenario
 
+RULE_IDLE = "rule_cannot_fire"
 LEVELS = {"insolvent": "error", "participation": "warning", "outcome": "warning", "low_reserve": "info"}
 TITLES = {"insolvent": "Cannot cover what it owes", "participation": "Fund-paid training starts dipped",
           "outcome": "Outcomes below the thresholds", "low_reserve": "Low reserve (a notice)"}
@@ -38,6 +40,8 @@ class AlertSummary:
     context: str = ""
 
     def text(self) -> str:
+        if self.kind == RULE_IDLE:  # about the scenario, not its runs
+            return f"{self.title}: {self.example}"
         return (f"{self.title}: in {self.runs} of {self.of} runs, first in month {self.first_month} "
                 f"(median month {self.median_month}). {self.example} {self.context}").strip()
 
@@ -109,3 +113,12 @@ def alert_summaries(labels: Sequence[str], runs: Sequence[Sequence[Results]]) ->
                                     LEVELS.get(kind, "warning"), _context(kind, rs)))
     order = {"error": 0, "warning": 1, "info": 2}
     return sorted(out, key=lambda a: order[a.level])
+
+
+def rule_notices(labels: Sequence[str], scenarios: Sequence[Scenario]) -> list[AlertSummary]:
+    """A warning per rule that can never fire in its scenario (sim.scenario.checks), e.g. a
+    retention tranche when no seat is fund-bought."""
+    from sim.scenario.checks import rule_warnings
+
+    return [AlertSummary(label, RULE_IDLE, "A rule cannot fire", 0, 0, 0, 0, p.format(), "warning")
+            for label, sc in zip(labels, scenarios, strict=True) for p in rule_warnings(sc)]

@@ -69,7 +69,7 @@ def build_view(labels: Sequence[str], scenarios: Sequence[Scenario],
     from sim.app import exports, kpis, notices
 
     return PageView(charts=build_charts(labels, scenarios, runs), cards=kpis.cards(labels, runs),
-                    alerts=notices.alert_summaries(labels, runs),
+                    alerts=notices.rule_notices(labels, scenarios) + notices.alert_summaries(labels, runs),
                     csv=exports.results_csv(labels, runs).decode("utf-8"))
 
 

@@ -34,6 +34,7 @@ from sim.cli.common import (
     simulate,
 )
 from sim.report.cli import report as _report_cmd
+from sim.scenario.checks import rule_warnings
 from sim.scenario.errors import ScenarioError
 from sim.scenario.loader import apply_overrides, load_scenario, scenario_to_yaml
 from sim.scenario.params import iter_parameters
@@ -71,7 +72,8 @@ class Format(StrEnum):
 def validate(
     scenarios: Annotated[list[str], typer.Argument(help="Scenario YAML file(s).", show_default=False)],
 ) -> None:
-    """Check scenario files; print each problem with its field path and file line."""
+    """Check scenario files; print each problem with its field path and file line, and warn of
+    rules that are valid but can never fire in the scenario (exit 0 on warnings)."""
     bad = False
     with guard():
         for path in scenarios:
@@ -83,6 +85,8 @@ def validate(
                     err(line)
                 continue
             typer.echo(f"{path}: valid ({s.name}, {s.digest()})")
+            for problem in rule_warnings(s):  # valid, but a rule can never fire: a warning
+                typer.echo(f"{path}: warning: {problem.format()}")
     if bad:
         raise typer.Exit(2)
 

@@ -17,6 +17,7 @@ class Derived:
     base_wage: np.ndarray  # (S,) $ per month, basic job
     quit_mult: np.ndarray  # (S,)
     portability: np.ndarray  # (S,)
+    contractor_share: np.ndarray  # (S,) payments to non-employees per $ of payroll
     level_shares: np.ndarray  # (S, 4)
     prem: np.ndarray  # (4,) wage premium by job level, 0 for basic
     months: np.ndarray  # (3,) module length by rung
@@ -49,6 +50,7 @@ class Derived:
             base_wage=np.array([s.base_wage_monthly for s in sectors]),
             quit_mult=np.array([s.quit_multiplier for s in sectors]),
             portability=np.array([s.credential_portability for s in sectors]),
+            contractor_share=np.array([s.non_employee_pay_share for s in sectors]),
             level_shares=np.array([s.level_shares for s in sectors]),
             prem=np.array([0.0, *sc.labour.rung_wage_premium]),
             months=np.array(t.module_months, dtype=np.int64),

@@ -9,7 +9,7 @@ membership review is its own verb (`FirmAgent.review_membership`), run over the 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 from scipy.special import expit
@@ -17,6 +17,7 @@ from scipy.special import expit
 from sim.engine.kernels import draw_slots
 from sim.engine.rows import RowAgent
 from sim.labels import SIZE_CLASS_EDGES
+from sim.rules.money_in import TrainingPull
 from sim.scenario.schema import Scenario
 
 
@@ -42,6 +43,22 @@ class FirmTable:
     host_willing: np.ndarray  # bool: would host externs
     turnover: np.ndarray  # float64 $ of replacement costs this month
     gain: np.ndarray  # float64 $ surplus over the counterfactual, summed over months
+    # The last pay period (set when wages are paid): who was on each pay bill, and the levy
+    # bases derived from it, so every base describes the same staff (sim.rules.contributions).
+    pay_firm: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))  # employer per paid job
+    pay_wage: np.ndarray = field(default_factory=lambda: np.zeros(0))  # $ wage per paid job
+    staff: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))  # staff on the pay bill
+    contractor_pay: np.ndarray = field(default_factory=lambda: np.zeros(0))  # $ paid to non-employees
+    staff_years: list[np.ndarray] = field(default_factory=list)  # yearly average staff, year 0 first
+    payroll_years: list[np.ndarray] = field(default_factory=list)  # annual pay bills, year 0 first
+    account_paid: np.ndarray = field(default_factory=lambda: np.zeros(0))  # $ of coinvest_cost from accounts
+    year_payroll: np.ndarray = field(default_factory=lambda: np.zeros(0))  # $ levied this assessment year
+    year_training_spend: np.ndarray = field(default_factory=lambda: np.zeros(0))  # $ trained this year
+    lapsed_total: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))  # cents of refund lapsed
+    plan_filed: np.ndarray = field(default_factory=lambda: np.zeros(0, bool))  # filed a plan this year
+    spend_history: np.ndarray = field(default_factory=lambda: np.zeros((12, 0)))  # training $ by month % 12
+    _year_staff: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    _year_payroll: np.ndarray = field(default_factory=lambda: np.zeros(0))
 
     @property
     def n(self) -> int:
@@ -49,6 +66,32 @@ class FirmTable:
 
     def size_class(self) -> np.ndarray:
         return np.searchsorted(np.array(SIZE_CLASS_EDGES), np.maximum(self.size0, 1), side="right")
+
+    def close_pay_period(self, employer: np.ndarray, wage: np.ndarray, contractor_share: np.ndarray,
+                         month: int) -> None:
+        """Record the pay period just paid (`employer`, `wage`: one entry per paid job; the
+        pay bill `payroll` is already set): staff, payments to non-employees (a sector's share of
+        the pay bill), and at each year's end the year's average staff and annual pay bill (month
+        0 stands for the years before the run)."""
+        self.pay_firm, self.pay_wage = employer, wage.astype(np.float64)
+        self.staff = np.bincount(employer, minlength=self.n)
+        self.contractor_pay = contractor_share[self.sector] * self.payroll
+        if month == 0:
+            self.staff_years = [self.staff.astype(np.float64)]
+            self.payroll_years = [12.0 * self.payroll]
+            self._year_staff, self._year_payroll = np.zeros(self.n), np.zeros(self.n)
+            return
+        self._year_staff = self._year_staff + self.staff
+        self._year_payroll = self._year_payroll + self.payroll
+        if month % 12 == 0:
+            self.staff_years.append(self._year_staff / 12.0)
+            self.payroll_years.append(self._year_payroll)
+            self._year_staff, self._year_payroll = np.zeros(self.n), np.zeros(self.n)
+
+    def capped_payroll(self, cap_annual: float) -> np.ndarray:
+        """The last pay bill with each wage capped at `cap_annual` / 12 (same staff as `payroll`)."""
+        capped = np.minimum(self.pay_wage, cap_annual / 12.0)
+        return np.bincount(self.pay_firm, weights=capped, minlength=self.n)
 
 
 def new_firms(scenario: Scenario, employed_by_sector: np.ndarray, rng: np.random.Generator) -> FirmTable:
@@ -73,7 +116,9 @@ def new_firms(scenario: Scenario, employed_by_sector: np.ndarray, rng: np.random
         levy_paid_total=np.zeros(n, np.int64), refunded_total=np.zeros(n, np.int64),
         contributions_total=np.zeros(n, np.int64), contribution_recent=np.zeros(n),
         benefit_recent=np.zeros(n), lost_trained=np.zeros(n, np.int64), coinvest_cost=np.zeros(n),
-        host_willing=np.zeros(n, bool), turnover=np.zeros(n), gain=np.zeros(n),
+        host_willing=np.zeros(n, bool), turnover=np.zeros(n), gain=np.zeros(n), account_paid=np.zeros(n),
+        year_payroll=np.zeros(n), year_training_spend=np.zeros(n), lapsed_total=np.zeros(n, np.int64),
+        plan_filed=np.zeros(n, bool), spend_history=np.zeros((12, n)),
     )
 
 
@@ -235,8 +280,29 @@ def pipeline_hires_per_vacancy(sc: Scenario, f: FirmTable, seats_by_sector: np.n
     return hires / skilled
 
 
-def decide_training(sc: Scenario, f: FirmTable, o: FirmOutlook, subsidy: np.ndarray) -> None:
-    f.training_rate = own_training_rates(sc, f, o.retention[f.sector], o.step_gain[f.sector], o.cost, subsidy)
+def decide_training(sc: Scenario, f: FirmTable, o: FirmOutlook, subsidy: np.ndarray,
+                    pull: TrainingPull | None = None) -> None:
+    """Each firm's own training rate: the Becker/Stevens rate at its grant share, and, where a
+    money-in rule rewards training (`pull`, see sim.rules.money_in.TrainingPull):
+    - a rule's money back per training dollar (levy-grant refund) or per trainee (bonus-malus
+      target: the malus saved or the bonus earned) adds to the share of the cost it bears;
+    - training up to a train-or-pay requirement costs the firm no price at all (it would pay
+      the same to the fund), so up to the trainees that requirement pays for, the firm trains at
+      the rate it would if only the wages while training were its cost."""
+    retention, gain = o.retention[f.sector], o.step_gain[f.sector]
+    if pull is None:
+        f.training_rate = own_training_rates(sc, f, retention, gain, o.cost, subsidy)
+        return
+    cost = np.maximum(o.cost, 1.0)
+    share = np.clip(subsidy + pull.subsidy + pull.per_trainee / cost, 0.0, 1.0)
+    rate = own_training_rates(sc, f, retention, gain, o.cost, share)
+    # Trainees a year the requirement's spend pays for, as a share of staff (at the mean price).
+    covered = 12.0 * pull.free_spend / max(o.price, 1.0) / np.maximum(f.staff, 1)
+    if covered.any():
+        price_free = np.minimum(o.price / cost, 1.0)  # the price is free: only the wages remain
+        free_rate = own_training_rates(sc, f, retention, gain, o.cost, np.maximum(share, price_free))
+        rate = np.maximum(rate, np.minimum(free_rate, covered))
+    f.training_rate = rate
 
 
 # -- apprenticeships: the host's decisions ----------------------------------------------------------

@@ -72,6 +72,9 @@ class FundAgent(mesa.Agent):
         self.start_cost_by_rung = np.zeros(3)  # $ of fund-paid starts last month, per rung
         self.starts_cost_now = np.zeros(3)  # the same, accruing this month
         self.rollout_log: list[tuple[int, float, bool]] = []  # (month, placement rate, passed)
+        self.lapsed_this_year = 0  # cents of levy-grant entitlement lapsed since the last award
+        self.placements_mark = np.zeros(0, dtype=np.int64)  # providers' placements at the last award
+        self.completions_mark = np.zeros(0, dtype=np.int64)  # providers' fund completions then
 
     # -- money in and out ----------------------------------------------------------------
     def receive(self, payer: np.ndarray | int, cents: np.ndarray | int, category: str,

@@ -14,40 +14,63 @@ from sim.engine.firms import FirmTable
 from sim.engine.fund import FundAgent
 from sim.engine.providers import ProviderTable
 from sim.engine.workers import APPRENTICE, EMPLOYED, EXTERNSHIP, PAYER_FUND, TRAINING, Population
-from sim.ledger import ADMIN, BANK, FIRM, PROVIDER, PUBLIC, WORKERS, Ledger, account, to_cents
-from sim.rules.contributions import ContributionContext
+from sim.ledger import (
+    ADMIN,
+    BANK,
+    EARMARK,
+    FIRM,
+    PROVIDER,
+    PUBLIC,
+    WORKERS,
+    Ledger,
+    account,
+    round_cents,
+    to_cents,
+)
+from sim.rules.contributions import ContributionContext, Rule, TrainingPull
 from sim.rules.payments import PaymentEvent
 from sim.rules.reserves import ReserveContext
+from sim.scenario.dated import at
 from sim.scenario.schema import Scenario
 
 
 # -- money in ---------------------------------------------------------------------------------
 def contribution_context(fund: FundAgent, sc: Scenario, p: Population, f: FirmTable,
                          liable: np.ndarray) -> ContributionContext:
-    emp = np.flatnonzero((p.status == EMPLOYED) | (p.status == APPRENTICE))
-    firm_of, wage = p.employer[emp], p.wage[emp].astype(np.float64)
-
-    def capped(cap_annual: float) -> np.ndarray:
-        return np.bincount(firm_of, weights=np.minimum(wage, cap_annual / 12.0), minlength=f.n)
-
     trained = np.zeros(f.n)
     if any(rule.reads_training_share for rule in sc.fund.contributions):
+        emp = np.flatnonzero((p.status == EMPLOYED) | (p.status == APPRENTICE))
+        firm_of = p.employer[emp]
         recent = (fund.month - p.last_start[emp] < 12) & (
             (p.prog_firm[emp] == firm_of) | (p.trained_by[emp] == firm_of))
         trained = np.bincount(firm_of[recent], minlength=f.n)
     return ContributionContext(
-        month=fund.month, headcount=f.headcount, payroll=f.payroll, capped_payroll=capped,
+        month=fund.month, headcount=f.headcount, payroll=f.payroll, capped_payroll=f.capped_payroll,
         liable=liable, own_training_spend=f.own_training_spend,
         trained_share_12m=trained / np.maximum(f.headcount, 1), expected_benefit=f.benefit_recent,
         coinvest_cost=f.coinvest_cost, levy_paid_total=f.levy_paid_total,
         refunded_total=f.refunded_total, start_cost_by_rung=fund.start_cost_by_rung.copy(),
         module_months=sc.training.module_months, base_completion=sc.training.base_completion,
+        staff=f.staff, contractor_payments=f.contractor_pay, staff_years=np.array(f.staff_years),
+        payroll_years=np.array(f.payroll_years), account_paid=f.account_paid,
+        year_payroll=f.year_payroll + f.payroll,  # this assessment year's, this month included
+        year_training_spend=f.year_training_spend + f.own_training_spend, lapsed_total=f.lapsed_total,
+        plan_filed=f.plan_filed,
+        spend_history=_with_this_month(f.spend_history, fund.month, f.own_training_spend),
     )
 
 
+def _with_this_month(history: np.ndarray, month: int, spend: np.ndarray) -> np.ndarray:
+    """The firms' last 12 months of own training spend (by month % 12), this month's in place."""
+    out = history.copy()
+    out[month % 12] = spend
+    return out
+
+
 def ordered_rules(sc: Scenario) -> list:
-    # Rules that read what employers paid this month (public match, top-up) come last.
-    return sorted(sc.fund.contributions, key=lambda r: r.reads_employer_payments)
+    # Levy refunds come after the levies (they read this month's levy); rules that read what
+    # employers paid this month (public match, top-up) come last.
+    return sorted(sc.fund.contributions, key=lambda r: (r.reads_employer_payments, r.refunds_levy))
 
 
 def potential_contributions(fund: FundAgent, sc: Scenario, p: Population, f: FirmTable) -> np.ndarray:
@@ -59,13 +82,39 @@ def potential_contributions(fund: FundAgent, sc: Scenario, p: Population, f: Fir
     return total
 
 
-def collect(fund: FundAgent, sc: Scenario, p: Population, f: FirmTable) -> None:
-    """Apply the money-in rules in order. Positive amounts are firm -> fund; negative ones are
-    refunds or bonuses fund -> firm; public money is public -> fund."""
+def training_pull(fund: FundAgent, sc: Scenario, p: Population, f: FirmTable) -> TrainingPull | None:
+    """What the money-in rules offer each member firm for training at its own cost (summed over
+    rules; None when no rule offers anything), for the firms' training decision."""
+    rules = [r for r in sc.fund.contributions if type(r).training_pull is not Rule.training_pull]
+    if not rules:
+        return None
     ctx = contribution_context(fund, sc, p, f, f.member.copy())
+    zero = np.zeros(f.n)
+    total = TrainingPull(free_spend=zero, subsidy=zero, per_trainee=zero)
+    for rule in rules:
+        got = rule.training_pull(ctx)
+        if got is not None:
+            total = TrainingPull(free_spend=total.free_spend + got.free_spend,
+                                 subsidy=total.subsidy + got.subsidy,
+                                 per_trainee=total.per_trainee + got.per_trainee)
+    return total
+
+
+def collect(fund: FundAgent, sc: Scenario, p: Population, f: FirmTable,
+            firm_luck: np.ndarray | None = None) -> None:
+    """Apply the money-in rules in order. Positive amounts are firm -> fund; negative ones are
+    refunds or bonuses fund -> firm; public money is public -> fund. `firm_luck`: the month's
+    uniform per firm, for rules that draw (filing a training plan)."""
+    ctx = contribution_context(fund, sc, p, f, f.member.copy())
+    ctx.firm_luck = firm_luck
     firms = account(FIRM, np.arange(f.n))
     for rule in ordered_rules(sc):
         got = rule.collect(ctx)
+        if got.lapsed_cents is not None:
+            f.lapsed_total += got.lapsed_cents
+            fund.lapsed_this_year += int(got.lapsed_cents.sum())
+        if got.plans_filed is not None:
+            f.plan_filed = got.plans_filed
         pos = np.maximum(got.firm_cents, 0)
         neg = np.maximum(-got.firm_cents, 0)
         if pos.any():
@@ -75,13 +124,54 @@ def collect(fund: FundAgent, sc: Scenario, p: Population, f: FirmTable) -> None:
             if rule.is_levy:
                 f.levy_paid_total += pos
                 ctx.levy_cents += int(pos.sum())
+                ctx.levy_by_firm = ctx.levy_by_firm + pos
                 if fund.accounts is not None:
                     fund.accounts.credit(pos)
         if neg.any():
-            paid = fund.pay(firms[neg > 0], neg[neg > 0], rule.refund_category, "employers")
-            f.refunded_total[neg > 0] += paid
+            fund.pay(firms[neg > 0], neg[neg > 0], rule.refund_category, "employers")
+            if rule.refunds_levy:  # all of it: what the fund cannot pay now is owed (arrears)
+                f.refunded_total[neg > 0] += neg[neg > 0]
         if got.public_cents > 0:
             fund.receive(account(PUBLIC), got.public_cents, rule.category, "public")
+            ctx.public_cents += got.public_cents
+            if got.account_cents is not None and fund.accounts is not None:
+                fund.accounts.credit(got.account_cents)  # the payer's own money, not the pool's
+    route_earmarks(fund, sc, ctx.employer_cents, ctx.levy_cents, ctx.public_cents)
+    f.spend_history = ctx.spend_history
+    # the assessment year's running totals (annual assessment); a new year starts after month 12
+    f.year_payroll, f.year_training_spend = (np.zeros(f.n), np.zeros(f.n)) if ctx.year_end else (
+        ctx.year_payroll, ctx.year_training_spend)
+
+
+def award_discretionary(fund: FundAgent, sc: Scenario, pt: ProviderTable) -> None:
+    """At a year end, award the share of the year's lapsed levy entitlements to providers, split
+    by their fund trainees' placements over the year (or placements per fund completer)."""
+    if fund.month % 12 != 0:
+        return
+    if len(fund.placements_mark) != pt.n:
+        fund.placements_mark = np.zeros(pt.n, dtype=np.int64)
+        fund.completions_mark = np.zeros(pt.n, dtype=np.int64)
+    placed = pt.placements - fund.placements_mark
+    weight = placed.astype(np.float64)
+    if sc.fund.discretionary.criterion == "placement_rate":
+        weight = weight / np.maximum(pt.fund_completions - fund.completions_mark, 1)
+    award = int(round_cents(at(sc.fund.discretionary.share, fund.month) * fund.lapsed_this_year))
+    if award > 0 and weight.sum() > 0:
+        cents = np.floor(award * weight / weight.sum()).astype(np.int64)  # the odd cents stay pooled
+        payees = np.flatnonzero(cents)
+        paid = fund.pay(account(PROVIDER, payees), cents[payees], "discretionary_grant", "providers")
+        pt.revenue_cents[payees] += paid
+    fund.placements_mark, fund.completions_mark = pt.placements.copy(), pt.fund_completions.copy()
+    fund.lapsed_this_year = 0
+
+
+def route_earmarks(fund: FundAgent, sc: Scenario, employer_cents: int, levy_cents: int,
+                   public_cents: int) -> None:
+    """Move each earmark's share of the month's income out of the pool to its own account."""
+    base = {"employers": employer_cents, "levy": levy_cents, "all": employer_cents + public_cents}
+    for i, mark in enumerate(sc.fund.earmarks):
+        cents = int(round_cents(at(mark.share, fund.month) * max(base[mark.income], 0)))
+        fund.pay(account(EARMARK, i), cents, mark.category, "other")
 
 
 # -- money out: providers ----------------------------------------------------------------------
@@ -271,6 +361,7 @@ def pay_incumbent_training(ledger: Ledger, month: int, fund: FundAgent | None, a
     grant = np.zeros(f.n)
     if fund.accounts is not None:
         grant += fund.accounts.spend(to_cents(spend)) / 100.0
+        f.account_paid += grant  # levy payers co-invest only beyond it (CoInvestment)
     pooled = (spend - grant) * fund.rules.incumbent_grant_share
     asked = float(pooled.sum())
     if asked > fund.grant_budget:  # the pool pays grants only within its budget

@@ -211,7 +211,8 @@ class FundModel(mesa.Model):
         elif review:
             self.agents_by_type[FirmAgent].do("review_membership", sc.firms.membership_hurdle)
         subsidy = np.where(f.member & (self.fund_active and not initial), member_grant, 0.0)
-        fm.decide_training(sc, f, o, subsidy)
+        pull = None if fund is None or initial else fund_flows.training_pull(fund, sc, self.workers, f)
+        fm.decide_training(sc, f, o, subsidy, pull)
         if initial:
             rollout.start(sc, fund, f)
         elif fund is not None and self.fund_active and rollout.review_due(sc, self.month):
@@ -237,8 +238,12 @@ class FundModel(mesa.Model):
 
     def fund_collects(self) -> None:
         if self.fund is not None:
-            fund_flows.collect(self.fund, self.scenario, self.workers, self.firms)
+            draws = any(rule.needs_firm_luck for rule in self.scenario.fund.contributions)
+            luck = self.streams.monthly("training_plans", self.month, self.firms.n) if draws else None
+            fund_flows.collect(self.fund, self.scenario, self.workers, self.firms, luck)
+            fund_flows.award_discretionary(self.fund, self.scenario, self.providers)
         self.firms.coinvest_cost[:] = 0.0  # charged; start accruing next month's
+        self.firms.account_paid = np.zeros(self.firms.n)
 
     def fund_pays(self) -> None:
         if self.fund is not None:
@@ -280,11 +285,14 @@ class FundModel(mesa.Model):
 
     def update_wages(self) -> None:
         stipend = self.scenario.training.stipend_monthly if self.fund_active else 0.0
-        self.firms.payroll = self.workers.age_jobs(self.k.monthly_growth, stipend, self.firms.n)
         c = self.scenario.careers
-        self.workers.part_time_earnings(c.part_time_work_share, c.part_time_earnings_share)
+        # Skills first: a restored skill restores the wage this month's pay bill pays, so the pay
+        # bill and the per-job wages the levy bases read (_close_pay_period) are one snapshot.
         self.workers.use_skills(self.k.skill_depreciation, self.k.skill_restoration,
                                 c.credential_lapse_months)
+        self.firms.payroll = self.workers.age_jobs(self.k.monthly_growth, stipend, self.firms.n)
+        self.workers.part_time_earnings(c.part_time_work_share, c.part_time_earnings_share)
+        self._close_pay_period()
 
     def review_providers(self) -> None:
         rules = self.scenario.providers
@@ -395,4 +403,12 @@ class FundModel(mesa.Model):
         on = p.on_payroll()
         f.headcount = np.bincount(p.employer[on], minlength=f.n)
         f.payroll = np.bincount(p.employer[employed], weights=p.wage[employed], minlength=f.n)
+        self.firms = f
+        self._close_pay_period()
         return f
+
+    def _close_pay_period(self) -> None:
+        """The firms record who was on this month's pay bill: the levy bases next month."""
+        p = self.workers
+        paid = np.flatnonzero(p.on_payroll())
+        self.firms.close_pay_period(p.employer[paid], p.wage[paid], self.k.contractor_share, self.month)

@@ -52,12 +52,15 @@ def all_comparisons(data: ReportData) -> list[Headline]:
 
 
 def risks(data: ReportData) -> list[str]:
-    """The alerts (sim.alerts) each scenario's runs raise, one line per kind: how many runs
-    raise it, from which month, and the first run's message."""
+    """Rules that can never fire in a scenario (sim.scenario.checks), then the alerts
+    (sim.alerts) each scenario's runs raise, one line per kind: how many runs raise it, from
+    which month, and the first run's message."""
     from sim.alerts import alerts
+    from sim.scenario.checks import rule_warnings
 
     lines: list[str] = []
     for run in data.runs:
+        lines += [f"{run.label}: a rule cannot fire: {p.format()}" for p in rule_warnings(run.scenario)]
         seen: dict[str, list[tuple[int, str]]] = defaultdict(list)
         for r in run.results:
             for kind, group in _first_of_kind(alerts(r)).items():

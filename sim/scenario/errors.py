@@ -122,9 +122,14 @@ def _members(tp: Any) -> list[Any]:
 
 
 def _pick(tp: Any, value: Any) -> Any:
-    """The member of a discriminated union that the value's `kind` selects (None if none)."""
+    """The member of a discriminated union that the value's `kind` selects (None if none); for a
+    union picked by shape (a dated value: a number or a list of steps), the list member."""
     if not _is_union(tp):
         return tp
+    if isinstance(value, list):
+        listy = [m for m in _members(tp) if get_origin(m) in (list, tuple)]
+        if len(listy) == 1:
+            return listy[0]
     kind = value.get("kind") if isinstance(value, dict) else None
     for m in _members(tp):
         if isinstance(m, type) and issubclass(m, BaseModel) and "kind" in m.model_fields \
@@ -231,7 +236,8 @@ def _message(err: dict[str, Any], segs: list[Segment], data: Any, root: type[Bas
     if kind == "extra_forbidden":
         parent, _, _ = _type_at(root, segs[:-1], data)
         model = _pick(parent, _child_at(data, segs[:-1]))
-        allowed = list(model.model_fields) if isinstance(model, type) and issubclass(model, BaseModel) else []
+        allowed = ([f.alias or n for n, f in model.model_fields.items()]
+                   if isinstance(model, type) and issubclass(model, BaseModel) else [])
         return segs, unknown_field_message(str(segs[-1]), allowed)
     if kind in ("union_tag_invalid", "union_tag_not_found"):
         allowed = _kinds(ctx) or _union_kinds(tp)
@@ -286,6 +292,8 @@ def _clean_loc(loc: tuple[Any, ...], data: Any) -> list[Segment]:
     for seg in loc:
         if isinstance(cur, dict) and isinstance(seg, str) and seg not in cur and cur.get("kind") == seg:
             continue
+        if isinstance(seg, str) and cur is not None and not isinstance(cur, dict):
+            continue  # the tag of a union picked by shape (a dated value's "value" or "steps")
         segs.append(seg if isinstance(seg, int) else str(seg))
         cur = _child(cur, seg)
     return segs

@@ -5,11 +5,12 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from sim.rules.contributions import ContributionRule, MatchedContributions, PublicMatch
 from sim.rules.payments import PaymentSchedule
 from sim.rules.reserves import CounterCyclical, ReservePolicy
+from sim.scenario.dated import DatedFloat, at
 from sim.scenario.params import Section, param
 
 
@@ -22,6 +23,44 @@ class EmployerAccounts(Section):
     expiry_months: int = param(24, unit="months", ge=1, le=120, role="lever",
                                description="Unspent account money expires into the pool after this.",
                                source="gov.uk apprenticeship funding rules: 24 months (schemes.md)")
+
+
+class Earmark(Section):
+    """A share of the month's income routed out of the pool into its own ledger account
+    (`earmark:<i>`): a separate pot the pool cannot spend, or a transfer out of the region (a
+    national fund)."""
+
+    name: str = Field("national_fund", pattern=r"^[a-z][a-z0-9_]{0,31}$",
+                      description="The pot's name (lower case, digits, underscore).")
+    share: DatedFloat = param(0.1, unit="share of income", ge=0, le=1, role="lever", dated=True,
+                              description="Share of the month's income routed to this pot.")
+    income: Literal["employers", "levy", "all"] = param(
+        "employers", unit="choice", role="lever",
+        description="The income the share is taken of: employer money, levy only, or all money "
+                    "collected under the money-in rules (employers and public).")
+    destination: Literal["pot", "out_of_region"] = param(
+        "pot", unit="choice", role="lever",
+        description="A separate pot (ledger category earmark) or a transfer out of the region "
+                    "(ledger category transfer_out).")
+
+    @property
+    def category(self) -> str:
+        return "earmark" if self.destination == "pot" else "transfer_out"
+
+
+class DiscretionaryGrants(Section):
+    """Levy that firms did not reclaim (refund entitlements lapsed at a year end) awarded, once a
+    year, to training providers by a stated criterion: their fund trainees' post-programme
+    employment."""
+
+    share: DatedFloat = param(
+        0.0, unit="share of lapsed levy", ge=0, le=1, role="lever", dated=True,
+        description="Share of the year's lapsed levy-grant entitlements awarded to providers at the "
+                    "year end (months 12, 24, ...; 0 = none: it stays in the pool).")
+    criterion: Literal["placements", "placement_rate"] = param(
+        "placements", unit="choice", role="lever",
+        description="Split among providers by their fund trainees placed in jobs over the year, or "
+                    "by those placements per fund completer.")
 
 
 class Supports(Section):
@@ -45,6 +84,10 @@ class Fund(Section):
         description="Money-in rules, applied in order each month.",
     )
     accounts: EmployerAccounts = Field(default_factory=EmployerAccounts)
+    discretionary: DiscretionaryGrants = Field(default_factory=DiscretionaryGrants)
+    earmarks: list[Earmark] = Field(
+        default_factory=list,
+        description="Shares of income routed out of the pool each month, after collection.")
     payments: PaymentSchedule = Field(default_factory=PaymentSchedule)
     supports: Supports = Field(default_factory=Supports)
     externship_wage_subsidy: float = param(
@@ -88,3 +131,19 @@ class Fund(Section):
         "demand", unit="choice", role="lever",
         description="Split training across sectors by the shared demand signal or equally.",
     )
+
+    @model_validator(mode="after")
+    def _earmarks_fit(self) -> Fund:
+        names = [e.name for e in self.earmarks]
+        if len(set(names)) != len(names):
+            raise ValueError(f"earmarks: names must differ (you gave {names})")
+        for income in ("employers", "levy", "all"):  # every income dollar routed at most once
+            same = [e.share for e in self.earmarks if e.income == income]
+            months = sorted({1, *(s.start for v in same if isinstance(v, tuple) for s in v)})
+            for m in months:
+                total = sum(at(v, m) for v in same)
+                if total > 1 + 1e-12:
+                    raise ValueError(f"earmarks: the shares of {income} income add up to {total:g} in "
+                                     f"month {m}; at most 1")
+        return self
+

@@ -6,9 +6,11 @@ editor) reads these fields back from the pydantic schema, so a parameter is decl
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any, Literal, get_args, get_origin
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
+
+from sim.scenario.dated import Step, check_dated
 
 Role = Literal["lever", "uncertainty", "constant"]
 
@@ -27,16 +29,24 @@ def param(
     gt: float | None = None,
     lt: float | None = None,
     group: str | None = None,
+    dated: bool = False,
 ) -> Any:
     """A scenario parameter: a pydantic Field that also carries unit, role and source.
 
     `role`: lever = a funding rule the committee chooses; uncertainty = the world (demand,
     uptake, behaviour); constant = structure that neither choice nor uncertainty touches.
     `source`: a citation, or "assumption".
+    `dated`: the field's type is `DatedFloat` (a value, or steps each in force from a month);
+    its bounds then apply to every step's value (checked by `Section`, not by pydantic, which
+    cannot put bounds on a union).
     """
     extra: dict[str, Any] = {"unit": unit, "role": role, "source": source}
     if group:
         extra["group"] = group
+    if dated:
+        extra["dated"] = True
+        extra["bounds"] = {"ge": ge, "le": le, "gt": gt, "lt": lt}
+        return Field(default, description=description, json_schema_extra=extra)
     return Field(
         default, ge=ge, le=le, gt=gt, lt=lt, description=description, json_schema_extra=extra
     )
@@ -46,6 +56,25 @@ class Section(BaseModel):
     """Base of every schema section: unknown keys are errors, values are immutable."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _dated_bounds(cls, value: Any, info: ValidationInfo) -> Any:
+        extra = _extra(cls.model_fields[info.field_name]) if info.field_name else {}
+        if extra.get("dated"):
+            check_dated(value, extra["bounds"])
+        return value
+
+
+def _holds_sections(annotation: Any) -> bool:
+    """True for list[Section] / tuple[Section, ...] annotations."""
+    args = get_args(annotation)
+    return get_origin(annotation) in (list, tuple) and bool(args) and isinstance(args[0], type) \
+        and issubclass(args[0], BaseModel)
+
+
+def _extra(field: Any) -> dict[str, Any]:
+    return field.json_schema_extra if isinstance(field.json_schema_extra, dict) else {}
 
 
 def iter_parameters(model: type[BaseModel] | BaseModel, prefix: str = "") -> list[dict[str, Any]]:
@@ -66,28 +95,46 @@ def iter_parameters(model: type[BaseModel] | BaseModel, prefix: str = "") -> lis
         if isinstance(value, BaseModel):
             rows.extend(iter_parameters(value, path + "."))
             continue
-        if isinstance(value, (list, tuple)) and value and all(
+        if isinstance(value, (list, tuple)) and not value and _holds_sections(field.annotation):
+            continue  # an empty list of sub-sections (no earmarks): no items, so no rows
+        dated = isinstance(value, tuple) and bool(value) and all(isinstance(v, Step) for v in value)
+        if not dated and isinstance(value, (list, tuple)) and value and all(
             isinstance(v, BaseModel) for v in value
         ):
             for i, item in enumerate(value):
                 rows.extend(iter_parameters(item, f"{path}[{i}]."))
             continue
-        extra = field.json_schema_extra if isinstance(field.json_schema_extra, dict) else {}
-        bounds = {"ge": None, "le": None, "gt": None, "lt": None}
+        extra = _extra(field)
+        bounds = dict(extra.get("bounds") or {"ge": None, "le": None, "gt": None, "lt": None})
         for meta in field.metadata:
             for key in bounds:
                 if getattr(meta, key, None) is not None:
                     bounds[key] = getattr(meta, key)
-        rows.append(
-            {
-                "path": path,
-                "value": value,
-                "unit": extra.get("unit", ""),
-                "role": extra.get("role", "constant"),
-                "source": extra.get("source", ""),
-                "description": field.description or "",
-                "min": bounds["ge"] if bounds["ge"] is not None else bounds["gt"],
-                "max": bounds["le"] if bounds["le"] is not None else bounds["lt"],
-            }
-        )
+        row = {
+            "path": path,
+            "value": value,
+            "unit": extra.get("unit", ""),
+            "role": extra.get("role", "constant"),
+            "source": extra.get("source", ""),
+            "description": field.description or "",
+            "min": bounds["ge"] if bounds["ge"] is not None else bounds["gt"],
+            "max": bounds["le"] if bounds["le"] is not None else bounds["lt"],
+        }
+        if dated:
+            rows.extend(_step_rows(row))  # a dated value: one row per step's month and value
+        else:
+            rows.append(row)
     return rows
+
+
+def _step_rows(row: dict[str, Any]) -> list[dict[str, Any]]:
+    """A dated value's rows: `path[i].from` (a month) and `path[i].value` (with the field's unit
+    and bounds), so every face that lists parameters shows and edits the steps as numbers."""
+    out: list[dict[str, Any]] = []
+    for i, step in enumerate(row["value"]):
+        out.append({**row, "path": f"{row['path']}[{i}].from", "value": step.start, "unit": "month",
+                    "min": 1, "max": None,
+                    "description": f"Month step {i + 1} of `{row['path']}` takes effect (from 1)."})
+        out.append({**row, "path": f"{row['path']}[{i}].value", "value": step.value,
+                    "description": f"{row['description']} (step {i + 1}, from month {step.start})"})
+    return out

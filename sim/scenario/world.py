@@ -69,6 +69,12 @@ class Sector(Section):
         description="Share of a credential's value that firms other than the trainer recognise.",
         source="assumption (Acemoglu & Pischke 1998: certification raises outside value)",
     )
+    non_employee_pay_share: float = param(
+        0.0, unit="share of payroll", ge=0.0, le=2.0, role="uncertainty",
+        description="What a firm pays non-employees (subcontractors, freelancers) per $ of its "
+                    "payroll: the base of a levy on payments to non-employees.",
+        source="assumption (0 = no such payments; set per sector where a levy taxes them)",
+    )
     level_shares: tuple[Share, Share, Share, Share] = param(
         (0.45, 0.30, 0.17, 0.08), unit="shares", role="constant",
         description="Shares of jobs at level basic, entry, mid, advanced (level k needs rung k).",
