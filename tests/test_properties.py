@@ -42,8 +42,9 @@ CONTRIBUTION_KINDS = ("none", "payroll_levy", "per_employee_levy", "matched_cont
                       "train_or_pay", "levy_grant_refund", "bonus_malus", "co_investment",
                       "public_match", "public_top_up", "public_bridge", "public_grant", "seed_grant")
 PAYMENT_KINDS = ("upfront", "on_enrolment", "monthly_instalments", "on_completion", "on_placement",
-                 "on_retention", "wage_gain_bonus")
-OUTCOME_KINDS = {"on_placement", "on_retention", "wage_gain_bonus"}
+                 "on_retention", "wage_gain_bonus", "recurring_outcome")
+OUTCOME_KINDS = {"on_placement", "on_retention", "wage_gain_bonus", "recurring_outcome"}
+AFTER_PLACEMENT = ("on_retention", "wage_gain_bonus", "recurring_outcome")
 ACCOUNT = re.compile(r"^(fund|public|workers|admin|bank|firm:(\d+)|provider:(\d+))$")
 PEOPLE = [m.name for m in REGISTRY if m.unit == "people"]
 SHARES = [m.name for m in REGISTRY if m.unit == "share"]
@@ -108,14 +109,24 @@ def payment_schedule(draw: st.DrawFn) -> dict[str, Any]:
         weights, total = [1.0] * len(kinds), float(len(kinds))
     shares = [w / total for w in weights[:-1]]
     shares.append(max(0.0, 1.0 - sum(shares)))  # exact sum 1, never negative
+    amounts = draw(st.booleans())  # money-amount tranches: shares may then sum below 1
+    scale = draw(st.sampled_from([0.0, 0.5, 1.0])) if amounts else 1.0
     rules = []
     for kind, share in zip(kinds, shares, strict=True):
-        rule: dict[str, Any] = {"kind": kind, "share": share}
-        if kind in ("on_retention", "wage_gain_bonus"):
+        rule: dict[str, Any] = {"kind": kind, "share": share * scale}
+        if amounts:
+            rule["amount"] = draw(st.sampled_from([0.0, 1000.0, 333.33]) | fl(0, 5000))
+        if kind in AFTER_PLACEMENT:
             rule["day"] = draw(st.integers(1, 500))
+            rule["continuous"] = draw(st.booleans())
         if kind == "wage_gain_bonus":
             rule["min_gain"] = draw(fl(0, 0.5))
+        if kind == "recurring_outcome":
+            rule["every_days"] = draw(st.integers(7, 200))
+            rule["times"] = draw(st.integers(1, 6))
         rules.append(rule)
+    if amounts and not any(r["amount"] > 0 for r in rules):
+        rules[0]["amount"] = 500.0
     outcome = sum(r["share"] for r in rules if r["kind"] in OUTCOME_KINDS)
     return {
         "rules": rules,

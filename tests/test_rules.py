@@ -138,6 +138,7 @@ EVENT: dict[str, tuple[Any, Any]] = {  # input -> (dtype, default per participan
     "months": (np.int64, 6),
     "retained": (bool, True),
     "wage_gain": (np.float64, 0.0),
+    "continuous": (bool, True),
 }
 
 
@@ -159,6 +160,8 @@ def test_payment_rule(case: dict[str, Any]) -> None:
     assert got.tolist() == expect["cents"]
     if "month_offset" in expect:
         assert rule.month_offset == expect["month_offset"]
+    if "month_offsets" in expect:
+        assert list(rule.month_offsets) == expect["month_offsets"]
     if "trigger" in expect:
         assert rule.trigger == expect["trigger"]
     if "outcome_based" in expect:
@@ -172,7 +175,8 @@ def test_payment_schedule(case: dict[str, Any]) -> None:
         with pytest.raises(ValidationError, match=re.escape(expect["error"])):
             PaymentSchedule.model_validate(case["schedule"])
         return
-    checks = {"outcome_share", "price_multiplier", "clawback_month_offset"}
+    checks = {"outcome_share", "price_multiplier", "clawback_month_offset", "contract_value_cents",
+              "last_outcome_month"}
     assert set(expect) & checks, f"nothing to check; expect one of {sorted(checks)}"
     schedule = PaymentSchedule.model_validate(case["schedule"])
     if "outcome_share" in expect:  # a sum of decimal shares: equal up to float rounding
@@ -182,6 +186,11 @@ def test_payment_schedule(case: dict[str, Any]) -> None:
         assert schedule.price_multiplier(hard).tolist() == expect["price_multiplier"]
     if "clawback_month_offset" in expect:
         assert schedule.clawback.month_offset == expect["clawback_month_offset"]
+    if "contract_value_cents" in expect:  # what an open contract may cost in all (commitments)
+        price = np.asarray(case["inputs"]["price_cents"], dtype=np.int64)
+        assert schedule.contract_value_cents(price).tolist() == expect["contract_value_cents"]
+    if "last_outcome_month" in expect:
+        assert schedule.last_outcome_month() == expect["last_outcome_month"]
 
 
 def test_payment_cases_are_one_shape_or_the_other() -> None:

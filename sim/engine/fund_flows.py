@@ -112,25 +112,30 @@ def pay_trigger(fund: FundAgent, p: Population, pt: ProviderTable, trigger: str,
 
 
 def retention_checks(fund: FundAgent, p: Population, pt: ProviderTable) -> None:
-    """Retention tranches and wage-gain bonuses fall due; clawback when the person has gone."""
+    """Retention tranches, wage-gain bonuses and recurring outcome payments fall due; clawback
+    when the person has gone. First, anyone placed but not employed this month loses the
+    continuous-employment condition (`kept_job`) for the rest of the contract."""
     sched = fund.rules.payments
     placed = np.flatnonzero((p.placed_month >= 0) & (p.contract_price > 0))
     if len(placed) == 0:
         return
     since = fund.month - p.placed_month[placed]
     employed = p.status[placed] == EMPLOYED
+    p.kept_job[placed] &= employed
     for rule in sched.by_trigger("retention"):
-        due_now = placed[since == rule.month_offset]
-        if len(due_now) == 0:
-            continue
-        emp_now = p.status[due_now] == EMPLOYED
-        gain = p.wage[due_now] / np.maximum(p.prior_wage[due_now], 1.0) - 1.0
-        ev = PaymentEvent(price_cents=p.contract_price[due_now],
-                          months=p.prog_months[due_now].astype(np.int64), retained=emp_now,
-                          wage_gain=np.where(p.prior_wage[due_now] > 0, gain, np.inf))
-        cents = rule.due(ev)
-        pay_by_provider(fund, pt, p.contract_provider[due_now], cents, rule.category)
-        p.contract_paid[due_now] += cents
+        for offset in rule.month_offsets:
+            due_now = placed[since == offset]
+            if len(due_now) == 0:
+                continue
+            emp_now = p.status[due_now] == EMPLOYED
+            gain = p.wage[due_now] / np.maximum(p.prior_wage[due_now], 1.0) - 1.0
+            ev = PaymentEvent(price_cents=p.contract_price[due_now],
+                              months=p.prog_months[due_now].astype(np.int64), retained=emp_now,
+                              wage_gain=np.where(p.prior_wage[due_now] > 0, gain, np.inf),
+                              continuous=p.kept_job[due_now])
+            cents = rule.due(ev)
+            pay_by_provider(fund, pt, p.contract_provider[due_now], cents, rule.category)
+            p.contract_paid[due_now] += cents
     claw = sched.clawback
     if claw.share > 0:
         hit = placed[(since == claw.month_offset) & ~employed]
@@ -147,12 +152,13 @@ def retention_checks(fund: FundAgent, p: Population, pt: ProviderTable) -> None:
 
 # -- what the fund owes and has promised --------------------------------------------------------
 def liabilities_cents(fund: FundAgent, p: Population) -> int:
-    """Retention tranches and wage bonuses earned by placements but not yet due, plus arrears."""
+    """Outcome payments earned by placements but not yet due, plus arrears."""
     placed = (p.placed_month >= 0) & (p.contract_price > 0)
     total = 0
     for rule in fund.rules.payments.by_trigger("retention"):
-        owed = placed & (fund.month - p.placed_month < rule.month_offset)
-        total += int(np.floor(p.contract_price[owed] * rule.share).sum())
+        for offset in rule.month_offsets:
+            owed = placed & (fund.month - p.placed_month < offset)
+            total += int(rule.promised(p.contract_price[owed]).sum())
     return total + fund.arrears_total()
 
 
@@ -167,7 +173,8 @@ def commitments_cents(fund: FundAgent, sc: Scenario, p: Population) -> int:
     """What the fund still expects to pay on open contracts: the price not yet paid, plus
     stipends and supports for the months of training left."""
     open_ = np.flatnonzero(p.contract_price > 0)
-    unpaid = int((p.contract_price[open_] - p.contract_paid[open_]).clip(min=0).sum())
+    value = sc.fund.payments.contract_value_cents(p.contract_price[open_])
+    unpaid = int((value - p.contract_paid[open_]).clip(min=0).sum())
     left = open_[(p.status[open_] == TRAINING) & (p.prog_payer[open_] == PAYER_FUND)]
     supports = float((support_cost(sc, p, left) * p.prog_left[left]).sum())
     return unpaid + int(round(supports * 100))

@@ -152,9 +152,13 @@ def admit(p: Population, pt: ProviderTable, sc: Scenario, k: Derived, rng: np.ra
     unmet = unmet_barriers(p, sc, applicants, active, active)
     success = completion_odds(p, sc, k, applicants, nxt, unmet, aptitude=signal)
     hts = p.group[applicants] == 1
-    mult = sc.fund.payments.price_multiplier(hts) if active else np.ones(len(applicants))
-    outcome = sc.fund.payments.outcome_share if active else 0.0
+    sched = sc.fund.payments
+    mult = sched.price_multiplier(hts) if active else np.ones(len(applicants))
+    outcome = sched.outcome_share if active else 0.0
     revenue = mult * (1.0 - outcome + outcome * success)
+    if active and sched.has_amounts:  # money-amount tranches: the expected value of the seat
+        base = k.price[nxt - 1]
+        revenue = sched.seat_value(base * mult, success) / base
     score = sc.providers.creaming_sensitivity * revenue + rng.standard_normal(len(applicants))
     seats = np.floor(pt.capacity).astype(np.int64)
     take = rank_within(chosen, score) < seats[chosen]
@@ -165,7 +169,7 @@ def admit(p: Population, pt: ProviderTable, sc: Scenario, k: Derived, rng: np.ra
     own_price = Seats(applicants, chosen, nxt, k.price[nxt - 1])
     if not active:
         return None, own_price[self_ok]
-    commit = price + k.months[nxt - 1] * support(applicants)
+    commit = sc.fund.payments.seat_value(price) + k.months[nxt - 1] * support(applicants)
     order = np.lexsort((-score, s))
     cum = np.zeros(len(order))
     for sec in range(k.n_sectors):  # fund the best-ranked within each sector's budget
@@ -200,6 +204,7 @@ def open_contracts(p: Population, seats: Seats, rec: Recorder) -> None:
     p.contract_paid[idx] = 0
     p.placed_month[idx] = -1  # a new contract: an earlier placement's checks do not apply to it
     p.placement_paid[idx] = 0
+    p.kept_job[idx] = True
     p.contract_provider[idx] = seats.provider
 
 

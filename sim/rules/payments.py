@@ -2,8 +2,10 @@
 
 Each payment rule has a `trigger` (start, monthly, completion, placement, retention) and one
 verb, `due(event)`, returning cents per participant for the participants that hit the trigger
-this month. Outcome payments that fall due after a placement (retention tranches, wage-gain
-bonuses) are booked as liabilities when the placement happens."""
+this month. A tranche pays a share of the seat's price, a money amount, or both. Outcome payments
+that fall due after a placement (retention tranches, wage-gain bonuses, recurring outcome
+payments) are booked as liabilities when the placement happens; a rule checked more than once
+(`recurring_outcome`) falls due at each of its `month_offsets`."""
 
 from __future__ import annotations
 
@@ -29,12 +31,14 @@ def months_after(day: int) -> int:
 class PaymentEvent:
     """Participants hitting a trigger this month. `price_cents`: each one's contracted price;
     `months`: programme length; `retained`: still employed (retention events);
-    `wage_gain`: relative wage gain since before training (retention events)."""
+    `wage_gain`: relative wage gain since before training (retention events);
+    `continuous`: employed at every monthly count since placement (retention events)."""
 
     price_cents: np.ndarray
     months: np.ndarray
     retained: np.ndarray | None = None
     wage_gain: np.ndarray | None = None
+    continuous: np.ndarray | None = None
 
 
 class PaymentRule(Section):
@@ -43,14 +47,38 @@ class PaymentRule(Section):
     category: ClassVar[str] = "provider_payment"
     share: float = param(0.0, unit="share of price", ge=0, le=1, role="lever",
                          description="Share of the seat price this rule pays.")
+    amount: float = param(
+        0.0, unit="$ per participant", ge=0, le=200_000, role="lever",
+        description="Money amount this tranche pays per participant, on top of its share of the "
+                    "price (a fixed-amount tranche sets share 0); a rule paid in several "
+                    "instalments splits it equally.",
+        source="lever; fixed-amount tranches as in the UK's 2020 apprentice incentive (GOV.UK)",
+    )
 
     @property
     def month_offset(self) -> int:
         """Months after the trigger's anchor event when the payment falls due."""
         return 0
 
+    @property
+    def month_offsets(self) -> tuple[int, ...]:
+        """Months after the anchor event of each payment (one per payment, repeats allowed)."""
+        return (self.month_offset,)
+
+    @property
+    def amount_cents(self) -> int:
+        return int(round(self.amount * 100))
+
+    def value_cents(self, price_cents: np.ndarray) -> np.ndarray:
+        """Fractional cents this rule pays in total per participant at most (all payments)."""
+        return price_cents * self.share + self.amount_cents
+
+    def promised(self, price_cents: np.ndarray) -> np.ndarray:
+        """Cents of one of its payments, owed until it falls due (the liability)."""
+        return np.floor(price_cents * self.share) + self.amount_cents
+
     def due(self, ev: PaymentEvent) -> np.ndarray:
-        return floor_cents(ev.price_cents * self.share)
+        return floor_cents(ev.price_cents * self.share) + self.amount_cents
 
 
 class Upfront(PaymentRule):
@@ -77,7 +105,7 @@ class MonthlyInstalments(PaymentRule):
     category: ClassVar[str] = "provider_instalment"
 
     def due(self, ev: PaymentEvent) -> np.ndarray:
-        return floor_cents(ev.price_cents * self.share / np.maximum(ev.months, 1))
+        return floor_cents((ev.price_cents * self.share + self.amount_cents) / np.maximum(ev.months, 1))
 
 
 class OnCompletion(PaymentRule):
@@ -104,10 +132,25 @@ class AfterPlacement(PaymentRule):
     outcome_based: ClassVar[bool] = True
     day: int = param(365, unit="days", ge=1, le=1825, role="lever",
                      description="Days after placement the check happens.")
+    continuous: bool = param(
+        False, unit="flag", role="lever",
+        description="Pay only if the person was employed at every monthly count since placement, "
+                    "not just on the day of the check.",
+        source="lever; social impact bonds pay on sustained employment (socialfinance.org)",
+    )
 
     @property
     def month_offset(self) -> int:
         return months_after(self.day)
+
+    def kept(self, ev: PaymentEvent) -> np.ndarray:
+        """Who meets the employment condition: employed at the check (and throughout, if
+        `continuous`)."""
+        assert ev.retained is not None
+        if self.continuous:
+            assert ev.continuous is not None
+            return ev.retained & ev.continuous
+        return ev.retained
 
 
 class OnRetention(AfterPlacement):
@@ -117,8 +160,7 @@ class OnRetention(AfterPlacement):
     category: ClassVar[str] = "provider_retention"
 
     def due(self, ev: PaymentEvent) -> np.ndarray:
-        assert ev.retained is not None
-        return np.where(ev.retained, super().due(ev), 0)
+        return np.where(self.kept(ev), super().due(ev), 0)
 
 
 class WageGainBonus(AfterPlacement):
@@ -130,14 +172,44 @@ class WageGainBonus(AfterPlacement):
                             description="Wage gain that earns the bonus.")
 
     def due(self, ev: PaymentEvent) -> np.ndarray:
-        assert ev.retained is not None and ev.wage_gain is not None
-        ok = ev.retained & (ev.wage_gain >= self.min_gain)
+        assert ev.wage_gain is not None
+        ok = self.kept(ev) & (ev.wage_gain >= self.min_gain)
         return np.where(ok, super().due(ev), 0)
+
+
+class RecurringOutcome(AfterPlacement):
+    """Paid `times` times, every `every_days` days from day `day` after placement, each time the
+    placed person meets the employment condition; share and amount are split equally across the
+    payments (outcome-rate cards of social impact bonds pay quarterly on sustained work)."""
+
+    kind: Literal["recurring_outcome"] = "recurring_outcome"
+    category: ClassVar[str] = "provider_outcome_recurring"
+    day: int = param(91, unit="days", ge=1, le=1825, role="lever",
+                     description="Days after placement of the first check.")
+    every_days: int = param(91, unit="days", ge=7, le=730, role="lever",
+                            description="Days between checks.")
+    times: int = param(4, unit="payments", ge=1, le=60, role="lever",
+                       description="Number of checks (each pays its part if the condition holds).")
+
+    @property
+    def month_offset(self) -> int:
+        return max(self.month_offsets)
+
+    @property
+    def month_offsets(self) -> tuple[int, ...]:
+        return tuple(months_after(self.day + j * self.every_days) for j in range(self.times))
+
+    def promised(self, price_cents: np.ndarray) -> np.ndarray:
+        return np.floor((price_cents * self.share + self.amount_cents) / self.times)
+
+    def due(self, ev: PaymentEvent) -> np.ndarray:
+        each = floor_cents((ev.price_cents * self.share + self.amount_cents) / self.times)
+        return np.where(self.kept(ev), each, 0)
 
 
 PaymentRuleT = Annotated[
     Union[Upfront, OnEnrolment, MonthlyInstalments, OnCompletion, OnPlacement, OnRetention,
-          WageGainBonus],
+          WageGainBonus, RecurringOutcome],
     Field(discriminator="kind"),
 ]
 
@@ -165,7 +237,8 @@ class PaymentSchedule(Section):
     """How providers are paid for a fund seat: the tranches, prices by group, clawback."""
 
     rules: list[PaymentRuleT] = Field(default_factory=_default_rules, min_length=1,
-                                      description="Tranches; their shares must sum to 1.")
+                                      description="Tranches; their shares must sum to 1 (at most 1 "
+                                                  "when tranches also pay money amounts).")
     hard_to_serve_price_multiplier: float = param(
         1.0, unit="ratio", ge=0.5, le=5.0, role="lever",
         description="Price of a seat for a hard-to-serve participant relative to others.",
@@ -180,8 +253,13 @@ class PaymentSchedule(Section):
     @model_validator(mode="after")
     def _shares(self) -> PaymentSchedule:
         total = sum(r.share for r in self.rules)
-        if abs(total - 1.0) > 1e-6:
-            raise ValueError(f"payment rule shares must sum to 1 (they sum to {total:.4f})")
+        if self.has_amounts:
+            if total > 1.0 + 1e-6:
+                raise ValueError(f"payment rule shares must sum to at most 1 when tranches pay money "
+                                 f"amounts (they sum to {total:.4f})")
+        elif abs(total - 1.0) > 1e-6:
+            raise ValueError(f"payment rule shares must sum to 1 (they sum to {total:.4f}), or give "
+                             f"tranches money amounts")
         outcome = self.outcome_share
         if outcome > self.outcome_share_cap + 1e-9:
             raise ValueError(
@@ -189,6 +267,28 @@ class PaymentSchedule(Section):
                 f"{self.outcome_share_cap:.3f}"
             )
         return self
+
+    @property
+    def has_amounts(self) -> bool:
+        return any(r.amount > 0 for r in self.rules)
+
+    def seat_value(self, price: np.ndarray, outcome_odds: np.ndarray | float | None = None) -> np.ndarray:
+        """$ the schedule pays for seats of `price` ($): everything, or with outcome tranches
+        weighted by `outcome_odds`. Without money amounts every tranche is a share of a price
+        whose shares sum to 1, so a seat is worth its price."""
+        if not self.has_amounts and outcome_odds is None:
+            return price
+        total = np.zeros_like(np.asarray(price, dtype=np.float64))
+        for rule in self.rules:
+            part = rule.value_cents(np.asarray(price, dtype=np.float64) * 100) / 100
+            total = total + (part * outcome_odds if rule.outcome_based and outcome_odds is not None else part)
+        return total
+
+    def contract_value_cents(self, price_cents: np.ndarray) -> np.ndarray:
+        """Cents the contracts at `price_cents` may still cost in all (for commitments)."""
+        if not self.has_amounts:
+            return price_cents
+        return np.floor(sum(r.value_cents(price_cents) for r in self.rules)).astype(np.int64)
 
     @property
     def outcome_share(self) -> float:
@@ -199,7 +299,7 @@ class PaymentSchedule(Section):
 
     def last_outcome_month(self) -> int:
         """Months after placement of the last retention check or clawback: contracts close then."""
-        offsets = [rule.month_offset for rule in self.by_trigger("retention")]
+        offsets = [max(rule.month_offsets) for rule in self.by_trigger("retention")]
         offsets.append(self.clawback.month_offset if self.clawback.share > 0 else 0)
         return max(offsets)
 
