@@ -8,6 +8,8 @@ check should pay; the ledger must agree to the cent."""
 
 from __future__ import annotations
 
+import inspect
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -15,7 +17,7 @@ import numpy as np
 import pytest
 
 from sim.engine.model import FundModel
-from sim.engine.workers import EMPLOYED
+from sim.engine.workers import EMPLOYED, UNEMPLOYED
 from sim.outcomes import INDEX
 from sim.scenario.schema import Scenario
 
@@ -30,16 +32,26 @@ def scenario(small_dict: Callable[..., dict[str, Any]], rules: list[dict[str, An
     return Scenario.model_validate(data)
 
 
+PHASES = ("begin_month", "separate", "progress_training", "post_vacancies", "firms_decide",
+          "train_incumbents", "move_between_jobs", "fund_collects", "fund_pays", "admit_trainees",
+          "match_job_seekers", "update_wages", "review_providers", "close_month")
+
+
+def test_phases_are_the_engines() -> None:
+    assert tuple(re.findall(r"self\.(\w+)\(\)", inspect.getsource(FundModel.step))) == PHASES
+
+
+def step_with_hooks(model: FundModel, before: dict[str, Callable[[FundModel], None]]) -> None:
+    """One month in the engine's phase order, calling `before[phase](model)` before a phase."""
+    for name in PHASES:
+        if name in before:
+            before[name](model)
+        getattr(model, name)()
+
+
 def step_with_checks(model: FundModel, before_pay: Callable[[FundModel], None]) -> None:
-    """One month in the engine's phase order, calling `before_pay` just before the fund pays."""
-    for phase in (model.begin_month, model.separate, model.progress_training, model.post_vacancies,
-                  model.firms_decide, model.train_incumbents, model.move_between_jobs,
-                  model.fund_collects):
-        phase()
-    before_pay(model)
-    for phase in (model.fund_pays, model.admit_trainees, model.match_job_seekers, model.update_wages,
-                  model.review_providers, model.close_month):
-        phase()
+    """One month, calling `before_pay` just before the fund pays."""
+    step_with_hooks(model, {"fund_pays": before_pay})
 
 
 def paid(model: FundModel, category: str) -> dict[int, int]:
@@ -96,3 +108,43 @@ def test_money_amount_tranche_pays_its_amount_per_fund_start(
     upfront = sum(paid(model, "provider_upfront").values())
     assert starts > 20, "too few fund starts for the test to mean anything"
     assert upfront == starts * 100_000
+
+
+def test_fund_seats_only_eligible_people_and_age_tranches_pay_only_their_band(
+        small_scenario_dict: Callable[..., dict[str, Any]]) -> None:
+    # Only unemployed claimants aged 16-49 may be referred; a $1,000 start bonus for 16-24s.
+    young = {"kind": "upfront", "share": 0.0, "amount": 1000.0, "who": {"age_min": 16, "age_max": 24}}
+    sc = scenario(small_scenario_dict, [{"kind": "upfront", "share": 0.2},
+                                        {"kind": "on_completion", "share": 0.8}, young])
+    data = sc.model_dump()
+    data["fund"]["payments"]["eligible"] = {"employed": False, "out_of_labour_force": False,
+                                            "age_min": 16, "age_max": 49}
+    sc = Scenario.model_validate(data)
+    model = FundModel(sc, seed=2)
+    seen: dict[str, Any] = {}
+    expected: dict[int, int] = {}
+    statuses: list[int] = []
+    ages: list[int] = []
+
+    def before_admit(m: FundModel) -> None:
+        seen["status"] = m.workers.status.copy()
+        seen["open"] = m.workers.contract_price > 0
+
+    def after_admit(m: FundModel) -> None:
+        p = m.workers
+        new = np.flatnonzero((p.contract_price > 0) & ~seen["open"])
+        statuses.extend(seen["status"][new].tolist())
+        age = p.age_years(m.month, new)
+        ages.extend(age.tolist())
+        bonus = 100_000 * int(((age >= 16) & (age <= 24)).sum())  # $1,000 for each 16-24 start
+        cents = int((p.contract_price[new] * 2 // 10).sum()) + bonus  # 20% of the price, floored
+        if cents:
+            expected[m.month] = cents
+
+    for _ in range(sc.horizon_months):
+        step_with_hooks(model, {"admit_trainees": before_admit, "match_job_seekers": after_admit})
+    assert len(statuses) > 20, "too few fund starts for the test to mean anything"
+    assert set(statuses) == {UNEMPLOYED}
+    assert min(ages) >= 16 and max(ages) <= 49
+    assert any(a <= 24 for a in ages) and any(a > 24 for a in ages)
+    assert paid(model, "provider_upfront") == expected

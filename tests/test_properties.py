@@ -127,6 +127,20 @@ def payment_schedule(draw: st.DrawFn) -> dict[str, Any]:
         rules.append(rule)
     if amounts and not any(r["amount"] > 0 for r in rules):
         rules[0]["amount"] = 500.0
+    if draw(st.booleans()):  # a money tranche on top for some people only (a group, an age band)
+        lo = draw(st.integers(14, 60))
+        extra: dict[str, Any] = {
+            "kind": draw(st.sampled_from(PAYMENT_KINDS)), "share": 0.0, "amount": draw(fl(1, 3000)),
+            "who": {"job_ready": draw(st.booleans()), "hard_to_serve": True, "age_min": lo,
+                    "age_max": draw(st.integers(lo, 80))}}
+        rules.append(extra)
+    statuses = draw(st.sampled_from([(True, True, True), (True, False, False), (True, False, True),
+                                     (False, True, False)]))
+    eligible = dict(zip(("unemployed", "employed", "out_of_labour_force"), statuses, strict=True))
+    youngest = draw(st.sampled_from([0, 16, 25]))
+    oldest = draw(st.sampled_from([24, 64, 120]).filter(lambda a: a >= youngest))
+    eligible |= {"age_min": youngest, "age_max": oldest, "hard_to_serve": True,
+                 "job_ready": draw(st.booleans())}
     outcome = sum(r["share"] for r in rules if r["kind"] in OUTCOME_KINDS)
     return {
         "rules": rules,
@@ -134,6 +148,7 @@ def payment_schedule(draw: st.DrawFn) -> dict[str, Any]:
         "clawback": {"share": draw(st.sampled_from([0.0, 0.5, 1.0]) | fl(0, 1)),
                      "day": draw(st.integers(1, 400))},
         "outcome_share_cap": min(1.0, outcome + draw(st.sampled_from([0.0, 0.1, 1.0]))),
+        "eligible": eligible,
     }
 
 

@@ -139,6 +139,8 @@ EVENT: dict[str, tuple[Any, Any]] = {  # input -> (dtype, default per participan
     "retained": (bool, True),
     "wage_gain": (np.float64, 0.0),
     "continuous": (bool, True),
+    "group": (np.int8, 0),
+    "age": (np.int64, 30),
 }
 
 
@@ -176,7 +178,7 @@ def test_payment_schedule(case: dict[str, Any]) -> None:
             PaymentSchedule.model_validate(case["schedule"])
         return
     checks = {"outcome_share", "price_multiplier", "clawback_month_offset", "contract_value_cents",
-              "last_outcome_month"}
+              "last_outcome_month", "cells"}
     assert set(expect) & checks, f"nothing to check; expect one of {sorted(checks)}"
     schedule = PaymentSchedule.model_validate(case["schedule"])
     if "outcome_share" in expect:  # a sum of decimal shares: equal up to float rounding
@@ -187,8 +189,13 @@ def test_payment_schedule(case: dict[str, Any]) -> None:
     if "clawback_month_offset" in expect:
         assert schedule.clawback.month_offset == expect["clawback_month_offset"]
     if "contract_value_cents" in expect:  # what an open contract may cost in all (commitments)
-        price = np.asarray(case["inputs"]["price_cents"], dtype=np.int64)
-        assert schedule.contract_value_cents(price).tolist() == expect["contract_value_cents"]
+        inputs = case["inputs"]
+        price = np.asarray(inputs["price_cents"], dtype=np.int64)
+        group = np.asarray(inputs.get("group", [0] * len(price)), dtype=np.int8)
+        age = np.asarray(inputs.get("age", [30] * len(price)), dtype=np.int64)
+        assert schedule.contract_value_cents(price, group, age).tolist() == expect["contract_value_cents"]
+    if "cells" in expect:  # the kinds of participant the validation checks, (group, first, last age)
+        assert [list(c) for c in schedule.cells()] == expect["cells"]
     if "last_outcome_month" in expect:
         assert schedule.last_outcome_month() == expect["last_outcome_month"]
 

@@ -102,13 +102,19 @@ def pay_trigger(fund: FundAgent, p: Population, pt: ProviderTable, trigger: str,
     idx = idx[p.contract_price[idx] > 0]
     if len(idx) == 0:
         return
-    ev = PaymentEvent(price_cents=p.contract_price[idx], months=p.prog_months[idx].astype(np.int64))
+    ev = PaymentEvent(price_cents=p.contract_price[idx], months=p.prog_months[idx].astype(np.int64),
+                      group=p.group[idx], age=start_age(p, idx))
     for rule in fund.rules.payments.by_trigger(trigger):
         due = rule.due(ev)
         pay_by_provider(fund, pt, p.contract_provider[idx], due, rule.category)
         p.contract_paid[idx] += due
         if trigger == "placement":
             p.placement_paid[idx] += due
+
+
+def start_age(p: Population, idx: np.ndarray) -> np.ndarray:
+    """Age in whole years at the start of the fund's contract (what tranches for an age band read)."""
+    return p.age_years(p.last_start[idx].astype(np.int32), idx)
 
 
 def retention_checks(fund: FundAgent, p: Population, pt: ProviderTable) -> None:
@@ -132,7 +138,8 @@ def retention_checks(fund: FundAgent, p: Population, pt: ProviderTable) -> None:
             ev = PaymentEvent(price_cents=p.contract_price[due_now],
                               months=p.prog_months[due_now].astype(np.int64), retained=emp_now,
                               wage_gain=np.where(p.prior_wage[due_now] > 0, gain, np.inf),
-                              continuous=p.kept_job[due_now])
+                              continuous=p.kept_job[due_now], group=p.group[due_now],
+                              age=start_age(p, due_now))
             cents = rule.due(ev)
             pay_by_provider(fund, pt, p.contract_provider[due_now], cents, rule.category)
             p.contract_paid[due_now] += cents
@@ -158,7 +165,11 @@ def liabilities_cents(fund: FundAgent, p: Population) -> int:
     for rule in fund.rules.payments.by_trigger("retention"):
         for offset in rule.month_offsets:
             owed = placed & (fund.month - p.placed_month < offset)
-            total += int(rule.promised(p.contract_price[owed]).sum())
+            promised = rule.promised(p.contract_price[owed])
+            if not rule.who.everyone:
+                who = np.flatnonzero(owed)
+                promised = np.where(rule.who.matches(p.group[who], start_age(p, who)), promised, 0)
+            total += int(promised.sum())
     return total + fund.arrears_total()
 
 
@@ -173,7 +184,8 @@ def commitments_cents(fund: FundAgent, sc: Scenario, p: Population) -> int:
     """What the fund still expects to pay on open contracts: the price not yet paid, plus
     stipends and supports for the months of training left."""
     open_ = np.flatnonzero(p.contract_price > 0)
-    value = sc.fund.payments.contract_value_cents(p.contract_price[open_])
+    value = sc.fund.payments.contract_value_cents(p.contract_price[open_], p.group[open_],
+                                                  start_age(p, open_))
     unpaid = int((value - p.contract_paid[open_]).clip(min=0).sum())
     left = open_[(p.status[open_] == TRAINING) & (p.prog_payer[open_] == PAYER_FUND)]
     supports = float((support_cost(sc, p, left) * p.prog_left[left]).sum())

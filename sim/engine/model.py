@@ -48,7 +48,8 @@ class FundModel(mesa.Model):
         self.ledger = Ledger()
         self.k = Derived.of(scenario)
         self.demand = demand_path(scenario, self.streams["demand"])
-        self.workers = p = new_population(scenario, self.streams["population"], self.streams["employability"])
+        self.workers = p = new_population(scenario, self.streams["population"], self.streams["employability"],
+                                          self.streams.monthly("age", 0, scenario.region.n_workers))
         self.firms = f = self._place_initial_workers()
         self.providers = new_providers(scenario, self.streams["providers"])
         f.host_willing = self.streams["firms"].random(f.n) < sc.firms.externship_host_share

@@ -17,6 +17,7 @@ STREAMS = (
     "quits", "job_to_job", "matching", "olf", "applications", "admission",
     "progress", "externships", "externship_hires", "incumbents", "apprentices", "employability",
     "matching_slots", "job_to_job_slots",  # counter-based draws of the month (MonthlyLuck.key)
+    "age",  # counter-based, month 0: each person's age at the start
 )
 
 

@@ -36,6 +36,7 @@ from sim.engine.workers import (
     UNEMPLOYED,
     Population,
 )
+from sim.scenario.people import Eligibility
 from sim.scenario.schema import Scenario
 
 
@@ -56,6 +57,14 @@ def completion_odds(p: Population, sc: Scenario, k: Derived, idx: np.ndarray, ru
     t = sc.training
     apt = p.aptitude[idx] if aptitude is None else aptitude
     return expit(k.base_logit[rung - 1] + t.aptitude_effect * apt - t.barrier_effect * unmet)
+
+
+def fund_eligible(p: Population, el: Eligibility, idx: np.ndarray, month: int) -> np.ndarray:
+    """Mask of people `idx` the fund may buy a seat for, by status, group and age today."""
+    st = p.status[idx]
+    by_status = np.select([st == UNEMPLOYED, st == EMPLOYED, st == OUT_OF_LF],
+                          [el.unemployed, el.employed, el.out_of_labour_force], False)
+    return by_status & el.matches(p.group[idx], p.age_years(month, idx))
 
 
 def apply_for_training(p: Population, sc: Scenario, k: Derived, luck: MonthlyLuck, month: int,
@@ -100,7 +109,11 @@ def apply_for_training(p: Population, sc: Scenario, k: Derived, luck: MonthlyLuc
         return expit(net / scale) * olf
 
     self_keen = keen(False)
-    best = np.maximum(keen(True), self_keen) if active else self_keen
+    funded_keen = keen(True) if active else self_keen
+    el = sc.fund.payments.eligible
+    if active and not el.everyone:  # people the fund may not seat weigh paying their own way only
+        funded_keen = np.where(fund_eligible(p, el, pre, month), funded_keen, 0.0)
+    best = np.maximum(funded_keen, self_keen) if active else self_keen
     applies = u < w.application_rate * best
     return pre[applies], (u < w.application_rate * self_keen)[applies]
 
@@ -156,26 +169,32 @@ def admit(p: Population, pt: ProviderTable, sc: Scenario, k: Derived, rng: np.ra
     mult = sched.price_multiplier(hts) if active else np.ones(len(applicants))
     outcome = sched.outcome_share if active else 0.0
     revenue = mult * (1.0 - outcome + outcome * success)
-    if active and sched.has_amounts:  # money-amount tranches: the expected value of the seat
+    age = p.age_years(month, applicants)
+    if active and not sched.simple:  # amounts or tranches for some: the seat's expected value
         base = k.price[nxt - 1]
-        revenue = sched.seat_value(base * mult, success) / base
+        revenue = sched.seat_value(base * mult, success, p.group[applicants], age) / base
     score = sc.providers.creaming_sensitivity * revenue + rng.standard_normal(len(applicants))
     seats = np.floor(pt.capacity).astype(np.int64)
     take = rank_within(chosen, score) < seats[chosen]
-    applicants, chosen, s, nxt, score, mult, self_ok = (
-        a[take] for a in (applicants, chosen, s, nxt, score, mult, self_ok))
+    applicants, chosen, s, nxt, score, mult, self_ok, age = (
+        a[take] for a in (applicants, chosen, s, nxt, score, mult, self_ok, age))
     price = k.price[nxt - 1] * mult
     admitted = Seats(applicants, chosen, nxt, price)
     own_price = Seats(applicants, chosen, nxt, k.price[nxt - 1])
     if not active:
         return None, own_price[self_ok]
-    commit = sc.fund.payments.seat_value(price) + k.months[nxt - 1] * support(applicants)
+    commit = sched.seat_value(price, None, p.group[applicants], age) + k.months[nxt - 1] * support(applicants)
+    eligible = None if sched.eligible.everyone else fund_eligible(p, sched.eligible, applicants, month)
+    if eligible is not None:  # the fund seats only those it may: the others use none of its budget
+        commit = np.where(eligible, commit, 0.0)
     order = np.lexsort((-score, s))
     cum = np.zeros(len(order))
     for sec in range(k.n_sectors):  # fund the best-ranked within each sector's budget
         in_sec = order[s[order] == sec]
         cum[in_sec] = np.cumsum(commit[in_sec])
     funded_ok = cum <= budget_by_sector[s]
+    if eligible is not None:
+        funded_ok &= eligible
     return admitted[funded_ok], own_price[~funded_ok & self_ok]
 
 

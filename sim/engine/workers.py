@@ -39,6 +39,7 @@ class Population:
     transport: np.ndarray  # bool
     wage_effect: np.ndarray  # float32, multiplicative individual wage effect
     employability: np.ndarray  # float32 in (0, 1), weight employers give a job seeker
+    birth_month: np.ndarray  # int16, the run's month in which the person was born (negative)
     # labour market
     status: np.ndarray  # int8
     employer: np.ndarray  # int32, -1 = none (host firm for apprentices)
@@ -84,6 +85,10 @@ class Population:
 
     def copy(self) -> Population:
         return Population(**{f.name: getattr(self, f.name).copy() for f in fields(self)})
+
+    def age_years(self, month: int | np.ndarray, idx: np.ndarray | slice = slice(None)) -> np.ndarray:
+        """Whole years of age of people `idx` in `month` (one, or one each): what age rules read."""
+        return (month - self.birth_month[idx].astype(np.int32)) // 12
 
     # -- verbs: each changes only people's own columns ------------------------------------------
     def wage_at(self, k: Derived, idx: np.ndarray, level: np.ndarray | None = None) -> np.ndarray:
@@ -140,10 +145,11 @@ class Population:
 
 
 def new_population(scenario: Scenario, rng: np.random.Generator,
-                   search_rng: np.random.Generator) -> Population:
-    """Draw the region's people from the `population` stream, and their employability from its
-    own `employability` stream (so adding it shifted no other trait): the people are the same in
-    every scenario run with the same seed."""
+                   search_rng: np.random.Generator, age_u: np.ndarray) -> Population:
+    """Draw the region's people from the `population` stream, their employability from its
+    own `employability` stream and their age from the counter-based `age` uniforms `age_u` (so
+    adding either shifted no other trait): the people are the same in every scenario run with
+    the same seed."""
     r, w = scenario.region, scenario.workers
     n = r.n_workers
     shares = np.array([s.employment_share for s in r.sectors])
@@ -177,7 +183,8 @@ def new_population(scenario: Scenario, rng: np.random.Generator,
     employability = search_rng.beta(mean * k, (1.0 - mean) * k).astype(np.float32)
     return Population(
         sector=sector, group=group, aptitude=aptitude, childcare=childcare, transport=transport,
-        wage_effect=wage_effect.astype(np.float32), employability=employability, status=status,
+        wage_effect=wage_effect.astype(np.float32), employability=employability,
+        birth_month=(-scenario.ages.draw_age_months(age_u)).astype(np.int16), status=status,
         employer=np.full(n, -1, dtype=np.int32), job_level=job_level, tenure=tenure,
         premium=np.ones(n, dtype=np.float32), wage=np.zeros(n, dtype=np.float32),
         earnings=np.zeros(n, dtype=np.float32), rung=rung,

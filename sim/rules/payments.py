@@ -10,6 +10,7 @@ payments) are booked as liabilities when the placement happens; a rule checked m
 from __future__ import annotations
 
 from dataclasses import dataclass
+from itertools import pairwise
 from typing import Annotated, ClassVar, Literal, Union
 
 import numpy as np
@@ -17,6 +18,7 @@ from pydantic import Field, model_validator
 
 from sim.ledger import floor_cents
 from sim.scenario.params import Section, param
+from sim.scenario.people import Eligibility, Who
 
 Trigger = Literal["start", "monthly", "completion", "placement", "retention"]
 DAYS_PER_MONTH = 365.25 / 12
@@ -32,13 +34,17 @@ class PaymentEvent:
     """Participants hitting a trigger this month. `price_cents`: each one's contracted price;
     `months`: programme length; `retained`: still employed (retention events);
     `wage_gain`: relative wage gain since before training (retention events);
-    `continuous`: employed at every monthly count since placement (retention events)."""
+    `continuous`: employed at every monthly count since placement (retention events);
+    `group`, `age`: worker group and age in whole years at the fund start (rules for some
+    people only read them)."""
 
     price_cents: np.ndarray
     months: np.ndarray
     retained: np.ndarray | None = None
     wage_gain: np.ndarray | None = None
     continuous: np.ndarray | None = None
+    group: np.ndarray | None = None
+    age: np.ndarray | None = None
 
 
 class PaymentRule(Section):
@@ -54,6 +60,8 @@ class PaymentRule(Section):
                     "instalments splits it equally.",
         source="lever; fixed-amount tranches as in the UK's 2020 apprentice incentive (GOV.UK)",
     )
+    who: Who = Field(default_factory=Who,
+                     description="Participants this tranche is paid for (groups, age at the start).")
 
     @property
     def month_offset(self) -> int:
@@ -77,7 +85,19 @@ class PaymentRule(Section):
         """Cents of one of its payments, owed until it falls due (the liability)."""
         return np.floor(price_cents * self.share) + self.amount_cents
 
+    def covers(self, group: np.ndarray, age: np.ndarray) -> np.ndarray | None:
+        """Mask of the participants this tranche is for; None when it is for everyone."""
+        return None if self.who.everyone else self.who.matches(group, age)
+
     def due(self, ev: PaymentEvent) -> np.ndarray:
+        """Cents due per participant of `ev`: what the rule pays, for those it covers."""
+        cents = self.pays(ev)
+        if self.who.everyone:
+            return cents
+        assert ev.group is not None and ev.age is not None
+        return np.where(self.who.matches(ev.group, ev.age), cents, 0)
+
+    def pays(self, ev: PaymentEvent) -> np.ndarray:
         return floor_cents(ev.price_cents * self.share) + self.amount_cents
 
 
@@ -104,7 +124,7 @@ class MonthlyInstalments(PaymentRule):
     trigger: ClassVar[Trigger] = "monthly"
     category: ClassVar[str] = "provider_instalment"
 
-    def due(self, ev: PaymentEvent) -> np.ndarray:
+    def pays(self, ev: PaymentEvent) -> np.ndarray:
         return floor_cents((ev.price_cents * self.share + self.amount_cents) / np.maximum(ev.months, 1))
 
 
@@ -159,8 +179,8 @@ class OnRetention(AfterPlacement):
     kind: Literal["on_retention"] = "on_retention"
     category: ClassVar[str] = "provider_retention"
 
-    def due(self, ev: PaymentEvent) -> np.ndarray:
-        return np.where(self.kept(ev), super().due(ev), 0)
+    def pays(self, ev: PaymentEvent) -> np.ndarray:
+        return np.where(self.kept(ev), super().pays(ev), 0)
 
 
 class WageGainBonus(AfterPlacement):
@@ -171,10 +191,10 @@ class WageGainBonus(AfterPlacement):
     min_gain: float = param(0.1, unit="share of prior wage", ge=0, le=5, role="lever",
                             description="Wage gain that earns the bonus.")
 
-    def due(self, ev: PaymentEvent) -> np.ndarray:
+    def pays(self, ev: PaymentEvent) -> np.ndarray:
         assert ev.wage_gain is not None
         ok = self.kept(ev) & (ev.wage_gain >= self.min_gain)
-        return np.where(ok, super().due(ev), 0)
+        return np.where(ok, super().pays(ev), 0)
 
 
 class RecurringOutcome(AfterPlacement):
@@ -202,7 +222,7 @@ class RecurringOutcome(AfterPlacement):
     def promised(self, price_cents: np.ndarray) -> np.ndarray:
         return np.floor((price_cents * self.share + self.amount_cents) / self.times)
 
-    def due(self, ev: PaymentEvent) -> np.ndarray:
+    def pays(self, ev: PaymentEvent) -> np.ndarray:
         each = floor_cents((ev.price_cents * self.share + self.amount_cents) / self.times)
         return np.where(self.kept(ev), each, 0)
 
@@ -250,45 +270,86 @@ class PaymentSchedule(Section):
         source="lever; WIOA's 10% cap (20 CFR 683.500) is what its preset sets",
     )
 
+    eligible: Eligibility = Field(default_factory=Eligibility,
+                                  description="Whom the fund buys seats for (others may pay their own way).")
+
     @model_validator(mode="after")
     def _shares(self) -> PaymentSchedule:
-        total = sum(r.share for r in self.rules)
-        if self.has_amounts:
-            if total > 1.0 + 1e-6:
-                raise ValueError(f"payment rule shares must sum to at most 1 when tranches pay money "
-                                 f"amounts (they sum to {total:.4f})")
-        elif abs(total - 1.0) > 1e-6:
-            raise ValueError(f"payment rule shares must sum to 1 (they sum to {total:.4f}), or give "
-                             f"tranches money amounts")
-        outcome = self.outcome_share
-        if outcome > self.outcome_share_cap + 1e-9:
-            raise ValueError(
-                f"outcome-based shares sum to {outcome:.3f}, above outcome_share_cap "
-                f"{self.outcome_share_cap:.3f}"
-            )
+        # Every kind of participant the fund may seat (worker group x age range) must be paid
+        # for by tranches whose shares sum to 1 (at most 1 with money amounts).
+        for group, lo, hi in self.cells():
+            rules = self.rules_for(group, lo)
+            who = f" for {('hard-to-serve' if group else 'job-ready')} people aged {lo}-{hi}"
+            who = "" if self.untargeted else who
+            total = sum(r.share for r in rules)
+            if any(r.amount > 0 for r in rules):
+                if total > 1.0 + 1e-6:
+                    raise ValueError(f"payment rule shares{who} must sum to at most 1 when tranches "
+                                     f"pay money amounts (they sum to {total:.4f})")
+            elif abs(total - 1.0) > 1e-6:
+                raise ValueError(f"payment rule shares{who} must sum to 1 (they sum to {total:.4f}), "
+                                 f"or give tranches money amounts")
+            outcome = sum(r.share for r in rules if r.outcome_based)
+            if outcome > self.outcome_share_cap + 1e-9:
+                raise ValueError(
+                    f"outcome-based shares{who} sum to {outcome:.3f}, above outcome_share_cap "
+                    f"{self.outcome_share_cap:.3f}"
+                )
         return self
+
+    @property
+    def untargeted(self) -> bool:
+        return all(r.who.everyone for r in self.rules)
+
+    def cells(self) -> list[tuple[int, int, int]]:
+        """(group, first age, last age) of each kind of participant the rules and eligibility
+        tell apart, for those the fund may seat."""
+        whos: list[Who] = [r.who for r in self.rules] + [self.eligible]
+        cuts = sorted({0, 121} | {w.age_min for w in whos} | {w.age_max + 1 for w in whos})
+        out = []
+        for group in (0, 1):
+            for lo, nxt in pairwise(cuts):
+                if self.eligible.matches(np.array([group]), np.array([lo]))[0]:
+                    out.append((group, lo, nxt - 1))
+        return out
+
+    def rules_for(self, group: int, age: int) -> list[PaymentRule]:
+        return [r for r in self.rules if r.who.matches(np.array([group]), np.array([age]))[0]]
 
     @property
     def has_amounts(self) -> bool:
         return any(r.amount > 0 for r in self.rules)
 
-    def seat_value(self, price: np.ndarray, outcome_odds: np.ndarray | float | None = None) -> np.ndarray:
-        """$ the schedule pays for seats of `price` ($): everything, or with outcome tranches
-        weighted by `outcome_odds`. Without money amounts every tranche is a share of a price
-        whose shares sum to 1, so a seat is worth its price."""
-        if not self.has_amounts and outcome_odds is None:
+    @property
+    def simple(self) -> bool:
+        """Shares of one price, summing to 1, for everyone: a seat is worth its price."""
+        return not self.has_amounts and self.untargeted
+
+    def seat_value(self, price: np.ndarray, outcome_odds: np.ndarray | float | None = None,
+                   group: np.ndarray | None = None, age: np.ndarray | None = None) -> np.ndarray:
+        """$ the schedule pays for seats of `price` ($) for people of `group` and `age`: all of
+        it, or with outcome tranches weighted by `outcome_odds`."""
+        if self.simple and outcome_odds is None:
             return price
-        total = np.zeros_like(np.asarray(price, dtype=np.float64))
+        dollars = np.asarray(price, dtype=np.float64)
+        total = np.zeros_like(dollars)
         for rule in self.rules:
-            part = rule.value_cents(np.asarray(price, dtype=np.float64) * 100) / 100
-            total = total + (part * outcome_odds if rule.outcome_based and outcome_odds is not None else part)
+            part = rule.value_cents(dollars * 100) / 100
+            if rule.outcome_based and outcome_odds is not None:
+                part = part * outcome_odds
+            if not rule.who.everyone:
+                assert group is not None and age is not None
+                part = np.where(rule.who.matches(group, age), part, 0.0)
+            total = total + part
         return total
 
-    def contract_value_cents(self, price_cents: np.ndarray) -> np.ndarray:
-        """Cents the contracts at `price_cents` may still cost in all (for commitments)."""
-        if not self.has_amounts:
+    def contract_value_cents(self, price_cents: np.ndarray, group: np.ndarray | None = None,
+                             age: np.ndarray | None = None) -> np.ndarray:
+        """Cents the contracts at `price_cents` may cost in all (for commitments)."""
+        if self.simple:
             return price_cents
-        return np.floor(sum(r.value_cents(price_cents) for r in self.rules)).astype(np.int64)
+        return np.floor(self.seat_value(np.asarray(price_cents) / 100, None, group, age) * 100
+                        + 1e-6).astype(np.int64)
 
     @property
     def outcome_share(self) -> float:

@@ -10,6 +10,7 @@ from pydantic import Field, ValidationInfo, field_validator, model_validator
 
 from sim.scenario.fund import Fund
 from sim.scenario.params import Section, param
+from sim.scenario.people import Ages
 from sim.scenario.programmes import Phases, Providers, Rollout, Training
 from sim.scenario.world import Demand, Firms, LabourMarket, Region, Workers
 
@@ -38,6 +39,7 @@ class Scenario(Section):
     demand: Demand = Field(default_factory=Demand)
     labour: LabourMarket = Field(default_factory=LabourMarket)
     workers: Workers = Field(default_factory=Workers)
+    ages: Ages = Field(default_factory=Ages)
     firms: Firms = Field(default_factory=Firms)
     training: Training = Field(default_factory=Training)
     providers: Providers = Field(default_factory=Providers)
