@@ -153,6 +153,20 @@ def payment_schedule(draw: st.DrawFn) -> dict[str, Any]:
 
 
 @st.composite
+def employer_grants(draw: st.DrawFn) -> dict[str, Any]:
+    tiers = [{**draw(st.sampled_from([{"kind": "share_tier", "share": draw(fl(0, 1))},
+                                      {"kind": "amount_tier", "amount": draw(fl(0, 20_000))}])),
+              "firm_size_max": draw(st.sampled_from([10, 50, 1_000_000])),
+              "rung_min": draw(st.integers(1, 3)), "who": {"age_min": draw(st.sampled_from([0, 40]))}}
+             for _ in range(draw(st.integers(0, 3)))]
+    return {"tiers": tiers,
+            "hourly_wage_subsidy": draw(st.sampled_from([0.0, 4.5, 50.0])),
+            "training_hours_monthly": draw(fl(0, 80)),
+            "hourly_subsidy_cap_annual": draw(st.sampled_from([0.0, 500.0, 1e5])),
+            "firm_cap_annual": draw(st.sampled_from([0.0, 0.0, 1_000.0, 20_000.0]))}
+
+
+@st.composite
 def labour_market(draw: st.DrawFn) -> dict[str, Any]:
     """A livelier (or stiller) labour market than the default, anywhere in the valid ranges."""
     return {"quit_rate": draw(fl(0, 0.2)), "job_to_job_rate": draw(fl(0, 0.2)),
@@ -190,6 +204,7 @@ def scenarios(draw: st.DrawFn) -> Scenario:
         "externship_wage_subsidy": draw(fl(0, 1)),
         "apprentice_wage_subsidy": draw(fl(0, 1)),
         "incumbent_grant_share": draw(fl(0, 1)),
+        "grants": draw(employer_grants()),
         "capacity_grants_annual": draw(st.sampled_from([0.0, 0.0, 2e5])),
         "admin_share": draw(fl(0, 0.5)),
         "reserves": reserves,

@@ -11,6 +11,7 @@ import mesa
 import numpy as np
 
 from sim.ledger import FUND, Ledger, account
+from sim.rules.grants import FirmGrantCap
 from sim.scenario.fund import Fund as FundRules
 
 INCOME_FAMILIES = ("employers", "public", "other")
@@ -72,6 +73,7 @@ class FundAgent(mesa.Agent):
         self.start_cost_by_rung = np.zeros(3)  # $ of fund-paid starts last month, per rung
         self.starts_cost_now = np.zeros(3)  # the same, accruing this month
         self.rollout_log: list[tuple[int, float, bool]] = []  # (month, placement rate, passed)
+        self.grant_cap = FirmGrantCap(n_firms)  # each firm's grants this run year, for the caps
 
     # -- money in and out ----------------------------------------------------------------
     def receive(self, payer: np.ndarray | int, cents: np.ndarray | int, category: str,
@@ -116,6 +118,7 @@ class FundAgent(mesa.Agent):
     def open_month(self, month: int) -> None:
         self.month = month
         self.starts_cost_now = np.zeros(3)
+        self.grant_cap.open(month)
         self.income.clear()
         self.spend.clear()
         if self.accounts is not None:

@@ -13,7 +13,15 @@ import numpy as np
 from sim.engine.firms import FirmTable
 from sim.engine.fund import FundAgent
 from sim.engine.providers import ProviderTable
-from sim.engine.workers import APPRENTICE, EMPLOYED, EXTERNSHIP, PAYER_FUND, TRAINING, Population
+from sim.engine.workers import (
+    APPRENTICE,
+    EMPLOYED,
+    EXTERNSHIP,
+    PAYER_FUND,
+    PROG_INCUMBENT,
+    TRAINING,
+    Population,
+)
 from sim.ledger import ADMIN, BANK, FIRM, PROVIDER, PUBLIC, WORKERS, Ledger, account, to_cents
 from sim.rules.contributions import ContributionContext
 from sim.rules.payments import PaymentEvent
@@ -213,6 +221,8 @@ def pay_obligations(fund: FundAgent, sc: Scenario, p: Population, f: FirmTable, 
     appr = np.flatnonzero((p.status == APPRENTICE) & (p.prog_payer == PAYER_FUND))
     sub = np.bincount(p.employer[appr], weights=p.wage[appr] * sc.fund.apprentice_wage_subsidy, minlength=f.n)
     _pay_firms(fund, sub, "apprentice_subsidy")
+    if active:
+        pay_training_hours(fund, sc, p, f)
     retention_checks(fund, p, pt)
     grant_seats = np.zeros(pt.n)
     if sc.fund.capacity_grants_annual > 0 and active:
@@ -230,8 +240,28 @@ def pay_obligations(fund: FundAgent, sc: Scenario, p: Population, f: FirmTable, 
     return grant_seats
 
 
+def pay_training_hours(fund: FundAgent, sc: Scenario, p: Population, f: FirmTable) -> None:
+    """Absentee payroll: member firms get `hourly_wage_subsidy` for each hour their staff spend
+    in training they send them on, up to the hourly cap (and the firm cap) for the year."""
+    g = sc.fund.grants
+    if g.hourly_wage_subsidy <= 0:
+        return
+    # staff still on the payroll of the firm that sent them (a laid-off trainee's hours are not)
+    inc = np.flatnonzero((p.prog_kind == PROG_INCUMBENT) & (p.prog_left > 0) & (p.employer == p.prog_firm)
+                         & (p.employer >= 0))
+    trainees = np.bincount(p.employer[inc], minlength=f.n) * f.member
+    cents = to_cents(trainees * g.training_hours_monthly * g.hourly_wage_subsidy)
+    cents = fund.grant_cap.trim(cents, fund.grant_cap.hourly, g.hourly_subsidy_cap_annual)
+    _pay_firm_cents(fund, cents, "training_wage_subsidy")
+
+
 def _pay_firms(fund: FundAgent, dollars: np.ndarray, category: str) -> np.ndarray:
-    cents = to_cents(dollars)
+    return _pay_firm_cents(fund, to_cents(dollars), category)
+
+
+def _pay_firm_cents(fund: FundAgent, cents: np.ndarray, category: str) -> np.ndarray:
+    """Pay firms their grants or subsidies (cents per firm), within each firm's annual cap."""
+    cents = fund.grant_cap.trim(cents, fund.grant_cap.total, fund.rules.grants.firm_cap_annual)
     payees = np.flatnonzero(cents > 0)
     if len(payees) == 0:
         return cents * 0
@@ -290,12 +320,24 @@ def pay_incumbent_training(ledger: Ledger, month: int, fund: FundAgent | None, a
     grant = np.zeros(f.n)
     if fund.accounts is not None:
         grant += fund.accounts.spend(to_cents(spend)) / 100.0
-    pooled = (spend - grant) * fund.rules.incumbent_grant_share
+    g = fund.rules.grants
+    if g.tiered:  # each seat's share by firm size, course level, trainee group and age
+        refund = g.refund_for(fund.rules.incumbent_grant_share, price, f.headcount[firm], p.prog_rung[idx],
+                              p.group[idx], p.age_years(month, idx))
+        covered = np.bincount(firm, weights=refund, minlength=f.n)
+        # what the levy account did not cover is refunded at the seats' shares
+        pooled = np.where(spend > 0, covered * (spend - grant) / np.maximum(spend, 1e-12), 0.0)
+    else:
+        pooled = (spend - grant) * fund.rules.incumbent_grant_share
     asked = float(pooled.sum())
     if asked > fund.grant_budget:  # the pool pays grants only within its budget
         pooled *= fund.grant_budget / asked
     if asked > 0:  # firms learn what share of a claim the pool really pays
         fund.grant_fill = min(1.0, fund.grant_budget / asked)
+    if g.firm_cap_annual > 0:  # a firm's grants from the pool stop at its annual cap
+        pooled = fund.grant_cap.trim(to_cents(pooled), fund.grant_cap.total, g.firm_cap_annual) / 100.0
+    else:
+        fund.grant_cap.total += to_cents(pooled)
     grant += pooled
     f.coinvest_cost += grant
     cents = to_cents(grant)

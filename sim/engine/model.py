@@ -168,9 +168,11 @@ class FundModel(mesa.Model):
         own training; the fund's rollout starts or passes a stage review."""
         f, sc, k, fund = self.firms, self.scenario, self.k, self.fund
         o = fm.outlook(sc, f, k.base_wage, k.prem, k.portability, k.quit_mult, k.price, k.months)
-        # The grant a firm counts on: the nominal share, scaled by how much of last month's claims
-        # the pool could pay (a capped budget spread over many claims pays each one less).
-        grant = sc.fund.incumbent_grant_share * fund.grant_fill if fund is not None else 0.0
+        # The grant a firm counts on: the nominal share (its tier's, for a typical trainee), scaled
+        # by how much of last month's claims the pool could pay (a capped budget spread over many
+        # claims pays each one less).
+        share = sc.fund.grants.firm_share(sc.fund.incumbent_grant_share, f.headcount, k.price)
+        grant = share * fund.grant_fill if fund is not None else 0.0
         if fund is not None and fund.accounts is not None:
             member_grant = np.where(fund.accounts.balances() > 0, 1.0, grant)
         else:

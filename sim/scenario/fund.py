@@ -8,6 +8,7 @@ from typing import Literal
 from pydantic import Field
 
 from sim.rules.contributions import ContributionRule, MatchedContributions, PublicMatch
+from sim.rules.grants import EmployerGrants
 from sim.rules.payments import PaymentSchedule
 from sim.rules.reserves import CounterCyclical, ReservePolicy
 from sim.scenario.params import Section, param
@@ -47,6 +48,7 @@ class Fund(Section):
     accounts: EmployerAccounts = Field(default_factory=EmployerAccounts)
     payments: PaymentSchedule = Field(default_factory=PaymentSchedule)
     supports: Supports = Field(default_factory=Supports)
+    grants: EmployerGrants = Field(default_factory=EmployerGrants)
     externship_wage_subsidy: float = param(
         0.5, unit="share of extern wage", ge=0, le=1, role="lever",
         description="Share of an extern's wage the fund pays the host firm.",

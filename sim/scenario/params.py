@@ -6,7 +6,8 @@ editor) reads these fields back from the pydantic schema, so a parameter is decl
 
 from __future__ import annotations
 
-from typing import Any, Literal
+import types
+from typing import Annotated, Any, Literal, Union, get_args, get_origin
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -48,6 +49,20 @@ class Section(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+def _holds_sections(annotation: Any) -> bool:
+    """Whether `annotation` is a list of schema sections (or of a union of them)."""
+    def members(tp: Any) -> list[Any]:
+        while get_origin(tp) is Annotated:
+            tp = get_args(tp)[0]
+        if get_origin(tp) in (Union, types.UnionType):
+            return [m for a in get_args(tp) for m in members(a)]
+        return [tp]
+
+    if get_origin(annotation) is not list or not get_args(annotation):
+        return False
+    return all(isinstance(m, type) and issubclass(m, BaseModel) for m in members(get_args(annotation)[0]))
+
+
 def iter_parameters(model: type[BaseModel] | BaseModel, prefix: str = "") -> list[dict[str, Any]]:
     """Flatten a schema (class or instance) into rows: path, value, unit, bounds, role, source.
 
@@ -72,6 +87,8 @@ def iter_parameters(model: type[BaseModel] | BaseModel, prefix: str = "") -> lis
             for i, item in enumerate(value):
                 rows.extend(iter_parameters(item, f"{path}[{i}]."))
             continue
+        if isinstance(value, list) and not value and _holds_sections(field.annotation):
+            continue  # an empty list of rules has no parameters (its rules, once added, do)
         extra = field.json_schema_extra if isinstance(field.json_schema_extra, dict) else {}
         bounds = {"ge": None, "le": None, "gt": None, "lt": None}
         for meta in field.metadata:
