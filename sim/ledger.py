@@ -32,9 +32,10 @@ def floor_cents(cents: np.ndarray | float) -> np.ndarray:
 
 # Account codes: kind * SPAN + id. Names follow DESIGN.md section 8.
 SPAN = 10_000_000
-FUND, PUBLIC, WORKERS, ADMIN, BANK, FIRM, PROVIDER = range(7)
-_SINGLE = {FUND: "fund", PUBLIC: "public", WORKERS: "workers", ADMIN: "admin", BANK: "bank"}
-_PREFIX = {FIRM: "firm:", PROVIDER: "provider:"}
+FUND, PUBLIC, WORKERS, ADMIN, BANK, FIRM, PROVIDER, INVESTORS, PARTICIPANT = range(9)
+_SINGLE = {FUND: "fund", PUBLIC: "public", WORKERS: "workers", ADMIN: "admin", BANK: "bank",
+           INVESTORS: "investors"}  # investors: social-finance capital (pay-for-success, income shares)
+_PREFIX = {FIRM: "firm:", PROVIDER: "provider:", PARTICIPANT: "participant:"}  # participant: a person
 
 
 def account(kind: int, ids: np.ndarray | int = 0) -> np.ndarray:

@@ -45,7 +45,8 @@ PAYMENT_KINDS = ("upfront", "on_enrolment", "monthly_instalments", "on_completio
                  "on_retention", "wage_gain_bonus", "recurring_outcome")
 OUTCOME_KINDS = {"on_placement", "on_retention", "wage_gain_bonus", "recurring_outcome"}
 AFTER_PLACEMENT = ("on_retention", "wage_gain_bonus", "recurring_outcome")
-ACCOUNT = re.compile(r"^(fund|public|workers|admin|bank|firm:(\d+)|provider:(\d+))$")
+ACCOUNT = re.compile(r"^(fund|public|workers|admin|bank|investors|firm:(\d+)|provider:(\d+)"
+                     r"|participant:(\d+))$")
 PEOPLE = [m.name for m in REGISTRY if m.unit == "people"]
 SHARES = [m.name for m in REGISTRY if m.unit == "share"]
 
@@ -167,6 +168,19 @@ def employer_grants(draw: st.DrawFn) -> dict[str, Any]:
 
 
 @st.composite
+def financing(draw: st.DrawFn, horizon: int) -> dict[str, Any]:
+    common = {"capital": draw(st.sampled_from([0.0, 50_000.0, 1e6])), "investor_share": draw(fl(0, 1)),
+              "first_month": draw(st.integers(1, horizon)), "participants_max": draw(st.integers(1, 500))}
+    if draw(st.booleans()):
+        return {"kind": "pay_for_success", **common, "measure_months": draw(st.integers(1, 24)),
+                "outcome_payment": draw(fl(0, 50_000)), "control_rate": draw(fl(0, 1)),
+                "max_return": draw(fl(0, 1))}
+    return {"kind": "income_share", **common, "income_share": draw(fl(0, 0.5)),
+            "threshold_annual": draw(fl(0, 80_000)), "cap_multiple": draw(fl(0, 3)),
+            "years": draw(st.integers(1, 5))}
+
+
+@st.composite
 def labour_market(draw: st.DrawFn) -> dict[str, Any]:
     """A livelier (or stiller) labour market than the default, anywhere in the valid ranges."""
     return {"quit_rate": draw(fl(0, 0.2)), "job_to_job_rate": draw(fl(0, 0.2)),
@@ -205,6 +219,7 @@ def scenarios(draw: st.DrawFn) -> Scenario:
         "apprentice_wage_subsidy": draw(fl(0, 1)),
         "incumbent_grant_share": draw(fl(0, 1)),
         "grants": draw(employer_grants()),
+        "financing": draw(st.sampled_from([[], [], [draw(financing(horizon))]])),
         "capacity_grants_annual": draw(st.sampled_from([0.0, 0.0, 2e5])),
         "admin_share": draw(fl(0, 0.5)),
         "reserves": reserves,
@@ -410,6 +425,8 @@ def test_ledger_rows_are_positive_cents_between_named_accounts(scenario: Scenari
             assert int(match.group(2)) < r.n_firms, f"{name} but only {r.n_firms} firms"
         if match.group(3) is not None:
             assert int(match.group(3)) < r.n_providers, f"{name} but only {r.n_providers} providers"
+        if match.group(4) is not None:
+            assert int(match.group(4)) < r.n_workers, f"{name} but only {r.n_workers} people"
     assert (led.category.str.len() > 0).all()
 
 

@@ -10,6 +10,7 @@ from collections import defaultdict
 import mesa
 import numpy as np
 
+from sim.engine.financing import InvestorBook
 from sim.ledger import FUND, Ledger, account
 from sim.rules.grants import FirmGrantCap
 from sim.scenario.fund import Fund as FundRules
@@ -74,6 +75,7 @@ class FundAgent(mesa.Agent):
         self.starts_cost_now = np.zeros(3)  # the same, accruing this month
         self.rollout_log: list[tuple[int, float, bool]] = []  # (month, placement rate, passed)
         self.grant_cap = FirmGrantCap(n_firms)  # each firm's grants this run year, for the caps
+        self.investors = InvestorBook(rules.financing[0]) if rules.financing else None
 
     # -- money in and out ----------------------------------------------------------------
     def receive(self, payer: np.ndarray | int, cents: np.ndarray | int, category: str,

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from sim.engine import financing
 from sim.engine.firms import FirmTable
 from sim.engine.fund import FundAgent
 from sim.engine.providers import ProviderTable
@@ -22,7 +23,7 @@ from sim.engine.workers import (
     TRAINING,
     Population,
 )
-from sim.ledger import ADMIN, BANK, FIRM, PROVIDER, PUBLIC, WORKERS, Ledger, account, to_cents
+from sim.ledger import ADMIN, BANK, FIRM, INVESTORS, PROVIDER, PUBLIC, WORKERS, Ledger, account, to_cents
 from sim.rules.contributions import ContributionContext
 from sim.rules.payments import PaymentEvent
 from sim.rules.reserves import ReserveContext
@@ -105,6 +106,27 @@ def pay_by_provider(fund: FundAgent, pt: ProviderTable, provider: np.ndarray, ce
     return per
 
 
+def pay_providers(fund: FundAgent, p: Population, pt: ProviderTable, idx: np.ndarray, cents: np.ndarray,
+                  category: str) -> None:
+    """Pay the tranches `cents` due for people `idx`: investors pay their part of financed
+    contracts straight to the provider, the fund the rest."""
+    book = fund.investors
+    if book is None:
+        pay_by_provider(fund, pt, p.contract_provider[idx], cents, category)
+        return
+    theirs = book.investor_part(p, idx, cents)
+    book.pay_providers(fund.ledger, fund.month, p.contract_provider[idx], theirs, pt.revenue_cents)
+    pay_by_provider(fund, pt, p.contract_provider[idx], cents - theirs, category)
+
+
+def fund_part(fund: FundAgent, p: Population, idx: np.ndarray) -> np.ndarray | float:
+    """Share of what contracts of people `idx` still cost that falls on the fund (investors pay
+    the rest of a financed contract)."""
+    if fund.investors is None:
+        return 1.0
+    return np.where(p.contract_financed[idx], 1.0 - fund.investors.rule.investor_share, 1.0)
+
+
 def pay_trigger(fund: FundAgent, p: Population, pt: ProviderTable, trigger: str, idx: np.ndarray) -> None:
     """Pay the schedule's rules for `trigger` for participants `idx` (open fund contracts)."""
     idx = idx[p.contract_price[idx] > 0]
@@ -114,7 +136,7 @@ def pay_trigger(fund: FundAgent, p: Population, pt: ProviderTable, trigger: str,
                       group=p.group[idx], age=start_age(p, idx))
     for rule in fund.rules.payments.by_trigger(trigger):
         due = rule.due(ev)
-        pay_by_provider(fund, pt, p.contract_provider[idx], due, rule.category)
+        pay_providers(fund, p, pt, idx, due, rule.category)
         p.contract_paid[idx] += due
         if trigger == "placement":
             p.placement_paid[idx] += due
@@ -149,7 +171,7 @@ def retention_checks(fund: FundAgent, p: Population, pt: ProviderTable) -> None:
                               continuous=p.kept_job[due_now], group=p.group[due_now],
                               age=start_age(p, due_now))
             cents = rule.due(ev)
-            pay_by_provider(fund, pt, p.contract_provider[due_now], cents, rule.category)
+            pay_providers(fund, p, pt, due_now, cents, rule.category)
             p.contract_paid[due_now] += cents
     claw = sched.clawback
     if claw.share > 0:
@@ -177,6 +199,8 @@ def liabilities_cents(fund: FundAgent, p: Population) -> int:
             if not rule.who.everyone:
                 who = np.flatnonzero(owed)
                 promised = np.where(rule.who.matches(p.group[who], start_age(p, who)), promised, 0)
+            if fund.investors is not None:
+                promised = promised * fund_part(fund, p, np.flatnonzero(owed))
             total += int(promised.sum())
     return total + fund.arrears_total()
 
@@ -194,7 +218,10 @@ def commitments_cents(fund: FundAgent, sc: Scenario, p: Population) -> int:
     open_ = np.flatnonzero(p.contract_price > 0)
     value = sc.fund.payments.contract_value_cents(p.contract_price[open_], p.group[open_],
                                                   start_age(p, open_))
-    unpaid = int((value - p.contract_paid[open_]).clip(min=0).sum())
+    unpaid = (value - p.contract_paid[open_]).clip(min=0)
+    if fund.investors is not None:
+        unpaid = np.floor(unpaid * fund_part(fund, p, open_))
+    unpaid = int(unpaid.sum())
     left = open_[(p.status[open_] == TRAINING) & (p.prog_payer[open_] == PAYER_FUND)]
     supports = float((support_cost(sc, p, left) * p.prog_left[left]).sum())
     return unpaid + int(round(supports * 100))
@@ -224,6 +251,9 @@ def pay_obligations(fund: FundAgent, sc: Scenario, p: Population, f: FirmTable, 
     if active:
         pay_training_hours(fund, sc, p, f)
     retention_checks(fund, p, pt)
+    if fund.investors is not None:
+        financing.settle(fund.investors, fund.ledger, fund.month, p,
+                         lambda cents, category: fund.pay(account(INVESTORS), cents, category, "providers"))
     grant_seats = np.zeros(pt.n)
     if sc.fund.capacity_grants_annual > 0 and active:
         share = pt.capacity / max(pt.capacity.sum(), 1e-9)

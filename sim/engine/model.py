@@ -7,6 +7,8 @@ are a vectorised population (sim.engine.workers)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import mesa
 import numpy as np
 
@@ -236,7 +238,7 @@ class FundModel(mesa.Model):
         fund_seats, own_seats = tr.admit(
             p, self.providers, sc, k, self.streams["admission"], applicants, self_ok,
             budget * (1 - share) if self.fund_active else budget * 0, self.month, self.fund_active,
-            lambda idx: fund_flows.support_cost(sc, p, idx))
+            lambda idx: fund_flows.support_cost(sc, p, idx), self._finance())
         if fund_seats is not None:
             self._start_fund_courses(fund_seats)
         self._start_courses(own_seats, PAYER_SELF)
@@ -283,6 +285,13 @@ class FundModel(mesa.Model):
         if self.fund is not None and len(idx):
             fund_flows.pay_trigger(self.fund, self.workers, self.providers, trigger, idx)
 
+    def _finance(self) -> Callable[[np.ndarray, np.ndarray], np.ndarray] | None:
+        """The admission's financing hook (which candidates investors finance), or None."""
+        book = self.fund.investors if self.fund is not None and self.fund_active else None
+        if book is None:
+            return None
+        return lambda idx, value: book.pick(self.workers, idx, value, self.month)
+
     def _start_courses(self, seats: tr.Seats, payer: int) -> None:
         if len(seats.idx):
             tr.start_course(self.workers, self.firms, self.providers, self.scenario, self.k, seats, payer,
@@ -296,6 +305,8 @@ class FundModel(mesa.Model):
         self._start_courses(seats, PAYER_FUND)
         np.add.at(self.fund.starts_cost_now, seats.rung - 1, seats.price)
         tr.open_contracts(self.workers, seats, self.rec)
+        if seats.financed is not None and self.fund.investors is not None:
+            self.fund.investors.open(self.workers, seats.idx[seats.financed], self.month)
         tr.start_apprenticeships(self.workers, self.firms, self.scenario, self.k, self.streams["apprentices"],
                                  seats.idx, self.rec)
         self._pay("start", seats.idx)

@@ -126,18 +126,24 @@ class Seats:
     provider: np.ndarray
     rung: np.ndarray
     price: np.ndarray
+    financed: np.ndarray | None = None  # investors finance the seat (social finance)
 
     def __getitem__(self, mask: np.ndarray) -> Seats:
-        return Seats(self.idx[mask], self.provider[mask], self.rung[mask], self.price[mask])
+        fin = None if self.financed is None else self.financed[mask]
+        return Seats(self.idx[mask], self.provider[mask], self.rung[mask], self.price[mask], fin)
 
 
 def admit(p: Population, pt: ProviderTable, sc: Scenario, k: Derived, rng: np.random.Generator,
           applicants: np.ndarray, self_ok: np.ndarray, budget_by_sector: np.ndarray, month: int,
-          active: bool, support: Callable[[np.ndarray], np.ndarray]) -> tuple[Seats | None, Seats]:
+          active: bool, support: Callable[[np.ndarray], np.ndarray],
+          finance: Callable[[np.ndarray, np.ndarray], np.ndarray] | None = None,
+          ) -> tuple[Seats | None, Seats]:
     """Providers admit up to capacity by expected revenue; the fund pays for the best-ranked
     within each sector's budget; the others start only if they would pay their own way.
     Returns the fund's seats (None while the fund is not buying) and the self-paid seats.
-    `support(idx)`: $ a month of stipend and supports for people idx (the fund's commitment)."""
+    `support(idx)`: $ a month of stipend and supports for people idx (the fund's commitment).
+    `finance(idx, value)`: of candidates idx (best first) with seat values ($), those investors
+    finance; they are seated first and use none of the fund's budget."""
     if len(applicants) == 0:
         pt.demand_history.append(np.zeros(pt.n))
         return None, Seats(applicants, applicants, applicants, np.zeros(0))
@@ -172,7 +178,8 @@ def admit(p: Population, pt: ProviderTable, sc: Scenario, k: Derived, rng: np.ra
     age = p.age_years(month, applicants)
     if active and not sched.simple:  # amounts or tranches for some: the seat's expected value
         base = k.price[nxt - 1]
-        revenue = sched.seat_value(base * mult, success, p.group[applicants], age) / base
+        # relative to the base price (at least $1: a free module paid by amounts stays finite)
+        revenue = sched.seat_value(base * mult, success, p.group[applicants], age) / np.maximum(base, 1.0)
     score = sc.providers.creaming_sensitivity * revenue + rng.standard_normal(len(applicants))
     seats = np.floor(pt.capacity).astype(np.int64)
     take = rank_within(chosen, score) < seats[chosen]
@@ -187,6 +194,15 @@ def admit(p: Population, pt: ProviderTable, sc: Scenario, k: Derived, rng: np.ra
     eligible = None if sched.eligible.everyone else fund_eligible(p, sched.eligible, applicants, month)
     if eligible is not None:  # the fund seats only those it may: the others use none of its budget
         commit = np.where(eligible, commit, 0.0)
+    financed = None
+    if finance is not None:  # investors finance the best-ranked they cover, before the budget
+        best = np.argsort(-score, kind="stable")
+        if eligible is not None:
+            best = best[eligible[best]]
+        financed = np.zeros(len(applicants), dtype=bool)
+        value = sched.seat_value(price[best], None, p.group[applicants[best]], age[best])
+        financed[best] = finance(applicants[best], value)
+        commit = np.where(financed, 0.0, commit)
     order = np.lexsort((-score, s))
     cum = np.zeros(len(order))
     for sec in range(k.n_sectors):  # fund the best-ranked within each sector's budget
@@ -195,6 +211,9 @@ def admit(p: Population, pt: ProviderTable, sc: Scenario, k: Derived, rng: np.ra
     funded_ok = cum <= budget_by_sector[s]
     if eligible is not None:
         funded_ok &= eligible
+    if financed is not None:
+        funded_ok |= financed
+        admitted.financed = financed
     return admitted[funded_ok], own_price[~funded_ok & self_ok]
 
 
@@ -224,6 +243,7 @@ def open_contracts(p: Population, seats: Seats, rec: Recorder) -> None:
     p.placed_month[idx] = -1  # a new contract: an earlier placement's checks do not apply to it
     p.placement_paid[idx] = 0
     p.kept_job[idx] = True
+    p.contract_financed[idx] = False
     p.contract_provider[idx] = seats.provider
 
 

@@ -11,6 +11,7 @@ from sim.rules.contributions import ContributionRule, MatchedContributions, Publ
 from sim.rules.grants import EmployerGrants
 from sim.rules.payments import PaymentSchedule
 from sim.rules.reserves import CounterCyclical, ReservePolicy
+from sim.rules.social_finance import FinancingT
 from sim.scenario.params import Section, param
 
 
@@ -49,6 +50,11 @@ class Fund(Section):
     payments: PaymentSchedule = Field(default_factory=PaymentSchedule)
     supports: Supports = Field(default_factory=Supports)
     grants: EmployerGrants = Field(default_factory=EmployerGrants)
+    financing: list[FinancingT] = Field(
+        default_factory=list, max_length=1,
+        description="Social finance: investors finance some fund seats and are repaid on outcomes "
+                    "(pay_for_success) or out of participants' income (income_share); at most one.",
+    )
     externship_wage_subsidy: float = param(
         0.5, unit="share of extern wage", ge=0, le=1, role="lever",
         description="Share of an extern's wage the fund pays the host firm.",
