@@ -78,7 +78,11 @@ def test_presets_carry_the_real_figures() -> None:
     assert uk.accounts.enabled and uk.accounts.expiry_months == 24
     shares = {(r.kind, getattr(r, "day", None)): r.share for r in uk.payments.rules}
     assert shares[("monthly_instalments", None)] / shares[("on_completion", None)] == pytest.approx(4.0)
-    assert {("on_retention", 90), ("on_retention", 365)} <= set(shares)
+    incentives = [(r.day, r.payee, r.amount, r.who.age_min, r.who.age_max)
+                  for r in uk.payments.rules if r.kind == "after_start"]
+    assert sorted(incentives) == sorted((day, payee, 500 * 1.27, 16, 18) for day in (90, 365)
+                                        for payee in ("provider", "employer"))
+    assert uk.grants.account_pays_apprenticeships and not uk.grants.account_pays_courses
 
     etp = load_scenario(SCENARIOS / "ca_etp.yaml").fund
     (tax,) = etp.contributions

@@ -42,7 +42,7 @@ CONTRIBUTION_KINDS = ("none", "payroll_levy", "per_employee_levy", "matched_cont
                       "train_or_pay", "levy_grant_refund", "bonus_malus", "co_investment",
                       "public_match", "public_top_up", "public_bridge", "public_grant", "seed_grant")
 PAYMENT_KINDS = ("upfront", "on_enrolment", "monthly_instalments", "on_completion", "on_placement",
-                 "on_retention", "wage_gain_bonus", "recurring_outcome")
+                 "on_retention", "wage_gain_bonus", "recurring_outcome", "after_start")
 OUTCOME_KINDS = {"on_placement", "on_retention", "wage_gain_bonus", "recurring_outcome"}
 AFTER_PLACEMENT = ("on_retention", "wage_gain_bonus", "recurring_outcome")
 ACCOUNT = re.compile(r"^(fund|public|workers|admin|bank|investors|firm:(\d+)|provider:(\d+)"
@@ -125,6 +125,9 @@ def payment_schedule(draw: st.DrawFn) -> dict[str, Any]:
         if kind == "recurring_outcome":
             rule["every_days"] = draw(st.integers(7, 200))
             rule["times"] = draw(st.integers(1, 6))
+        if kind == "after_start":
+            rule["day"] = draw(st.integers(1, 500))
+            rule["last_start_month"] = draw(st.integers(1, 40))
         rules.append(rule)
     if amounts and not any(r["amount"] > 0 for r in rules):
         rules[0]["amount"] = 500.0
@@ -134,6 +137,8 @@ def payment_schedule(draw: st.DrawFn) -> dict[str, Any]:
             "kind": draw(st.sampled_from(PAYMENT_KINDS)), "share": 0.0, "amount": draw(fl(1, 3000)),
             "who": {"job_ready": draw(st.booleans()), "hard_to_serve": True, "age_min": lo,
                     "age_max": draw(st.integers(lo, 80))}}
+        if extra["kind"] == "after_start":  # an incentive to the employer
+            extra["payee"] = draw(st.sampled_from(["provider", "employer"]))
         rules.append(extra)
     statuses = draw(st.sampled_from([(True, True, True), (True, False, False), (True, False, True),
                                      (False, True, False)]))

@@ -19,6 +19,7 @@ from sim.engine.workers import (
     EMPLOYED,
     EXTERNSHIP,
     PAYER_FUND,
+    PROG_APPRENTICESHIP,
     PROG_INCUMBENT,
     TRAINING,
     Population,
@@ -110,6 +111,8 @@ def pay_providers(fund: FundAgent, p: Population, pt: ProviderTable, idx: np.nda
                   category: str) -> None:
     """Pay the tranches `cents` due for people `idx`: investors pay their part of financed
     contracts straight to the provider, the fund the rest."""
+    if fund.accounts is not None and fund.rules.grants.account_pays_apprenticeships:
+        draw_accounts_for_apprentices(fund, p, idx, cents)
     book = fund.investors
     if book is None:
         pay_by_provider(fund, pt, p.contract_provider[idx], cents, category)
@@ -117,6 +120,17 @@ def pay_providers(fund: FundAgent, p: Population, pt: ProviderTable, idx: np.nda
     theirs = book.investor_part(p, idx, cents)
     book.pay_providers(fund.ledger, fund.month, p.contract_provider[idx], theirs, pt.revenue_cents)
     pay_by_provider(fund, pt, p.contract_provider[idx], cents - theirs, category)
+
+
+def draw_accounts_for_apprentices(fund: FundAgent, p: Population, idx: np.ndarray, cents: np.ndarray) -> None:
+    """The host firm's levy account pays its apprentices' tranches first: the money is already
+    in the fund's balance, so the account is debited and the pool keeps its own money."""
+    appr = (p.prog_kind[idx] == PROG_APPRENTICESHIP) & (p.prog_firm[idx] >= 0) & ~p.contract_financed[idx]
+    if not appr.any() or fund.accounts is None:
+        return
+    n_firms = len(fund.grant_cap.total)
+    per = np.bincount(p.prog_firm[idx][appr], weights=cents[appr].astype(np.float64), minlength=n_firms)
+    fund.accounts.spend(np.rint(per).astype(np.int64))
 
 
 def fund_part(fund: FundAgent, p: Population, idx: np.ndarray) -> np.ndarray | float:
@@ -187,6 +201,34 @@ def retention_checks(fund: FundAgent, p: Population, pt: ProviderTable) -> None:
     p.contract_price[done] = 0
 
 
+def pay_after_start(fund: FundAgent, p: Population, pt: ProviderTable) -> None:
+    """Payments due some days after the start to participants' providers or employers, for
+    contracts still open (no dropout)."""
+    rules = fund.rules.payments.by_trigger("after_start")
+    if not rules:
+        return
+    open_ = np.flatnonzero(p.contract_price > 0)
+    since = fund.month - p.contract_start[open_]
+    for rule in rules:
+        due_now = open_[(since == rule.month_offset) & rule.starts_covered(p.contract_start[open_])]
+        if len(due_now) == 0:
+            continue
+        ev = PaymentEvent(price_cents=p.contract_price[due_now],
+                          months=p.prog_months[due_now].astype(np.int64), group=p.group[due_now],
+                          age=start_age(p, due_now))
+        cents = rule.due(ev)
+        if rule.payee == "provider":
+            pay_providers(fund, p, pt, due_now, cents, rule.category)
+        else:  # the employer of an apprentice (or of anyone in work); no employer, no payment
+            firm = p.employer[due_now]
+            has = (firm >= 0) & ((p.status[due_now] == APPRENTICE) | (p.status[due_now] == EMPLOYED))
+            cents = np.where(has, cents, 0)
+            n_firms = len(fund.grant_cap.total)
+            per = np.bincount(firm[has], weights=cents[has].astype(np.float64), minlength=n_firms)
+            _pay_firm_cents(fund, np.rint(per).astype(np.int64), rule.category)
+        p.contract_paid[due_now] += cents
+
+
 # -- what the fund owes and has promised --------------------------------------------------------
 def liabilities_cents(fund: FundAgent, p: Population) -> int:
     """Outcome payments earned by placements but not yet due, plus arrears."""
@@ -251,6 +293,7 @@ def pay_obligations(fund: FundAgent, sc: Scenario, p: Population, f: FirmTable, 
     if active:
         pay_training_hours(fund, sc, p, f)
     retention_checks(fund, p, pt)
+    pay_after_start(fund, p, pt)
     if fund.investors is not None:
         financing.settle(fund.investors, fund.ledger, fund.month, p,
                          lambda cents, category: fund.pay(account(INVESTORS), cents, category, "providers"))
@@ -348,7 +391,7 @@ def pay_incumbent_training(ledger: Ledger, month: int, fund: FundAgent | None, a
         return
     spend = np.where(f.member, spend, 0.0)
     grant = np.zeros(f.n)
-    if fund.accounts is not None:
+    if fund.accounts is not None and fund.rules.grants.account_pays_courses:
         grant += fund.accounts.spend(to_cents(spend)) / 100.0
     g = fund.rules.grants
     if g.tiered:  # each seat's share by firm size, course level, trainee group and age

@@ -244,6 +244,7 @@ def open_contracts(p: Population, seats: Seats, rec: Recorder) -> None:
     p.placement_paid[idx] = 0
     p.kept_job[idx] = True
     p.contract_financed[idx] = False
+    p.contract_start[idx] = p.last_start[idx]
     p.contract_provider[idx] = seats.provider
 
 

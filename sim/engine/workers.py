@@ -67,6 +67,7 @@ class Population:
     placement_paid: np.ndarray  # int64 cents paid on placement (for clawback)
     kept_job: np.ndarray  # bool: employed at every monthly count since the contract's placement
     contract_financed: np.ndarray  # bool: investors finance the open contract (social finance)
+    contract_start: np.ndarray  # int16 month the open contract's training started, -1 = none
     # after training
     ext_left: np.ndarray  # int16 months of externship left
     ext_host: np.ndarray  # int32 host firm, -1 = none
@@ -196,7 +197,7 @@ def new_population(scenario: Scenario, rng: np.random.Generator,
         prog_firm=np.full(n, -1, dtype=np.int32), contract_price=np.zeros(n, dtype=np.int64),
         contract_paid=np.zeros(n, dtype=np.int64), contract_provider=np.full(n, -1, dtype=np.int16),
         placement_paid=np.zeros(n, dtype=np.int64), kept_job=np.ones(n, dtype=bool),
-        contract_financed=np.zeros(n, dtype=bool),
+        contract_financed=np.zeros(n, dtype=bool), contract_start=np.full(n, -1, dtype=np.int16),
         ext_left=np.zeros(n, dtype=np.int16),
         ext_host=np.full(n, -1, dtype=np.int32), await_until=np.full(n, -1, dtype=np.int16),
         placed_month=np.full(n, -1, dtype=np.int16), prior_wage=np.zeros(n, dtype=np.float32),

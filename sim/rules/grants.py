@@ -115,6 +115,18 @@ class EmployerGrants(Section):
                "($100,000 per enterprise per calendar year)",
     )
 
+    account_pays_courses: bool = param(
+        True, unit="flag", role="lever",
+        description="Money in a firm's levy account refunds its incumbent (short-course) training.",
+    )
+    account_pays_apprenticeships: bool = param(
+        False, unit="flag", role="lever",
+        description="Money in a firm's levy account pays the providers of its apprentices first "
+                    "(the pool pays the rest).",
+        source="England: levy funds pay only for apprenticeship training and assessment (gov.uk "
+               "apprenticeship funding rules)",
+    )
+
     @property
     def tiered(self) -> bool:
         return bool(self.tiers)

@@ -20,7 +20,7 @@ from sim.ledger import floor_cents
 from sim.scenario.params import Section, param
 from sim.scenario.people import Eligibility, Who
 
-Trigger = Literal["start", "monthly", "completion", "placement", "retention"]
+Trigger = Literal["start", "monthly", "completion", "placement", "retention", "after_start"]
 DAYS_PER_MONTH = 365.25 / 12
 
 
@@ -227,9 +227,51 @@ class RecurringOutcome(AfterPlacement):
         return np.where(self.kept(ev), each, 0)
 
 
+class AfterStart(PaymentRule):
+    """Paid `day` days after the fund start to the provider or the employer (an apprentice's
+    host), if the participant has not dropped out (the contract is still open), for starts in
+    `first_start_month..last_start_month`: incentives such as England's day-90 and day-365
+    apprenticeship payments. An employer payment is a money amount (share 0)."""
+
+    kind: Literal["after_start"] = "after_start"
+    trigger: ClassVar[Trigger] = "after_start"
+    day: int = param(90, unit="days", ge=1, le=1825, role="lever",
+                     description="Days after the start the payment falls due.")
+    payee: Literal["provider", "employer"] = param(
+        "provider", unit="choice", role="lever",
+        description="Who is paid: the provider, or the participant's employer (apprentices' hosts; "
+                    "participants with no employer then are not paid).",
+    )
+    first_start_month: int = param(1, unit="month", ge=1, le=600, role="lever",
+                                   description="First month of fund starts it applies to (a time-"
+                                               "limited incentive).")
+    last_start_month: int = param(600, unit="month", ge=1, le=600, role="lever",
+                                  description="Last month of fund starts it applies to.")
+
+    @model_validator(mode="after")
+    def _employer_amounts(self) -> AfterStart:
+        if self.payee == "employer" and self.share > 0:
+            raise ValueError("a payment to the employer is a money amount: set share to 0 and give amount")
+        if self.first_start_month > self.last_start_month:
+            raise ValueError(f"first_start_month ({self.first_start_month}) is after last_start_month "
+                             f"({self.last_start_month})")
+        return self
+
+    @property
+    def category(self) -> str:  # type: ignore[override]
+        return "employer_incentive" if self.payee == "employer" else "provider_after_start"
+
+    @property
+    def month_offset(self) -> int:
+        return months_after(self.day)
+
+    def starts_covered(self, start_month: np.ndarray) -> np.ndarray:
+        return (start_month >= self.first_start_month) & (start_month <= self.last_start_month)
+
+
 PaymentRuleT = Annotated[
     Union[Upfront, OnEnrolment, MonthlyInstalments, OnCompletion, OnPlacement, OnRetention,
-          WageGainBonus, RecurringOutcome],
+          WageGainBonus, RecurringOutcome, AfterStart],
     Field(discriminator="kind"),
 ]
 
@@ -334,6 +376,8 @@ class PaymentSchedule(Section):
         dollars = np.asarray(price, dtype=np.float64)
         total = np.zeros_like(dollars)
         for rule in self.rules:
+            if outcome_odds is not None and getattr(rule, "payee", "provider") != "provider":
+                continue  # what a provider expects: money to employers is not its revenue
             part = rule.value_cents(dollars * 100) / 100
             if rule.outcome_based and outcome_odds is not None:
                 part = part * outcome_odds
