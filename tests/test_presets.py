@@ -21,7 +21,8 @@ PRESETS = (
     "voluntary_matched.yaml", "uk_levy.yaml", "ca_etp.yaml", "wioa_pay_for_performance.yaml",
     "outcomes_heavy.yaml", "outcomes_heavy_adjusted.yaml", "recession_countercyclical.yaml",
     "recession_procyclical.yaml", "equity_supports.yaml", "gjc_pilot_to_scale.yaml",
-    "deadweight_incumbent_grants.yaml",
+    "deadweight_incumbent_grants.yaml", "uk_2020_incentives.yaml", "ma_pathways_pfs.yaml",
+    "career_impact_bond.yaml",
 )
 ALL = ("baseline.yaml", "no_fund.yaml", *PRESETS)
 
