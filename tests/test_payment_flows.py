@@ -18,6 +18,7 @@ import pytest
 
 from sim.engine.model import FundModel
 from sim.engine.workers import EMPLOYED, UNEMPLOYED
+from sim.ledger import to_cents
 from sim.outcomes import INDEX
 from sim.scenario.schema import Scenario
 
@@ -148,3 +149,56 @@ def test_fund_seats_only_eligible_people_and_age_tranches_pay_only_their_band(
     assert min(ages) >= 16 and max(ages) <= 49
     assert any(a <= 24 for a in ages) and any(a > 24 for a in ages)
     assert paid(model, "provider_upfront") == expected
+
+
+@pytest.mark.parametrize(("share", "months", "school"), [
+    (0.25, 8, [4, 8]), (0.5, 4, [2, 4]), (0.0, 6, []), (1.0, 3, [1, 2, 3]), (0.4, 5, [3, 5]),
+])
+def test_school_months_are_spread_evenly(share: float, months: int, school: list[int]) -> None:
+    """Month k (1-based) of an apprenticeship is at school when floor(k s) > floor((k - 1) s)."""
+    from sim.engine.fund_flows import at_school
+    from sim.engine.workers import new_population
+
+    sc = Scenario.model_validate({"region": {"n_workers": 100, "n_firms": 3, "n_providers": 3}})
+    p = new_population(sc, np.random.default_rng(0), np.random.default_rng(1), np.zeros(100))
+    idx = np.arange(months)
+    p.prog_months[idx] = months
+    p.prog_left[idx] = months - (idx + 1)  # person i is in month i + 1 of the apprenticeship
+    assert (np.flatnonzero(at_school(p, idx, share)) + 1).tolist() == school
+
+
+def test_apprentice_subsidy_for_school_months_only_and_schools_pay_their_part(
+        small_scenario_dict: Callable[..., dict[str, Any]]) -> None:
+    from sim.engine.fund_flows import at_school
+    from sim.engine.workers import APPRENTICE, PAYER_FUND
+
+    data = small_scenario_dict("baseline.yaml", horizon_months=36, **REGION)
+    data["outputs"] = {"counterfactual": False}
+    data["training"].update(apprenticeship_share=1.0, apprentice_school_share=0.25)
+    data["fund"].update(apprentice_wage_subsidy=0.5)
+    data["fund"]["grants"] = {"apprentice_subsidy_school_only": True}
+    data["fund"]["payments"]["third_party_share_apprenticeships"] = 0.6
+    sc = Scenario.model_validate(data)
+    model = FundModel(sc, 1)
+    expected: dict[int, int] = {}
+    school_months = work_months = 0
+
+    def count(m: FundModel) -> None:
+        nonlocal school_months, work_months
+        p = m.workers
+        appr = np.flatnonzero((p.status == APPRENTICE) & (p.prog_payer == PAYER_FUND))
+        here = at_school(p, appr, 0.25)
+        school_months += int(here.sum())
+        work_months += int((~here).sum())
+        per = np.bincount(p.employer[appr[here]], weights=p.wage[appr[here]] * 0.5, minlength=m.firms.n)
+        cents = int(to_cents(per).sum())
+        if cents:
+            expected[m.month] = cents
+
+    for _ in range(sc.horizon_months):
+        step_with_checks(model, count)
+    assert school_months > 20 and work_months > 2 * school_months
+    assert paid(model, "apprentice_subsidy") == expected
+    led = model.ledger.to_frame()
+    third = led[led.category == "third_party_provider_payment"]
+    assert len(third) and (third.payer == "public").all() and third.payee.str.startswith("provider:").all()

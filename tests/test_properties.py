@@ -155,6 +155,7 @@ def payment_schedule(draw: st.DrawFn) -> dict[str, Any]:
                      "day": draw(st.integers(1, 400))},
         "outcome_share_cap": min(1.0, outcome + draw(st.sampled_from([0.0, 0.1, 1.0]))),
         "eligible": eligible,
+        "third_party_share_apprenticeships": draw(st.sampled_from([0.0, 0.0, 0.5, 1.0])),
     }
 
 
@@ -169,6 +170,9 @@ def employer_grants(draw: st.DrawFn) -> dict[str, Any]:
             "hourly_wage_subsidy": draw(st.sampled_from([0.0, 4.5, 50.0])),
             "training_hours_monthly": draw(fl(0, 80)),
             "hourly_subsidy_cap_annual": draw(st.sampled_from([0.0, 500.0, 1e5])),
+            "account_pays_courses": draw(st.booleans()),
+            "account_pays_apprenticeships": draw(st.booleans()),
+            "apprentice_subsidy_school_only": draw(st.booleans()),
             "firm_cap_annual": draw(st.sampled_from([0.0, 0.0, 1_000.0, 20_000.0]))}
 
 
@@ -248,6 +252,7 @@ def scenarios(draw: st.DrawFn) -> Scenario:
         "labour": draw(st.just({}) | labour_market()),
         "training": {"stipend_monthly": draw(st.sampled_from([0.0, 800.0])),
                      "apprenticeship_share": draw(st.sampled_from([0.0, 0.3, 1.0])),
+                     "apprentice_school_share": draw(st.sampled_from([0.0, 0.25, 0.5])),
                      "apprenticeship_months": draw(st.integers(6, 24)),
                      "externship_share": draw(fl(0, 1)),
                      "externship_months": draw(st.integers(1, 4)),

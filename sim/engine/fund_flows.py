@@ -111,6 +111,17 @@ def pay_providers(fund: FundAgent, p: Population, pt: ProviderTable, idx: np.nda
                   category: str) -> None:
     """Pay the tranches `cents` due for people `idx`: investors pay their part of financed
     contracts straight to the provider, the fund the rest."""
+    third = fund.rules.payments.third_party_share_apprenticeships
+    if third > 0:  # e.g. public vocational schools pay their part of apprentices' training
+        appr = p.prog_kind[idx] == PROG_APPRENTICESHIP
+        theirs = np.where(appr, np.floor(cents * third), 0).astype(np.int64)
+        per = np.rint(np.bincount(p.contract_provider[idx], weights=theirs.astype(np.float64),
+                                  minlength=pt.n)).astype(np.int64)
+        payees = np.flatnonzero(per)
+        fund.ledger.record(fund.month, account(PUBLIC), account(PROVIDER, payees),
+                           "third_party_provider_payment", per[payees])
+        pt.revenue_cents[payees] += per[payees]
+        cents = cents - theirs
     if fund.accounts is not None and fund.rules.grants.account_pays_apprenticeships:
         draw_accounts_for_apprentices(fund, p, idx, cents)
     book = fund.investors
@@ -136,9 +147,13 @@ def draw_accounts_for_apprentices(fund: FundAgent, p: Population, idx: np.ndarra
 def fund_part(fund: FundAgent, p: Population, idx: np.ndarray) -> np.ndarray | float:
     """Share of what contracts of people `idx` still cost that falls on the fund (investors pay
     the rest of a financed contract)."""
-    if fund.investors is None:
-        return 1.0
-    return np.where(p.contract_financed[idx], 1.0 - fund.investors.rule.investor_share, 1.0)
+    part = np.ones(len(idx))
+    third = fund.rules.payments.third_party_share_apprenticeships
+    if third > 0:
+        part = np.where(p.prog_kind[idx] == PROG_APPRENTICESHIP, 1.0 - third, part)
+    if fund.investors is not None:
+        part = np.where(p.contract_financed[idx], part * (1.0 - fund.investors.rule.investor_share), part)
+    return part
 
 
 def pay_trigger(fund: FundAgent, p: Population, pt: ProviderTable, trigger: str, idx: np.ndarray) -> None:
@@ -241,7 +256,7 @@ def liabilities_cents(fund: FundAgent, p: Population) -> int:
             if not rule.who.everyone:
                 who = np.flatnonzero(owed)
                 promised = np.where(rule.who.matches(p.group[who], start_age(p, who)), promised, 0)
-            if fund.investors is not None:
+            if fund.investors is not None or fund.rules.payments.third_party_share_apprenticeships > 0:
                 promised = promised * fund_part(fund, p, np.flatnonzero(owed))
             total += int(promised.sum())
     return total + fund.arrears_total()
@@ -261,7 +276,7 @@ def commitments_cents(fund: FundAgent, sc: Scenario, p: Population) -> int:
     value = sc.fund.payments.contract_value_cents(p.contract_price[open_], p.group[open_],
                                                   start_age(p, open_))
     unpaid = (value - p.contract_paid[open_]).clip(min=0)
-    if fund.investors is not None:
+    if fund.investors is not None or sc.fund.payments.third_party_share_apprenticeships > 0:
         unpaid = np.floor(unpaid * fund_part(fund, p, open_))
     unpaid = int(unpaid.sum())
     left = open_[(p.status[open_] == TRAINING) & (p.prog_payer[open_] == PAYER_FUND)]
@@ -288,6 +303,8 @@ def pay_obligations(fund: FundAgent, sc: Scenario, p: Population, f: FirmTable, 
     sub = np.bincount(p.ext_host[ext], weights=p.wage[ext] * sc.fund.externship_wage_subsidy, minlength=f.n)
     _pay_firms(fund, sub, "externship_subsidy")
     appr = np.flatnonzero((p.status == APPRENTICE) & (p.prog_payer == PAYER_FUND))
+    if sc.fund.grants.apprentice_subsidy_school_only:  # subsidised only while at school
+        appr = appr[at_school(p, appr, sc.training.apprentice_school_share)]
     sub = np.bincount(p.employer[appr], weights=p.wage[appr] * sc.fund.apprentice_wage_subsidy, minlength=f.n)
     _pay_firms(fund, sub, "apprentice_subsidy")
     if active:
@@ -311,6 +328,14 @@ def pay_obligations(fund: FundAgent, sc: Scenario, p: Population, f: FirmTable, 
     income = sum(fund.income.values())
     fund.pay(account(ADMIN), int(income * sc.fund.admin_share), "administration", "admin")
     return grant_seats
+
+
+def at_school(p: Population, idx: np.ndarray, share: float) -> np.ndarray:
+    """Whether this month of apprentices `idx`'s apprenticeship is a school month: month k
+    (0-based, counted from the start) is one when floor((k + 1) s) > floor(k s), which spreads
+    the share s of school months evenly."""
+    k = (p.prog_months[idx] - p.prog_left[idx] - 1).astype(np.int64).clip(min=0)
+    return np.floor((k + 1) * share + 1e-9) > np.floor(k * share + 1e-9)
 
 
 def pay_training_hours(fund: FundAgent, sc: Scenario, p: Population, f: FirmTable) -> None:

@@ -127,6 +127,12 @@ class EmployerGrants(Section):
                "apprenticeship funding rules)",
     )
 
+    apprentice_subsidy_school_only: bool = param(
+        False, unit="flag", role="lever",
+        description="The apprentice wage subsidy is paid only for the months an apprentice spends "
+                    "at school (training.apprentice_school_share), not for months at work.",
+    )
+
     @property
     def tiered(self) -> bool:
         return bool(self.tiers)

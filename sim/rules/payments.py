@@ -312,6 +312,12 @@ class PaymentSchedule(Section):
         source="lever; WIOA's 10% cap (20 CFR 683.500) is what its preset sets",
     )
 
+    third_party_share_apprenticeships: float = param(
+        0.0, unit="share of provider payments", ge=0.0, le=1.0, role="lever",
+        description="Share of each provider payment for an apprentice (while the apprenticeship runs) "
+                    "that a third party pays instead of the fund, e.g. publicly funded vocational "
+                    "schools (ledger: public -> provider).",
+    )
     eligible: Eligibility = Field(default_factory=Eligibility,
                                   description="Whom the fund buys seats for (others may pay their own way).")
 
