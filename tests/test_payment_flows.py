@@ -156,7 +156,7 @@ def test_fund_seats_only_eligible_people_and_age_tranches_pay_only_their_band(
 ])
 def test_school_months_are_spread_evenly(share: float, months: int, school: list[int]) -> None:
     """Month k (1-based) of an apprenticeship is at school when floor(k s) > floor((k - 1) s)."""
-    from sim.engine.fund_flows import at_school
+    from sim.engine.payouts import at_school
     from sim.engine.workers import new_population
 
     sc = Scenario.model_validate({"region": {"n_workers": 100, "n_firms": 3, "n_providers": 3}})
@@ -169,7 +169,7 @@ def test_school_months_are_spread_evenly(share: float, months: int, school: list
 
 def test_apprentice_subsidy_for_school_months_only_and_schools_pay_their_part(
         small_scenario_dict: Callable[..., dict[str, Any]]) -> None:
-    from sim.engine.fund_flows import at_school
+    from sim.engine.payouts import at_school
     from sim.engine.workers import APPRENTICE, PAYER_FUND
 
     data = small_scenario_dict("baseline.yaml", horizon_months=36, **REGION)

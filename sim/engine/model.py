@@ -13,7 +13,7 @@ import mesa
 import numpy as np
 
 from sim.engine import firms as fm
-from sim.engine import fund_flows, kernels, measure, rollout
+from sim.engine import fund_flows, kernels, measure, payouts, rollout
 from sim.engine import labour_market as lm
 from sim.engine import training as tr
 from sim.engine.demand import demand_path
@@ -283,7 +283,7 @@ class FundModel(mesa.Model):
 
     def _pay(self, trigger: str, idx: np.ndarray) -> None:
         if self.fund is not None and len(idx):
-            fund_flows.pay_trigger(self.fund, self.workers, self.providers, trigger, idx)
+            payouts.pay_trigger(self.fund, self.workers, self.providers, trigger, idx)
 
     def _finance(self) -> Callable[[np.ndarray, np.ndarray], np.ndarray] | None:
         """The admission's financing hook (which candidates investors finance), or None."""
