@@ -17,7 +17,7 @@ import numpy as np
 import pytest
 
 from sim.engine.model import FundModel
-from sim.engine.workers import EMPLOYED, UNEMPLOYED
+from sim.engine.workers import EMPLOYED, PAYER_FUND, PROG_COURSE, UNEMPLOYED
 from sim.ledger import to_cents
 from sim.outcomes import INDEX
 from sim.scenario.schema import Scenario
@@ -202,3 +202,34 @@ def test_apprentice_subsidy_for_school_months_only_and_schools_pay_their_part(
     led = model.ledger.to_frame()
     third = led[led.category == "third_party_provider_payment"]
     assert len(third) and (third.payer == "public").all() and third.payee.str.startswith("provider:").all()
+
+
+def test_programmes_that_give_no_credential_complete_without_raising_the_rung(
+        small_scenario_dict: Callable[..., dict[str, Any]]) -> None:
+    data = small_scenario_dict("baseline.yaml", horizon_months=36, **REGION)
+    data["outputs"] = {"counterfactual": False}
+    data["training"]["no_credential_share"] = 0.5
+    sc = Scenario.model_validate(data)
+    model = FundModel(sc, 1)
+    before: dict[str, np.ndarray] = {}
+    seen = {"with": 0, "without": 0}
+
+    def snap(m: FundModel) -> None:
+        p = m.workers
+        before.update(rung=p.rung.copy(), cred=p.prog_credential.copy(), target=p.prog_rung.copy(),
+                      course=(p.prog_kind == PROG_COURSE) & (p.prog_payer == PAYER_FUND) & (p.prog_left == 1))
+
+    def check(m: FundModel) -> None:
+        p = m.workers
+        window = m.month + sc.training.placement_window_months  # course completers wait for a job
+        done = np.flatnonzero(before["course"] & (p.await_until == window))
+        cred = before["cred"][done]
+        was, target = before["rung"][done], before["target"][done]
+        assert (p.rung[done[~cred]] == was[~cred]).all(), "a no-credential course raised a rung"
+        assert (p.rung[done[cred]] == np.maximum(was[cred], target[cred])).all()
+        seen["with"] += int(cred.sum())
+        seen["without"] += int((~cred).sum())
+
+    for _ in range(sc.horizon_months):
+        step_with_hooks(model, {"progress_training": snap, "post_vacancies": check})
+    assert seen["with"] > 10 and seen["without"] > 10, seen

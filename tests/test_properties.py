@@ -253,6 +253,7 @@ def scenarios(draw: st.DrawFn) -> Scenario:
         "training": {"stipend_monthly": draw(st.sampled_from([0.0, 800.0])),
                      "apprenticeship_share": draw(st.sampled_from([0.0, 0.3, 1.0])),
                      "apprentice_school_share": draw(st.sampled_from([0.0, 0.25, 0.5])),
+                     "no_credential_share": draw(st.sampled_from([0.0, 0.0, 0.5, 1.0])),
                      "apprenticeship_months": draw(st.integers(6, 24)),
                      "externship_share": draw(fl(0, 1)),
                      "externship_months": draw(st.integers(1, 4)),

@@ -309,6 +309,11 @@ class FundModel(mesa.Model):
             self.fund.investors.open(self.workers, seats.idx[seats.financed], self.month)
         tr.start_apprenticeships(self.workers, self.firms, self.scenario, self.k, self.streams["apprentices"],
                                  seats.idx, self.rec)
+        share = self.scenario.training.no_credential_share
+        if share > 0:  # some fund courses give no credential (counter-based luck: twins share it)
+            p = self.workers
+            course = seats.idx[p.prog_kind[seats.idx] == PROG_COURSE]
+            p.prog_credential[course[self.luck.at("credential", course) < share]] = False
         self._pay("start", seats.idx)
 
     def _expire_placement_windows(self) -> None:

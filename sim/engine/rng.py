@@ -18,6 +18,7 @@ STREAMS = (
     "progress", "externships", "externship_hires", "incumbents", "apprentices", "employability",
     "matching_slots", "job_to_job_slots",  # counter-based draws of the month (MonthlyLuck.key)
     "age",  # counter-based, month 0: each person's age at the start
+    "credential",  # counter-based: whether a fund course start gives a credential
 )
 
 

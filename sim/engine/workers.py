@@ -60,6 +60,7 @@ class Population:
     prog_months: np.ndarray  # int16 planned length
     prog_provider: np.ndarray  # int16, -1 = none
     prog_firm: np.ndarray  # int32 sponsoring firm (incumbent / apprentice), -1 = none
+    prog_credential: np.ndarray  # bool: completing the current programme gives its credential
     # the fund's contract for this person (open while price > paid... until closed)
     contract_price: np.ndarray  # int64 cents, 0 = no open contract
     contract_paid: np.ndarray  # int64 cents paid so far
@@ -119,6 +120,7 @@ class Population:
         self.prog_months[idx] = months
         self.prog_left[idx] = months
         self.prog_provider[idx] = provider
+        self.prog_credential[idx] = True
         self.last_start[idx] = month
 
     def clear_programme(self, idx: np.ndarray) -> None:
@@ -128,7 +130,8 @@ class Population:
         self.prog_firm[idx] = -1
 
     def earn_credential(self, idx: np.ndarray) -> None:
-        """Record the credential and who paid for it."""
+        """Record the credential and who paid for it (programmes that give none: nothing)."""
+        idx = idx[self.prog_credential[idx]]
         self.rung[idx] = np.maximum(self.rung[idx], self.prog_rung[idx])
         payer = self.prog_payer[idx]
         self.trained_by[idx] = np.select(
@@ -194,7 +197,8 @@ def new_population(scenario: Scenario, rng: np.random.Generator,
         last_start=np.full(n, -999, dtype=np.int16), prog_kind=z_i8.copy(),
         prog_payer=z_i8.copy(), prog_rung=z_i8.copy(), prog_left=np.zeros(n, dtype=np.int16),
         prog_months=np.zeros(n, dtype=np.int16), prog_provider=np.full(n, -1, dtype=np.int16),
-        prog_firm=np.full(n, -1, dtype=np.int32), contract_price=np.zeros(n, dtype=np.int64),
+        prog_firm=np.full(n, -1, dtype=np.int32), prog_credential=np.ones(n, dtype=bool),
+        contract_price=np.zeros(n, dtype=np.int64),
         contract_paid=np.zeros(n, dtype=np.int64), contract_provider=np.full(n, -1, dtype=np.int16),
         placement_paid=np.zeros(n, dtype=np.int64), kept_job=np.ones(n, dtype=bool),
         contract_financed=np.zeros(n, dtype=bool), contract_start=np.full(n, -1, dtype=np.int16),

@@ -129,7 +129,7 @@ class MonthlyInstalments(PaymentRule):
 
 
 class OnCompletion(PaymentRule):
-    """Paid when the participant earns the credential."""
+    """Paid when the participant completes the programme (earning its credential, if it gives one)."""
 
     kind: Literal["on_completion"] = "on_completion"
     trigger: ClassVar[Trigger] = "completion"

@@ -102,6 +102,11 @@ class Training(Section):
         description="Completion of an average apprentice.",
         source="England achievement rates 54-58%; US ~50% (CAL11)",
     )
+    no_credential_share: float = param(
+        0.0, unit="share of fund course starts", ge=0.0, le=1.0, role="lever",
+        description="Share of fund-paid course starts in programmes that give no credential (job "
+                    "readiness, short courses): completing one raises no rung.",
+    )
     apprentice_school_share: float = param(
         0.0, unit="share of apprenticeship months", ge=0.0, le=1.0, role="lever",
         description="Share of an apprenticeship's months spent at school rather than at work "
