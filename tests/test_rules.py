@@ -193,7 +193,9 @@ def test_payment_schedule(case: dict[str, Any]) -> None:
         price = np.asarray(inputs["price_cents"], dtype=np.int64)
         group = np.asarray(inputs.get("group", [0] * len(price)), dtype=np.int8)
         age = np.asarray(inputs.get("age", [30] * len(price)), dtype=np.int64)
-        assert schedule.contract_value_cents(price, group, age).tolist() == expect["contract_value_cents"]
+        start = np.asarray(inputs["start"]) if "start" in inputs else None
+        got = schedule.contract_value_cents(price, group, age, start)
+        assert got.tolist() == expect["contract_value_cents"]
     if "cells" in expect:  # the kinds of participant the validation checks, (group, first, last age)
         assert [list(c) for c in schedule.cells()] == expect["cells"]
     if "last_outcome_month" in expect:

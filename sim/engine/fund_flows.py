@@ -132,7 +132,7 @@ def commitments_cents(fund: FundAgent, sc: Scenario, p: Population) -> int:
     stipends and supports for the months of training left."""
     open_ = np.flatnonzero(p.contract_price > 0)
     value = sc.fund.payments.contract_value_cents(p.contract_price[open_], p.group[open_],
-                                                  start_age(p, open_))
+                                                  start_age(p, open_), p.contract_start[open_])
     unpaid = (value - p.contract_paid[open_]).clip(min=0)
     if fund.investors is not None or sc.fund.payments.third_party_share_apprenticeships > 0:
         unpaid = np.floor(unpaid * fund_part(fund, p, open_))

@@ -179,7 +179,8 @@ def admit(p: Population, pt: ProviderTable, sc: Scenario, k: Derived, rng: np.ra
     if active and not sched.simple:  # amounts or tranches for some: the seat's expected value
         base = k.price[nxt - 1]
         # relative to the base price (at least $1: a free module paid by amounts stays finite)
-        revenue = sched.seat_value(base * mult, success, p.group[applicants], age) / np.maximum(base, 1.0)
+        expected = sched.seat_value(base * mult, success, p.group[applicants], age, month)
+        revenue = expected / np.maximum(base, 1.0)
     score = sc.providers.creaming_sensitivity * revenue + rng.standard_normal(len(applicants))
     seats = np.floor(pt.capacity).astype(np.int64)
     take = rank_within(chosen, score) < seats[chosen]
@@ -190,7 +191,8 @@ def admit(p: Population, pt: ProviderTable, sc: Scenario, k: Derived, rng: np.ra
     own_price = Seats(applicants, chosen, nxt, k.price[nxt - 1])
     if not active:
         return None, own_price[self_ok]
-    commit = sched.seat_value(price, None, p.group[applicants], age) + k.months[nxt - 1] * support(applicants)
+    value = sched.seat_value(price, None, p.group[applicants], age, month)
+    commit = value + k.months[nxt - 1] * support(applicants)
     eligible = None if sched.eligible.everyone else fund_eligible(p, sched.eligible, applicants, month)
     if eligible is not None:  # the fund seats only those it may: the others use none of its budget
         commit = np.where(eligible, commit, 0.0)
@@ -200,8 +202,7 @@ def admit(p: Population, pt: ProviderTable, sc: Scenario, k: Derived, rng: np.ra
         if eligible is not None:
             best = best[eligible[best]]
         financed = np.zeros(len(applicants), dtype=bool)
-        value = sched.seat_value(price[best], None, p.group[applicants[best]], age[best])
-        financed[best] = finance(applicants[best], value)
+        financed[best] = finance(applicants[best], value[best])
         commit = np.where(financed, 0.0, commit)
     order = np.lexsort((-score, s))
     cum = np.zeros(len(order))

@@ -374,31 +374,36 @@ class PaymentSchedule(Section):
         return not self.has_amounts and self.untargeted
 
     def seat_value(self, price: np.ndarray, outcome_odds: np.ndarray | float | None = None,
-                   group: np.ndarray | None = None, age: np.ndarray | None = None) -> np.ndarray:
-        """$ the schedule pays for seats of `price` ($) for people of `group` and `age`: all of
-        it, or with outcome tranches weighted by `outcome_odds`."""
+                   group: np.ndarray | None = None, age: np.ndarray | None = None,
+                   start: np.ndarray | int | None = None) -> np.ndarray:
+        """$ the schedule pays for seats of `price` ($) for people of `group` and `age` whose
+        training starts in month `start`: all of it, or with outcome tranches weighted by
+        `outcome_odds` (what a provider expects: then payments to employers are left out)."""
         if self.simple and outcome_odds is None:
             return price
         dollars = np.asarray(price, dtype=np.float64)
         total = np.zeros_like(dollars)
         for rule in self.rules:
             if outcome_odds is not None and getattr(rule, "payee", "provider") != "provider":
-                continue  # what a provider expects: money to employers is not its revenue
+                continue
             part = rule.value_cents(dollars * 100) / 100
             if rule.outcome_based and outcome_odds is not None:
                 part = part * outcome_odds
             if not rule.who.everyone:
                 assert group is not None and age is not None
                 part = np.where(rule.who.matches(group, age), part, 0.0)
+            covered = getattr(rule, "starts_covered", None)
+            if covered is not None and start is not None:  # a time-limited incentive
+                part = np.where(covered(np.asarray(start)), part, 0.0)
             total = total + part
         return total
 
     def contract_value_cents(self, price_cents: np.ndarray, group: np.ndarray | None = None,
-                             age: np.ndarray | None = None) -> np.ndarray:
+                             age: np.ndarray | None = None, start: np.ndarray | None = None) -> np.ndarray:
         """Cents the contracts at `price_cents` may cost in all (for commitments)."""
         if self.simple:
             return price_cents
-        return np.floor(self.seat_value(np.asarray(price_cents) / 100, None, group, age) * 100
+        return np.floor(self.seat_value(np.asarray(price_cents) / 100, None, group, age, start) * 100
                         + 1e-6).astype(np.int64)
 
     @property
