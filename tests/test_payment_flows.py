@@ -233,3 +233,35 @@ def test_programmes_that_give_no_credential_complete_without_raising_the_rung(
     for _ in range(sc.horizon_months):
         step_with_hooks(model, {"progress_training": snap, "post_vacancies": check})
     assert seen["with"] > 10 and seen["without"] > 10, seen
+
+
+@pytest.mark.parametrize("reach", [False, True])
+def test_supports_reach_apprentices_only_when_the_rule_says_so(
+        small_scenario_dict: Callable[..., dict[str, Any]], reach: bool) -> None:
+    from sim.engine.workers import APPRENTICE, TRAINING
+
+    data = small_scenario_dict("baseline.yaml", horizon_months=30, **REGION)
+    data["outputs"] = {"counterfactual": False}
+    data["training"]["apprenticeship_share"] = 0.6
+    data["fund"]["supports"] = {"childcare_monthly": 400.0, "transport_monthly": 150.0,
+                                "reach_apprentices": reach}
+    sc = Scenario.model_validate(data)
+    model = FundModel(sc, 3)
+    expected: dict[int, int] = {}
+    apprentices_in_need = 0
+
+    def count(m: FundModel) -> None:
+        nonlocal apprentices_in_need
+        p = m.workers
+        fund = (p.prog_payer == PAYER_FUND) & (p.prog_left > 0)
+        appr = fund & (p.status == APPRENTICE)
+        apprentices_in_need += int((appr & (p.childcare | p.transport)).sum())
+        who = fund & ((p.status == TRAINING) | (appr if reach else False))
+        dollars = (p.childcare[who] * 400.0 + p.transport[who] * 150.0).sum()
+        if dollars:
+            expected[m.month] = int(to_cents(dollars))
+
+    for _ in range(sc.horizon_months):
+        step_with_checks(model, count)
+    assert apprentices_in_need > 20, "no apprentice needed support: the test cannot tell"
+    assert paid(model, "supportive_services") == expected

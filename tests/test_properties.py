@@ -223,6 +223,7 @@ def scenarios(draw: st.DrawFn) -> Scenario:
         "accounts": {"enabled": draw(st.booleans()), "expiry_months": draw(st.integers(1, 24))},
         "payments": draw(payment_schedule()),
         "supports": {"childcare_monthly": draw(fl(0, 2_000)), "transport_monthly": draw(fl(0, 1_000)),
+                     "reach_apprentices": draw(st.booleans()),
                      "coverage": draw(fl(0, 1))},
         "externship_wage_subsidy": draw(fl(0, 1)),
         "apprentice_wage_subsidy": draw(fl(0, 1)),

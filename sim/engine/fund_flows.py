@@ -120,6 +120,13 @@ def liabilities_cents(fund: FundAgent, p: Population) -> int:
     return total + fund.arrears_total()
 
 
+def supported(sc: Scenario, p: Population, idx: np.ndarray) -> np.ndarray:
+    """Which fund-paid people `idx` the childcare and transport stipends reach: full-time
+    trainees, and apprentices where `supports.reach_apprentices`."""
+    st = p.status[idx]
+    return (st == TRAINING) | ((st == APPRENTICE) & sc.fund.supports.reach_apprentices)
+
+
 def support_cost(sc: Scenario, p: Population, idx: np.ndarray) -> np.ndarray:
     """$ a month of stipend and supportive services for fund trainees `idx`."""
     sup = sc.fund.supports
@@ -139,6 +146,11 @@ def commitments_cents(fund: FundAgent, sc: Scenario, p: Population) -> int:
     unpaid = int(unpaid.sum())
     left = open_[(p.status[open_] == TRAINING) & (p.prog_payer[open_] == PAYER_FUND)]
     supports = float((support_cost(sc, p, left) * p.prog_left[left]).sum())
+    sup = sc.fund.supports
+    if sup.reach_apprentices:  # their childcare and transport for the months left (no stipend)
+        appr = open_[(p.status[open_] == APPRENTICE) & (p.prog_payer[open_] == PAYER_FUND)]
+        monthly = p.childcare[appr] * sup.childcare_monthly + p.transport[appr] * sup.transport_monthly
+        supports += float((monthly * p.prog_left[appr]).sum())
     return unpaid + int(round(supports * 100))
 
 
@@ -152,9 +164,10 @@ def pay_obligations(fund: FundAgent, sc: Scenario, p: Population, f: FirmTable, 
     in_training = np.flatnonzero((p.prog_payer == PAYER_FUND) & (p.prog_left > 0))
     pay_trigger(fund, p, pt, "monthly", in_training)
     full_time = in_training[p.status[in_training] == TRAINING]
+    reached = in_training[supported(sc, p, in_training)]
     sup, stipend = sc.fund.supports, sc.training.stipend_monthly
-    support = (p.childcare[full_time] * sup.childcare_monthly
-               + p.transport[full_time] * sup.transport_monthly)
+    support = (p.childcare[reached] * sup.childcare_monthly
+               + p.transport[reached] * sup.transport_monthly)
     fund.pay(account(WORKERS), int(to_cents(support.sum())), "supportive_services", "supports")
     fund.pay(account(WORKERS), int(to_cents(stipend * len(full_time))), "stipends", "supports")
     ext = np.flatnonzero(p.status == EXTERNSHIP)

@@ -286,7 +286,10 @@ def progress(p: Population, pt: ProviderTable, sc: Scenario, k: Derived, luck: M
     if len(idx) == 0:
         return idx, idx
     kind = p.prog_kind[idx]
-    unmet = unmet_barriers(p, sc, idx, p.prog_payer[idx] == PAYER_FUND, active)
+    # Stipends remove barriers for fund-paid trainees (and apprentices, if supports reach them).
+    reach = sc.fund.supports.reach_apprentices
+    reached = (p.prog_payer[idx] == PAYER_FUND) & ((kind != PROG_APPRENTICESHIP) | reach)
+    unmet = unmet_barriers(p, sc, idx, reached, active)
     # Part-time at the workplace: barriers weigh less.
     unmet = np.where(kind == PROG_INCUMBENT, tr.incumbent_barrier_weight * unmet, unmet)
     base = np.where(kind == PROG_APPRENTICESHIP, k.appr_logit, k.base_logit[p.prog_rung[idx] - 1])

@@ -33,6 +33,11 @@ class Supports(Section):
                                      description="Transport stipend for trainees who need it.")
     coverage: float = param(1.0, unit="share", ge=0, le=1, role="lever",
                             description="Share of the need a stipend removes as a barrier.")
+    reach_apprentices: bool = param(
+        False, unit="flag", role="lever",
+        description="Childcare and transport stipends also reach fund-paid apprentices who need "
+                    "them (and lower their dropout as they do trainees').",
+    )
 
 
 class Fund(Section):
