@@ -4,6 +4,7 @@ bands rejected with a message naming the field."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -49,3 +50,52 @@ def test_twins_share_ages_and_ages_move_no_other_trait(
 def test_bad_age_bands_are_rejected_naming_the_field(ages: dict[str, Any], message: str) -> None:
     with pytest.raises(ValidationError, match=message):
         Scenario.model_validate({"ages": ages})
+
+
+def test_further_groups_are_drawn_by_name_shared_by_twins_and_move_nothing_else(
+        small_scenario_dict: Callable[..., dict[str, Any]]) -> None:
+    from sim.scenario.people import trait_bit
+
+    data = small_scenario_dict("baseline.yaml", n_workers=4000)
+    plain = FundModel(Scenario.model_validate(data), 4).workers
+    data["traits"] = [{"name": "veterans", "share": 0.2}, {"name": "claimants", "share": 0.5}]
+    sc = Scenario.model_validate(data)
+    p, twin = FundModel(sc, 4).workers, FundModel(sc.counterfactual(), 4).workers
+    assert np.array_equal(p.traits, twin.traits)
+    vet = (p.traits & trait_bit("veterans")) != 0
+    claim = (p.traits & trait_bit("claimants")) != 0
+    assert abs(vet.mean() - 0.2) < 0.03 and abs(claim.mean() - 0.5) < 0.03
+    assert abs((vet & claim).mean() - 0.1) < 0.03  # independent of each other
+    for trait in ("group", "aptitude", "birth_month", "status", "employability"):
+        assert np.array_equal(getattr(plain, trait), getattr(p, trait)), trait
+    data["traits"] = data["traits"][::-1]  # order does not matter: draws are keyed by name
+    assert np.array_equal(FundModel(Scenario.model_validate(data), 4).workers.traits, p.traits)
+
+
+def test_fund_seats_only_members_of_an_eligible_further_group(
+        small_scenario_dict: Callable[..., dict[str, Any]]) -> None:
+    from sim.scenario.people import trait_bit
+
+    data = small_scenario_dict("baseline.yaml", horizon_months=36, n_workers=3000, n_firms=60)
+    data["outputs"] = {"counterfactual": False}
+    data["traits"] = [{"name": "claimants", "share": 0.3}]
+    data["fund"]["payments"]["eligible"] = {"in_group": "claimants"}
+    sc = Scenario.model_validate(data)
+    model = FundModel(sc, 1)
+    for _ in range(sc.horizon_months):
+        model.step()
+    p = model.workers
+    funded = p.participant
+    assert funded.sum() > 20
+    assert ((p.traits[funded] & trait_bit("claimants")) != 0).all()
+
+
+@pytest.mark.parametrize(("data", "message"), [
+    ({"fund": {"payments": {"eligible": {"in_group": "veterans"}}}},
+     "fund.payments.eligible.in_group: 'veterans' is not one of the scenario's traits (none declared)"),
+    ({"traits": [{"name": "a", "share": 0.1}, {"name": "a", "share": 0.2}]}, "must differ"),
+    ({"traits": [{"name": "Vets", "share": 0.1}]}, "String should match pattern"),
+])
+def test_bad_further_groups_are_rejected_naming_the_field(data: dict[str, Any], message: str) -> None:
+    with pytest.raises(ValidationError, match=re.escape(message)):
+        Scenario.model_validate(data)

@@ -136,7 +136,8 @@ def payment_schedule(draw: st.DrawFn) -> dict[str, Any]:
         extra: dict[str, Any] = {
             "kind": draw(st.sampled_from(PAYMENT_KINDS)), "share": 0.0, "amount": draw(fl(1, 3000)),
             "who": {"job_ready": draw(st.booleans()), "hard_to_serve": True, "age_min": lo,
-                    "age_max": draw(st.integers(lo, 80))}}
+                    "age_max": draw(st.integers(lo, 80)),
+                    "in_group": draw(st.sampled_from(["", "claimants"]))}}
         if extra["kind"] == "after_start":  # an incentive to the employer
             extra["payee"] = draw(st.sampled_from(["provider", "employer"]))
         rules.append(extra)
@@ -146,7 +147,7 @@ def payment_schedule(draw: st.DrawFn) -> dict[str, Any]:
     youngest = draw(st.sampled_from([0, 16, 25]))
     oldest = draw(st.sampled_from([24, 64, 120]).filter(lambda a: a >= youngest))
     eligible |= {"age_min": youngest, "age_max": oldest, "hard_to_serve": True,
-                 "job_ready": draw(st.booleans())}
+                 "job_ready": draw(st.booleans()), "in_group": draw(st.sampled_from(["", "", "claimants"]))}
     outcome = sum(r["share"] for r in rules if r["kind"] in OUTCOME_KINDS)
     return {
         "rules": rules,
@@ -240,6 +241,7 @@ def scenarios(draw: st.DrawFn) -> Scenario:
     data = {
         "name": "hypothesis",
         "horizon_months": horizon,
+        "traits": [{"name": "claimants", "share": draw(fl(0, 1))}],  # rules may target it
         "region": {"n_workers": n_workers, "n_firms": n_firms, "n_providers": draw(st.integers(1, 5)),
                    "sectors": sectors, "hard_to_serve_share": draw(fl(0, 0.9)),
                    "initial_unemployment_rate": draw(fl(0, 0.5)),

@@ -20,6 +20,7 @@ from pydantic import TypeAdapter, ValidationError
 from sim.rules.contributions import RULES, ContributionContext, ContributionRule
 from sim.rules.payments import PaymentEvent, PaymentRuleT, PaymentSchedule
 from sim.rules.reserves import ReserveContext, ReservePolicy
+from sim.scenario.people import trait_bit
 
 CASES = Path(__file__).parent / "cases"
 
@@ -145,12 +146,19 @@ EVENT: dict[str, tuple[Any, Any]] = {  # input -> (dtype, default per participan
 
 
 def payment_event(inputs: dict[str, Any]) -> PaymentEvent:
+    inputs = dict(inputs)
+    groups = inputs.pop("in_groups", None)
     unknown = set(inputs) - set(EVENT)
     assert not unknown, f"unknown inputs {sorted(unknown)}"
     lengths = {len(v) for v in inputs.values()}
     assert len(lengths) <= 1, f"per-participant inputs disagree on their length: {sorted(lengths)}"
     n = lengths.pop() if lengths else 1
-    return PaymentEvent(**{k: np.asarray(inputs.get(k, [d] * n), dtype=t) for k, (t, d) in EVENT.items()})
+    if groups is not None:
+        n = len(groups)
+    event = PaymentEvent(**{k: np.asarray(inputs.get(k, [d] * n), dtype=t) for k, (t, d) in EVENT.items()})
+    masks = [sum(trait_bit(g) for g in names) for names in (groups or [[]] * n)]
+    event.traits = np.array(masks, dtype=np.int64)
+    return event
 
 
 @pytest.mark.parametrize("case", params([c for c in PAYMENT_CASES if "rule" in c]))

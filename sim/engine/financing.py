@@ -36,7 +36,7 @@ class InvestorBook:
         take = np.zeros(len(idx), dtype=bool)
         if not rule.open(month) or len(idx) == 0:
             return take
-        ok = rule.who.matches(p.group[idx], p.age_years(month, idx))
+        ok = rule.who.matches(p.group[idx], p.age_years(month, idx), p.traits[idx])
         cents = np.where(ok, np.rint(value * 100), 0).astype(np.int64)
         left = int(round(rule.capital * 100)) - self.committed
         slots = rule.participants_max - len(self.person)

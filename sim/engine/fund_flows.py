@@ -113,7 +113,8 @@ def liabilities_cents(fund: FundAgent, p: Population) -> int:
             promised = rule.promised(p.contract_price[owed])
             if not rule.who.everyone:
                 who = np.flatnonzero(owed)
-                promised = np.where(rule.who.matches(p.group[who], start_age(p, who)), promised, 0)
+                covered = rule.who.matches(p.group[who], start_age(p, who), p.traits[who])
+                promised = np.where(covered, promised, 0)
             if fund.investors is not None or fund.rules.payments.third_party_share_apprenticeships > 0:
                 promised = promised * fund_part(fund, p, np.flatnonzero(owed))
             total += int(promised.sum())
@@ -139,7 +140,8 @@ def commitments_cents(fund: FundAgent, sc: Scenario, p: Population) -> int:
     stipends and supports for the months of training left."""
     open_ = np.flatnonzero(p.contract_price > 0)
     value = sc.fund.payments.contract_value_cents(p.contract_price[open_], p.group[open_],
-                                                  start_age(p, open_), p.contract_start[open_])
+                                                  start_age(p, open_), p.contract_start[open_],
+                                                  p.traits[open_])
     unpaid = (value - p.contract_paid[open_]).clip(min=0)
     if fund.investors is not None or sc.fund.payments.third_party_share_apprenticeships > 0:
         unpaid = np.floor(unpaid * fund_part(fund, p, open_))
@@ -256,7 +258,7 @@ def pay_incumbent_training(ledger: Ledger, month: int, fund: FundAgent | None, a
     g = fund.rules.grants
     if g.tiered:  # each seat's share by firm size, course level, trainee group and age
         refund = g.refund_for(fund.rules.incumbent_grant_share, price, f.headcount[firm], p.prog_rung[idx],
-                              p.group[idx], p.age_years(month, idx))
+                              p.group[idx], p.age_years(month, idx), p.traits[idx])
         covered = np.bincount(firm, weights=refund, minlength=f.n)
         # what the levy account did not cover is refunded at the seats' shares
         pooled = np.where(spend > 0, covered * (spend - grant) / np.maximum(spend, 1e-12), 0.0)

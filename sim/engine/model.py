@@ -7,6 +7,7 @@ are a vectorised population (sim.engine.workers)."""
 
 from __future__ import annotations
 
+import zlib
 from collections.abc import Callable
 
 import mesa
@@ -36,6 +37,7 @@ from sim.engine.workers import (
 )
 from sim.ledger import Ledger
 from sim.outcomes import INDEX
+from sim.scenario.people import trait_bit
 from sim.scenario.schema import Scenario
 
 
@@ -50,8 +52,9 @@ class FundModel(mesa.Model):
         self.ledger = Ledger()
         self.k = Derived.of(scenario)
         self.demand = demand_path(scenario, self.streams["demand"])
+        n = scenario.region.n_workers
         self.workers = p = new_population(scenario, self.streams["population"], self.streams["employability"],
-                                          self.streams.monthly("age", 0, scenario.region.n_workers))
+                                          self.streams.monthly("age", 0, n), self._traits(n))
         self.firms = f = self._place_initial_workers()
         self.providers = new_providers(scenario, self.streams["providers"])
         f.host_willing = self.streams["firms"].random(f.n) < sc.firms.externship_host_share
@@ -284,6 +287,15 @@ class FundModel(mesa.Model):
     def _pay(self, trigger: str, idx: np.ndarray) -> None:
         if self.fund is not None and len(idx):
             payouts.pay_trigger(self.fund, self.workers, self.providers, trigger, idx)
+
+    def _traits(self, n: int) -> np.ndarray:
+        """Each person's mask of further groups: one counter-based draw per group, keyed by its
+        name (so adding or reordering groups moves no one's other draws)."""
+        mask = np.zeros(n, dtype=np.uint32)
+        for t in self.scenario.traits:
+            u = self.streams.monthly("traits", zlib.crc32(t.name.encode()), n)
+            mask[u < t.share] |= np.uint32(trait_bit(t.name))
+        return mask
 
     def _finance(self) -> Callable[[np.ndarray, np.ndarray], np.ndarray] | None:
         """The admission's financing hook (which candidates investors finance), or None."""

@@ -93,7 +93,7 @@ def pay_trigger(fund: FundAgent, p: Population, pt: ProviderTable, trigger: str,
     if len(idx) == 0:
         return
     ev = PaymentEvent(price_cents=p.contract_price[idx], months=p.prog_months[idx].astype(np.int64),
-                      group=p.group[idx], age=start_age(p, idx))
+                      group=p.group[idx], age=start_age(p, idx), traits=p.traits[idx])
     for rule in fund.rules.payments.by_trigger(trigger):
         due = rule.due(ev)
         pay_providers(fund, p, pt, idx, due, rule.category)
@@ -129,7 +129,7 @@ def retention_checks(fund: FundAgent, p: Population, pt: ProviderTable) -> None:
                               months=p.prog_months[due_now].astype(np.int64), retained=emp_now,
                               wage_gain=np.where(p.prior_wage[due_now] > 0, gain, np.inf),
                               continuous=p.kept_job[due_now], group=p.group[due_now],
-                              age=start_age(p, due_now))
+                              age=start_age(p, due_now), traits=p.traits[due_now])
             cents = rule.due(ev)
             pay_providers(fund, p, pt, due_now, cents, rule.category)
             p.contract_paid[due_now] += cents
@@ -161,7 +161,7 @@ def pay_after_start(fund: FundAgent, p: Population, pt: ProviderTable) -> None:
             continue
         ev = PaymentEvent(price_cents=p.contract_price[due_now],
                           months=p.prog_months[due_now].astype(np.int64), group=p.group[due_now],
-                          age=start_age(p, due_now))
+                          age=start_age(p, due_now), traits=p.traits[due_now])
         cents = rule.due(ev)
         if rule.payee == "provider":
             pay_providers(fund, p, pt, due_now, cents, rule.category)

@@ -19,6 +19,7 @@ STREAMS = (
     "matching_slots", "job_to_job_slots",  # counter-based draws of the month (MonthlyLuck.key)
     "age",  # counter-based, month 0: each person's age at the start
     "credential",  # counter-based: whether a fund course start gives a credential
+    "traits",  # counter-based, keyed by the group's name: membership of further groups
 )
 
 

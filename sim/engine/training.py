@@ -64,7 +64,7 @@ def fund_eligible(p: Population, el: Eligibility, idx: np.ndarray, month: int) -
     st = p.status[idx]
     by_status = np.select([st == UNEMPLOYED, st == EMPLOYED, st == OUT_OF_LF],
                           [el.unemployed, el.employed, el.out_of_labour_force], False)
-    return by_status & el.matches(p.group[idx], p.age_years(month, idx))
+    return by_status & el.matches(p.group[idx], p.age_years(month, idx), p.traits[idx])
 
 
 def apply_for_training(p: Population, sc: Scenario, k: Derived, luck: MonthlyLuck, month: int,
@@ -179,7 +179,8 @@ def admit(p: Population, pt: ProviderTable, sc: Scenario, k: Derived, rng: np.ra
     if active and not sched.simple:  # amounts or tranches for some: the seat's expected value
         base = k.price[nxt - 1]
         # relative to the base price (at least $1: a free module paid by amounts stays finite)
-        expected = sched.seat_value(base * mult, success, p.group[applicants], age, month)
+        expected = sched.seat_value(base * mult, success, p.group[applicants], age, month,
+                                    p.traits[applicants])
         revenue = expected / np.maximum(base, 1.0)
     score = sc.providers.creaming_sensitivity * revenue + rng.standard_normal(len(applicants))
     seats = np.floor(pt.capacity).astype(np.int64)
@@ -191,7 +192,7 @@ def admit(p: Population, pt: ProviderTable, sc: Scenario, k: Derived, rng: np.ra
     own_price = Seats(applicants, chosen, nxt, k.price[nxt - 1])
     if not active:
         return None, own_price[self_ok]
-    value = sched.seat_value(price, None, p.group[applicants], age, month)
+    value = sched.seat_value(price, None, p.group[applicants], age, month, p.traits[applicants])
     commit = value + k.months[nxt - 1] * support(applicants)
     eligible = None if sched.eligible.everyone else fund_eligible(p, sched.eligible, applicants, month)
     if eligible is not None:  # the fund seats only those it may: the others use none of its budget

@@ -40,6 +40,7 @@ class Population:
     wage_effect: np.ndarray  # float32, multiplicative individual wage effect
     employability: np.ndarray  # float32 in (0, 1), weight employers give a job seeker
     birth_month: np.ndarray  # int16, the run's month in which the person was born (negative)
+    traits: np.ndarray  # uint32 mask of further groups (bit sim.scenario.people.trait_bit(name))
     # labour market
     status: np.ndarray  # int8
     employer: np.ndarray  # int32, -1 = none (host firm for apprentices)
@@ -150,7 +151,8 @@ class Population:
 
 
 def new_population(scenario: Scenario, rng: np.random.Generator,
-                   search_rng: np.random.Generator, age_u: np.ndarray) -> Population:
+                   search_rng: np.random.Generator, age_u: np.ndarray,
+                   traits: np.ndarray | None = None) -> Population:
     """Draw the region's people from the `population` stream, their employability from its
     own `employability` stream and their age from the counter-based `age` uniforms `age_u` (so
     adding either shifted no other trait): the people are the same in every scenario run with
@@ -189,7 +191,8 @@ def new_population(scenario: Scenario, rng: np.random.Generator,
     return Population(
         sector=sector, group=group, aptitude=aptitude, childcare=childcare, transport=transport,
         wage_effect=wage_effect.astype(np.float32), employability=employability,
-        birth_month=(-scenario.ages.draw_age_months(age_u)).astype(np.int16), status=status,
+        birth_month=(-scenario.ages.draw_age_months(age_u)).astype(np.int16),
+        traits=np.zeros(n, dtype=np.uint32) if traits is None else traits.astype(np.uint32), status=status,
         employer=np.full(n, -1, dtype=np.int32), job_level=job_level, tenure=tenure,
         premium=np.ones(n, dtype=np.float32), wage=np.zeros(n, dtype=np.float32),
         earnings=np.zeros(n, dtype=np.float32), rung=rung,

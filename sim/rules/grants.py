@@ -48,9 +48,9 @@ class GrantTier(Section):
         return self
 
     def matches(self, firm_size: np.ndarray, rung: np.ndarray, group: np.ndarray,
-                age: np.ndarray) -> np.ndarray:
+                age: np.ndarray, traits: np.ndarray | None = None) -> np.ndarray:
         return ((firm_size >= self.firm_size_min) & (firm_size <= self.firm_size_max)
-                & (rung >= self.rung_min) & (rung <= self.rung_max) & self.who.matches(group, age))
+                & (rung >= self.rung_min) & (rung <= self.rung_max) & self.who.matches(group, age, traits))
 
     def refund(self, price: np.ndarray) -> np.ndarray:
         raise NotImplementedError
@@ -140,8 +140,8 @@ class EmployerGrants(Section):
     def firm_share(self, default: float, firm_size: np.ndarray, prices: np.ndarray) -> np.ndarray | float:
         """The share of a seat's price a firm of `firm_size` expects back for a typical trainee
         (when deciding how much to train): the mean over course levels 1-3 (prices `prices`) and
-        ages 20, 30, 45 and 60 of a job-ready trainee (assumption: firms plan for their typical
-        staff, not each trainee)."""
+        ages 20, 30, 45 and 60 of a job-ready trainee in no further group (assumption: firms plan
+        for their typical staff, not each trainee)."""
         if not self.tiers:
             return default
         rung, age = (a.ravel()[None, :] for a in np.meshgrid([1, 2, 3], [20, 30, 45, 60]))
@@ -151,7 +151,7 @@ class EmployerGrants(Section):
         return (refund / price).mean(axis=1)
 
     def refund_for(self, default: float, price: np.ndarray, firm_size: np.ndarray, rung: np.ndarray,
-                   group: np.ndarray, age: np.ndarray) -> np.ndarray:
+                   group: np.ndarray, age: np.ndarray, traits: np.ndarray | None = None) -> np.ndarray:
         """$ refunded per seat: its first matching tier's refund, else `default` x price (arrays
         broadcast, so a firms x seats table works too)."""
         shape = np.broadcast_shapes(np.shape(price), np.shape(firm_size), np.shape(rung),
@@ -160,7 +160,8 @@ class EmployerGrants(Section):
         refund = price * default
         unset = np.ones(shape, dtype=bool)
         for tier in self.tiers:
-            hit = unset & tier.matches(firm_size, rung, group, age)
+            mask = np.zeros_like(rung) if traits is None else traits
+            hit = unset & tier.matches(firm_size, rung, group, age, mask)
             refund = np.where(hit, tier.refund(price), refund)
             unset &= ~hit
         return refund

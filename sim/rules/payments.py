@@ -18,7 +18,7 @@ from pydantic import Field, model_validator
 
 from sim.ledger import floor_cents
 from sim.scenario.params import Section, param
-from sim.scenario.people import Eligibility, Who
+from sim.scenario.people import Eligibility, Who, trait_bit
 
 Trigger = Literal["start", "monthly", "completion", "placement", "retention", "after_start"]
 DAYS_PER_MONTH = 365.25 / 12
@@ -45,6 +45,7 @@ class PaymentEvent:
     continuous: np.ndarray | None = None
     group: np.ndarray | None = None
     age: np.ndarray | None = None
+    traits: np.ndarray | None = None
 
 
 class PaymentRule(Section):
@@ -85,9 +86,6 @@ class PaymentRule(Section):
         """Cents of one of its payments, owed until it falls due (the liability)."""
         return np.floor(price_cents * self.share) + self.amount_cents
 
-    def covers(self, group: np.ndarray, age: np.ndarray) -> np.ndarray | None:
-        """Mask of the participants this tranche is for; None when it is for everyone."""
-        return None if self.who.everyone else self.who.matches(group, age)
 
     def due(self, ev: PaymentEvent) -> np.ndarray:
         """Cents due per participant of `ev`: what the rule pays, for those it covers."""
@@ -95,7 +93,7 @@ class PaymentRule(Section):
         if self.who.everyone:
             return cents
         assert ev.group is not None and ev.age is not None
-        return np.where(self.who.matches(ev.group, ev.age), cents, 0)
+        return np.where(self.who.matches(ev.group, ev.age, ev.traits), cents, 0)
 
     def pays(self, ev: PaymentEvent) -> np.ndarray:
         return floor_cents(ev.price_cents * self.share) + self.amount_cents
@@ -325,9 +323,11 @@ class PaymentSchedule(Section):
     def _shares(self) -> PaymentSchedule:
         # Every kind of participant the fund may seat (worker group x age range) must be paid
         # for by tranches whose shares sum to 1 (at most 1 with money amounts).
-        for group, lo, hi in self.cells():
-            rules = self.rules_for(group, lo)
+        for group, lo, hi, traits in self.cells():
+            rules = self.rules_for(group, lo, traits)
             who = f" for {('hard-to-serve' if group else 'job-ready')} people aged {lo}-{hi}"
+            names = [n for n in self.trait_names() if traits & trait_bit(n)]
+            who += f" in {', '.join(names)}" if names else ""
             who = "" if self.untargeted else who
             total = sum(r.share for r in rules)
             if any(r.amount > 0 for r in rules):
@@ -349,20 +349,28 @@ class PaymentSchedule(Section):
     def untargeted(self) -> bool:
         return all(r.who.everyone for r in self.rules)
 
-    def cells(self) -> list[tuple[int, int, int]]:
-        """(group, first age, last age) of each kind of participant the rules and eligibility
-        tell apart, for those the fund may seat."""
+    def trait_names(self) -> list[str]:
+        """The further groups the rules and the eligibility refer to."""
+        return sorted({w.in_group for w in [r.who for r in self.rules] + [self.eligible] if w.in_group})
+
+    def cells(self) -> list[tuple[int, int, int, int]]:
+        """(group, first age, last age, further-group mask) of each kind of participant the
+        rules and eligibility tell apart, for those the fund may seat."""
         whos: list[Who] = [r.who for r in self.rules] + [self.eligible]
         cuts = sorted({0, 121} | {w.age_min for w in whos} | {w.age_max + 1 for w in whos})
+        bits = [trait_bit(n) for n in self.trait_names()]
+        masks = sorted({sum(b for j, b in enumerate(bits) if k >> j & 1) for k in range(2 ** len(bits))})
         out = []
         for group in (0, 1):
             for lo, nxt in pairwise(cuts):
-                if self.eligible.matches(np.array([group]), np.array([lo]))[0]:
-                    out.append((group, lo, nxt - 1))
+                for mask in masks:
+                    if self.eligible.matches(np.array([group]), np.array([lo]), np.array([mask]))[0]:
+                        out.append((group, lo, nxt - 1, mask))
         return out
 
-    def rules_for(self, group: int, age: int) -> list[PaymentRule]:
-        return [r for r in self.rules if r.who.matches(np.array([group]), np.array([age]))[0]]
+    def rules_for(self, group: int, age: int, traits: int = 0) -> list[PaymentRule]:
+        g, a, t = np.array([group]), np.array([age]), np.array([traits])
+        return [r for r in self.rules if r.who.matches(g, a, t)[0]]
 
     @property
     def has_amounts(self) -> bool:
@@ -375,7 +383,7 @@ class PaymentSchedule(Section):
 
     def seat_value(self, price: np.ndarray, outcome_odds: np.ndarray | float | None = None,
                    group: np.ndarray | None = None, age: np.ndarray | None = None,
-                   start: np.ndarray | int | None = None) -> np.ndarray:
+                   start: np.ndarray | int | None = None, traits: np.ndarray | None = None) -> np.ndarray:
         """$ the schedule pays for seats of `price` ($) for people of `group` and `age` whose
         training starts in month `start`: all of it, or with outcome tranches weighted by
         `outcome_odds` (what a provider expects: then payments to employers are left out)."""
@@ -391,7 +399,7 @@ class PaymentSchedule(Section):
                 part = part * outcome_odds
             if not rule.who.everyone:
                 assert group is not None and age is not None
-                part = np.where(rule.who.matches(group, age), part, 0.0)
+                part = np.where(rule.who.matches(group, age, traits), part, 0.0)
             covered = getattr(rule, "starts_covered", None)
             if covered is not None and start is not None:  # a time-limited incentive
                 part = np.where(covered(np.asarray(start)), part, 0.0)
@@ -399,11 +407,12 @@ class PaymentSchedule(Section):
         return total
 
     def contract_value_cents(self, price_cents: np.ndarray, group: np.ndarray | None = None,
-                             age: np.ndarray | None = None, start: np.ndarray | None = None) -> np.ndarray:
+                             age: np.ndarray | None = None, start: np.ndarray | None = None,
+                             traits: np.ndarray | None = None) -> np.ndarray:
         """Cents the contracts at `price_cents` may cost in all (for commitments)."""
         if self.simple:
             return price_cents
-        return np.floor(self.seat_value(np.asarray(price_cents) / 100, None, group, age, start) * 100
+        return np.floor(self.seat_value(np.asarray(price_cents) / 100, None, group, age, start, traits) * 100
                         + 1e-6).astype(np.int64)
 
     @property

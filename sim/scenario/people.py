@@ -3,6 +3,7 @@ selectors (`Who`, `Eligibility`) that say which people a payment rule or the fun
 
 from __future__ import annotations
 
+import zlib
 from itertools import pairwise
 from typing import Annotated
 
@@ -58,6 +59,25 @@ class Ages(Section):
         return np.floor((lo + np.clip(within, 0.0, 1.0) * (hi - lo)) * 12).clip(max=hi * 12 - 1)
 
 
+def trait_bit(name: str) -> int:
+    """The bit of further group `name` in a person's `traits` mask: fixed by the name alone, so a
+    rule needs no list of the scenario's groups to read it (names whose bits collide are
+    rejected when the scenario is validated)."""
+    return 1 << (zlib.crc32(name.encode()) % 32)
+
+
+class Trait(Section):
+    """A further group people may belong to besides job-ready / hard-to-serve (e.g. veterans,
+    people with limited English, benefit claimants): rules can target it; results keep
+    reporting the two worker groups."""
+
+    name: str = Field(..., min_length=1, max_length=40, pattern=r"^[a-z][a-z0-9_]*$",
+                      description="Name of the group (lower case, digits and _), as rules refer to it.")
+    share: float = param(0.1, unit="share of people", ge=0.0, le=1.0, role="uncertainty",
+                         description="Share of the region's people in the group, drawn independently "
+                                     "of everything else (its own counter-based draw).")
+
+
 class Who(Section):
     """Which participants a rule is for: worker groups and an age range (age at the fund start
     for payments; counted in whole years)."""
@@ -70,6 +90,9 @@ class Who(Section):
                          description="Youngest age it applies to (in whole years, included).")
     age_max: int = param(120, unit="years", ge=0, le=120, role="lever",
                          description="Oldest age it applies to (in whole years, included).")
+    in_group: str = param("", unit="name", role="lever",
+                          description="Applies only to members of this further group (a name from "
+                                      "the scenario's traits; empty: no condition).")
 
     @model_validator(mode="after")
     def _range(self) -> Who:
@@ -81,12 +104,19 @@ class Who(Section):
 
     @property
     def everyone(self) -> bool:
-        return self.job_ready and self.hard_to_serve and self.age_min == 0 and self.age_max >= 120
+        return (self.job_ready and self.hard_to_serve and self.age_min == 0 and self.age_max >= 120
+                and not self.in_group)
 
-    def matches(self, group: np.ndarray, age_years: np.ndarray) -> np.ndarray:
-        """Mask of people of `group` (0 job-ready, 1 hard-to-serve) and age `age_years` it covers."""
+    def matches(self, group: np.ndarray, age_years: np.ndarray,
+                traits: np.ndarray | None = None) -> np.ndarray:
+        """Mask of people of `group` (0 job-ready, 1 hard-to-serve), age `age_years` and
+        further-group mask `traits` it covers."""
         ok_group = np.where(group == 1, self.hard_to_serve, self.job_ready)
-        return ok_group & (age_years >= self.age_min) & (age_years <= self.age_max)
+        ok = ok_group & (age_years >= self.age_min) & (age_years <= self.age_max)
+        if self.in_group:
+            assert traits is not None, "a rule for a further group needs people's traits"
+            ok = ok & ((np.asarray(traits, dtype=np.int64) & trait_bit(self.in_group)) != 0)
+        return ok
 
 
 class Eligibility(Who):
