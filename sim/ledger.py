@@ -32,9 +32,11 @@ def floor_cents(cents: np.ndarray | float) -> np.ndarray:
 
 # Account codes: kind * SPAN + id. Names follow DESIGN.md section 8.
 SPAN = 10_000_000
-FUND, PUBLIC, WORKERS, ADMIN, BANK, FIRM, PROVIDER, EARMARK = range(8)
-_SINGLE = {FUND: "fund", PUBLIC: "public", WORKERS: "workers", ADMIN: "admin", BANK: "bank"}
-_PREFIX = {FIRM: "firm:", PROVIDER: "provider:", EARMARK: "earmark:"}  # earmark:<i>: fund.earmarks[i]
+FUND, PUBLIC, WORKERS, ADMIN, BANK, FIRM, PROVIDER, EARMARK, INVESTORS, PARTICIPANT = range(10)
+_SINGLE = {FUND: "fund", PUBLIC: "public", WORKERS: "workers", ADMIN: "admin", BANK: "bank",
+           INVESTORS: "investors"}  # investors: social-finance capital (pay-for-success, income shares)
+# earmark:<i>: fund.earmarks[i]; participant:<id>: a person
+_PREFIX = {FIRM: "firm:", PROVIDER: "provider:", EARMARK: "earmark:", PARTICIPANT: "participant:"}
 
 
 def account(kind: int, ids: np.ndarray | int = 0) -> np.ndarray:

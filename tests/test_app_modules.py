@@ -249,7 +249,9 @@ def test_invalid_edits_are_not_committed(cfg: Settings) -> None:
 def test_rules_are_added_and_removed_and_their_fields_edited(cfg: Settings) -> None:
     comp = baseline_first()
     lists = {rl.path: rl for rl in rule_lists.rule_lists(slot_scenario(comp.slots[0], comp, cfg))}
-    assert set(lists) == {"fund.contributions", "fund.payments.rules"}  # found from the schema
+    # found from the schema (empty lists of rules too: grant tiers, social finance)
+    assert set(lists) == {"fund.contributions", "fund.payments.rules", "fund.grants.tiers", "fund.financing"}
+    assert lists["fund.grants.tiers"].kinds == ("share_tier", "amount_tier")
     assert "on_enrolment" in lists["fund.payments.rules"].kinds
     assert lists["fund.contributions"].items == ("#1 (matched contributions)", "#2 (public match)")
 

@@ -213,7 +213,8 @@ def test_skills_depreciate_out_of_work_and_credentials_lapse() -> None:
     """Out of paid work the skill factor falls by the monthly rate and, after the lapse
     period, the highest credential drops a rung; back in work the factor recovers."""
     sc = build()
-    p = new_population(sc, np.random.default_rng(1), np.random.default_rng(2), np.random.default_rng(3))
+    p = new_population(sc, np.random.default_rng(1), np.random.default_rng(2), np.random.default_rng(3),
+                       np.zeros(sc.region.n_workers))
     model = FundModel(sc, 1)
     k = model.k
     idle = np.flatnonzero((p.status == UNEMPLOYED) & (p.rung == 2))[:20]

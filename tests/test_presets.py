@@ -21,7 +21,8 @@ PRESETS = (
     "voluntary_matched.yaml", "uk_levy.yaml", "ca_etp.yaml", "wioa_pay_for_performance.yaml",
     "outcomes_heavy.yaml", "outcomes_heavy_adjusted.yaml", "recession_countercyclical.yaml",
     "recession_procyclical.yaml", "equity_supports.yaml", "gjc_pilot_to_scale.yaml",
-    "deadweight_incumbent_grants.yaml", "fr_opco.yaml", "my_hrd_corp.yaml",
+    "deadweight_incumbent_grants.yaml", "fr_opco.yaml", "my_hrd_corp.yaml", "uk_2020_incentives.yaml",
+    "ma_pathways_pfs.yaml", "career_impact_bond.yaml",
 )
 ALL = ("baseline.yaml", "no_fund.yaml", *PRESETS)
 
@@ -78,7 +79,11 @@ def test_presets_carry_the_real_figures() -> None:
     assert uk.accounts.enabled and uk.accounts.expiry_months == 24
     shares = {(r.kind, getattr(r, "day", None)): r.share for r in uk.payments.rules}
     assert shares[("monthly_instalments", None)] / shares[("on_completion", None)] == pytest.approx(4.0)
-    assert {("on_retention", 90), ("on_retention", 365)} <= set(shares)
+    incentives = [(r.day, r.payee, r.amount, r.who.age_min, r.who.age_max)
+                  for r in uk.payments.rules if r.kind == "after_start"]
+    assert sorted(incentives) == sorted((day, payee, 500 * 1.27, 16, 18) for day in (90, 365)
+                                        for payee in ("provider", "employer"))
+    assert uk.grants.account_pays_apprenticeships and not uk.grants.account_pays_courses
 
     etp = load_scenario(SCENARIOS / "ca_etp.yaml").fund
     (tax,) = etp.contributions

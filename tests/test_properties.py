@@ -43,9 +43,11 @@ CONTRIBUTION_KINDS = ("none", "payroll_levy", "per_employee_levy", "matched_cont
                       "train_or_pay", "levy_grant_refund", "bonus_malus", "co_investment",
                       "public_match", "public_top_up", "public_bridge", "public_grant", "seed_grant")
 PAYMENT_KINDS = ("upfront", "on_enrolment", "monthly_instalments", "on_completion", "on_placement",
-                 "on_retention", "wage_gain_bonus")
-OUTCOME_KINDS = {"on_placement", "on_retention", "wage_gain_bonus"}
-ACCOUNT = re.compile(r"^(fund|public|workers|admin|bank|firm:(\d+)|provider:(\d+)|earmark:(\d+))$")
+                 "on_retention", "wage_gain_bonus", "recurring_outcome", "after_start")
+OUTCOME_KINDS = {"on_placement", "on_retention", "wage_gain_bonus", "recurring_outcome"}
+AFTER_PLACEMENT = ("on_retention", "wage_gain_bonus", "recurring_outcome")
+ACCOUNT = re.compile(r"^(fund|public|workers|admin|bank|investors|firm:(\d+)|provider:(\d+)"
+                     r"|earmark:(\d+)|participant:(\d+))$")
 PEOPLE = [m.name for m in REGISTRY if m.unit == "people"]
 SHARES = [m.name for m in REGISTRY if m.unit == "share"]
 
@@ -142,14 +144,44 @@ def payment_schedule(draw: st.DrawFn) -> dict[str, Any]:
         weights, total = [1.0] * len(kinds), float(len(kinds))
     shares = [w / total for w in weights[:-1]]
     shares.append(max(0.0, 1.0 - sum(shares)))  # exact sum 1, never negative
+    amounts = draw(st.booleans())  # money-amount tranches: shares may then sum below 1
+    scale = draw(st.sampled_from([0.0, 0.5, 1.0])) if amounts else 1.0
     rules = []
     for kind, share in zip(kinds, shares, strict=True):
-        rule: dict[str, Any] = {"kind": kind, "share": share}
-        if kind in ("on_retention", "wage_gain_bonus"):
+        rule: dict[str, Any] = {"kind": kind, "share": share * scale}
+        if amounts:
+            rule["amount"] = draw(st.sampled_from([0.0, 1000.0, 333.33]) | fl(0, 5000))
+        if kind in AFTER_PLACEMENT:
             rule["day"] = draw(st.integers(1, 500))
+            rule["continuous"] = draw(st.booleans())
         if kind == "wage_gain_bonus":
             rule["min_gain"] = draw(fl(0, 0.5))
+        if kind == "recurring_outcome":
+            rule["every_days"] = draw(st.integers(7, 200))
+            rule["times"] = draw(st.integers(1, 6))
+        if kind == "after_start":
+            rule["day"] = draw(st.integers(1, 500))
+            rule["last_start_month"] = draw(st.integers(1, 40))
         rules.append(rule)
+    if amounts and not any(r["amount"] > 0 for r in rules):
+        rules[0]["amount"] = 500.0
+    if draw(st.booleans()):  # a money tranche on top for some people only (a group, an age band)
+        lo = draw(st.integers(14, 60))
+        extra: dict[str, Any] = {
+            "kind": draw(st.sampled_from(PAYMENT_KINDS)), "share": 0.0, "amount": draw(fl(1, 3000)),
+            "who": {"job_ready": draw(st.booleans()), "hard_to_serve": True, "age_min": lo,
+                    "age_max": draw(st.integers(lo, 80)),
+                    "in_group": draw(st.sampled_from(["", "claimants"]))}}
+        if extra["kind"] == "after_start":  # an incentive to the employer
+            extra["payee"] = draw(st.sampled_from(["provider", "employer"]))
+        rules.append(extra)
+    statuses = draw(st.sampled_from([(True, True, True), (True, False, False), (True, False, True),
+                                     (False, True, False)]))
+    eligible = dict(zip(("unemployed", "employed", "out_of_labour_force"), statuses, strict=True))
+    youngest = draw(st.sampled_from([0, 16, 25]))
+    oldest = draw(st.sampled_from([24, 64, 120]).filter(lambda a: a >= youngest))
+    eligible |= {"age_min": youngest, "age_max": oldest, "hard_to_serve": True,
+                 "job_ready": draw(st.booleans()), "in_group": draw(st.sampled_from(["", "", "claimants"]))}
     outcome = sum(r["share"] for r in rules if r["kind"] in OUTCOME_KINDS)
     return {
         "rules": rules,
@@ -157,7 +189,39 @@ def payment_schedule(draw: st.DrawFn) -> dict[str, Any]:
         "clawback": {"share": draw(st.sampled_from([0.0, 0.5, 1.0]) | fl(0, 1)),
                      "day": draw(st.integers(1, 400))},
         "outcome_share_cap": min(1.0, outcome + draw(st.sampled_from([0.0, 0.1, 1.0]))),
+        "eligible": eligible,
+        "third_party_share_apprenticeships": draw(st.sampled_from([0.0, 0.0, 0.5, 1.0])),
     }
+
+
+@st.composite
+def employer_grants(draw: st.DrawFn) -> dict[str, Any]:
+    tiers = [{**draw(st.sampled_from([{"kind": "share_tier", "share": draw(fl(0, 1))},
+                                      {"kind": "amount_tier", "amount": draw(fl(0, 20_000))}])),
+              "firm_size_max": draw(st.sampled_from([10, 50, 1_000_000])),
+              "rung_min": draw(st.integers(1, 3)), "who": {"age_min": draw(st.sampled_from([0, 40]))}}
+             for _ in range(draw(st.integers(0, 3)))]
+    return {"tiers": tiers,
+            "hourly_wage_subsidy": draw(st.sampled_from([0.0, 4.5, 50.0])),
+            "training_hours_monthly": draw(fl(0, 80)),
+            "hourly_subsidy_cap_annual": draw(st.sampled_from([0.0, 500.0, 1e5])),
+            "account_pays_courses": draw(st.booleans()),
+            "account_pays_apprenticeships": draw(st.booleans()),
+            "apprentice_subsidy_school_only": draw(st.booleans()),
+            "firm_cap_annual": draw(st.sampled_from([0.0, 0.0, 1_000.0, 20_000.0]))}
+
+
+@st.composite
+def financing(draw: st.DrawFn, horizon: int) -> dict[str, Any]:
+    common = {"capital": draw(st.sampled_from([0.0, 50_000.0, 1e6])), "investor_share": draw(fl(0, 1)),
+              "first_month": draw(st.integers(1, horizon)), "participants_max": draw(st.integers(1, 500))}
+    if draw(st.booleans()):
+        return {"kind": "pay_for_success", **common, "measure_months": draw(st.integers(1, 24)),
+                "outcome_payment": draw(fl(0, 50_000)), "control_rate": draw(fl(0, 1)),
+                "max_return": draw(fl(0, 1))}
+    return {"kind": "income_share", **common, "income_share": draw(fl(0, 0.5)),
+            "threshold_annual": draw(fl(0, 80_000)), "cap_multiple": draw(fl(0, 3)),
+            "years": draw(st.integers(1, 5))}
 
 
 @st.composite
@@ -201,10 +265,13 @@ def scenarios(draw: st.DrawFn) -> Scenario:
                      for i in range(draw(st.integers(0, 2)))],
         "payments": draw(payment_schedule()),
         "supports": {"childcare_monthly": draw(fl(0, 2_000)), "transport_monthly": draw(fl(0, 1_000)),
+                     "reach_apprentices": draw(st.booleans()),
                      "coverage": draw(fl(0, 1))},
         "externship_wage_subsidy": draw(fl(0, 1)),
         "apprentice_wage_subsidy": draw(fl(0, 1)),
         "incumbent_grant_share": draw(fl(0, 1)),
+        "grants": draw(employer_grants()),
+        "financing": draw(st.sampled_from([[], [], [draw(financing(horizon))]])),
         "capacity_grants_annual": draw(st.sampled_from([0.0, 0.0, 2e5])),
         "admin_share": draw(fl(0, 0.5)),
         "reserves": reserves,
@@ -215,6 +282,7 @@ def scenarios(draw: st.DrawFn) -> Scenario:
     data = {
         "name": "hypothesis",
         "horizon_months": horizon,
+        "traits": [{"name": "claimants", "share": draw(fl(0, 1))}],  # rules may target it
         "region": {"n_workers": n_workers, "n_firms": n_firms, "n_providers": draw(st.integers(1, 5)),
                    "sectors": sectors, "hard_to_serve_share": draw(fl(0, 0.9)),
                    "initial_unemployment_rate": draw(fl(0, 0.5)),
@@ -228,6 +296,8 @@ def scenarios(draw: st.DrawFn) -> Scenario:
         "labour": draw(st.just({}) | labour_market()),
         "training": {"stipend_monthly": draw(st.sampled_from([0.0, 800.0])),
                      "apprenticeship_share": draw(st.sampled_from([0.0, 0.3, 1.0])),
+                     "apprentice_school_share": draw(st.sampled_from([0.0, 0.25, 0.5])),
+                     "no_credential_share": draw(st.sampled_from([0.0, 0.0, 0.5, 1.0])),
                      "apprenticeship_months": draw(st.integers(6, 24)),
                      "externship_share": draw(fl(0, 1)),
                      "externship_months": draw(st.integers(1, 4)),
@@ -412,6 +482,8 @@ def test_ledger_rows_are_positive_cents_between_named_accounts(scenario: Scenari
             assert int(match.group(3)) < r.n_providers, f"{name} but only {r.n_providers} providers"
         if match.group(4) is not None:
             assert int(match.group(4)) < len(scenario.fund.earmarks), f"{name} but fewer earmarks"
+        if match.group(5) is not None:
+            assert int(match.group(5)) < r.n_workers, f"{name} but only {r.n_workers} people"
     assert (led.category.str.len() > 0).all()
 
 

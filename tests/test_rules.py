@@ -20,6 +20,7 @@ from pydantic import TypeAdapter, ValidationError
 from sim.rules.contributions import RULES, ContributionContext, ContributionRule
 from sim.rules.payments import PaymentEvent, PaymentRuleT, PaymentSchedule
 from sim.rules.reserves import ReserveContext, ReservePolicy
+from sim.scenario.people import trait_bit
 
 CASES = Path(__file__).parent / "cases"
 
@@ -159,16 +160,26 @@ EVENT: dict[str, tuple[Any, Any]] = {  # input -> (dtype, default per participan
     "months": (np.int64, 6),
     "retained": (bool, True),
     "wage_gain": (np.float64, 0.0),
+    "continuous": (bool, True),
+    "group": (np.int8, 0),
+    "age": (np.int64, 30),
 }
 
 
 def payment_event(inputs: dict[str, Any]) -> PaymentEvent:
+    inputs = dict(inputs)
+    groups = inputs.pop("in_groups", None)
     unknown = set(inputs) - set(EVENT)
     assert not unknown, f"unknown inputs {sorted(unknown)}"
     lengths = {len(v) for v in inputs.values()}
     assert len(lengths) <= 1, f"per-participant inputs disagree on their length: {sorted(lengths)}"
     n = lengths.pop() if lengths else 1
-    return PaymentEvent(**{k: np.asarray(inputs.get(k, [d] * n), dtype=t) for k, (t, d) in EVENT.items()})
+    if groups is not None:
+        n = len(groups)
+    event = PaymentEvent(**{k: np.asarray(inputs.get(k, [d] * n), dtype=t) for k, (t, d) in EVENT.items()})
+    masks = [sum(trait_bit(g) for g in names) for names in (groups or [[]] * n)]
+    event.traits = np.array(masks, dtype=np.int64)
+    return event
 
 
 @pytest.mark.parametrize("case", params([c for c in PAYMENT_CASES if "rule" in c]))
@@ -180,6 +191,8 @@ def test_payment_rule(case: dict[str, Any]) -> None:
     assert got.tolist() == expect["cents"]
     if "month_offset" in expect:
         assert rule.month_offset == expect["month_offset"]
+    if "month_offsets" in expect:
+        assert list(rule.month_offsets) == expect["month_offsets"]
     if "trigger" in expect:
         assert rule.trigger == expect["trigger"]
     if "outcome_based" in expect:
@@ -193,7 +206,8 @@ def test_payment_schedule(case: dict[str, Any]) -> None:
         with pytest.raises(ValidationError, match=re.escape(expect["error"])):
             PaymentSchedule.model_validate(case["schedule"])
         return
-    checks = {"outcome_share", "price_multiplier", "clawback_month_offset"}
+    checks = {"outcome_share", "price_multiplier", "clawback_month_offset", "contract_value_cents",
+              "last_outcome_month", "cells"}
     assert set(expect) & checks, f"nothing to check; expect one of {sorted(checks)}"
     schedule = PaymentSchedule.model_validate(case["schedule"])
     if "outcome_share" in expect:  # a sum of decimal shares: equal up to float rounding
@@ -203,6 +217,18 @@ def test_payment_schedule(case: dict[str, Any]) -> None:
         assert schedule.price_multiplier(hard).tolist() == expect["price_multiplier"]
     if "clawback_month_offset" in expect:
         assert schedule.clawback.month_offset == expect["clawback_month_offset"]
+    if "contract_value_cents" in expect:  # what an open contract may cost in all (commitments)
+        inputs = case["inputs"]
+        price = np.asarray(inputs["price_cents"], dtype=np.int64)
+        group = np.asarray(inputs.get("group", [0] * len(price)), dtype=np.int8)
+        age = np.asarray(inputs.get("age", [30] * len(price)), dtype=np.int64)
+        start = np.asarray(inputs["start"]) if "start" in inputs else None
+        got = schedule.contract_value_cents(price, group, age, start)
+        assert got.tolist() == expect["contract_value_cents"]
+    if "cells" in expect:  # the kinds of participant the validation checks, (group, first, last age)
+        assert [list(c) for c in schedule.cells()] == expect["cells"]
+    if "last_outcome_month" in expect:
+        assert schedule.last_outcome_month() == expect["last_outcome_month"]
 
 
 def test_payment_cases_are_one_shape_or_the_other() -> None:

@@ -9,6 +9,9 @@ providers.py     training providers: Mesa agents backed by a ProviderTable; rout
                  capacity, review
 fund.py          the fund's purse: a Mesa agent holding the balance, arrears and levy accounts
 fund_flows.py    every movement of money, top to bottom (in, out, budget, commitments)
+payouts.py       money out to providers and employers, and who pays which part (fund,
+                 investors, a third party, levy accounts); grants within firms' annual caps
+financing.py     social finance: the seats investors finance, their payments, the repayments
 labour_market.py separations, job-to-job moves and poaching, matching
 training.py      applications, admission, progress, externships, incumbent training
 demand.py        sector demand paths

@@ -10,7 +10,9 @@ from collections import defaultdict
 import mesa
 import numpy as np
 
+from sim.engine.financing import InvestorBook
 from sim.ledger import FUND, Ledger, account
+from sim.rules.grants import FirmGrantCap
 from sim.scenario.fund import Fund as FundRules
 
 INCOME_FAMILIES = ("employers", "public", "other")
@@ -75,6 +77,8 @@ class FundAgent(mesa.Agent):
         self.lapsed_this_year = 0  # cents of levy-grant entitlement lapsed since the last award
         self.placements_mark = np.zeros(0, dtype=np.int64)  # providers' placements at the last award
         self.completions_mark = np.zeros(0, dtype=np.int64)  # providers' fund completions then
+        self.grant_cap = FirmGrantCap(n_firms)  # each firm's grants this run year, for the caps
+        self.investors = InvestorBook(rules.financing[0]) if rules.financing else None
 
     # -- money in and out ----------------------------------------------------------------
     def receive(self, payer: np.ndarray | int, cents: np.ndarray | int, category: str,
@@ -119,6 +123,7 @@ class FundAgent(mesa.Agent):
     def open_month(self, month: int) -> None:
         self.month = month
         self.starts_cost_now = np.zeros(3)
+        self.grant_cap.open(month)
         self.income.clear()
         self.spend.clear()
         if self.accounts is not None:

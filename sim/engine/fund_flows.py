@@ -4,14 +4,26 @@ clawbacks, capacity grants, interest, administration, grants for incumbent train
 it may newly commit (reserve policy and budget split), and the two flows that bypass it (tuition
 people pay themselves, training firms buy). Every fund transfer goes through FundAgent.receive /
 pay, which book the ledger and keep the balance. Each function is handed the tables it reads and
-changes; rule-specific behaviour lives in the rule classes (sim.rules)."""
+changes; rule-specific behaviour lives in the rule classes (sim.rules). The payments to
+providers and employers themselves, and the split of each between payers, are in payouts.py."""
 
 from __future__ import annotations
 
 import numpy as np
 
+from sim.engine import financing
 from sim.engine.firms import FirmTable
 from sim.engine.fund import FundAgent
+from sim.engine.payouts import (
+    at_school,
+    fund_part,
+    pay_after_start,
+    pay_firms,
+    pay_training_hours,
+    pay_trigger,
+    retention_checks,
+    start_age,
+)
 from sim.engine.providers import ProviderTable
 from sim.engine.workers import APPRENTICE, EMPLOYED, EXTERNSHIP, PAYER_FUND, TRAINING, Population
 from sim.ledger import (
@@ -19,6 +31,7 @@ from sim.ledger import (
     BANK,
     EARMARK,
     FIRM,
+    INVESTORS,
     PROVIDER,
     PUBLIC,
     WORKERS,
@@ -28,7 +41,6 @@ from sim.ledger import (
     to_cents,
 )
 from sim.rules.contributions import ContributionContext, Rule, TrainingPull
-from sim.rules.payments import PaymentEvent
 from sim.rules.reserves import ReserveContext
 from sim.scenario.dated import at
 from sim.scenario.schema import Scenario
@@ -174,76 +186,30 @@ def route_earmarks(fund: FundAgent, sc: Scenario, employer_cents: int, levy_cent
         fund.pay(account(EARMARK, i), cents, mark.category, "other")
 
 
-# -- money out: providers ----------------------------------------------------------------------
-def pay_by_provider(fund: FundAgent, pt: ProviderTable, provider: np.ndarray, cents: np.ndarray,
-                    category: str) -> np.ndarray:
-    """Aggregate per-participant amounts to one ledger row per provider, and pay them."""
-    per = np.rint(np.bincount(provider, weights=cents.astype(np.float64), minlength=pt.n)).astype(np.int64)
-    payees = np.flatnonzero(per)
-    if len(payees) == 0:
-        return per
-    paid = fund.pay(account(PROVIDER, payees), per[payees], category, "providers")
-    pt.revenue_cents[payees] += paid
-    return per
-
-
-def pay_trigger(fund: FundAgent, p: Population, pt: ProviderTable, trigger: str, idx: np.ndarray) -> None:
-    """Pay the schedule's rules for `trigger` for participants `idx` (open fund contracts)."""
-    idx = idx[p.contract_price[idx] > 0]
-    if len(idx) == 0:
-        return
-    ev = PaymentEvent(price_cents=p.contract_price[idx], months=p.prog_months[idx].astype(np.int64))
-    for rule in fund.rules.payments.by_trigger(trigger):
-        due = rule.due(ev)
-        pay_by_provider(fund, pt, p.contract_provider[idx], due, rule.category)
-        p.contract_paid[idx] += due
-        if trigger == "placement":
-            p.placement_paid[idx] += due
-
-
-def retention_checks(fund: FundAgent, p: Population, pt: ProviderTable) -> None:
-    """Retention tranches and wage-gain bonuses fall due; clawback when the person has gone."""
-    sched = fund.rules.payments
-    placed = np.flatnonzero((p.placed_month >= 0) & (p.contract_price > 0))
-    if len(placed) == 0:
-        return
-    since = fund.month - p.placed_month[placed]
-    employed = p.status[placed] == EMPLOYED
-    for rule in sched.by_trigger("retention"):
-        due_now = placed[since == rule.month_offset]
-        if len(due_now) == 0:
-            continue
-        emp_now = p.status[due_now] == EMPLOYED
-        gain = p.wage[due_now] / np.maximum(p.prior_wage[due_now], 1.0) - 1.0
-        ev = PaymentEvent(price_cents=p.contract_price[due_now],
-                          months=p.prog_months[due_now].astype(np.int64), retained=emp_now,
-                          wage_gain=np.where(p.prior_wage[due_now] > 0, gain, np.inf))
-        cents = rule.due(ev)
-        pay_by_provider(fund, pt, p.contract_provider[due_now], cents, rule.category)
-        p.contract_paid[due_now] += cents
-    claw = sched.clawback
-    if claw.share > 0:
-        hit = placed[(since == claw.month_offset) & ~employed]
-        back = np.floor(p.placement_paid[hit] * claw.share).astype(np.int64)
-        per = np.bincount(p.contract_provider[hit], weights=back, minlength=pt.n)
-        payers = np.flatnonzero(per)
-        if len(payers):
-            cents = np.rint(per[payers]).astype(np.int64)
-            fund.receive(account(PROVIDER, payers), cents, "clawback", "other")
-            pt.revenue_cents[payers] -= cents
-    done = placed[since >= sched.last_outcome_month()]
-    p.contract_price[done] = 0
-
-
 # -- what the fund owes and has promised --------------------------------------------------------
 def liabilities_cents(fund: FundAgent, p: Population) -> int:
-    """Retention tranches and wage bonuses earned by placements but not yet due, plus arrears."""
+    """Outcome payments earned by placements but not yet due, plus arrears."""
     placed = (p.placed_month >= 0) & (p.contract_price > 0)
     total = 0
     for rule in fund.rules.payments.by_trigger("retention"):
-        owed = placed & (fund.month - p.placed_month < rule.month_offset)
-        total += int(np.floor(p.contract_price[owed] * rule.share).sum())
+        for offset in rule.month_offsets:
+            owed = placed & (fund.month - p.placed_month < offset)
+            promised = rule.promised(p.contract_price[owed])
+            if not rule.who.everyone:
+                who = np.flatnonzero(owed)
+                covered = rule.who.matches(p.group[who], start_age(p, who), p.traits[who])
+                promised = np.where(covered, promised, 0)
+            if fund.investors is not None or fund.rules.payments.third_party_share_apprenticeships > 0:
+                promised = promised * fund_part(fund, p, np.flatnonzero(owed))
+            total += int(promised.sum())
     return total + fund.arrears_total()
+
+
+def supported(sc: Scenario, p: Population, idx: np.ndarray) -> np.ndarray:
+    """Which fund-paid people `idx` the childcare and transport stipends reach: full-time
+    trainees, and apprentices where `supports.reach_apprentices`."""
+    st = p.status[idx]
+    return (st == TRAINING) | ((st == APPRENTICE) & sc.fund.supports.reach_apprentices)
 
 
 def support_cost(sc: Scenario, p: Population, idx: np.ndarray) -> np.ndarray:
@@ -257,9 +223,20 @@ def commitments_cents(fund: FundAgent, sc: Scenario, p: Population) -> int:
     """What the fund still expects to pay on open contracts: the price not yet paid, plus
     stipends and supports for the months of training left."""
     open_ = np.flatnonzero(p.contract_price > 0)
-    unpaid = int((p.contract_price[open_] - p.contract_paid[open_]).clip(min=0).sum())
+    value = sc.fund.payments.contract_value_cents(p.contract_price[open_], p.group[open_],
+                                                  start_age(p, open_), p.contract_start[open_],
+                                                  p.traits[open_])
+    unpaid = (value - p.contract_paid[open_]).clip(min=0)
+    if fund.investors is not None or sc.fund.payments.third_party_share_apprenticeships > 0:
+        unpaid = np.floor(unpaid * fund_part(fund, p, open_))
+    unpaid = int(unpaid.sum())
     left = open_[(p.status[open_] == TRAINING) & (p.prog_payer[open_] == PAYER_FUND)]
     supports = float((support_cost(sc, p, left) * p.prog_left[left]).sum())
+    sup = sc.fund.supports
+    if sup.reach_apprentices:  # their childcare and transport for the months left (no stipend)
+        appr = open_[(p.status[open_] == APPRENTICE) & (p.prog_payer[open_] == PAYER_FUND)]
+        monthly = p.childcare[appr] * sup.childcare_monthly + p.transport[appr] * sup.transport_monthly
+        supports += float((monthly * p.prog_left[appr]).sum())
     return unpaid + int(round(supports * 100))
 
 
@@ -273,18 +250,27 @@ def pay_obligations(fund: FundAgent, sc: Scenario, p: Population, f: FirmTable, 
     in_training = np.flatnonzero((p.prog_payer == PAYER_FUND) & (p.prog_left > 0))
     pay_trigger(fund, p, pt, "monthly", in_training)
     full_time = in_training[p.status[in_training] == TRAINING]
+    reached = in_training[supported(sc, p, in_training)]
     sup, stipend = sc.fund.supports, sc.training.stipend_monthly
-    support = (p.childcare[full_time] * sup.childcare_monthly
-               + p.transport[full_time] * sup.transport_monthly)
+    support = (p.childcare[reached] * sup.childcare_monthly
+               + p.transport[reached] * sup.transport_monthly)
     fund.pay(account(WORKERS), int(to_cents(support.sum())), "supportive_services", "supports")
     fund.pay(account(WORKERS), int(to_cents(stipend * len(full_time))), "stipends", "supports")
     ext = np.flatnonzero(p.status == EXTERNSHIP)
     sub = np.bincount(p.ext_host[ext], weights=p.wage[ext] * sc.fund.externship_wage_subsidy, minlength=f.n)
-    _pay_firms(fund, sub, "externship_subsidy")
+    pay_firms(fund, sub, "externship_subsidy")
     appr = np.flatnonzero((p.status == APPRENTICE) & (p.prog_payer == PAYER_FUND))
+    if sc.fund.grants.apprentice_subsidy_school_only:  # subsidised only while at school
+        appr = appr[at_school(p, appr, sc.training.apprentice_school_share)]
     sub = np.bincount(p.employer[appr], weights=p.wage[appr] * sc.fund.apprentice_wage_subsidy, minlength=f.n)
-    _pay_firms(fund, sub, "apprentice_subsidy")
+    pay_firms(fund, sub, "apprentice_subsidy")
+    if active:
+        pay_training_hours(fund, sc, p, f)
     retention_checks(fund, p, pt)
+    pay_after_start(fund, p, pt)
+    if fund.investors is not None:
+        financing.settle(fund.investors, fund.ledger, fund.month, p,
+                         lambda cents, category: fund.pay(account(INVESTORS), cents, category, "providers"))
     grant_seats = np.zeros(pt.n)
     if sc.fund.capacity_grants_annual > 0 and active:
         share = pt.capacity / max(pt.capacity.sum(), 1e-9)
@@ -299,14 +285,6 @@ def pay_obligations(fund: FundAgent, sc: Scenario, p: Population, f: FirmTable, 
     income = sum(fund.income.values())
     fund.pay(account(ADMIN), int(income * sc.fund.admin_share), "administration", "admin")
     return grant_seats
-
-
-def _pay_firms(fund: FundAgent, dollars: np.ndarray, category: str) -> np.ndarray:
-    cents = to_cents(dollars)
-    payees = np.flatnonzero(cents > 0)
-    if len(payees) == 0:
-        return cents * 0
-    return fund.pay(account(FIRM, payees), cents[payees], category, "employers")
 
 
 # -- what the fund may newly commit ---------------------------------------------------------------
@@ -359,15 +337,27 @@ def pay_incumbent_training(ledger: Ledger, month: int, fund: FundAgent | None, a
         return
     spend = np.where(f.member, spend, 0.0)
     grant = np.zeros(f.n)
-    if fund.accounts is not None:
+    if fund.accounts is not None and fund.rules.grants.account_pays_courses:
         grant += fund.accounts.spend(to_cents(spend)) / 100.0
         f.account_paid += grant  # levy payers co-invest only beyond it (CoInvestment)
-    pooled = (spend - grant) * fund.rules.incumbent_grant_share
+    g = fund.rules.grants
+    if g.tiered:  # each seat's share by firm size, course level, trainee group and age
+        refund = g.refund_for(fund.rules.incumbent_grant_share, price, f.headcount[firm], p.prog_rung[idx],
+                              p.group[idx], p.age_years(month, idx), p.traits[idx])
+        covered = np.bincount(firm, weights=refund, minlength=f.n)
+        # what the levy account did not cover is refunded at the seats' shares
+        pooled = np.where(spend > 0, covered * (spend - grant) / np.maximum(spend, 1e-12), 0.0)
+    else:
+        pooled = (spend - grant) * fund.rules.incumbent_grant_share
     asked = float(pooled.sum())
     if asked > fund.grant_budget:  # the pool pays grants only within its budget
         pooled *= fund.grant_budget / asked
     if asked > 0:  # firms learn what share of a claim the pool really pays
         fund.grant_fill = min(1.0, fund.grant_budget / asked)
+    if g.firm_cap_annual > 0:  # a firm's grants from the pool stop at its annual cap
+        pooled = fund.grant_cap.trim(to_cents(pooled), fund.grant_cap.total, g.firm_cap_annual) / 100.0
+    else:
+        fund.grant_cap.total += to_cents(pooled)
     grant += pooled
     f.coinvest_cost += grant
     cents = to_cents(grant)

@@ -7,11 +7,14 @@ are a vectorised population (sim.engine.workers)."""
 
 from __future__ import annotations
 
+import zlib
+from collections.abc import Callable
+
 import mesa
 import numpy as np
 
 from sim.engine import firms as fm
-from sim.engine import fund_flows, kernels, measure, rollout
+from sim.engine import fund_flows, kernels, measure, payouts, rollout
 from sim.engine import labour_market as lm
 from sim.engine import training as tr
 from sim.engine.demand import demand_path
@@ -41,6 +44,7 @@ from sim.engine.workers import (
 )
 from sim.ledger import Ledger
 from sim.outcomes import INDEX
+from sim.scenario.people import trait_bit
 from sim.scenario.schema import Scenario
 
 
@@ -55,8 +59,10 @@ class FundModel(mesa.Model):
         self.ledger = Ledger()
         self.k = Derived.of(scenario)
         self.demand = demand_path(scenario, self.streams["demand"])
+        n = scenario.region.n_workers
         self.workers = p = new_population(scenario, self.streams["population"], self.streams["employability"],
-                                          self.streams["careers"])
+                                          self.streams["careers"], self.streams.monthly("age", 0, n),
+                                          self._traits(n))
         self.firms = f = self._place_initial_workers()
         self.providers = new_providers(scenario, self.streams["providers"],
                                        self.streams["provider_placement"])
@@ -190,9 +196,11 @@ class FundModel(mesa.Model):
         own training; the fund's rollout starts or passes a stage review."""
         f, sc, k, fund = self.firms, self.scenario, self.k, self.fund
         o = fm.outlook(sc, f, k.base_wage, k.prem, k.portability, k.quit_mult, k.price, k.months)
-        # The grant a firm counts on: the nominal share, scaled by how much of last month's claims
-        # the pool could pay (a capped budget spread over many claims pays each one less).
-        grant = sc.fund.incumbent_grant_share * fund.grant_fill if fund is not None else 0.0
+        # The grant a firm counts on: the nominal share (its tier's, for a typical trainee), scaled
+        # by how much of last month's claims the pool could pay (a capped budget spread over many
+        # claims pays each one less).
+        share = sc.fund.grants.firm_share(sc.fund.incumbent_grant_share, f.headcount, k.price)
+        grant = share * fund.grant_fill if fund is not None else 0.0
         if fund is not None and fund.accounts is not None:
             member_grant = np.where(fund.accounts.balances() > 0, 1.0, grant)
         else:
@@ -262,7 +270,7 @@ class FundModel(mesa.Model):
         fund_seats, own_seats = tr.admit(
             p, self.providers, sc, k, self.streams["admission"], applicants, self_ok,
             budget * (1 - share) if self.fund_active else budget * 0, self.month, self.fund_active,
-            lambda idx: fund_flows.support_cost(sc, p, idx))
+            lambda idx: fund_flows.support_cost(sc, p, idx), self._finance())
         if fund_seats is not None:
             self._start_fund_courses(fund_seats)
         self._start_courses(own_seats, PAYER_SELF)
@@ -317,7 +325,23 @@ class FundModel(mesa.Model):
 
     def _pay(self, trigger: str, idx: np.ndarray) -> None:
         if self.fund is not None and len(idx):
-            fund_flows.pay_trigger(self.fund, self.workers, self.providers, trigger, idx)
+            payouts.pay_trigger(self.fund, self.workers, self.providers, trigger, idx)
+
+    def _traits(self, n: int) -> np.ndarray:
+        """Each person's mask of further groups: one counter-based draw per group, keyed by its
+        name (so adding or reordering groups moves no one's other draws)."""
+        mask = np.zeros(n, dtype=np.uint32)
+        for t in self.scenario.traits:
+            u = self.streams.monthly("traits", zlib.crc32(t.name.encode()), n)
+            mask[u < t.share] |= np.uint32(trait_bit(t.name))
+        return mask
+
+    def _finance(self) -> Callable[[np.ndarray, np.ndarray], np.ndarray] | None:
+        """The admission's financing hook (which candidates investors finance), or None."""
+        book = self.fund.investors if self.fund is not None and self.fund_active else None
+        if book is None:
+            return None
+        return lambda idx, value: book.pick(self.workers, idx, value, self.month)
 
     def _start_courses(self, seats: tr.Seats, payer: int) -> None:
         if len(seats.idx):
@@ -332,8 +356,15 @@ class FundModel(mesa.Model):
         self._start_courses(seats, PAYER_FUND)
         np.add.at(self.fund.starts_cost_now, seats.rung - 1, seats.price)
         tr.open_contracts(self.workers, seats, self.rec)
+        if seats.financed is not None and self.fund.investors is not None:
+            self.fund.investors.open(self.workers, seats.idx[seats.financed], self.month)
         tr.start_apprenticeships(self.workers, self.firms, self.scenario, self.k, self.streams["apprentices"],
                                  seats.idx, self.rec, self._apprentice_hosts())
+        share = self.scenario.training.no_credential_share
+        if share > 0:  # some fund courses give no credential (counter-based luck: twins share it)
+            p = self.workers
+            course = seats.idx[p.prog_kind[seats.idx] == PROG_COURSE]
+            p.prog_credential[course[self.luck.at("credential", course) < share]] = False
         self._pay("start", seats.idx)
 
     def _apprentice_hosts(self) -> np.ndarray | None:

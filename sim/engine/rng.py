@@ -20,6 +20,9 @@ STREAMS = (
     # careers (sim.scenario.careers) and firms' apprenticeship offers
     "careers", "provider_placement", "promotions", "linkage", "apprentice_offers",
     "training_plans",  # per firm: whether it files a training plan (levy-grant conditions)
+    "age",  # counter-based, month 0: each person's age at the start
+    "credential",  # counter-based: whether a fund course start gives a credential
+    "traits",  # counter-based, keyed by the group's name: membership of further groups
 )
 
 

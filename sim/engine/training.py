@@ -36,6 +36,7 @@ from sim.engine.workers import (
     UNEMPLOYED,
     Population,
 )
+from sim.scenario.people import Eligibility
 from sim.scenario.schema import Scenario
 
 
@@ -56,6 +57,14 @@ def completion_odds(p: Population, sc: Scenario, k: Derived, idx: np.ndarray, ru
     t = sc.training
     apt = p.aptitude[idx] if aptitude is None else aptitude
     return expit(k.base_logit[rung - 1] + t.aptitude_effect * apt - t.barrier_effect * unmet)
+
+
+def fund_eligible(p: Population, el: Eligibility, idx: np.ndarray, month: int) -> np.ndarray:
+    """Mask of people `idx` the fund may buy a seat for, by status, group and age today."""
+    st = p.status[idx]
+    by_status = np.select([st == UNEMPLOYED, st == EMPLOYED, st == OUT_OF_LF],
+                          [el.unemployed, el.employed, el.out_of_labour_force], False)
+    return by_status & el.matches(p.group[idx], p.age_years(month, idx), p.traits[idx])
 
 
 def apply_for_training(p: Population, sc: Scenario, k: Derived, luck: MonthlyLuck, month: int,
@@ -102,10 +111,11 @@ def apply_for_training(p: Population, sc: Scenario, k: Derived, luck: MonthlyLuc
         return expit(net / scale) * olf
 
     self_keen = keen(False)
-    if active:
-        best = np.maximum(keen(True) * np.where(p.target_group(pre), reach, 1.0), self_keen)
-    else:
-        best = self_keen
+    funded_keen = keen(True) * np.where(p.target_group(pre), reach, 1.0) if active else self_keen
+    el = sc.fund.payments.eligible
+    if active and not el.everyone:  # people the fund may not seat weigh paying their own way only
+        funded_keen = np.where(fund_eligible(p, el, pre, month), funded_keen, 0.0)
+    best = np.maximum(funded_keen, self_keen) if active else self_keen
     applies = u < w.application_rate * best
     return pre[applies], (u < w.application_rate * self_keen)[applies]
 
@@ -118,18 +128,24 @@ class Seats:
     provider: np.ndarray
     rung: np.ndarray
     price: np.ndarray
+    financed: np.ndarray | None = None  # investors finance the seat (social finance)
 
     def __getitem__(self, mask: np.ndarray) -> Seats:
-        return Seats(self.idx[mask], self.provider[mask], self.rung[mask], self.price[mask])
+        fin = None if self.financed is None else self.financed[mask]
+        return Seats(self.idx[mask], self.provider[mask], self.rung[mask], self.price[mask], fin)
 
 
 def admit(p: Population, pt: ProviderTable, sc: Scenario, k: Derived, rng: np.random.Generator,
           applicants: np.ndarray, self_ok: np.ndarray, budget_by_sector: np.ndarray, month: int,
-          active: bool, support: Callable[[np.ndarray], np.ndarray]) -> tuple[Seats | None, Seats]:
+          active: bool, support: Callable[[np.ndarray], np.ndarray],
+          finance: Callable[[np.ndarray, np.ndarray], np.ndarray] | None = None,
+          ) -> tuple[Seats | None, Seats]:
     """Providers admit up to capacity by expected revenue; the fund pays for the best-ranked
     within each sector's budget; the others start only if they would pay their own way.
     Returns the fund's seats (None while the fund is not buying) and the self-paid seats.
-    `support(idx)`: $ a month of stipend and supports for people idx (the fund's commitment)."""
+    `support(idx)`: $ a month of stipend and supports for people idx (the fund's commitment).
+    `finance(idx, value)`: of candidates idx (best first) with seat values ($), those investors
+    finance; they are seated first and use none of the fund's budget."""
     if len(applicants) == 0:
         pt.demand_history.append(np.zeros(pt.n))
         return None, Seats(applicants, applicants, applicants, np.zeros(0))
@@ -157,26 +173,51 @@ def admit(p: Population, pt: ProviderTable, sc: Scenario, k: Derived, rng: np.ra
     unmet = unmet_barriers(p, sc, applicants, active, active)
     success = completion_odds(p, sc, k, applicants, nxt, unmet, aptitude=signal)
     hts = p.group[applicants] == 1
-    mult = sc.fund.payments.price_multiplier(hts) if active else np.ones(len(applicants))
-    outcome = sc.fund.payments.outcome_share if active else 0.0
+    sched = sc.fund.payments
+    mult = sched.price_multiplier(hts) if active else np.ones(len(applicants))
+    outcome = sched.outcome_share if active else 0.0
     revenue = mult * (1.0 - outcome + outcome * success)
+    age = p.age_years(month, applicants)
+    if active and not sched.simple:  # amounts or tranches for some: the seat's expected value
+        base = k.price[nxt - 1]
+        # relative to the base price (at least $1: a free module paid by amounts stays finite)
+        expected = sched.seat_value(base * mult, success, p.group[applicants], age, month,
+                                    p.traits[applicants])
+        revenue = expected / np.maximum(base, 1.0)
     score = sc.providers.creaming_sensitivity * revenue + rng.standard_normal(len(applicants))
     seats = np.floor(pt.capacity).astype(np.int64)
     take = rank_within(chosen, score) < seats[chosen]
-    applicants, chosen, s, nxt, score, mult, self_ok = (
-        a[take] for a in (applicants, chosen, s, nxt, score, mult, self_ok))
+    applicants, chosen, s, nxt, score, mult, self_ok, age = (
+        a[take] for a in (applicants, chosen, s, nxt, score, mult, self_ok, age))
     price = k.price[nxt - 1] * mult
     admitted = Seats(applicants, chosen, nxt, price)
     own_price = Seats(applicants, chosen, nxt, k.price[nxt - 1])
     if not active:
         return None, own_price[self_ok]
-    commit = price + k.months[nxt - 1] * support(applicants)
+    value = sched.seat_value(price, None, p.group[applicants], age, month, p.traits[applicants])
+    commit = value + k.months[nxt - 1] * support(applicants)
+    eligible = None if sched.eligible.everyone else fund_eligible(p, sched.eligible, applicants, month)
+    if eligible is not None:  # the fund seats only those it may: the others use none of its budget
+        commit = np.where(eligible, commit, 0.0)
+    financed = None
+    if finance is not None:  # investors finance the best-ranked they cover, before the budget
+        best = np.argsort(-score, kind="stable")
+        if eligible is not None:
+            best = best[eligible[best]]
+        financed = np.zeros(len(applicants), dtype=bool)
+        financed[best] = finance(applicants[best], value[best])
+        commit = np.where(financed, 0.0, commit)
     order = np.lexsort((-score, s))
     cum = np.zeros(len(order))
     for sec in range(k.n_sectors):  # fund the best-ranked within each sector's budget
         in_sec = order[s[order] == sec]
         cum[in_sec] = np.cumsum(commit[in_sec])
     funded_ok = cum <= budget_by_sector[s]
+    if eligible is not None:
+        funded_ok &= eligible
+    if financed is not None:
+        funded_ok |= financed
+        admitted.financed = financed
     return admitted[funded_ok], own_price[~funded_ok & self_ok]
 
 
@@ -206,6 +247,9 @@ def open_contracts(p: Population, seats: Seats, rec: Recorder) -> None:
     p.contract_paid[idx] = 0
     p.placed_month[idx] = -1  # a new contract: an earlier placement's checks do not apply to it
     p.placement_paid[idx] = 0
+    p.kept_job[idx] = True
+    p.contract_financed[idx] = False
+    p.contract_start[idx] = p.last_start[idx]
     p.contract_provider[idx] = seats.provider
 
 
@@ -248,7 +292,10 @@ def progress(p: Population, pt: ProviderTable, sc: Scenario, k: Derived, luck: M
     if len(idx) == 0:
         return idx, idx
     kind = p.prog_kind[idx]
-    unmet = unmet_barriers(p, sc, idx, p.prog_payer[idx] == PAYER_FUND, active)
+    # Stipends remove barriers for fund-paid trainees (and apprentices, if supports reach them).
+    reach = sc.fund.supports.reach_apprentices
+    reached = (p.prog_payer[idx] == PAYER_FUND) & ((kind != PROG_APPRENTICESHIP) | reach)
+    unmet = unmet_barriers(p, sc, idx, reached, active)
     # Part-time at the workplace: barriers weigh less.
     unmet = np.where(kind == PROG_INCUMBENT, tr.incumbent_barrier_weight * unmet, unmet)
     base = np.where(kind == PROG_APPRENTICESHIP, k.appr_logit, k.base_logit[p.prog_rung[idx] - 1])

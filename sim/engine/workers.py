@@ -39,6 +39,8 @@ class Population:
     transport: np.ndarray  # bool
     wage_effect: np.ndarray  # float32, multiplicative individual wage effect
     employability: np.ndarray  # float32 in (0, 1), weight employers give a job seeker
+    birth_month: np.ndarray  # int16, the run's month in which the person was born (negative)
+    traits: np.ndarray  # uint32 mask of further groups (bit sim.scenario.people.trait_bit(name))
     # labour market
     status: np.ndarray  # int8
     employer: np.ndarray  # int32, -1 = none (host firm for apprentices)
@@ -59,11 +61,15 @@ class Population:
     prog_months: np.ndarray  # int16 planned length
     prog_provider: np.ndarray  # int16, -1 = none
     prog_firm: np.ndarray  # int32 sponsoring firm (incumbent / apprentice), -1 = none
+    prog_credential: np.ndarray  # bool: completing the current programme gives its credential
     # the fund's contract for this person (open while price > paid... until closed)
     contract_price: np.ndarray  # int64 cents, 0 = no open contract
     contract_paid: np.ndarray  # int64 cents paid so far
     contract_provider: np.ndarray  # int16
     placement_paid: np.ndarray  # int64 cents paid on placement (for clawback)
+    kept_job: np.ndarray  # bool: employed at every monthly count since the contract's placement
+    contract_financed: np.ndarray  # bool: investors finance the open contract (social finance)
+    contract_start: np.ndarray  # int16 month the open contract's training started, -1 = none
     # after training
     ext_left: np.ndarray  # int16 months of externship left
     ext_host: np.ndarray  # int32 host firm, -1 = none
@@ -90,6 +96,10 @@ class Population:
 
     def copy(self) -> Population:
         return Population(**{f.name: getattr(self, f.name).copy() for f in fields(self)})
+
+    def age_years(self, month: int | np.ndarray, idx: np.ndarray | slice = slice(None)) -> np.ndarray:
+        """Whole years of age of people `idx` in `month` (one, or one each): what age rules read."""
+        return (month - self.birth_month[idx].astype(np.int32)) // 12
 
     # -- verbs: each changes only people's own columns ------------------------------------------
     def wage_at(self, k: Derived, idx: np.ndarray, level: np.ndarray | None = None) -> np.ndarray:
@@ -124,6 +134,7 @@ class Population:
         self.prog_months[idx] = months
         self.prog_left[idx] = months
         self.prog_provider[idx] = provider
+        self.prog_credential[idx] = True
         self.last_start[idx] = month
 
     def clear_programme(self, idx: np.ndarray) -> None:
@@ -133,7 +144,8 @@ class Population:
         self.prog_firm[idx] = -1
 
     def earn_credential(self, idx: np.ndarray) -> None:
-        """Record the credential and who paid for it."""
+        """Record the credential and who paid for it (programmes that give none: nothing)."""
+        idx = idx[self.prog_credential[idx]]
         self.rung[idx] = np.maximum(self.rung[idx], self.prog_rung[idx])
         payer = self.prog_payer[idx]
         self.trained_by[idx] = np.select(
@@ -202,10 +214,12 @@ class Population:
 
 
 def new_population(scenario: Scenario, rng: np.random.Generator,
-                   search_rng: np.random.Generator, career_rng: np.random.Generator) -> Population:
+                   search_rng: np.random.Generator, career_rng: np.random.Generator,
+                   age_u: np.ndarray, traits: np.ndarray | None = None) -> Population:
     """Draw the region's people from the `population` stream, their employability from its own
-    `employability` stream and their career traits from `careers` (so adding them shifted no
-    other trait): the people are the same in every scenario run with the same seed."""
+    `employability` stream, their career traits from `careers` and their age from the
+    counter-based `age` uniforms `age_u` (so adding any of these shifted no other trait): the
+    people are the same in every scenario run with the same seed."""
     r, w = scenario.region, scenario.workers
     n = r.n_workers
     shares = np.array([s.employment_share for s in r.sectors])
@@ -239,7 +253,9 @@ def new_population(scenario: Scenario, rng: np.random.Generator,
     employability = search_rng.beta(mean * k, (1.0 - mean) * k).astype(np.float32)
     return Population(
         sector=sector, group=group, aptitude=aptitude, childcare=childcare, transport=transport,
-        wage_effect=wage_effect.astype(np.float32), employability=employability, status=status,
+        wage_effect=wage_effect.astype(np.float32), employability=employability,
+        birth_month=(-scenario.ages.draw_age_months(age_u)).astype(np.int16),
+        traits=np.zeros(n, dtype=np.uint32) if traits is None else traits.astype(np.uint32), status=status,
         employer=np.full(n, -1, dtype=np.int32), job_level=job_level, tenure=tenure,
         premium=np.ones(n, dtype=np.float32), wage=np.zeros(n, dtype=np.float32),
         earnings=np.zeros(n, dtype=np.float32), rung=rung,
@@ -247,9 +263,12 @@ def new_population(scenario: Scenario, rng: np.random.Generator,
         last_start=np.full(n, -999, dtype=np.int16), prog_kind=z_i8.copy(),
         prog_payer=z_i8.copy(), prog_rung=z_i8.copy(), prog_left=np.zeros(n, dtype=np.int16),
         prog_months=np.zeros(n, dtype=np.int16), prog_provider=np.full(n, -1, dtype=np.int16),
-        prog_firm=np.full(n, -1, dtype=np.int32), contract_price=np.zeros(n, dtype=np.int64),
+        prog_firm=np.full(n, -1, dtype=np.int32), prog_credential=np.ones(n, dtype=bool),
+        contract_price=np.zeros(n, dtype=np.int64),
         contract_paid=np.zeros(n, dtype=np.int64), contract_provider=np.full(n, -1, dtype=np.int16),
-        placement_paid=np.zeros(n, dtype=np.int64), ext_left=np.zeros(n, dtype=np.int16),
+        placement_paid=np.zeros(n, dtype=np.int64), kept_job=np.ones(n, dtype=bool),
+        contract_financed=np.zeros(n, dtype=bool), contract_start=np.full(n, -1, dtype=np.int16),
+        ext_left=np.zeros(n, dtype=np.int16),
         ext_host=np.full(n, -1, dtype=np.int32), await_until=np.full(n, -1, dtype=np.int16),
         placed_month=np.full(n, -1, dtype=np.int16), prior_wage=np.zeros(n, dtype=np.float32),
         externed=np.zeros(n, dtype=bool), participant=np.zeros(n, dtype=bool),

@@ -1,144 +1,45 @@
-"""Money-out rules for training providers: how a seat's price is paid over time and on results.
+"""Money out to providers: the payment schedule of a fund seat, its tranches (the rules, in
+sim.rules.tranches, read from here too), prices by group, clawback and whom the fund seats.
 
-Each payment rule has a `trigger` (start, monthly, completion, placement, retention) and one
-verb, `due(event)`, returning cents per participant for the participants that hit the trigger
-this month. Outcome payments that fall due after a placement (retention tranches, wage-gain
-bonuses) are booked as liabilities when the placement happens."""
+A tranche pays a share of the seat's price, a money amount, or both, for the participants it
+covers. The schedule checks, for every kind of participant the fund may seat (worker group, age
+range, further group), that the shares sum to 1 (at most 1 with money amounts) and stay under
+the outcome cap, and values a seat (commitments, the admission budget, providers' expected
+revenue). Outcome payments that fall due after a placement are booked as liabilities when the
+placement happens."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Annotated, ClassVar, Literal, Union
+from itertools import pairwise
 
 import numpy as np
 from pydantic import Field, model_validator
 
-from sim.ledger import floor_cents
+from sim.rules.tranches import (
+    DAYS_PER_MONTH,
+    AfterPlacement,
+    AfterStart,
+    MonthlyInstalments,
+    OnCompletion,
+    OnEnrolment,
+    OnPlacement,
+    OnRetention,
+    PaymentEvent,
+    PaymentRule,
+    PaymentRuleT,
+    RecurringOutcome,
+    Trigger,
+    Upfront,
+    WageGainBonus,
+    months_after,
+)
 from sim.scenario.params import Section, param
+from sim.scenario.people import Eligibility, Who, trait_bit
 
-Trigger = Literal["start", "monthly", "completion", "placement", "retention"]
-DAYS_PER_MONTH = 365.25 / 12
-
-
-def months_after(day: int) -> int:
-    """The month (after the anchor event) in which day `day` falls, at least 1."""
-    return max(1, int(round(day / DAYS_PER_MONTH)))
-
-
-@dataclass
-class PaymentEvent:
-    """Participants hitting a trigger this month. `price_cents`: each one's contracted price;
-    `months`: programme length; `retained`: still employed (retention events);
-    `wage_gain`: relative wage gain since before training (retention events)."""
-
-    price_cents: np.ndarray
-    months: np.ndarray
-    retained: np.ndarray | None = None
-    wage_gain: np.ndarray | None = None
-
-
-class PaymentRule(Section):
-    trigger: ClassVar[Trigger]
-    outcome_based: ClassVar[bool] = False
-    category: ClassVar[str] = "provider_payment"
-    share: float = param(0.0, unit="share of price", ge=0, le=1, role="lever",
-                         description="Share of the seat price this rule pays.")
-
-    @property
-    def month_offset(self) -> int:
-        """Months after the trigger's anchor event when the payment falls due."""
-        return 0
-
-    def due(self, ev: PaymentEvent) -> np.ndarray:
-        return floor_cents(ev.price_cents * self.share)
-
-
-class Upfront(PaymentRule):
-    """Paid when the seat is contracted, before training starts."""
-
-    kind: Literal["upfront"] = "upfront"
-    trigger: ClassVar[Trigger] = "start"
-    category: ClassVar[str] = "provider_upfront"
-
-
-class OnEnrolment(PaymentRule):
-    """Paid when enrolment is verified at the start of training."""
-
-    kind: Literal["on_enrolment"] = "on_enrolment"
-    trigger: ClassVar[Trigger] = "start"
-    category: ClassVar[str] = "provider_enrolment"
-
-
-class MonthlyInstalments(PaymentRule):
-    """Equal instalments for each month a participant stays in training."""
-
-    kind: Literal["monthly_instalments"] = "monthly_instalments"
-    trigger: ClassVar[Trigger] = "monthly"
-    category: ClassVar[str] = "provider_instalment"
-
-    def due(self, ev: PaymentEvent) -> np.ndarray:
-        return floor_cents(ev.price_cents * self.share / np.maximum(ev.months, 1))
-
-
-class OnCompletion(PaymentRule):
-    """Paid when the participant earns the credential."""
-
-    kind: Literal["on_completion"] = "on_completion"
-    trigger: ClassVar[Trigger] = "completion"
-    category: ClassVar[str] = "provider_completion"
-
-
-class OnPlacement(PaymentRule):
-    """Paid when a completer is hired within the placement window."""
-
-    kind: Literal["on_placement"] = "on_placement"
-    trigger: ClassVar[Trigger] = "placement"
-    outcome_based: ClassVar[bool] = True
-    category: ClassVar[str] = "provider_placement"
-
-
-class AfterPlacement(PaymentRule):
-    """Base of outcome payments checked `day` days after placement."""
-
-    trigger: ClassVar[Trigger] = "retention"
-    outcome_based: ClassVar[bool] = True
-    day: int = param(365, unit="days", ge=1, le=1825, role="lever",
-                     description="Days after placement the check happens.")
-
-    @property
-    def month_offset(self) -> int:
-        return months_after(self.day)
-
-
-class OnRetention(AfterPlacement):
-    """Paid if the placed person is still employed `day` days after placement."""
-
-    kind: Literal["on_retention"] = "on_retention"
-    category: ClassVar[str] = "provider_retention"
-
-    def due(self, ev: PaymentEvent) -> np.ndarray:
-        assert ev.retained is not None
-        return np.where(ev.retained, super().due(ev), 0)
-
-
-class WageGainBonus(AfterPlacement):
-    """Paid if the placed person's wage has risen by at least `min_gain` by `day`."""
-
-    kind: Literal["wage_gain_bonus"] = "wage_gain_bonus"
-    category: ClassVar[str] = "provider_wage_bonus"
-    min_gain: float = param(0.1, unit="share of prior wage", ge=0, le=5, role="lever",
-                            description="Wage gain that earns the bonus.")
-
-    def due(self, ev: PaymentEvent) -> np.ndarray:
-        assert ev.retained is not None and ev.wage_gain is not None
-        ok = ev.retained & (ev.wage_gain >= self.min_gain)
-        return np.where(ok, super().due(ev), 0)
-
-
-PaymentRuleT = Annotated[
-    Union[Upfront, OnEnrolment, MonthlyInstalments, OnCompletion, OnPlacement, OnRetention,
-          WageGainBonus],
-    Field(discriminator="kind"),
+__all__ = [  # the rules are defined in sim.rules.tranches and read from here too
+    "DAYS_PER_MONTH", "AfterPlacement", "AfterStart", "Clawback", "MonthlyInstalments", "OnCompletion",
+    "OnEnrolment", "OnPlacement", "OnRetention", "PaymentEvent", "PaymentRule", "PaymentRuleT",
+    "PaymentSchedule", "RecurringOutcome", "Trigger", "Upfront", "WageGainBonus", "months_after",
 ]
 
 
@@ -165,7 +66,8 @@ class PaymentSchedule(Section):
     """How providers are paid for a fund seat: the tranches, prices by group, clawback."""
 
     rules: list[PaymentRuleT] = Field(default_factory=_default_rules, min_length=1,
-                                      description="Tranches; their shares must sum to 1.")
+                                      description="Tranches; their shares must sum to 1 (at most 1 "
+                                                  "when tranches also pay money amounts).")
     hard_to_serve_price_multiplier: float = param(
         1.0, unit="ratio", ge=0.5, le=5.0, role="lever",
         description="Price of a seat for a hard-to-serve participant relative to others.",
@@ -177,18 +79,110 @@ class PaymentSchedule(Section):
         source="lever; WIOA's 10% cap (20 CFR 683.500) is what its preset sets",
     )
 
+    third_party_share_apprenticeships: float = param(
+        0.0, unit="share of provider payments", ge=0.0, le=1.0, role="lever",
+        description="Share of each provider payment for an apprentice (while the apprenticeship runs) "
+                    "that a third party pays instead of the fund, e.g. publicly funded vocational "
+                    "schools (ledger: public -> provider).",
+    )
+    eligible: Eligibility = Field(default_factory=Eligibility,
+                                  description="Whom the fund buys seats for (others may pay their own way).")
+
     @model_validator(mode="after")
     def _shares(self) -> PaymentSchedule:
-        total = sum(r.share for r in self.rules)
-        if abs(total - 1.0) > 1e-6:
-            raise ValueError(f"payment rule shares must sum to 1 (they sum to {total:.4f})")
-        outcome = self.outcome_share
-        if outcome > self.outcome_share_cap + 1e-9:
-            raise ValueError(
-                f"outcome-based shares sum to {outcome:.3f}, above outcome_share_cap "
-                f"{self.outcome_share_cap:.3f}"
-            )
+        # Every kind of participant the fund may seat (worker group x age range) must be paid
+        # for by tranches whose shares sum to 1 (at most 1 with money amounts).
+        for group, lo, hi, traits in self.cells():
+            rules = self.rules_for(group, lo, traits)
+            who = f" for {('hard-to-serve' if group else 'job-ready')} people aged {lo}-{hi}"
+            names = [n for n in self.trait_names() if traits & trait_bit(n)]
+            who += f" in {', '.join(names)}" if names else ""
+            who = "" if self.untargeted else who
+            total = sum(r.share for r in rules)
+            if any(r.amount > 0 for r in rules):
+                if total > 1.0 + 1e-6:
+                    raise ValueError(f"payment rule shares{who} must sum to at most 1 when tranches "
+                                     f"pay money amounts (they sum to {total:.4f})")
+            elif abs(total - 1.0) > 1e-6:
+                raise ValueError(f"payment rule shares{who} must sum to 1 (they sum to {total:.4f}), "
+                                 f"or give tranches money amounts")
+            outcome = sum(r.share for r in rules if r.outcome_based)
+            if outcome > self.outcome_share_cap + 1e-9:
+                raise ValueError(
+                    f"outcome-based shares{who} sum to {outcome:.3f}, above outcome_share_cap "
+                    f"{self.outcome_share_cap:.3f}"
+                )
         return self
+
+    @property
+    def untargeted(self) -> bool:
+        return all(r.who.everyone for r in self.rules)
+
+    def trait_names(self) -> list[str]:
+        """The further groups the rules and the eligibility refer to."""
+        return sorted({w.in_group for w in [r.who for r in self.rules] + [self.eligible] if w.in_group})
+
+    def cells(self) -> list[tuple[int, int, int, int]]:
+        """(group, first age, last age, further-group mask) of each kind of participant the
+        rules and eligibility tell apart, for those the fund may seat."""
+        whos: list[Who] = [r.who for r in self.rules] + [self.eligible]
+        cuts = sorted({0, 121} | {w.age_min for w in whos} | {w.age_max + 1 for w in whos})
+        bits = [trait_bit(n) for n in self.trait_names()]
+        masks = sorted({sum(b for j, b in enumerate(bits) if k >> j & 1) for k in range(2 ** len(bits))})
+        out = []
+        for group in (0, 1):
+            for lo, nxt in pairwise(cuts):
+                for mask in masks:
+                    if self.eligible.matches(np.array([group]), np.array([lo]), np.array([mask]))[0]:
+                        out.append((group, lo, nxt - 1, mask))
+        return out
+
+    def rules_for(self, group: int, age: int, traits: int = 0) -> list[PaymentRule]:
+        g, a, t = np.array([group]), np.array([age]), np.array([traits])
+        return [r for r in self.rules if r.who.matches(g, a, t)[0]]
+
+    @property
+    def has_amounts(self) -> bool:
+        return any(r.amount > 0 for r in self.rules)
+
+    @property
+    def simple(self) -> bool:
+        """Shares of one price, summing to 1, for everyone: a seat is worth its price."""
+        return not self.has_amounts and self.untargeted
+
+    def seat_value(self, price: np.ndarray, outcome_odds: np.ndarray | float | None = None,
+                   group: np.ndarray | None = None, age: np.ndarray | None = None,
+                   start: np.ndarray | int | None = None, traits: np.ndarray | None = None) -> np.ndarray:
+        """$ the schedule pays for seats of `price` ($) for people of `group` and `age` whose
+        training starts in month `start`: all of it, or with outcome tranches weighted by
+        `outcome_odds` (what a provider expects: then payments to employers are left out)."""
+        if self.simple and outcome_odds is None:
+            return price
+        dollars = np.asarray(price, dtype=np.float64)
+        total = np.zeros_like(dollars)
+        for rule in self.rules:
+            if outcome_odds is not None and getattr(rule, "payee", "provider") != "provider":
+                continue
+            part = rule.value_cents(dollars * 100) / 100
+            if rule.outcome_based and outcome_odds is not None:
+                part = part * outcome_odds
+            if not rule.who.everyone:
+                assert group is not None and age is not None
+                part = np.where(rule.who.matches(group, age, traits), part, 0.0)
+            covered = getattr(rule, "starts_covered", None)
+            if covered is not None and start is not None:  # a time-limited incentive
+                part = np.where(covered(np.asarray(start)), part, 0.0)
+            total = total + part
+        return total
+
+    def contract_value_cents(self, price_cents: np.ndarray, group: np.ndarray | None = None,
+                             age: np.ndarray | None = None, start: np.ndarray | None = None,
+                             traits: np.ndarray | None = None) -> np.ndarray:
+        """Cents the contracts at `price_cents` may cost in all (for commitments)."""
+        if self.simple:
+            return price_cents
+        return np.floor(self.seat_value(np.asarray(price_cents) / 100, None, group, age, start, traits) * 100
+                        + 1e-6).astype(np.int64)
 
     @property
     def outcome_share(self) -> float:
@@ -199,7 +193,7 @@ class PaymentSchedule(Section):
 
     def last_outcome_month(self) -> int:
         """Months after placement of the last retention check or clawback: contracts close then."""
-        offsets = [rule.month_offset for rule in self.by_trigger("retention")]
+        offsets = [max(rule.month_offsets) for rule in self.by_trigger("retention")]
         offsets.append(self.clawback.month_offset if self.clawback.share > 0 else 0)
         return max(offsets)
 

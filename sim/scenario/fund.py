@@ -8,8 +8,10 @@ from typing import Literal
 from pydantic import Field, model_validator
 
 from sim.rules.contributions import ContributionRule, MatchedContributions, PublicMatch
+from sim.rules.grants import EmployerGrants
 from sim.rules.payments import PaymentSchedule
 from sim.rules.reserves import CounterCyclical, ReservePolicy
+from sim.rules.social_finance import FinancingT
 from sim.scenario.dated import DatedFloat, at
 from sim.scenario.params import Section, param
 
@@ -70,6 +72,11 @@ class Supports(Section):
                                      description="Transport stipend for trainees who need it.")
     coverage: float = param(1.0, unit="share", ge=0, le=1, role="lever",
                             description="Share of the need a stipend removes as a barrier.")
+    reach_apprentices: bool = param(
+        False, unit="flag", role="lever",
+        description="Childcare and transport stipends also reach fund-paid apprentices who need "
+                    "them (and lower their dropout as they do trainees').",
+    )
 
 
 class Fund(Section):
@@ -90,6 +97,12 @@ class Fund(Section):
         description="Shares of income routed out of the pool each month, after collection.")
     payments: PaymentSchedule = Field(default_factory=PaymentSchedule)
     supports: Supports = Field(default_factory=Supports)
+    grants: EmployerGrants = Field(default_factory=EmployerGrants)
+    financing: list[FinancingT] = Field(
+        default_factory=list, max_length=1,
+        description="Social finance: investors finance some fund seats and are repaid on outcomes "
+                    "(pay_for_success) or out of participants' income (income_share); at most one.",
+    )
     externship_wage_subsidy: float = param(
         0.5, unit="share of extern wage", ge=0, le=1, role="lever",
         description="Share of an extern's wage the fund pays the host firm.",

@@ -6,7 +6,8 @@ editor) reads these fields back from the pydantic schema, so a parameter is decl
 
 from __future__ import annotations
 
-from typing import Any, Literal, get_args, get_origin
+import types
+from typing import Annotated, Any, Literal, Union, get_args, get_origin
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
@@ -66,15 +67,22 @@ class Section(BaseModel):
         return value
 
 
-def _holds_sections(annotation: Any) -> bool:
-    """True for list[Section] / tuple[Section, ...] annotations."""
-    args = get_args(annotation)
-    return get_origin(annotation) in (list, tuple) and bool(args) and isinstance(args[0], type) \
-        and issubclass(args[0], BaseModel)
-
-
 def _extra(field: Any) -> dict[str, Any]:
     return field.json_schema_extra if isinstance(field.json_schema_extra, dict) else {}
+
+
+def _holds_sections(annotation: Any) -> bool:
+    """Whether `annotation` is a list (or tuple) of schema sections, or of a union of them."""
+    def members(tp: Any) -> list[Any]:
+        while get_origin(tp) is Annotated:
+            tp = get_args(tp)[0]
+        if get_origin(tp) in (Union, types.UnionType):
+            return [m for a in get_args(tp) for m in members(a)]
+        return [tp]
+
+    if get_origin(annotation) not in (list, tuple) or not get_args(annotation):
+        return False
+    return all(isinstance(m, type) and issubclass(m, BaseModel) for m in members(get_args(annotation)[0]))
 
 
 def iter_parameters(model: type[BaseModel] | BaseModel, prefix: str = "") -> list[dict[str, Any]]:
@@ -96,7 +104,7 @@ def iter_parameters(model: type[BaseModel] | BaseModel, prefix: str = "") -> lis
             rows.extend(iter_parameters(value, path + "."))
             continue
         if isinstance(value, (list, tuple)) and not value and _holds_sections(field.annotation):
-            continue  # an empty list of sub-sections (no earmarks): no items, so no rows
+            continue  # an empty list of sub-sections (no earmarks, no rules): no items, so no rows
         dated = isinstance(value, tuple) and bool(value) and all(isinstance(v, Step) for v in value)
         if not dated and isinstance(value, (list, tuple)) and value and all(
             isinstance(v, BaseModel) for v in value

@@ -102,6 +102,18 @@ class Training(Section):
         description="Completion of an average apprentice.",
         source="England achievement rates 54-58%; US ~50% (CAL11)",
     )
+    no_credential_share: float = param(
+        0.0, unit="share of fund course starts", ge=0.0, le=1.0, role="lever",
+        description="Share of fund-paid course starts in programmes that give no credential (job "
+                    "readiness, short courses): completing one raises no rung.",
+    )
+    apprentice_school_share: float = param(
+        0.0, unit="share of apprenticeship months", ge=0.0, le=1.0, role="lever",
+        description="Share of an apprenticeship's months spent at school rather than at work "
+                    "(alternance); school months are spread evenly over the apprenticeship.",
+        source="lever; dual systems alternate school and firm (e.g. France's apprentissage, "
+               "Germany's Berufsschule one to two days a week)",
+    )
     stipend_monthly: float = param(
         0.0, unit="$ per month", ge=0, le=10_000, role="lever",
         description="Living stipend paid by the fund to full-time trainees.",

@@ -6,11 +6,12 @@ import hashlib
 import json
 import unicodedata
 
-from pydantic import Field, ValidationInfo, field_validator, model_validator
+from pydantic import BaseModel, Field, ValidationInfo, field_validator, model_validator
 
 from sim.scenario.careers import Careers
 from sim.scenario.fund import Fund
 from sim.scenario.params import Section, param
+from sim.scenario.people import Ages, Trait, Who, trait_bit
 from sim.scenario.programmes import Phases, Providers, Rollout, Training
 from sim.scenario.world import Demand, Firms, LabourMarket, Region, Workers
 
@@ -31,6 +32,23 @@ class Outputs(Section):
     )
 
 
+def _whos(model: BaseModel, path: str = "") -> list[tuple[str, Who]]:
+    """Every `Who` selector in `model`, with its dotted path."""
+    found: list[tuple[str, Who]] = []
+    for name in type(model).model_fields:
+        value = getattr(model, name)
+        here = f"{path}{name}"
+        if isinstance(value, Who):
+            found.append((here, value))
+        elif isinstance(value, BaseModel):
+            found.extend(_whos(value, here + "."))
+        elif isinstance(value, (list, tuple)):
+            for i, item in enumerate(value):
+                if isinstance(item, BaseModel):
+                    found.extend(_whos(item, f"{here}[{i}]."))
+    return found
+
+
 class Scenario(Section):
     name: str = Field("unnamed", min_length=1, max_length=80, description="Short scenario name.")
     description: str = Field("", max_length=4000, description="What the scenario represents.")
@@ -40,6 +58,10 @@ class Scenario(Section):
     demand: Demand = Field(default_factory=Demand)
     labour: LabourMarket = Field(default_factory=LabourMarket)
     workers: Workers = Field(default_factory=Workers)
+    ages: Ages = Field(default_factory=Ages)
+    traits: list[Trait] = Field(default_factory=list, max_length=8,
+                                description="Further groups people belong to, which rules can target "
+                                            "(results keep reporting job-ready and hard-to-serve).")
     firms: Firms = Field(default_factory=Firms)
     careers: Careers = Field(default_factory=Careers)
     training: Training = Field(default_factory=Training)
@@ -66,6 +88,15 @@ class Scenario(Section):
     def _check(self) -> Scenario:
         if self.rollout.enabled and self.rollout.pilot_firms > self.region.n_firms:
             raise ValueError("rollout.pilot_firms cannot exceed region.n_firms")
+        names = [t.name for t in self.traits]
+        bits = [trait_bit(n) for n in names]
+        if len(set(bits)) < len(bits):
+            raise ValueError(f"traits: names {names} must differ (and two of them share a bit of the "
+                             f"traits mask: rename one)")
+        for path, who in _whos(self):
+            if who.in_group and who.in_group not in names:
+                raise ValueError(f"{path}.in_group: {who.in_group!r} is not one of the scenario's traits "
+                                 f"({', '.join(names) or 'none declared'})")
         return self
 
     def digest(self) -> str:
