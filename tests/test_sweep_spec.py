@@ -155,7 +155,8 @@ def test_whole_rule_lists_are_levels_of_one_composite_lever(tmp_path: Path) -> N
     ({"fund.payments.rules": {"levels": [SCHEDULE_A, "upfront"]}}, "levers.fund.payments.rules.levels[1]"),
     ({"fund.payments.rulez": {"levels": [SCHEDULE_A]}}, "unknown field 'rulez' in fund.payments"),
     ({"fund.payments.rules[0].share": {"levels": [0.2, 0.3]}},
-     "payment rule shares must sum to 1 (they sum to 1.1000); to change parts that must agree together, "
+     "payment rule shares must sum to 1 (they sum to 1.1000), or give tranches money amounts; to change "
+     "parts that must agree together, "
      "vary the whole list: levers.fund.payments.rules: {levels: [[...], [...]]}"),
     ({"demand": {"levels": [{}]}},
      "levers.demand: holds uncertainty parameters, so it belongs under uncertainties"),
