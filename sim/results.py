@@ -69,6 +69,16 @@ def horizon_values(metrics: pd.DataFrame, sector: str = "all", group: str = "all
     return aggregate(wide)
 
 
+def horizon_cells(metrics: pd.DataFrame) -> dict[tuple[str, str], pd.Series]:
+    """`horizon_values` of every (sector, group) cell the metrics hold, in one pass over the
+    frame (a sweep reads every cell of every run: masking the frame once per cell cost a quarter
+    of a small run's time)."""
+    out = {}
+    for (sector, group), part in metrics.groupby(["sector", "group"], observed=True, sort=False):
+        out[(sector, group)] = aggregate(part.pivot(index="month", columns="metric", values="value"))
+    return out
+
+
 def aggregate(wide: pd.DataFrame) -> pd.Series:
     """The horizon rule over the months in `wide` (one column per metric): flows summed,
     stocks at the last month, rates as sum(numerator) / sum(denominator).

@@ -21,7 +21,7 @@ import pandas as pd
 import sim
 from sim.codehash import engine_code
 from sim.processes import process_pool, stop_pool, usable_cores
-from sim.results import horizon_values
+from sim.results import horizon_cells
 from sim.scenario.schema import Scenario
 from sim.sweep import store
 from sim.sweep.design import make_points
@@ -56,11 +56,11 @@ def execute(task: RunTask) -> pd.DataFrame:
     seed and the parameter values."""
     res = sim.run(task.scenario, task.seed)
     m = res.metrics
-    cells = m[["sector", "group"]].drop_duplicates().sort_values(["sector", "group"])
-    cells = [("all", "all"), *((s, g) for s, g in cells.itertuples(index=False) if (s, g) != ("all", "all"))]
+    horizon = horizon_cells(m)
+    cells = [("all", "all"), *sorted(c for c in horizon if c != ("all", "all"))]
     parts = []
     for sector, group in cells:
-        h = horizon_values(m, sector, group)
+        h = horizon[(sector, group)]
         parts.append(pd.DataFrame({"month": pd.array([pd.NA] * len(h), dtype="Int64"), "metric": h.index,
                                    "sector": sector, "group": group, "value": h.to_numpy(dtype=float)}))
     monthly = m[m.metric.isin(task.outcomes) & (m.sector == "all") & (m.group == "all")]
