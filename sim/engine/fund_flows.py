@@ -60,11 +60,11 @@ def contribution_context(fund: FundAgent, sc: Scenario, p: Population, f: FirmTa
         month=fund.month, headcount=f.headcount, payroll=f.payroll, capped_payroll=f.capped_payroll,
         liable=liable, own_training_spend=f.own_training_spend,
         trained_share_12m=trained / np.maximum(f.headcount, 1), expected_benefit=f.benefit_recent,
-        coinvest_cost=f.coinvest_cost, levy_paid_total=f.levy_paid_total,
+        coinvest_cost=f.coinvest_cost + fund.host_paid / 100.0, levy_paid_total=f.levy_paid_total,
         refunded_total=f.refunded_total, start_cost_by_rung=fund.start_cost_by_rung.copy(),
         module_months=sc.training.module_months, base_completion=sc.training.base_completion,
         staff=f.staff, contractor_payments=f.contractor_pay, staff_years=np.array(f.staff_years),
-        payroll_years=np.array(f.payroll_years), account_paid=f.account_paid,
+        payroll_years=np.array(f.payroll_years), account_paid=f.account_paid + fund.host_account_paid / 100.0,
         year_payroll=f.year_payroll + f.payroll,  # this assessment year's, this month included
         year_training_spend=f.year_training_spend + f.own_training_spend, lapsed_total=f.lapsed_total,
         plan_filed=f.plan_filed,
@@ -149,6 +149,8 @@ def collect(fund: FundAgent, sc: Scenario, p: Population, f: FirmTable,
             if got.account_cents is not None and fund.accounts is not None:
                 fund.accounts.credit(got.account_cents)  # the payer's own money, not the pool's
     route_earmarks(fund, sc, ctx.employer_cents, ctx.levy_cents, ctx.public_cents)
+    fund.host_paid[:] = 0  # charged: start accruing the next collection's
+    fund.host_account_paid[:] = 0
     f.spend_history = ctx.spend_history
     # the assessment year's running totals (annual assessment); a new year starts after month 12
     f.year_payroll, f.year_training_spend = (np.zeros(f.n), np.zeros(f.n)) if ctx.year_end else (
@@ -293,6 +295,10 @@ def budget_by_sector(fund: FundAgent, sc: Scenario, p: Population, f: FirmTable,
     """Dollars the fund may newly commit this month, split across sectors by the shared demand
     signal (open skilled vacancies) or equally."""
     accounts = fund.accounts.total() if fund.accounts is not None else 0
+    if accounts and sc.fund.grants.account_pays_apprenticeships:
+        # Levy-account money pays apprenticeships (at its own payers), so it is money for the
+        # apprenticeship share of new seats; only the rest of the seats must wait for pool money.
+        accounts = int(accounts * (1.0 - sc.training.apprenticeship_share))
     # Commitments already hold the retention tranches that liabilities report, so only the
     # arrears are added: nothing is counted twice.
     uncommitted = (fund.balance + fund.credit_line - commitments_cents(fund, sc, p) - fund.arrears_total()

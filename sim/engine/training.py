@@ -279,7 +279,6 @@ def start_apprenticeships(p: Population, f: FirmTable, sc: Scenario, k: Derived,
             p.prog_months[hired] = tr.apprenticeship_months
             p.prog_left[hired] = tr.apprenticeship_months
             p.wage[hired] = p.wage_at(k, hired) * tr.apprentice_wage_share
-            f.coinvest_cost += np.bincount(firms, weights=p.contract_price[hired] / 100.0, minlength=f.n)
             rec.count("apprenticeship_starts", hired)
 
 
