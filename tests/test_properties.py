@@ -30,6 +30,7 @@ from hypothesis import strategies as st
 from sim.engine.model import FundModel
 from sim.engine.workers import APPRENTICE, EMPLOYED, OUT_OF_LF, STATUS_NAMES, UNEMPLOYED
 from sim.outcomes import REGISTRY
+from sim.rules.money_in import STOCK_KINDS
 from sim.scenario.schema import Scenario
 
 # Shrinking a failing run can take minutes (every step is a simulation), so it is off by default:
@@ -40,7 +41,8 @@ SETTINGS = settings(max_examples=20, deadline=None, suppress_health_check=[Healt
                     phases=PHASES, print_blob=True)
 
 CONTRIBUTION_KINDS = ("none", "payroll_levy", "per_employee_levy", "matched_contributions",
-                      "train_or_pay", "levy_grant_refund", "bonus_malus", "co_investment",
+                      "train_or_pay", "levy_grant_refund", "bonus_malus", "bonus_malus_stock",
+                      "co_investment",
                       "public_match", "public_top_up", "public_bridge", "public_grant", "seed_grant")
 PAYMENT_KINDS = ("upfront", "on_enrolment", "monthly_instalments", "on_completion", "on_placement",
                  "on_retention", "wage_gain_bonus", "recurring_outcome", "after_start")
@@ -107,7 +109,12 @@ def contribution_rule(draw: st.DrawFn, horizon: int) -> dict[str, Any]:
                               "claim_within_months": st.integers(0, 12)},
         "bonus_malus": {"target_trained_share": fl(0.001, 1), "malus_rate": dated(fl(0, 0.1), horizon),
                         "bonus_rate": fl(0, 0.1), "liability": liability()},
-        "co_investment": {"employer_share": fl(0, 1)},
+        "bonus_malus_stock": {"counts": st.lists(st.sampled_from(list(STOCK_KINDS)), min_size=1, max_size=3,
+                                                 unique=True),
+                              "target_per_staff": dated(fl(0, 0.5), horizon), "malus_per_unit": fl(1, 20_000),
+                              "bonus_per_unit": dated(fl(0, 20_000), horizon),
+                              "liability": liability()},
+        "co_investment": {"employer_share": fl(0, 1), "levy_payers_beyond_account": st.booleans()},
         "public_match": {"rate": dated(fl(0, 10), horizon), "annual_cap": st.sampled_from([0.0, 1e5, 1e6])},
         "public_top_up": {"rate": fl(0, 5)},
         "public_bridge": {"share": fl(0, 1), "min_months": st.integers(1, 12),

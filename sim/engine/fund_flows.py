@@ -25,7 +25,15 @@ from sim.engine.payouts import (
     start_age,
 )
 from sim.engine.providers import ProviderTable
-from sim.engine.workers import APPRENTICE, EMPLOYED, EXTERNSHIP, PAYER_FUND, TRAINING, Population
+from sim.engine.workers import (
+    APPRENTICE,
+    EMPLOYED,
+    EXTERNSHIP,
+    PAYER_FUND,
+    PROG_INCUMBENT,
+    TRAINING,
+    Population,
+)
 from sim.ledger import (
     ADMIN,
     BANK,
@@ -56,6 +64,10 @@ def contribution_context(fund: FundAgent, sc: Scenario, p: Population, f: FirmTa
         recent = (fund.month - p.last_start[emp] < 12) & (
             (p.prog_firm[emp] == firm_of) | (p.trained_by[emp] == firm_of))
         trained = np.bincount(firm_of[recent], minlength=f.n)
+    year_trainees, year_staff = None, None
+    if any(rule.reads_training_stock for rule in sc.fund.contributions):
+        year_trainees = f.year_trainee_months + trainees_by_kind(p, f.n)
+        year_staff = f.year_staff_months + f.staff
     return ContributionContext(
         month=fund.month, headcount=f.headcount, payroll=f.payroll, capped_payroll=f.capped_payroll,
         liable=liable, own_training_spend=f.own_training_spend,
@@ -69,7 +81,20 @@ def contribution_context(fund: FundAgent, sc: Scenario, p: Population, f: FirmTa
         year_training_spend=f.year_training_spend + f.own_training_spend, lapsed_total=f.lapsed_total,
         plan_filed=f.plan_filed,
         spend_history=_with_this_month(f.spend_history, fund.month, f.own_training_spend),
+        year_trainee_months=year_trainees, year_staff_months=year_staff,
     )
+
+
+def trainees_by_kind(p: Population, n_firms: int) -> np.ndarray:
+    """(3, firms) this month's trainees at each firm by programme type (STOCK_KINDS): the
+    apprentices it hosts, its staff in upskilling it sends them on, the externs it hosts."""
+    appr = np.flatnonzero((p.status == APPRENTICE) & (p.employer >= 0))
+    inc = np.flatnonzero((p.prog_kind == PROG_INCUMBENT) & (p.prog_left > 0) & (p.employer >= 0)
+                         & (p.employer == p.prog_firm))
+    ext = np.flatnonzero((p.status == EXTERNSHIP) & (p.ext_host >= 0))
+    return np.stack([np.bincount(p.employer[appr], minlength=n_firms),
+                     np.bincount(p.employer[inc], minlength=n_firms),
+                     np.bincount(p.ext_host[ext], minlength=n_firms)]).astype(np.float64)
 
 
 def _with_this_month(history: np.ndarray, month: int, spend: np.ndarray) -> np.ndarray:
@@ -106,9 +131,13 @@ def training_pull(fund: FundAgent, sc: Scenario, p: Population, f: FirmTable) ->
     for rule in rules:
         got = rule.training_pull(ctx)
         if got is not None:
+            host = total.per_apprentice_month
+            if got.per_apprentice_month is not None:
+                host = got.per_apprentice_month if host is None else host + got.per_apprentice_month
             total = TrainingPull(free_spend=total.free_spend + got.free_spend,
                                  subsidy=total.subsidy + got.subsidy,
-                                 per_trainee=total.per_trainee + got.per_trainee)
+                                 per_trainee=total.per_trainee + got.per_trainee,
+                                 per_apprentice_month=host)
     return total
 
 
@@ -155,6 +184,9 @@ def collect(fund: FundAgent, sc: Scenario, p: Population, f: FirmTable,
     # the assessment year's running totals (annual assessment); a new year starts after month 12
     f.year_payroll, f.year_training_spend = (np.zeros(f.n), np.zeros(f.n)) if ctx.year_end else (
         ctx.year_payroll, ctx.year_training_spend)
+    if any(rule.reads_training_stock for rule in sc.fund.contributions):  # the year's stock so far
+        f.year_trainee_months, f.year_staff_months = (np.zeros((3, f.n)), np.zeros(f.n)) if ctx.year_end \
+            else (ctx.year_trainee_months, ctx.year_staff_months)
 
 
 def award_discretionary(fund: FundAgent, sc: Scenario, pt: ProviderTable) -> None:

@@ -86,6 +86,7 @@ class FundModel(mesa.Model):
         self._fund_completers = np.zeros(0, dtype=np.int64)
         self.graduated = (np.zeros(0, np.int64), np.zeros(0, np.int32))  # this month's apprentices done
         self.luck = MonthlyLuck(self.streams, 0, p.n)
+        self.host_pull: np.ndarray | None = None  # $ a month of hosting an apprentice earns (rules)
         self.firms_decide(initial=True)
 
     # -- the schedule ------------------------------------------------------------------
@@ -221,6 +222,7 @@ class FundModel(mesa.Model):
         subsidy = np.where(f.member & (self.fund_active and not initial), member_grant, 0.0)
         pull = None if fund is None or initial else fund_flows.training_pull(fund, sc, self.workers, f)
         fm.decide_training(sc, f, o, subsidy, pull)
+        self.host_pull = None if pull is None else pull.per_apprentice_month
         if initial:
             rollout.start(sc, fund, f)
         elif fund is not None and self.fund_active and rollout.review_due(sc, self.month):
@@ -373,8 +375,10 @@ class FundModel(mesa.Model):
         if sc.training.apprenticeship_share <= 0:
             return None
         growth = fm.demand_outlook(self.demand.index, self.month, sc.training.apprenticeship_months)
+        # what the money-in rules pay or save per month hosted, in months of the sector's wage
+        host = None if self.host_pull is None else self.host_pull / k.base_wage[self.firms.sector]
         chance = fm.apprentice_acceptance(sc, self.firms, k.portability, k.quit_mult, growth,
-                                          sc.fund.apprentice_wage_subsidy)
+                                          sc.fund.apprentice_wage_subsidy, host)
         return self.streams["apprentice_offers"].random(self.firms.n) < chance
 
     def _expire_placement_windows(self) -> None:
