@@ -157,7 +157,9 @@ def payment_schedule(draw: st.DrawFn) -> dict[str, Any]:
     for kind, share in zip(kinds, shares, strict=True):
         rule: dict[str, Any] = {"kind": kind, "share": share * scale}
         if amounts:
-            rule["amount"] = draw(st.sampled_from([0.0, 1000.0, 333.33]) | fl(0, 5000))
+            # plain or dated (read at each contract's start: a time-limited incentive)
+            plain = st.sampled_from([0.0, 1000.0, 333.33]) | fl(0, 5000)
+            rule["amount"] = draw(plain | dated(fl(0, 5000), 40))
         if kind in AFTER_PLACEMENT:
             rule["day"] = draw(st.integers(1, 500))
             rule["continuous"] = draw(st.booleans())
@@ -168,9 +170,12 @@ def payment_schedule(draw: st.DrawFn) -> dict[str, Any]:
             rule["times"] = draw(st.integers(1, 6))
         if kind == "after_start":
             rule["day"] = draw(st.integers(1, 500))
-            rule["last_start_month"] = draw(st.integers(1, 40))
+            if draw(st.booleans()):  # an incentive for starts before a month only
+                rule["amount"] = [{"from": 1, "value": draw(fl(1, 3000))},
+                                  {"from": draw(st.integers(2, 40)), "value": 0.0}]
         rules.append(rule)
-    if amounts and not any(r["amount"] > 0 for r in rules):
+    if not any(max([s["value"] for s in a] if isinstance(a := r.get("amount", 0.0), list) else [a]) > 0
+               for r in rules) and amounts:
         rules[0]["amount"] = 500.0
     if draw(st.booleans()):  # a money tranche on top for some people only (a group, an age band)
         lo = draw(st.integers(14, 60))

@@ -167,6 +167,7 @@ EVENT: dict[str, tuple[Any, Any]] = {  # input -> (dtype, default per participan
     "continuous": (bool, True),
     "group": (np.int8, 0),
     "age": (np.int64, 30),
+    "start": (np.int64, 1),  # the month each contract started (dated amounts are read at it)
 }
 
 

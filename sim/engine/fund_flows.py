@@ -228,7 +228,7 @@ def liabilities_cents(fund: FundAgent, p: Population) -> int:
     for rule in fund.rules.payments.by_trigger("retention"):
         for offset in rule.month_offsets:
             owed = placed & (fund.month - p.placed_month < offset)
-            promised = rule.promised(p.contract_price[owed])
+            promised = rule.promised(p.contract_price[owed], p.contract_start[owed])
             if not rule.who.everyone:
                 who = np.flatnonzero(owed)
                 covered = rule.who.matches(p.group[who], start_age(p, who), p.traits[who])

@@ -100,7 +100,8 @@ def pay_trigger(fund: FundAgent, p: Population, pt: ProviderTable, trigger: str,
     if len(idx) == 0:
         return
     ev = PaymentEvent(price_cents=p.contract_price[idx], months=p.prog_months[idx].astype(np.int64),
-                      group=p.group[idx], age=start_age(p, idx), traits=p.traits[idx])
+                      group=p.group[idx], age=start_age(p, idx), traits=p.traits[idx],
+                      start=p.contract_start[idx])
     for rule in fund.rules.payments.by_trigger(trigger):
         due = rule.due(ev)
         pay_providers(fund, p, pt, idx, due, rule.category)
@@ -136,7 +137,8 @@ def retention_checks(fund: FundAgent, p: Population, pt: ProviderTable) -> None:
                               months=p.prog_months[due_now].astype(np.int64), retained=emp_now,
                               wage_gain=np.where(p.prior_wage[due_now] > 0, gain, np.inf),
                               continuous=p.kept_job[due_now], group=p.group[due_now],
-                              age=start_age(p, due_now), traits=p.traits[due_now])
+                              age=start_age(p, due_now), traits=p.traits[due_now],
+                              start=p.contract_start[due_now])
             cents = rule.due(ev)
             pay_providers(fund, p, pt, due_now, cents, rule.category)
             p.contract_paid[due_now] += cents
@@ -163,12 +165,13 @@ def pay_after_start(fund: FundAgent, p: Population, pt: ProviderTable) -> None:
     open_ = np.flatnonzero(p.contract_price > 0)
     since = fund.month - p.contract_start[open_]
     for rule in rules:
-        due_now = open_[(since == rule.month_offset) & rule.starts_covered(p.contract_start[open_])]
+        due_now = open_[since == rule.month_offset]
         if len(due_now) == 0:
             continue
         ev = PaymentEvent(price_cents=p.contract_price[due_now],
                           months=p.prog_months[due_now].astype(np.int64), group=p.group[due_now],
-                          age=start_age(p, due_now), traits=p.traits[due_now])
+                          age=start_age(p, due_now), traits=p.traits[due_now],
+                          start=p.contract_start[due_now])
         cents = rule.due(ev)
         if rule.payee == "provider":
             pay_providers(fund, p, pt, due_now, cents, rule.category, price=False)
