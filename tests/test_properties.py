@@ -225,8 +225,9 @@ def employer_grants(draw: st.DrawFn) -> dict[str, Any]:
 
 @st.composite
 def financing(draw: st.DrawFn, horizon: int) -> dict[str, Any]:
-    common = {"capital": draw(st.sampled_from([0.0, 50_000.0, 1e6])), "investor_share": draw(fl(0, 1)),
-              "first_month": draw(st.integers(1, horizon)), "participants_max": draw(st.integers(1, 500))}
+    common = {"capital": draw(st.sampled_from([0.0, 50_000.0, 1e6])),
+              "investor_share": draw(dated(fl(0, 1), horizon)),  # 0 in a month: no new financing
+              "participants_max": draw(st.integers(1, 500))}
     if draw(st.booleans()):
         return {"kind": "pay_for_success", **common, "measure_months": draw(st.integers(1, 24)),
                 "outcome_payment": draw(fl(0, 50_000)), "control_rate": draw(fl(0, 1)),

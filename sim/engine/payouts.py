@@ -90,7 +90,8 @@ def fund_part(fund: FundAgent, p: Population, idx: np.ndarray) -> np.ndarray | f
     if third > 0:
         part = np.where(p.prog_kind[idx] == PROG_APPRENTICESHIP, 1.0 - third, part)
     if fund.investors is not None:
-        part = np.where(p.contract_financed[idx], part * (1.0 - fund.investors.rule.investor_share), part)
+        theirs = fund.investors.rule.share_at(p.contract_start[idx])
+        part = np.where(p.contract_financed[idx], part * (1.0 - theirs), part)
     return part
 
 
