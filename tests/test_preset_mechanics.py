@@ -14,6 +14,8 @@ from collections import defaultdict
 from typing import Any
 
 import numpy as np
+import pytest
+from pydantic import ValidationError
 
 from sim.engine.model import FundModel
 from sim.engine.workers import APPRENTICE, EMPLOYED
@@ -121,6 +123,28 @@ def test_uk_levy_funds_apprenticeship_starts_from_its_first_year_out_of_the_acco
     # accounts paid for apprentices before any money had been in them 24 months (the expiry)
     assert sum(drawn[m] for m in range(13, 25)) > 0
     assert by_month(model, "co_investment"), "no employer co-invested"
+    # funding follows an employer's hire: every fund start is an apprenticeship at a host
+    enrolled = model.rec.data[:, :, -1, -1][:, INDEX["fund_enrolments"]]
+    assert (enrolled == starts).all()
+
+
+def test_unhosted_apprenticeship_starts_are_courses_unless_the_scheme_funds_only_hires() -> None:
+    def counts(**updates: Any) -> tuple[float, float, FundModel]:
+        sc = build("uk_levy.yaml", horizon=30, **updates)
+        model = FundModel(sc, 1)
+        for _ in range(sc.horizon_months):
+            model.step()
+        d = model.rec.data[:, :, -1, -1]
+        return d[:, INDEX["fund_enrolments"]].sum(), d[:, INDEX["apprenticeship_starts"]].sum(), model
+
+    enrolled, hosted, _ = counts()
+    assert enrolled == hosted > 0
+    as_courses = {**small_dict("uk_levy.yaml")["training"], "unhosted_apprenticeships": "course"}
+    enrolled, hosted, _ = counts(training=as_courses)
+    assert enrolled > hosted > 0, "no start went ahead as a course without a host"
+    # investors commit to a seat before its host is known: the combination is refused, by name
+    with pytest.raises(ValidationError, match=r"training\.unhosted_apprenticeships: 'not_funded' cannot"):
+        build("uk_levy.yaml", **{"fund.financing": [{"kind": "pay_for_success"}]})
 
 
 def test_uk_levy_payers_whose_account_runs_dry_co_invest_5_percent_of_the_rest() -> None:

@@ -351,17 +351,27 @@ class FundModel(mesa.Model):
                             self.month, self.rec)
 
     def _start_fund_courses(self, seats: tr.Seats) -> None:
-        """Fund seats: the course starts, the fund contracts with the provider, a share become
-        apprenticeships, and the start tranche is paid."""
+        """Fund seats: a share are drawn to be apprenticeships and look for a host; the course
+        starts, the fund contracts with the provider, those hosted become apprenticeships, and the
+        start tranche is paid."""
         if len(seats.idx) == 0:
             return
+        willing = self._apprentice_hosts()
+        drawn, hired, hosts = tr.place_apprentices(self.workers, self.firms, self.scenario, self.k,
+                                                   self.streams["apprentices"], seats.idx, seats.rung,
+                                                   willing)
+        if self.scenario.training.unhosted_apprenticeships == "not_funded":
+            # funding follows an employer's hire: a start drawn to be an apprenticeship that found
+            # no host is not bought (the applicant is not seated this month)
+            seats = seats[~np.isin(seats.idx, np.setdiff1d(drawn, hired))]
+            if len(seats.idx) == 0:
+                return
         self._start_courses(seats, PAYER_FUND)
         np.add.at(self.fund.starts_cost_now, seats.rung - 1, seats.price)
         tr.open_contracts(self.workers, seats, self.rec)
         if seats.financed is not None and self.fund.investors is not None:
             self.fund.investors.open(self.workers, seats.idx[seats.financed], self.month)
-        tr.start_apprenticeships(self.workers, self.firms, self.scenario, self.k, self.streams["apprentices"],
-                                 seats.idx, self.rec, self._apprentice_hosts())
+        tr.start_apprenticeships(self.workers, self.scenario, self.k, hired, hosts, self.rec)
         share = self.scenario.training.no_credential_share
         if share > 0:  # some fund courses give no credential (counter-based luck: twins share it)
             p = self.workers
