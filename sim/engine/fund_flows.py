@@ -25,15 +25,7 @@ from sim.engine.payouts import (
     start_age,
 )
 from sim.engine.providers import ProviderTable
-from sim.engine.workers import (
-    APPRENTICE,
-    EMPLOYED,
-    EXTERNSHIP,
-    PAYER_FUND,
-    PROG_INCUMBENT,
-    TRAINING,
-    Population,
-)
+from sim.engine.workers import APPRENTICE, EMPLOYED, EXTERNSHIP, PAYER_FUND, TRAINING, Population
 from sim.ledger import (
     ADMIN,
     BANK,
@@ -66,7 +58,7 @@ def contribution_context(fund: FundAgent, sc: Scenario, p: Population, f: FirmTa
         trained = np.bincount(firm_of[recent], minlength=f.n)
     year_trainees, year_staff = None, None
     if any(rule.reads_training_stock for rule in sc.fund.contributions):
-        year_trainees = f.year_trainee_months + trainees_by_kind(p, f.n)
+        year_trainees = f.year_trainee_months + p.trainees_by_firm(f.n)
         year_staff = f.year_staff_months + f.staff
     return ContributionContext(
         month=fund.month, headcount=f.headcount, payroll=f.payroll, capped_payroll=f.capped_payroll,
@@ -83,18 +75,6 @@ def contribution_context(fund: FundAgent, sc: Scenario, p: Population, f: FirmTa
         spend_history=_with_this_month(f.spend_history, fund.month, f.own_training_spend),
         year_trainee_months=year_trainees, year_staff_months=year_staff,
     )
-
-
-def trainees_by_kind(p: Population, n_firms: int) -> np.ndarray:
-    """(3, firms) this month's trainees at each firm by programme type (STOCK_KINDS): the
-    apprentices it hosts, its staff in upskilling it sends them on, the externs it hosts."""
-    appr = np.flatnonzero((p.status == APPRENTICE) & (p.employer >= 0))
-    inc = np.flatnonzero((p.prog_kind == PROG_INCUMBENT) & (p.prog_left > 0) & (p.employer >= 0)
-                         & (p.employer == p.prog_firm))
-    ext = np.flatnonzero((p.status == EXTERNSHIP) & (p.ext_host >= 0))
-    return np.stack([np.bincount(p.employer[appr], minlength=n_firms),
-                     np.bincount(p.employer[inc], minlength=n_firms),
-                     np.bincount(p.ext_host[ext], minlength=n_firms)]).astype(np.float64)
 
 
 def _with_this_month(history: np.ndarray, month: int, spend: np.ndarray) -> np.ndarray:
