@@ -14,12 +14,16 @@ from collections import defaultdict
 from typing import Any
 
 import numpy as np
+import pytest
+from pydantic import ValidationError
 
 from sim.engine.model import FundModel
 from sim.engine.workers import APPRENTICE, EMPLOYED
+from sim.ledger import to_cents
+from sim.outcomes import INDEX
 from sim.scenario.schema import Scenario
 from tests.conftest import small_dict
-from tests.test_payment_flows import step_with_checks
+from tests.test_payment_flows import step_with_checks, step_with_hooks
 
 REGION = {"n_workers": 4000, "n_firms": 80, "n_providers": 6}
 YOUNG = {"band_edges": [16, 19, 25, 50, 67], "band_shares": [0.3, 0.3, 0.2, 0.2]}  # test setting
@@ -98,6 +102,82 @@ def test_uk_levy_incentives_reach_16_to_18_year_olds_only_and_levy_money_no_shor
     for _ in range(off.horizon_months):
         unspent.step()
     assert model.fund.accounts.total() < unspent.fund.accounts.total()
+
+
+def test_uk_levy_funds_apprenticeship_starts_from_its_first_year_out_of_the_accounts() -> None:
+    # England: levy payers spend their accounts from the first month and other employers start
+    # apprentices with 95% public co-investment; nobody waits for account money to expire.
+    sc = build("uk_levy.yaml")
+    model = FundModel(sc, 1)
+    drawn: dict[int, int] = {}
+
+    def note(m: FundModel) -> None:  # what the accounts paid for apprentices since the last collection
+        drawn[m.month] = int(m.fund.host_account_paid.sum())
+
+    for _ in range(sc.horizon_months):
+        step_with_hooks(model, {"fund_collects": note})
+    starts = model.rec.data[:, :, -1, -1][:, INDEX["apprenticeship_starts"]]
+    year1 = slice(12, 24)  # implementation starts after 6 + 6 months of set-up
+    assert starts[year1].sum() >= 30, f"only {starts[year1].sum():.0f} apprenticeship starts in year 1"
+    assert starts[12] > 0, "no apprenticeship started in the first month of implementation"
+    # accounts paid for apprentices before any money had been in them 24 months (the expiry)
+    assert sum(drawn[m] for m in range(13, 25)) > 0
+    assert by_month(model, "co_investment"), "no employer co-invested"
+    # funding follows an employer's hire: every fund start is an apprenticeship at a host
+    enrolled = model.rec.data[:, :, -1, -1][:, INDEX["fund_enrolments"]]
+    assert (enrolled == starts).all()
+
+
+def test_unhosted_apprenticeship_starts_are_courses_unless_the_scheme_funds_only_hires() -> None:
+    def counts(**updates: Any) -> tuple[float, float, FundModel]:
+        sc = build("uk_levy.yaml", horizon=30, **updates)
+        model = FundModel(sc, 1)
+        for _ in range(sc.horizon_months):
+            model.step()
+        d = model.rec.data[:, :, -1, -1]
+        return d[:, INDEX["fund_enrolments"]].sum(), d[:, INDEX["apprenticeship_starts"]].sum(), model
+
+    enrolled, hosted, _ = counts()
+    assert enrolled == hosted > 0
+    as_courses = {**small_dict("uk_levy.yaml")["training"], "unhosted_apprenticeships": "course"}
+    enrolled, hosted, _ = counts(training=as_courses)
+    assert enrolled > hosted > 0, "no start went ahead as a course without a host"
+    # investors commit to a seat before its host is known: the combination is refused, by name
+    with pytest.raises(ValidationError, match=r"training\.unhosted_apprenticeships: 'not_funded' cannot"):
+        build("uk_levy.yaml", **{"fund.financing": [{"kind": "pay_for_success"}]})
+
+
+def test_uk_levy_payers_whose_account_runs_dry_co_invest_5_percent_of_the_rest() -> None:
+    sc = build("uk_levy.yaml")
+    model = FundModel(sc, 1)
+    owed: dict[int, np.ndarray] = {}
+    expected: dict[int, int] = {}
+
+    def note(m: FundModel) -> None:  # the apprentices' training paid since the last collection
+        owed[m.month] = m.fund.host_paid - m.fund.host_account_paid
+
+    def check(m: FundModel) -> None:  # after the collection: 5% of what the account did not pay
+        payer = m.firms.levy_paid_total > 0
+        cents = to_cents(0.05 * np.where(payer, owed[m.month], 0) / 100.0)
+        if cents.sum():
+            expected[m.month] = int(cents.sum())
+
+    for _ in range(sc.horizon_months):
+        step_with_hooks(model, {"fund_collects": note, "fund_pays": check})
+    led = model.ledger.to_frame()
+    payers = {f"firm:{i}" for i in np.flatnonzero(model.firms.levy_paid_total > 0)}
+    rows = led[(led.category == "co_investment") & led.payer.isin(payers)]
+    got = {int(m): int(c) for m, c in rows.groupby("month").amount_cents.sum().items()}
+    assert got and got == expected, "levy payers with a dry account did not co-invest 5%"
+    # with the flag off they never co-invest: the pool pays what their accounts cannot
+    off = build("uk_levy.yaml", **{"fund.contributions": [
+        *sc.model_dump(by_alias=True)["fund"]["contributions"][:2],
+        {"kind": "co_investment", "employer_share": 0.05, "levy_payers_beyond_account": False}]})
+    plain = FundModel(off, 1)
+    for _ in range(off.horizon_months):
+        plain.step()
+    led = plain.ledger.to_frame()
+    assert not ((led.category == "co_investment") & led.payer.isin(payers)).any()
 
 
 def test_uk_2020_incentive_pays_employers_by_age_band_for_starts_in_its_window_only() -> None:

@@ -30,6 +30,7 @@ from hypothesis import strategies as st
 from sim.engine.model import FundModel
 from sim.engine.workers import APPRENTICE, EMPLOYED, OUT_OF_LF, STATUS_NAMES, UNEMPLOYED
 from sim.outcomes import REGISTRY
+from sim.rules.money_in import STOCK_KINDS
 from sim.scenario.schema import Scenario
 
 # Shrinking a failing run can take minutes (every step is a simulation), so it is off by default:
@@ -40,7 +41,8 @@ SETTINGS = settings(max_examples=20, deadline=None, suppress_health_check=[Healt
                     phases=PHASES, print_blob=True)
 
 CONTRIBUTION_KINDS = ("none", "payroll_levy", "per_employee_levy", "matched_contributions",
-                      "train_or_pay", "levy_grant_refund", "bonus_malus", "co_investment",
+                      "train_or_pay", "levy_grant_refund", "bonus_malus", "bonus_malus_stock",
+                      "co_investment",
                       "public_match", "public_top_up", "public_bridge", "public_grant", "seed_grant")
 PAYMENT_KINDS = ("upfront", "on_enrolment", "monthly_instalments", "on_completion", "on_placement",
                  "on_retention", "wage_gain_bonus", "recurring_outcome", "after_start")
@@ -107,7 +109,12 @@ def contribution_rule(draw: st.DrawFn, horizon: int) -> dict[str, Any]:
                               "claim_within_months": st.integers(0, 12)},
         "bonus_malus": {"target_trained_share": fl(0.001, 1), "malus_rate": dated(fl(0, 0.1), horizon),
                         "bonus_rate": fl(0, 0.1), "liability": liability()},
-        "co_investment": {"employer_share": fl(0, 1)},
+        "bonus_malus_stock": {"counts": st.lists(st.sampled_from(list(STOCK_KINDS)), min_size=1, max_size=3,
+                                                 unique=True),
+                              "target_per_staff": dated(fl(0, 0.5), horizon), "malus_per_unit": fl(1, 20_000),
+                              "bonus_per_unit": dated(fl(0, 20_000), horizon),
+                              "liability": liability()},
+        "co_investment": {"employer_share": fl(0, 1), "levy_payers_beyond_account": st.booleans()},
         "public_match": {"rate": dated(fl(0, 10), horizon), "annual_cap": st.sampled_from([0.0, 1e5, 1e6])},
         "public_top_up": {"rate": fl(0, 5)},
         "public_bridge": {"share": fl(0, 1), "min_months": st.integers(1, 12),
@@ -150,7 +157,9 @@ def payment_schedule(draw: st.DrawFn) -> dict[str, Any]:
     for kind, share in zip(kinds, shares, strict=True):
         rule: dict[str, Any] = {"kind": kind, "share": share * scale}
         if amounts:
-            rule["amount"] = draw(st.sampled_from([0.0, 1000.0, 333.33]) | fl(0, 5000))
+            # plain or dated (read at each contract's start: a time-limited incentive)
+            plain = st.sampled_from([0.0, 1000.0, 333.33]) | fl(0, 5000)
+            rule["amount"] = draw(plain | dated(fl(0, 5000), 40))
         if kind in AFTER_PLACEMENT:
             rule["day"] = draw(st.integers(1, 500))
             rule["continuous"] = draw(st.booleans())
@@ -161,9 +170,12 @@ def payment_schedule(draw: st.DrawFn) -> dict[str, Any]:
             rule["times"] = draw(st.integers(1, 6))
         if kind == "after_start":
             rule["day"] = draw(st.integers(1, 500))
-            rule["last_start_month"] = draw(st.integers(1, 40))
+            if draw(st.booleans()):  # an incentive for starts before a month only
+                rule["amount"] = [{"from": 1, "value": draw(fl(1, 3000))},
+                                  {"from": draw(st.integers(2, 40)), "value": 0.0}]
         rules.append(rule)
-    if amounts and not any(r["amount"] > 0 for r in rules):
+    if not any(max([s["value"] for s in a] if isinstance(a := r.get("amount", 0.0), list) else [a]) > 0
+               for r in rules) and amounts:
         rules[0]["amount"] = 500.0
     if draw(st.booleans()):  # a money tranche on top for some people only (a group, an age band)
         lo = draw(st.integers(14, 60))
@@ -213,8 +225,9 @@ def employer_grants(draw: st.DrawFn) -> dict[str, Any]:
 
 @st.composite
 def financing(draw: st.DrawFn, horizon: int) -> dict[str, Any]:
-    common = {"capital": draw(st.sampled_from([0.0, 50_000.0, 1e6])), "investor_share": draw(fl(0, 1)),
-              "first_month": draw(st.integers(1, horizon)), "participants_max": draw(st.integers(1, 500))}
+    common = {"capital": draw(st.sampled_from([0.0, 50_000.0, 1e6])),
+              "investor_share": draw(dated(fl(0, 1), horizon)),  # 0 in a month: no new financing
+              "participants_max": draw(st.integers(1, 500))}
     if draw(st.booleans()):
         return {"kind": "pay_for_success", **common, "measure_months": draw(st.integers(1, 24)),
                 "outcome_payment": draw(fl(0, 50_000)), "control_rate": draw(fl(0, 1)),

@@ -78,8 +78,10 @@ PER_FIRM: dict[str, tuple[Any, Any]] = {  # input -> (dtype, default per firm)
     "lapsed_total": (np.int64, 0),
     "plan_filed": (bool, False),
     "firm_luck": (np.float64, 1.0),  # a uniform of 1 is never below a probability: nobody files
+    "year_staff_months": (np.float64, None),  # default: a whole year of today's staff
 }
-YEARLY = ("staff_years", "payroll_years", "spend_history")  # 2-D: (years or months, firms)
+# 2-D: (years, months or programme types, firms)
+YEARLY = ("staff_years", "payroll_years", "spend_history", "year_trainee_months")
 SCALARS: dict[str, Any] = {
     "month": 0,
     "employer_cents": 0,
@@ -115,6 +117,8 @@ def contribution_context(inputs: dict[str, Any]) -> ContributionContext:
             value = arrays["payroll"]
         elif key == "year_training_spend":
             value = arrays["own_training_spend"]
+        elif key == "year_staff_months":
+            value = arrays["staff"] * 12.0
         else:
             value = [default] * n
         arrays[key] = np.asarray(value, dtype=dtype)
@@ -163,6 +167,7 @@ EVENT: dict[str, tuple[Any, Any]] = {  # input -> (dtype, default per participan
     "continuous": (bool, True),
     "group": (np.int8, 0),
     "age": (np.int64, 30),
+    "start": (np.int64, 1),  # the month each contract started (dated amounts are read at it)
 }
 
 

@@ -113,3 +113,15 @@ def test_income_share_participants_repay_above_the_threshold_up_to_the_cap(
     assert all(per[i] <= np.floor(price[i] * 1.2) for i in per.index)
     assert any(per[i] == np.floor(price[i] * 1.2) for i in per.index), "the cap never bound"
     assert set(per.index) <= set(book.person.tolist())
+
+
+def test_a_dated_investor_share_is_the_financing_window_and_each_seat_keeps_its_starting_share() -> None:
+    steps = [{"from": 1, "value": 0}, {"from": 13, "value": 1.0}, {"from": 25, "value": 0.5},
+             {"from": 37, "value": 0}]
+    rule = RULE.validate_python({"kind": "pay_for_success", "investor_share": steps})
+    opened = [rule.open(m) for m in (1, 12, 13, 24, 25, 36, 37)]
+    assert opened == [False, False, True, True, True, True, False]
+    assert rule.share_at(np.array([12, 13, 30, 40])).tolist() == [0.0, 1.0, 0.5, 0.0]
+    with pytest.raises(ValidationError, match=r"(?s)investor_share.*step 2.*between 0 and 1"):
+        RULE.validate_python({"kind": "pay_for_success",
+                              "investor_share": [{"from": 1, "value": 0}, {"from": 13, "value": 1.5}]})

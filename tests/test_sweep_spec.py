@@ -9,6 +9,7 @@ from test_sweep_common import TINY, write_spec
 from typer.testing import CliRunner
 
 from sim.cli.main import app
+from sim.scenario.dated import Step
 from sim.scenario.errors import ScenarioError
 from sim.sweep.design import make_points
 from sim.sweep.spec import load_spec, plan_from_data
@@ -178,3 +179,31 @@ def test_example_specs_are_valid_and_make_their_design(path: Path) -> None:
             worlds.setdefault(v["policy"], []).append({k: x for k, x in v.items() if k != "policy"})
         first = next(iter(worlds.values()))
         assert len(worlds) == len(plan.policies) and all(w == first for w in worlds.values())
+
+
+DATED = [{"from": 1, "value": 60000.0}, {"from": 13, "value": 0.0}]  # a contribution holiday from month 13
+
+
+def test_a_dated_lever_is_varied_like_any_lever() -> None:
+    """Dated levers need no sweep code of their own: levels may be plain values or steps; a range
+    on a lever the base writes as steps varies it as a plain value within the steps' bounds; one
+    step's value is a lever of its own."""
+    path = "fund.contributions[0].annual_total"
+    grid = make_points(plan_from_data({**TINY, "levers": {path: {"levels": [60000, DATED]}}}, "<dict>", None))
+    totals = {sc.fund.contributions[0].annual_total for sc in grid.scenarios}
+    assert totals == {60000.0, tuple(Step.model_validate(s) for s in DATED)}
+
+    dated_base = {**TINY, "set": {**TINY["set"], path: DATED}, "design": "lhs", "samples": 4}
+    ranged = make_points(plan_from_data({**dated_base, "levers": {path: {"low": 1000, "high": 90000}}},
+                                        "<dict>", None))
+    got = [sc.fund.contributions[0].annual_total for sc in ranged.scenarios]
+    assert all(isinstance(v, float) and 1000 <= v <= 90000 for v in got) and len(set(got)) > 1
+
+    one_step = {f"{path}[1].value": {"low": 0, "high": 90000}}
+    step = make_points(plan_from_data({**dated_base, "levers": one_step}, "<dict>", None))
+    for sc in step.scenarios:
+        first, second = sc.fund.contributions[0].annual_total
+        assert (first.start, first.value, second.start) == (1, 60000.0, 13) and 0 <= second.value <= 90000
+
+    with pytest.raises(ScenarioError, match="outside the parameter's bounds"):
+        plan_from_data({**dated_base, "levers": {path: {"low": -5, "high": 90000}}}, "<dict>", None)

@@ -55,7 +55,7 @@ class InvestorBook:
 
     def investor_part(self, p: Population, idx: np.ndarray, cents: np.ndarray) -> np.ndarray:
         """Cents of each payment `cents` (for people `idx`) that investors make."""
-        share = self.rule.investor_share
+        share = self.rule.share_at(p.contract_start[idx])  # the share the seat started under
         return np.where(p.contract_financed[idx], np.floor(cents * share), 0).astype(np.int64)
 
     def pay_providers(self, ledger: Ledger, month: int, provider: np.ndarray, cents: np.ndarray,

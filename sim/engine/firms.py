@@ -57,6 +57,10 @@ class FirmTable:
     lapsed_total: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))  # cents of refund lapsed
     plan_filed: np.ndarray = field(default_factory=lambda: np.zeros(0, bool))  # filed a plan this year
     spend_history: np.ndarray = field(default_factory=lambda: np.zeros((12, 0)))  # training $ by month % 12
+    # This assessment year's trainee-months by programme type (STOCK_KINDS) and staff-months
+    # (for a bonus-malus on a stock; counted only when such a rule reads them).
+    year_trainee_months: np.ndarray = field(default_factory=lambda: np.zeros((3, 0)))
+    year_staff_months: np.ndarray = field(default_factory=lambda: np.zeros(0))
     _year_staff: np.ndarray = field(default_factory=lambda: np.zeros(0))
     _year_payroll: np.ndarray = field(default_factory=lambda: np.zeros(0))
 
@@ -119,6 +123,7 @@ def new_firms(scenario: Scenario, employed_by_sector: np.ndarray, rng: np.random
         host_willing=np.zeros(n, bool), turnover=np.zeros(n), gain=np.zeros(n), account_paid=np.zeros(n),
         year_payroll=np.zeros(n), year_training_spend=np.zeros(n), lapsed_total=np.zeros(n, np.int64),
         plan_filed=np.zeros(n, bool), spend_history=np.zeros((12, n)),
+        year_trainee_months=np.zeros((3, n)), year_staff_months=np.zeros(n),
     )
 
 
@@ -314,14 +319,17 @@ def demand_outlook(index: np.ndarray, month: int, months_ahead: int, lookback: i
 
 
 def apprentice_acceptance(sc: Scenario, f: FirmTable, portability: np.ndarray, quit_mult: np.ndarray,
-                          growth: np.ndarray, wage_subsidy: float) -> np.ndarray:
+                          growth: np.ndarray, wage_subsidy: float,
+                          host_pay: np.ndarray | None = None) -> np.ndarray:
     """Chance each firm takes an apprentice into an opening: the expected net value of the
     apprenticeship, in months of the job's wage (every term scales with that wage, so the
     decision is the same at every level), through a logistic.
     Value = months x (apprentice output - wage net of the fund's subsidy - supervision)
           + P(room for the graduate) x (graduate's premium over an outside hire over her
             expected stay + recruiting cost saved),
-    P(room) = posts freed by attrition over the apprenticeship + expected demand growth."""
+    P(room) = posts freed by attrition over the apprenticeship + expected demand growth.
+    `host_pay`: months of the job's wage a month of hosting earns or saves the firm under the
+    money-in rules (a bonus-malus on apprentice-years), per firm; None = nothing."""
     tr, fd, c, lab = sc.training, sc.firms, sc.careers, sc.labour
     months = tr.apprenticeship_months
     output = fd.trainee_output_share / fd.labour_share
@@ -332,6 +340,8 @@ def apprentice_acceptance(sc: Scenario, f: FirmTable, portability: np.ndarray, q
     graduate = (c.graduate_productivity_premium / fd.labour_share * stay
                 + fd.turnover_cost_share * 12.0 * fd.recruiting_cost_saved_share)
     value = months * net_month + room * graduate  # in months of the job's wage
+    if host_pay is not None:
+        value = value + months * host_pay
     return expit(value / c.apprentice_decision_scale_months)
 
 

@@ -78,6 +78,10 @@ class FundAgent(mesa.Agent):
         self.placements_mark = np.zeros(0, dtype=np.int64)  # providers' placements at the last award
         self.completions_mark = np.zeros(0, dtype=np.int64)  # providers' fund completions then
         self.grant_cap = FirmGrantCap(n_firms)  # each firm's grants this run year, for the caps
+        # Apprenticeship training the fund paid providers per host firm since money was last
+        # collected, and the part the hosts' levy accounts paid (cents): what co-investment reads.
+        self.host_paid = np.zeros(n_firms, dtype=np.int64)
+        self.host_account_paid = np.zeros(n_firms, dtype=np.int64)
         self.investors = InvestorBook(rules.financing[0]) if rules.financing else None
 
     # -- money in and out ----------------------------------------------------------------

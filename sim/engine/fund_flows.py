@@ -56,19 +56,24 @@ def contribution_context(fund: FundAgent, sc: Scenario, p: Population, f: FirmTa
         recent = (fund.month - p.last_start[emp] < 12) & (
             (p.prog_firm[emp] == firm_of) | (p.trained_by[emp] == firm_of))
         trained = np.bincount(firm_of[recent], minlength=f.n)
+    year_trainees, year_staff = None, None
+    if any(rule.reads_training_stock for rule in sc.fund.contributions):
+        year_trainees = f.year_trainee_months + p.trainees_by_firm(f.n)
+        year_staff = f.year_staff_months + f.staff
     return ContributionContext(
         month=fund.month, headcount=f.headcount, payroll=f.payroll, capped_payroll=f.capped_payroll,
         liable=liable, own_training_spend=f.own_training_spend,
         trained_share_12m=trained / np.maximum(f.headcount, 1), expected_benefit=f.benefit_recent,
-        coinvest_cost=f.coinvest_cost, levy_paid_total=f.levy_paid_total,
+        coinvest_cost=f.coinvest_cost + fund.host_paid / 100.0, levy_paid_total=f.levy_paid_total,
         refunded_total=f.refunded_total, start_cost_by_rung=fund.start_cost_by_rung.copy(),
         module_months=sc.training.module_months, base_completion=sc.training.base_completion,
         staff=f.staff, contractor_payments=f.contractor_pay, staff_years=np.array(f.staff_years),
-        payroll_years=np.array(f.payroll_years), account_paid=f.account_paid,
+        payroll_years=np.array(f.payroll_years), account_paid=f.account_paid + fund.host_account_paid / 100.0,
         year_payroll=f.year_payroll + f.payroll,  # this assessment year's, this month included
         year_training_spend=f.year_training_spend + f.own_training_spend, lapsed_total=f.lapsed_total,
         plan_filed=f.plan_filed,
         spend_history=_with_this_month(f.spend_history, fund.month, f.own_training_spend),
+        year_trainee_months=year_trainees, year_staff_months=year_staff,
     )
 
 
@@ -106,9 +111,13 @@ def training_pull(fund: FundAgent, sc: Scenario, p: Population, f: FirmTable) ->
     for rule in rules:
         got = rule.training_pull(ctx)
         if got is not None:
+            host = total.per_apprentice_month
+            if got.per_apprentice_month is not None:
+                host = got.per_apprentice_month if host is None else host + got.per_apprentice_month
             total = TrainingPull(free_spend=total.free_spend + got.free_spend,
                                  subsidy=total.subsidy + got.subsidy,
-                                 per_trainee=total.per_trainee + got.per_trainee)
+                                 per_trainee=total.per_trainee + got.per_trainee,
+                                 per_apprentice_month=host)
     return total
 
 
@@ -149,10 +158,15 @@ def collect(fund: FundAgent, sc: Scenario, p: Population, f: FirmTable,
             if got.account_cents is not None and fund.accounts is not None:
                 fund.accounts.credit(got.account_cents)  # the payer's own money, not the pool's
     route_earmarks(fund, sc, ctx.employer_cents, ctx.levy_cents, ctx.public_cents)
+    fund.host_paid[:] = 0  # charged: start accruing the next collection's
+    fund.host_account_paid[:] = 0
     f.spend_history = ctx.spend_history
     # the assessment year's running totals (annual assessment); a new year starts after month 12
     f.year_payroll, f.year_training_spend = (np.zeros(f.n), np.zeros(f.n)) if ctx.year_end else (
         ctx.year_payroll, ctx.year_training_spend)
+    if any(rule.reads_training_stock for rule in sc.fund.contributions):  # the year's stock so far
+        f.year_trainee_months, f.year_staff_months = (np.zeros((3, f.n)), np.zeros(f.n)) if ctx.year_end \
+            else (ctx.year_trainee_months, ctx.year_staff_months)
 
 
 def award_discretionary(fund: FundAgent, sc: Scenario, pt: ProviderTable) -> None:
@@ -194,7 +208,7 @@ def liabilities_cents(fund: FundAgent, p: Population) -> int:
     for rule in fund.rules.payments.by_trigger("retention"):
         for offset in rule.month_offsets:
             owed = placed & (fund.month - p.placed_month < offset)
-            promised = rule.promised(p.contract_price[owed])
+            promised = rule.promised(p.contract_price[owed], p.contract_start[owed])
             if not rule.who.everyone:
                 who = np.flatnonzero(owed)
                 covered = rule.who.matches(p.group[who], start_age(p, who), p.traits[who])
@@ -293,6 +307,10 @@ def budget_by_sector(fund: FundAgent, sc: Scenario, p: Population, f: FirmTable,
     """Dollars the fund may newly commit this month, split across sectors by the shared demand
     signal (open skilled vacancies) or equally."""
     accounts = fund.accounts.total() if fund.accounts is not None else 0
+    if accounts and sc.fund.grants.account_pays_apprenticeships:
+        # Levy-account money pays apprenticeships (at its own payers), so it is money for the
+        # apprenticeship share of new seats; only the rest of the seats must wait for pool money.
+        accounts = int(accounts * (1.0 - sc.training.apprenticeship_share))
     # Commitments already hold the retention tranches that liabilities report, so only the
     # arrears are added: nothing is counted twice.
     uncommitted = (fund.balance + fund.credit_line - commitments_cents(fund, sc, p) - fund.arrears_total()

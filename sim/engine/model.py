@@ -86,6 +86,7 @@ class FundModel(mesa.Model):
         self._fund_completers = np.zeros(0, dtype=np.int64)
         self.graduated = (np.zeros(0, np.int64), np.zeros(0, np.int32))  # this month's apprentices done
         self.luck = MonthlyLuck(self.streams, 0, p.n)
+        self.host_pull: np.ndarray | None = None  # $ a month of hosting an apprentice earns (rules)
         self.firms_decide(initial=True)
 
     # -- the schedule ------------------------------------------------------------------
@@ -221,6 +222,7 @@ class FundModel(mesa.Model):
         subsidy = np.where(f.member & (self.fund_active and not initial), member_grant, 0.0)
         pull = None if fund is None or initial else fund_flows.training_pull(fund, sc, self.workers, f)
         fm.decide_training(sc, f, o, subsidy, pull)
+        self.host_pull = None if pull is None else pull.per_apprentice_month
         if initial:
             rollout.start(sc, fund, f)
         elif fund is not None and self.fund_active and rollout.review_due(sc, self.month):
@@ -349,17 +351,27 @@ class FundModel(mesa.Model):
                             self.month, self.rec)
 
     def _start_fund_courses(self, seats: tr.Seats) -> None:
-        """Fund seats: the course starts, the fund contracts with the provider, a share become
-        apprenticeships, and the start tranche is paid."""
+        """Fund seats: a share are drawn to be apprenticeships and look for a host; the course
+        starts, the fund contracts with the provider, those hosted become apprenticeships, and the
+        start tranche is paid."""
         if len(seats.idx) == 0:
             return
+        willing = self._apprentice_hosts()
+        drawn, hired, hosts = tr.place_apprentices(self.workers, self.firms, self.scenario, self.k,
+                                                   self.streams["apprentices"], seats.idx, seats.rung,
+                                                   willing)
+        if self.scenario.training.unhosted_apprenticeships == "not_funded":
+            # funding follows an employer's hire: a start drawn to be an apprenticeship that found
+            # no host is not bought (the applicant is not seated this month)
+            seats = seats[~np.isin(seats.idx, np.setdiff1d(drawn, hired))]
+            if len(seats.idx) == 0:
+                return
         self._start_courses(seats, PAYER_FUND)
         np.add.at(self.fund.starts_cost_now, seats.rung - 1, seats.price)
         tr.open_contracts(self.workers, seats, self.rec)
         if seats.financed is not None and self.fund.investors is not None:
             self.fund.investors.open(self.workers, seats.idx[seats.financed], self.month)
-        tr.start_apprenticeships(self.workers, self.firms, self.scenario, self.k, self.streams["apprentices"],
-                                 seats.idx, self.rec, self._apprentice_hosts())
+        tr.start_apprenticeships(self.workers, self.scenario, self.k, hired, hosts, self.rec)
         share = self.scenario.training.no_credential_share
         if share > 0:  # some fund courses give no credential (counter-based luck: twins share it)
             p = self.workers
@@ -373,8 +385,10 @@ class FundModel(mesa.Model):
         if sc.training.apprenticeship_share <= 0:
             return None
         growth = fm.demand_outlook(self.demand.index, self.month, sc.training.apprenticeship_months)
+        # what the money-in rules pay or save per month hosted, in months of the sector's wage
+        host = None if self.host_pull is None else self.host_pull / k.base_wage[self.firms.sector]
         chance = fm.apprentice_acceptance(sc, self.firms, k.portability, k.quit_mult, growth,
-                                          sc.fund.apprentice_wage_subsidy)
+                                          sc.fund.apprentice_wage_subsidy, host)
         return self.streams["apprentice_offers"].random(self.firms.n) < chance
 
     def _expire_placement_windows(self) -> None:

@@ -39,9 +39,11 @@ def pay_by_provider(fund: FundAgent, pt: ProviderTable, provider: np.ndarray, ce
 
 
 def pay_providers(fund: FundAgent, p: Population, pt: ProviderTable, idx: np.ndarray, cents: np.ndarray,
-                  category: str) -> None:
+                  category: str, price: bool = True) -> None:
     """Pay the tranches `cents` due for people `idx`: investors pay their part of financed
-    contracts straight to the provider, the fund the rest."""
+    contracts straight to the provider, the fund the rest. `price`: the tranches are part of
+    the training's price (an incentive on top of it is not: no levy account pays it and no
+    employer co-invests in it)."""
     third = fund.rules.payments.third_party_share_apprenticeships
     if third > 0:  # e.g. public vocational schools pay their part of apprentices' training
         appr = p.prog_kind[idx] == PROG_APPRENTICESHIP
@@ -53,8 +55,8 @@ def pay_providers(fund: FundAgent, p: Population, pt: ProviderTable, idx: np.nda
                            "third_party_provider_payment", per[payees])
         pt.revenue_cents[payees] += per[payees]
         cents = cents - theirs
-    if fund.accounts is not None and fund.rules.grants.account_pays_apprenticeships:
-        draw_accounts_for_apprentices(fund, p, idx, cents)
+    if price:
+        record_host_training(fund, p, idx, cents)
     book = fund.investors
     if book is None:
         pay_by_provider(fund, pt, p.contract_provider[idx], cents, category)
@@ -64,15 +66,20 @@ def pay_providers(fund: FundAgent, p: Population, pt: ProviderTable, idx: np.nda
     pay_by_provider(fund, pt, p.contract_provider[idx], cents - theirs, category)
 
 
-def draw_accounts_for_apprentices(fund: FundAgent, p: Population, idx: np.ndarray, cents: np.ndarray) -> None:
-    """The host firm's levy account pays its apprentices' tranches first: the money is already
-    in the fund's balance, so the account is debited and the pool keeps its own money."""
+def record_host_training(fund: FundAgent, p: Population, idx: np.ndarray, cents: np.ndarray) -> None:
+    """Apprentices' training price paid this month, by host firm: the host's levy account pays
+    it first where accounts pay apprenticeships (the money is already in the fund's balance, so
+    the account is debited and the pool keeps its own money); co-investment then reads what
+    each host's apprentices cost and what its account did not pay (CoInvestment)."""
     appr = (p.prog_kind[idx] == PROG_APPRENTICESHIP) & (p.prog_firm[idx] >= 0) & ~p.contract_financed[idx]
-    if not appr.any() or fund.accounts is None:
+    if not appr.any():
         return
-    n_firms = len(fund.grant_cap.total)
-    per = np.bincount(p.prog_firm[idx][appr], weights=cents[appr].astype(np.float64), minlength=n_firms)
-    fund.accounts.spend(np.rint(per).astype(np.int64))
+    n_firms = len(fund.host_paid)
+    per = np.rint(np.bincount(p.prog_firm[idx][appr], weights=cents[appr].astype(np.float64),
+                              minlength=n_firms)).astype(np.int64)
+    fund.host_paid += per
+    if fund.accounts is not None and fund.rules.grants.account_pays_apprenticeships:
+        fund.host_account_paid += fund.accounts.spend(per)
 
 
 def fund_part(fund: FundAgent, p: Population, idx: np.ndarray) -> np.ndarray | float:
@@ -83,7 +90,8 @@ def fund_part(fund: FundAgent, p: Population, idx: np.ndarray) -> np.ndarray | f
     if third > 0:
         part = np.where(p.prog_kind[idx] == PROG_APPRENTICESHIP, 1.0 - third, part)
     if fund.investors is not None:
-        part = np.where(p.contract_financed[idx], part * (1.0 - fund.investors.rule.investor_share), part)
+        theirs = fund.investors.rule.share_at(p.contract_start[idx])
+        part = np.where(p.contract_financed[idx], part * (1.0 - theirs), part)
     return part
 
 
@@ -93,7 +101,8 @@ def pay_trigger(fund: FundAgent, p: Population, pt: ProviderTable, trigger: str,
     if len(idx) == 0:
         return
     ev = PaymentEvent(price_cents=p.contract_price[idx], months=p.prog_months[idx].astype(np.int64),
-                      group=p.group[idx], age=start_age(p, idx), traits=p.traits[idx])
+                      group=p.group[idx], age=start_age(p, idx), traits=p.traits[idx],
+                      start=p.contract_start[idx])
     for rule in fund.rules.payments.by_trigger(trigger):
         due = rule.due(ev)
         pay_providers(fund, p, pt, idx, due, rule.category)
@@ -129,7 +138,8 @@ def retention_checks(fund: FundAgent, p: Population, pt: ProviderTable) -> None:
                               months=p.prog_months[due_now].astype(np.int64), retained=emp_now,
                               wage_gain=np.where(p.prior_wage[due_now] > 0, gain, np.inf),
                               continuous=p.kept_job[due_now], group=p.group[due_now],
-                              age=start_age(p, due_now), traits=p.traits[due_now])
+                              age=start_age(p, due_now), traits=p.traits[due_now],
+                              start=p.contract_start[due_now])
             cents = rule.due(ev)
             pay_providers(fund, p, pt, due_now, cents, rule.category)
             p.contract_paid[due_now] += cents
@@ -156,15 +166,16 @@ def pay_after_start(fund: FundAgent, p: Population, pt: ProviderTable) -> None:
     open_ = np.flatnonzero(p.contract_price > 0)
     since = fund.month - p.contract_start[open_]
     for rule in rules:
-        due_now = open_[(since == rule.month_offset) & rule.starts_covered(p.contract_start[open_])]
+        due_now = open_[since == rule.month_offset]
         if len(due_now) == 0:
             continue
         ev = PaymentEvent(price_cents=p.contract_price[due_now],
                           months=p.prog_months[due_now].astype(np.int64), group=p.group[due_now],
-                          age=start_age(p, due_now), traits=p.traits[due_now])
+                          age=start_age(p, due_now), traits=p.traits[due_now],
+                          start=p.contract_start[due_now])
         cents = rule.due(ev)
         if rule.payee == "provider":
-            pay_providers(fund, p, pt, due_now, cents, rule.category)
+            pay_providers(fund, p, pt, due_now, cents, rule.category, price=False)
         else:  # the employer of an apprentice (or of anyone in work); no employer, no payment
             firm = p.employer[due_now]
             has = (firm >= 0) & ((p.status[due_now] == APPRENTICE) | (p.status[due_now] == EMPLOYED))

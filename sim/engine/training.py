@@ -253,34 +253,50 @@ def open_contracts(p: Population, seats: Seats, rec: Recorder) -> None:
     p.contract_provider[idx] = seats.provider
 
 
-def start_apprenticeships(p: Population, f: FirmTable, sc: Scenario, k: Derived, rng: np.random.Generator,
-                          idx: np.ndarray, rec: Recorder, willing: np.ndarray | None = None) -> None:
-    """A share of fund starts become paid apprenticeships at member firms with an opening at the
-    level trained for that want an apprentice this month (`willing`, firms' own decisions:
-    sim.engine.firms.apprentice_acceptance); the apprenticeship is longer and paid."""
+def place_apprentices(p: Population, f: FirmTable, sc: Scenario, k: Derived, rng: np.random.Generator,
+                      idx: np.ndarray, rung: np.ndarray, willing: np.ndarray | None = None,
+                      ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Which fund starts `idx` (training toward `rung`) are drawn to be apprenticeships (a share
+    `training.apprenticeship_share`), and which of those get a host: a member firm with an
+    opening at the level trained for that wants an apprentice this month (`willing`, firms' own
+    decisions: sim.engine.firms.apprentice_acceptance). Consumes the hosts' openings. Returns
+    (drawn, hired, their hosts)."""
     tr = sc.training
+    none = idx[:0]
     if tr.apprenticeship_share <= 0:
-        return
-    idx = idx[rng.random(len(idx)) < tr.apprenticeship_share]
+        return none, none, none
+    pick = rng.random(len(idx)) < tr.apprenticeship_share
+    drawn, level = idx[pick], rung[pick]
     hosts = f.member if willing is None else f.member & willing
+    hired_all, firms_all = [none], [none]
     for s in range(k.n_sectors):
-        cand = idx[p.sector[idx] == s]
+        in_sector = p.sector[drawn] == s
         for lvl in (1, 2, 3):
-            here = cand[p.prog_rung[cand] == lvl]
+            here = drawn[in_sector & (level == lvl)]
             if len(here) == 0:
                 continue
             hired, firms = fill(f, here, s, lvl, len(here), rng, hosts=hosts)
-            p.status[hired] = APPRENTICE
-            p.employer[hired] = firms
-            p.job_level[hired] = lvl
-            p.tenure[hired] = 0
-            p.prog_kind[hired] = PROG_APPRENTICESHIP
-            p.prog_firm[hired] = firms
-            p.prog_months[hired] = tr.apprenticeship_months
-            p.prog_left[hired] = tr.apprenticeship_months
-            p.wage[hired] = p.wage_at(k, hired) * tr.apprentice_wage_share
-            f.coinvest_cost += np.bincount(firms, weights=p.contract_price[hired] / 100.0, minlength=f.n)
-            rec.count("apprenticeship_starts", hired)
+            hired_all.append(hired)
+            firms_all.append(firms)
+    return drawn, np.concatenate(hired_all), np.concatenate(firms_all)
+
+
+def start_apprenticeships(p: Population, sc: Scenario, k: Derived, hired: np.ndarray, firms: np.ndarray,
+                          rec: Recorder) -> None:
+    """Fund starts `hired` become paid apprenticeships at `firms`: longer, and paid a wage."""
+    tr = sc.training
+    if len(hired) == 0:
+        return
+    p.status[hired] = APPRENTICE
+    p.employer[hired] = firms
+    p.job_level[hired] = p.prog_rung[hired]
+    p.tenure[hired] = 0
+    p.prog_kind[hired] = PROG_APPRENTICESHIP
+    p.prog_firm[hired] = firms
+    p.prog_months[hired] = tr.apprenticeship_months
+    p.prog_left[hired] = tr.apprenticeship_months
+    p.wage[hired] = p.wage_at(k, hired) * tr.apprentice_wage_share
+    rec.count("apprenticeship_starts", hired)
 
 
 def progress(p: Population, pt: ProviderTable, sc: Scenario, k: Derived, luck: MonthlyLuck,

@@ -205,6 +205,18 @@ class Population:
     def on_payroll(self) -> np.ndarray:
         return (self.status == EMPLOYED) | (self.status == APPRENTICE)
 
+    def trainees_by_firm(self, n_firms: int) -> np.ndarray:
+        """(3, firms) this month's trainees at each firm by programme type (the order of
+        sim.rules.money_in.STOCK_KINDS): the apprentices it hosts, its staff in upskilling it
+        sends them on, the externs it hosts."""
+        appr = np.flatnonzero((self.status == APPRENTICE) & (self.employer >= 0))
+        inc = np.flatnonzero((self.prog_kind == PROG_INCUMBENT) & (self.prog_left > 0) & (self.employer >= 0)
+                             & (self.employer == self.prog_firm))
+        ext = np.flatnonzero((self.status == EXTERNSHIP) & (self.ext_host >= 0))
+        return np.stack([np.bincount(self.employer[appr], minlength=n_firms),
+                         np.bincount(self.employer[inc], minlength=n_firms),
+                         np.bincount(self.ext_host[ext], minlength=n_firms)]).astype(np.float64)
+
     def age_jobs(self, monthly_growth: np.float32, stipend: float, n_firms: int) -> np.ndarray:
         """A month of tenure: wages grow with tenure (one multiply: the tenure profile is
         geometric); earnings are wages for people in work and externs and stipends for fund

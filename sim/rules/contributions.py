@@ -21,6 +21,7 @@ from sim.rules.money_in import (
     TrainingPull,
 )
 from sim.rules.public_money import PublicBridge, PublicGrant, PublicMatch, PublicTopUp, SeedGrant
+from sim.rules.training_stock import StockBonusMalus
 from sim.scenario.dated import DatedFloat, at
 from sim.scenario.params import param
 
@@ -310,12 +311,12 @@ class CoInvestment(Rule):
 
 
 RULES = (NoContribution, PayrollLevy, PerEmployeeLevy, MatchedContributions, TrainOrPay,
-         LevyGrantRefund, BonusMalus, CoInvestment, PublicMatch, PublicTopUp, PublicBridge,
+         LevyGrantRefund, BonusMalus, StockBonusMalus, CoInvestment, PublicMatch, PublicTopUp, PublicBridge,
          PublicGrant, SeedGrant)
 
 ContributionRule = Annotated[
     Union[NoContribution, PayrollLevy, PerEmployeeLevy, MatchedContributions, TrainOrPay,
-          LevyGrantRefund, BonusMalus, CoInvestment, PublicMatch, PublicTopUp, PublicBridge,
+          LevyGrantRefund, BonusMalus, StockBonusMalus, CoInvestment, PublicMatch, PublicTopUp, PublicBridge,
           PublicGrant, SeedGrant],
     Field(discriminator="kind"),
 ]

@@ -17,6 +17,12 @@ from sim.ledger import to_cents
 from sim.rules.liability import Liability
 from sim.scenario.params import Section
 
+# Programme types a stock of trainees can count, in the order of ContributionContext's
+# `year_trainee_months` rows: apprentices a firm hosts, its staff in the upskilling it sends them
+# on, and fund course completers it hosts as externs (full-time course trainees hold no job, so a
+# course reaches a firm through its externship).
+STOCK_KINDS = ("apprenticeship", "incumbent", "externship")
+
 
 @dataclass
 class ContributionContext:
@@ -51,6 +57,10 @@ class ContributionContext:
     plan_filed: np.ndarray | None = None  # bool: the firm filed a training plan this year
     firm_luck: np.ndarray | None = None  # one uniform per firm this month (stream training_plans)
     spend_history: np.ndarray | None = None  # (12, firms) own training $ by month % 12, this month's included
+    # (3, firms) trainee-months this assessment year by programme type (STOCK_KINDS), this
+    # month's included, and staff-months on the pay bill likewise (bonus-malus on a stock)
+    year_trainee_months: np.ndarray | None = None
+    year_staff_months: np.ndarray | None = None
     employer_cents: int = 0  # employer money collected earlier this month by earlier rules
     levy_cents: int = 0  # the levy part of it
     public_cents: int = 0  # public money collected earlier this month
@@ -77,6 +87,10 @@ class ContributionContext:
             self.lapsed_total = np.zeros(self.headcount.shape[0], dtype=np.int64)
         if self.plan_filed is None:
             self.plan_filed = np.zeros(self.headcount.shape[0], dtype=bool)
+        if self.year_trainee_months is None:
+            self.year_trainee_months = np.zeros((len(STOCK_KINDS), self.headcount.shape[0]))
+        if self.year_staff_months is None:
+            self.year_staff_months = self.staff.astype(np.float64)
         if self.spend_history is None:
             self.spend_history = np.zeros((12, self.headcount.shape[0]))
             self.spend_history[self.month % 12] = self.own_training_spend
@@ -102,11 +116,14 @@ class TrainingPull:
     """What a rule offers a firm for training at its own cost, for its training decision, per
     firm: `free_spend` ($ a month of training that costs the firm nothing extra, because it would
     pay the same to the fund otherwise), `subsidy` (the share of each training dollar the rule
-    gives back) and `per_trainee` ($ the rule saves or pays the firm per extra trainee)."""
+    gives back) and `per_trainee` ($ the rule saves or pays the firm per extra trainee);
+    `per_apprentice_month` ($ it saves or pays the firm per month it hosts an apprentice, for the
+    host's decision; None = nothing)."""
 
     free_spend: np.ndarray
     subsidy: np.ndarray
     per_trainee: np.ndarray
+    per_apprentice_month: np.ndarray | None = None
 
 
 @dataclass(frozen=True)
@@ -119,6 +136,9 @@ class ScenarioFacts:
     levy: bool  # some rule is a levy
     fund_seats: bool  # the fund buys course seats (not the whole budget on incumbent grants)
     contractor_payments: bool  # some sector pays non-employees
+    apprenticeships: bool = True  # some fund starts become apprenticeships
+    externships: bool = True  # some fund completers are offered externships
+    incumbent_training: bool = True  # firms may send staff on upskilling
 
 
 @dataclass
@@ -145,6 +165,8 @@ class Rule(Section):
     reads_employer_payments: ClassVar[bool] = False
     # Rules that read the share of staff a firm trained in the last 12 months (costly to count).
     reads_training_share: ClassVar[bool] = False
+    # Rules that read the year's stock of trainees (trainee-months by programme type).
+    reads_training_stock: ClassVar[bool] = False
     # Rules that may charge employers (not the public purse's rules, refunds or "none").
     charges_employers: ClassVar[bool] = True
     # Rules whose payments to firms give back levy (they count against what a firm may reclaim);

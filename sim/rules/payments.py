@@ -99,7 +99,7 @@ class PaymentSchedule(Section):
             who += f" in {', '.join(names)}" if names else ""
             who = "" if self.untargeted else who
             total = sum(r.share for r in rules)
-            if any(r.amount > 0 for r in rules):
+            if any(r.has_amount for r in rules):
                 if total > 1.0 + 1e-6:
                     raise ValueError(f"payment rule shares{who} must sum to at most 1 when tranches "
                                      f"pay money amounts (they sum to {total:.4f})")
@@ -143,7 +143,7 @@ class PaymentSchedule(Section):
 
     @property
     def has_amounts(self) -> bool:
-        return any(r.amount > 0 for r in self.rules)
+        return any(r.has_amount for r in self.rules)
 
     @property
     def simple(self) -> bool:
@@ -163,15 +163,12 @@ class PaymentSchedule(Section):
         for rule in self.rules:
             if outcome_odds is not None and getattr(rule, "payee", "provider") != "provider":
                 continue
-            part = rule.value_cents(dollars * 100) / 100
+            part = rule.value_cents(dollars * 100, start) / 100
             if rule.outcome_based and outcome_odds is not None:
                 part = part * outcome_odds
             if not rule.who.everyone:
                 assert group is not None and age is not None
                 part = np.where(rule.who.matches(group, age, traits), part, 0.0)
-            covered = getattr(rule, "starts_covered", None)
-            if covered is not None and start is not None:  # a time-limited incentive
-                part = np.where(covered(np.asarray(start)), part, 0.0)
             total = total + part
         return total
 

@@ -16,6 +16,7 @@ import numpy as np
 from pydantic import Field
 
 from sim.ledger import floor_cents
+from sim.scenario.dated import DatedFloat, at, at_each
 from sim.scenario.params import Section, param
 from sim.scenario.people import Who
 
@@ -42,19 +43,23 @@ class Financing(Section):
     capital: float = param(1_000_000.0, unit="$", ge=0, le=1e10, role="lever",
                            description="Capital investors commit to pay providers for financed seats.",
                            source=SOCIALFINANCE)
-    investor_share: float = param(1.0, unit="share of provider payments", ge=0, le=1, role="lever",
-                                  description="Share of each provider payment for a financed seat "
-                                              "that investors make instead of the fund.")
-    first_month: int = param(1, unit="month", ge=1, le=600, role="lever",
-                             description="First month whose fund starts investors may finance.")
-    last_month: int = param(600, unit="month", ge=1, le=600, role="lever",
-                            description="Last month whose fund starts investors may finance.")
+    investor_share: DatedFloat = param(
+        1.0, unit="share of provider payments", ge=0, le=1, role="lever", dated=True,
+        description="Share of each provider payment for a financed seat that investors make "
+                    "instead of the fund. Dated: the share in force in the month the seat started; "
+                    "investors finance new starts only in months where it is above 0 (their "
+                    "window, e.g. [{from: 1, value: 0}, {from: 13, value: 1}, {from: 49, value: 0}]).")
     participants_max: int = param(1_000_000, unit="people", ge=1, le=10_000_000, role="lever",
                                   description="Most participants investors finance.")
     who: Who = Field(default_factory=Who, description="Participants investors may finance.")
 
     def open(self, month: int) -> bool:
-        return self.first_month <= month <= self.last_month
+        """Investors finance new starts this month."""
+        return at(self.investor_share, month) > 0
+
+    def share_at(self, start: np.ndarray) -> np.ndarray:
+        """Investors' share of the payments for seats that started in months `start`."""
+        return at_each(self.investor_share, start)
 
     def repayments(self, fin: Financed) -> np.ndarray:
         """Cents due this month from (or for) each financed participant in `fin`."""

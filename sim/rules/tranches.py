@@ -13,6 +13,7 @@ import numpy as np
 from pydantic import Field, model_validator
 
 from sim.ledger import floor_cents
+from sim.scenario.dated import DatedFloat, at_each, highest
 from sim.scenario.params import Section, param
 from sim.scenario.people import Who
 
@@ -32,7 +33,8 @@ class PaymentEvent:
     `wage_gain`: relative wage gain since before training (retention events);
     `continuous`: employed at every monthly count since placement (retention events);
     `group`, `age`: worker group and age in whole years at the fund start (rules for some
-    people only read them)."""
+    people only read them); `start`: the month each one's fund contract started (a dated
+    amount is read at it: a contract's terms are those in force when it started)."""
 
     price_cents: np.ndarray
     months: np.ndarray
@@ -42,6 +44,7 @@ class PaymentEvent:
     group: np.ndarray | None = None
     age: np.ndarray | None = None
     traits: np.ndarray | None = None
+    start: np.ndarray | None = None
 
 
 class PaymentRule(Section):
@@ -50,11 +53,13 @@ class PaymentRule(Section):
     category: ClassVar[str] = "provider_payment"
     share: float = param(0.0, unit="share of price", ge=0, le=1, role="lever",
                          description="Share of the seat price this rule pays.")
-    amount: float = param(
-        0.0, unit="$ per participant", ge=0, le=200_000, role="lever",
+    amount: DatedFloat = param(
+        0.0, unit="$ per participant", ge=0, le=200_000, role="lever", dated=True,
         description="Money amount this tranche pays per participant, on top of its share of the "
                     "price (a fixed-amount tranche sets share 0); a rule paid in several "
-                    "instalments splits it equally.",
+                    "instalments splits it equally. Dated: the amount in force in the month the "
+                    "participant's fund start happened (a time-limited incentive is 0 outside "
+                    "its window).",
         source="lever; fixed-amount tranches as in the UK's 2020 apprentice incentive (GOV.UK)",
     )
     who: Who = Field(default_factory=Who,
@@ -71,16 +76,25 @@ class PaymentRule(Section):
         return (self.month_offset,)
 
     @property
-    def amount_cents(self) -> int:
-        return int(round(self.amount * 100))
+    def has_amount(self) -> bool:
+        """The rule pays a money amount to someone at some time."""
+        return highest(self.amount) > 0
 
-    def value_cents(self, price_cents: np.ndarray) -> np.ndarray:
+    def amount_cents(self, start: np.ndarray | int | None) -> np.ndarray | int:
+        """Cents of the amount for contracts that started in months `start` (a plain amount
+        needs no months)."""
+        if not isinstance(self.amount, tuple):
+            return int(round(self.amount * 100))
+        assert start is not None, "a dated amount is read at each contract's start month"
+        return np.rint(at_each(self.amount, start) * 100).astype(np.int64)
+
+    def value_cents(self, price_cents: np.ndarray, start: np.ndarray | int | None = None) -> np.ndarray:
         """Fractional cents this rule pays in total per participant at most (all payments)."""
-        return price_cents * self.share + self.amount_cents
+        return price_cents * self.share + self.amount_cents(start)
 
-    def promised(self, price_cents: np.ndarray) -> np.ndarray:
+    def promised(self, price_cents: np.ndarray, start: np.ndarray | None = None) -> np.ndarray:
         """Cents of one of its payments, owed until it falls due (the liability)."""
-        return np.floor(price_cents * self.share) + self.amount_cents
+        return np.floor(price_cents * self.share) + self.amount_cents(start)
 
 
     def due(self, ev: PaymentEvent) -> np.ndarray:
@@ -92,7 +106,7 @@ class PaymentRule(Section):
         return np.where(self.who.matches(ev.group, ev.age, ev.traits), cents, 0)
 
     def pays(self, ev: PaymentEvent) -> np.ndarray:
-        return floor_cents(ev.price_cents * self.share) + self.amount_cents
+        return floor_cents(ev.price_cents * self.share) + self.amount_cents(ev.start)
 
 
 class Upfront(PaymentRule):
@@ -119,7 +133,8 @@ class MonthlyInstalments(PaymentRule):
     category: ClassVar[str] = "provider_instalment"
 
     def pays(self, ev: PaymentEvent) -> np.ndarray:
-        return floor_cents((ev.price_cents * self.share + self.amount_cents) / np.maximum(ev.months, 1))
+        whole = ev.price_cents * self.share + self.amount_cents(ev.start)
+        return floor_cents(whole / np.maximum(ev.months, 1))
 
 
 class OnCompletion(PaymentRule):
@@ -213,19 +228,20 @@ class RecurringOutcome(AfterPlacement):
     def month_offsets(self) -> tuple[int, ...]:
         return tuple(months_after(self.day + j * self.every_days) for j in range(self.times))
 
-    def promised(self, price_cents: np.ndarray) -> np.ndarray:
-        return np.floor((price_cents * self.share + self.amount_cents) / self.times)
+    def promised(self, price_cents: np.ndarray, start: np.ndarray | None = None) -> np.ndarray:
+        return np.floor((price_cents * self.share + self.amount_cents(start)) / self.times)
 
     def pays(self, ev: PaymentEvent) -> np.ndarray:
-        each = floor_cents((ev.price_cents * self.share + self.amount_cents) / self.times)
+        each = floor_cents((ev.price_cents * self.share + self.amount_cents(ev.start)) / self.times)
         return np.where(self.kept(ev), each, 0)
 
 
 class AfterStart(PaymentRule):
     """Paid `day` days after the fund start to the provider or the employer (an apprentice's
-    host), if the participant has not dropped out (the contract is still open), for starts in
-    `first_start_month..last_start_month`: incentives such as England's day-90 and day-365
-    apprenticeship payments. An employer payment is a money amount (share 0)."""
+    host), if the participant has not dropped out (the contract is still open): incentives such
+    as England's day-90 and day-365 apprenticeship payments. An employer payment is a money
+    amount (share 0); a time-limited incentive is a dated amount, 0 outside its window of starts
+    (e.g. `amount: [{from: 1, value: 0}, {from: 13, value: 1270}, {from: 19, value: 0}]`)."""
 
     kind: Literal["after_start"] = "after_start"
     trigger: ClassVar[Trigger] = "after_start"
@@ -236,19 +252,11 @@ class AfterStart(PaymentRule):
         description="Who is paid: the provider, or the participant's employer (apprentices' hosts; "
                     "participants with no employer then are not paid).",
     )
-    first_start_month: int = param(1, unit="month", ge=1, le=600, role="lever",
-                                   description="First month of fund starts it applies to (a time-"
-                                               "limited incentive).")
-    last_start_month: int = param(600, unit="month", ge=1, le=600, role="lever",
-                                  description="Last month of fund starts it applies to.")
 
     @model_validator(mode="after")
     def _employer_amounts(self) -> AfterStart:
         if self.payee == "employer" and self.share > 0:
             raise ValueError("a payment to the employer is a money amount: set share to 0 and give amount")
-        if self.first_start_month > self.last_start_month:
-            raise ValueError(f"first_start_month ({self.first_start_month}) is after last_start_month "
-                             f"({self.last_start_month})")
         return self
 
     @property
@@ -258,9 +266,6 @@ class AfterStart(PaymentRule):
     @property
     def month_offset(self) -> int:
         return months_after(self.day)
-
-    def starts_covered(self, start_month: np.ndarray) -> np.ndarray:
-        return (start_month >= self.first_start_month) & (start_month <= self.last_start_month)
 
 
 PaymentRuleT = Annotated[

@@ -27,6 +27,8 @@ def facts(sc: Scenario) -> ScenarioFacts:
         levy=any(r.is_levy for r in rules),
         fund_seats=sc.fund.incumbent_budget_share < 1.0,
         contractor_payments=any(s.non_employee_pay_share > 0 for s in sc.region.sectors),
+        apprenticeships=sc.training.apprenticeship_share > 0 and sc.fund.incumbent_budget_share < 1.0,
+        externships=sc.training.externship_share > 0 and sc.fund.incumbent_budget_share < 1.0,
     )
 
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 import itertools
 from typing import Annotated, Any
 
+import numpy as np
 from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag
 
 MONTH_MAX = 600  # the longest horizon a scenario may have (Scenario.horizon_months)
@@ -55,6 +56,22 @@ def at(value: float | tuple[Step, ...], month: int) -> float:
             break
         current = step.value
     return float(current)
+
+
+def at_each(value: float | tuple[Step, ...], months: Any) -> np.ndarray:
+    """The value in force at each of `months` (an array: e.g. each participant's start month,
+    for money-out terms fixed when a contract starts); months before 1 read the first step."""
+    months = np.asarray(months)
+    if not isinstance(value, tuple):
+        return np.full(months.shape, float(value))
+    starts = np.array([s.start for s in value])
+    values = np.array([s.value for s in value], dtype=np.float64)
+    return values[np.clip(np.searchsorted(starts, months, side="right") - 1, 0, None)]
+
+
+def highest(value: float | tuple[Step, ...]) -> float:
+    """The largest value the field ever takes (a dated one: over its steps)."""
+    return max(s.value for s in value) if isinstance(value, tuple) else float(value)
 
 
 def is_dated(value: Any) -> bool:

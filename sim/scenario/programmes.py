@@ -3,7 +3,7 @@ apprenticeships, providers, programme phases and the pilot-to-scale rollout."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import Field
 
@@ -87,6 +87,14 @@ class Training(Section):
     apprenticeship_share: float = param(
         0.0, unit="share of fund starts", ge=0.0, le=1.0, role="lever",
         description="Share of fund-paid starts that are paid apprenticeships at a member firm.",
+    )
+    unhosted_apprenticeships: Literal["course", "not_funded"] = param(
+        "course", unit="choice", role="lever",
+        description="A fund start drawn to be an apprenticeship that finds no willing member firm "
+                    "with an opening this month: goes ahead as a full-time course the fund pays, or "
+                    "is not bought at all (funding follows an employer's hire).",
+        source="England: apprenticeship funding pays only for an apprentice an employer has taken on "
+               "(gov.uk apprenticeship funding rules); 'course' is an assumption",
     )
     apprenticeship_months: int = param(
         24, unit="months", ge=6, le=60, role="constant",

@@ -93,6 +93,10 @@ class Scenario(Section):
         if len(set(bits)) < len(bits):
             raise ValueError(f"traits: names {names} must differ (and two of them share a bit of the "
                              f"traits mask: rename one)")
+        if self.training.unhosted_apprenticeships == "not_funded" and self.fund.financing:
+            raise ValueError("training.unhosted_apprenticeships: 'not_funded' cannot be combined with "
+                             "fund.financing (investors commit capital to a seat before its host is "
+                             "known); use 'course' or remove the financing rule")
         for path, who in _whos(self):
             if who.in_group and who.in_group not in names:
                 raise ValueError(f"{path}.in_group: {who.in_group!r} is not one of the scenario's traits "

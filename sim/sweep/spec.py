@@ -166,6 +166,10 @@ def _check_factor(path: str, key: str, f: FactorSpec, base: Scenario, rows: dict
         return [Problem(here, message, given, *where(here))]
 
     row = rows.get(path)
+    if row is None and f"{path}[0].value" in rows:
+        # A dated lever written as steps in the base: a level or a range end is a whole value (a
+        # number, in force every month, or steps), within the bounds every step obeys.
+        row = {**rows[f"{path}[0].value"], "value": rows[f"{path}[0].value"]["value"]}
     if row is None:
         return _check_composite(path, key, f, base, rows, here, where)
     role = "lever" if key == "levers" else "uncertainty"
