@@ -210,8 +210,9 @@ def test_better_placing_providers_place_people_in_better_paid_and_steadier_jobs(
 # --- 7.24 fade-out and catch-up ---------------------------------------------------------------------
 
 def test_skills_depreciate_out_of_work_and_credentials_lapse() -> None:
-    """Out of paid work the skill factor falls by the monthly rate and, after the lapse
-    period, the highest credential drops a rung; back in work the factor recovers."""
+    """Out of paid work the share kept of a level's skills falls by the monthly rate and, after
+    the lapse period, the highest credential drops a rung; back in a skilled job the skills
+    recover and the wage is re-set with them (the level's premium paid in full again)."""
     sc = build()
     p = new_population(sc, np.random.default_rng(1), np.random.default_rng(2), np.random.default_rng(3))
     model = FundModel(sc, 1)
@@ -220,15 +221,40 @@ def test_skills_depreciate_out_of_work_and_credentials_lapse() -> None:
     assert len(idle) == 20
     p.status[idle] = OUT_OF_LF
     for _ in range(sc.careers.credential_lapse_months - 1):
-        lapsed = p.use_skills(k.skill_depreciation, k.skill_restoration, sc.careers.credential_lapse_months)
+        lapsed = p.use_skills(k, sc.careers.credential_lapse_months)
         assert len(np.intersect1d(lapsed, idle)) == 0
-    lapsed = p.use_skills(k.skill_depreciation, k.skill_restoration, sc.careers.credential_lapse_months)
+    lapsed = p.use_skills(k, sc.careers.credential_lapse_months)
     assert np.array_equal(np.intersect1d(lapsed, idle), idle) and np.all(p.rung[idle] == 1)
     expected = (1 - sc.careers.skill_depreciation_annual) ** (sc.careers.credential_lapse_months / 12)
     np.testing.assert_allclose(p.skill[idle], expected, rtol=1e-4)
-    p.status[idle] = EMPLOYED
-    p.use_skills(k.skill_depreciation, k.skill_restoration, sc.careers.credential_lapse_months)
+    p.start_job(k, idle, np.zeros(len(idle), dtype=np.int32), 1)
+    depreciated = p.wage[idle].copy()
+    full = p.wage_at(k, idle) / p.skilled_factor(k, idle) * k.prem_mult[1]  # the premium in full
+    assert np.all(depreciated < full)
+    p.use_skills(k, sc.careers.credential_lapse_months)
     assert np.all(p.skill[idle] > expected) and np.all(p.idle[idle] == 0)
+    assert np.all(p.wage[idle] > depreciated)
+    np.testing.assert_allclose(p.wage[idle], p.wage_at(k, idle), rtol=1e-5)
+
+
+def test_occupational_experience_raises_wages_in_skilled_jobs_only() -> None:
+    """A month in a skilled job adds a month of occupational experience and its wage growth;
+    a basic job adds none; experience stops paying after `experience_growth_months`."""
+    sc = build()
+    model = FundModel(sc, 1)
+    p, k = model.workers, model.k
+    skilled = np.flatnonzero((p.status == EMPLOYED) & (p.job_level > 0) & (p.experience < 10))[:50]
+    basic = np.flatnonzero((p.status == EMPLOYED) & (p.job_level == 0))[:50]
+    assert len(skilled) == 50 and len(basic) == 50
+    before = p.wage.copy(), p.experience.copy()
+    p.gain_experience(k)
+    assert np.all(p.experience[skilled] == before[1][skilled] + 1)
+    assert np.all(p.wage[skilled] > before[0][skilled])
+    assert np.all(p.experience[basic] == before[1][basic]) and np.all(p.wage[basic] == before[0][basic])
+    cap = sc.careers.experience_growth_months
+    assert k.experience_growth[cap + 5] == k.experience_growth[cap] > k.experience_growth[cap - 1]
+    np.testing.assert_allclose(k.experience_growth[12], 1.0 + sc.careers.experience_wage_growth_annual,
+                               rtol=1e-6)
 
 
 def test_gains_fade_when_the_twin_catches_up_by_training_elsewhere() -> None:

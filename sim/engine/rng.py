@@ -19,6 +19,7 @@ STREAMS = (
     "matching_slots", "job_to_job_slots",  # counter-based draws of the month (MonthlyLuck.key)
     # careers (sim.scenario.careers) and firms' apprenticeship offers
     "careers", "provider_placement", "promotions", "linkage", "apprentice_offers",
+    "graduate_keeps",
 )
 
 
