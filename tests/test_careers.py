@@ -18,7 +18,7 @@ from sim.engine import firms as fm
 from sim.engine.labour_market import Tightness
 from sim.engine.model import FundModel
 from sim.engine.runner import run
-from sim.engine.workers import APPRENTICE, EMPLOYED, OUT_OF_LF, UNEMPLOYED, new_population
+from sim.engine.workers import EMPLOYED, OUT_OF_LF, UNEMPLOYED, new_population
 from sim.scenario.schema import Scenario
 
 REGION = {"n_workers": 4000, "n_firms": 80, "n_providers": 6}
@@ -151,6 +151,18 @@ def test_promotion_lets_placed_completers_climb_after_placement() -> None:
         assert climbs_after_placement(off, s)[0] == 0
 
 
+def test_progression_on_the_job_makes_later_gains_larger() -> None:
+    """Progression on the job (occupational experience in skilled jobs, promotions) against
+    none: participants, more of whom hold skilled jobs than their twins, gain more over their
+    twins in years 3-5 after the first start."""
+    none = {"careers.experience_wage_growth_annual": 0.0, "careers.promotion_rate_monthly": [0.0, 0.0, 0.0]}
+    years = slice(2, 5)
+    on = later(build(horizon=72), years)
+    off = later(build(horizon=72, **none), years)
+    assert off.mean() > 0
+    assert greater(on, off) < LOOSE_P
+
+
 # --- 7.22 employer linkage --------------------------------------------------------------------------
 
 def test_linked_credentials_raise_later_earnings_more_than_unlinked_ones() -> None:
@@ -210,8 +222,9 @@ def test_better_placing_providers_place_people_in_better_paid_and_steadier_jobs(
 # --- 7.24 fade-out and catch-up ---------------------------------------------------------------------
 
 def test_skills_depreciate_out_of_work_and_credentials_lapse() -> None:
-    """Out of paid work the skill factor falls by the monthly rate and, after the lapse
-    period, the highest credential drops a rung; back in work the factor recovers."""
+    """Out of paid work the share kept of a level's skills falls by the monthly rate and, after
+    the lapse period, the highest credential drops a rung; back in a skilled job the skills
+    recover and the wage is re-set with them (the level's premium paid in full again)."""
     sc = build()
     p = new_population(sc, np.random.default_rng(1), np.random.default_rng(2), np.random.default_rng(3),
                        np.zeros(sc.region.n_workers))
@@ -221,15 +234,40 @@ def test_skills_depreciate_out_of_work_and_credentials_lapse() -> None:
     assert len(idle) == 20
     p.status[idle] = OUT_OF_LF
     for _ in range(sc.careers.credential_lapse_months - 1):
-        lapsed = p.use_skills(k.skill_depreciation, k.skill_restoration, sc.careers.credential_lapse_months)
+        lapsed = p.use_skills(k, sc.careers.credential_lapse_months)
         assert len(np.intersect1d(lapsed, idle)) == 0
-    lapsed = p.use_skills(k.skill_depreciation, k.skill_restoration, sc.careers.credential_lapse_months)
+    lapsed = p.use_skills(k, sc.careers.credential_lapse_months)
     assert np.array_equal(np.intersect1d(lapsed, idle), idle) and np.all(p.rung[idle] == 1)
     expected = (1 - sc.careers.skill_depreciation_annual) ** (sc.careers.credential_lapse_months / 12)
     np.testing.assert_allclose(p.skill[idle], expected, rtol=1e-4)
-    p.status[idle] = EMPLOYED
-    p.use_skills(k.skill_depreciation, k.skill_restoration, sc.careers.credential_lapse_months)
+    p.start_job(k, idle, np.zeros(len(idle), dtype=np.int32), 1)
+    depreciated = p.wage[idle].copy()
+    full = p.wage_at(k, idle) / p.skilled_factor(k, idle) * k.prem_mult[1]  # the premium in full
+    assert np.all(depreciated < full)
+    p.use_skills(k, sc.careers.credential_lapse_months)
     assert np.all(p.skill[idle] > expected) and np.all(p.idle[idle] == 0)
+    assert np.all(p.wage[idle] > depreciated)
+    np.testing.assert_allclose(p.wage[idle], p.wage_at(k, idle), rtol=1e-5)
+
+
+def test_occupational_experience_raises_wages_in_skilled_jobs_only() -> None:
+    """A month in a skilled job adds a month of occupational experience and its wage growth;
+    a basic job adds none; experience stops paying after `experience_growth_months`."""
+    sc = build()
+    model = FundModel(sc, 1)
+    p, k = model.workers, model.k
+    skilled = np.flatnonzero((p.status == EMPLOYED) & (p.job_level > 0) & (p.experience < 10))[:50]
+    basic = np.flatnonzero((p.status == EMPLOYED) & (p.job_level == 0))[:50]
+    assert len(skilled) == 50 and len(basic) == 50
+    before = p.wage.copy(), p.experience.copy()
+    p.gain_experience(k)
+    assert np.all(p.experience[skilled] == before[1][skilled] + 1)
+    assert np.all(p.wage[skilled] > before[0][skilled])
+    assert np.all(p.experience[basic] == before[1][basic]) and np.all(p.wage[basic] == before[0][basic])
+    cap = sc.careers.experience_growth_months
+    assert k.experience_growth[cap + 5] == k.experience_growth[cap] > k.experience_growth[cap - 1]
+    np.testing.assert_allclose(k.experience_growth[12], 1.0 + sc.careers.experience_wage_growth_annual,
+                               rtol=1e-6)
 
 
 def test_gains_fade_when_the_twin_catches_up_by_training_elsewhere() -> None:
@@ -242,6 +280,17 @@ def test_gains_fade_when_the_twin_catches_up_by_training_elsewhere() -> None:
     assert later(none, years).mean() > 0
     assert greater(later(none, years, row=1), later(all_, years, row=1)) < LOOSE_P
     assert greater(later(none, years), later(all_, years)) < LOOSE_P
+
+
+def test_gains_fade_faster_with_higher_depreciation() -> None:
+    """Skills a level pays for depreciate out of work: the participants, who built more of
+    them, lose more than their twins, so their earnings gain in years 3-5 is smaller when
+    skills depreciate fast than when they do not depreciate."""
+    years = slice(2, 5)
+    none = later(build(horizon=72, **{"careers.skill_depreciation_annual": 0.0}), years)
+    fast = later(build(horizon=72, **{"careers.skill_depreciation_annual": 0.4}), years)
+    assert none.mean() > 0
+    assert greater(none, fast) < LOOSE_P
 
 
 def test_credential_gains_fade_faster_when_credentials_lapse_sooner() -> None:
@@ -347,28 +396,48 @@ def test_apprenticeship_starts_fall_with_expected_demand_and_recover_with_a_subs
     assert greater(subsidised, slump) < LOOSE_P
 
 
-def test_hosts_release_graduates_when_demand_has_fallen() -> None:
-    """At completion a host keeps its graduate only if it still wants the post: in a deep
-    recession some graduates are released to look for work; in calm times nearly all stay."""
-    common = {"training.apprenticeship_share": 0.5, "training.apprenticeship_months": 6}
-    rec = {"enabled": True, "start_month": 10, "duration_months": 10, "depth": 0.3, "recovery_months": 6}
+def test_hosts_keep_fewer_graduates_without_a_post_or_when_demand_is_falling() -> None:
+    """The keep decision at completion: a host with a post for the graduate keeps her more
+    often than not; one over-staffed at her level, or expecting demand to fall, less often; a
+    higher value of a graduate over an outside hire, more often."""
+    sc = build(**{"training.apprenticeship_share": 0.5})
+    model = FundModel(sc, 1)
+    k, f = model.k, model.firms
+    firm = np.flatnonzero(f.headcount > 20)[:10]
+    assert len(firm) == 10
+    level = np.ones(len(firm), dtype=np.int64)
+    flat, falling = np.zeros(k.n_sectors), np.full(k.n_sectors, -0.2)
 
-    def released(sc: Scenario) -> tuple[int, int]:
-        model = FundModel(sc, 1)
-        p = model.workers
-        kept = gone = 0
-        for _ in range(sc.horizon_months):
-            appr = np.flatnonzero(p.status == APPRENTICE)
-            model.step()
-            done = appr[(p.prog_kind[appr] == 0) & (p.prog_left[appr] == 0)]
-            kept += int((p.status[done] == EMPLOYED).sum())
-            gone += int(((p.status[done] == UNEMPLOYED) & (p.await_until[done] > model.month)).sum())
-        return kept, gone
+    def keep(scenario: Scenario, room: float, growth: np.ndarray) -> np.ndarray:
+        f.room[firm, 1] = room
+        return fm.keep_chance(scenario, f, firm, level, k.level_shares, k.portability, k.quit_mult, growth)
 
-    kept_calm, gone_calm = released(build(horizon=24, **common))
-    kept_slump, gone_slump = released(build(horizon=24, **common, **{"demand.recession": rec}))
-    assert kept_calm > 20 and kept_slump > 0
-    assert gone_slump / (kept_slump + gone_slump) > gone_calm / (kept_calm + gone_calm)
+    calm = keep(sc, 0.5, flat)  # half a post to spare at her level: a post for her
+    assert np.all((calm > 0.5) & (calm < 1.0))
+    assert np.all(keep(sc, -2.0, flat) < calm)
+    assert np.all(keep(sc, 0.5, falling) < calm)
+    valued = build(**{"training.apprenticeship_share": 0.5, "careers.graduate_productivity_premium": 0.2})
+    assert np.all(keep(valued, 0.5, flat) > calm)
+
+
+def kept_share(r: Any, months: slice) -> float:
+    done = r.series("apprenticeship_completions").loc[months].sum()
+    assert done > 10
+    return 1.0 - r.series("apprenticeship_graduates_released").loc[months].sum() / done
+
+
+def test_graduates_kept_share_falls_in_a_recession() -> None:
+    """Hosts keep a smaller share of their graduates while demand falls than in the year
+    before the recession, seed by seed; released graduates look for work."""
+    common = {"training.apprenticeship_share": 0.5, "training.apprenticeship_months": 12}
+    rec = {"enabled": True, "start_month": 30, "duration_months": 12, "depth": 0.2, "recovery_months": 12}
+    sc = build(horizon=48, **common, **{"demand.recession": rec})
+    before, during = [], []
+    for s in SEEDS[:3]:
+        r = run(sc, s)
+        before.append(kept_share(r, slice(18, 29)))
+        during.append(kept_share(r, slice(32, 44)))
+    assert greater(np.array(before), np.array(during)) < LOOSE_P
 
 
 def test_outside_programmes_pay_their_share_of_self_paid_tuition_to_the_cent() -> None:

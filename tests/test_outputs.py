@@ -71,14 +71,18 @@ def test_impact_table_splits_and_years(with_panel):
     assert list(t.columns) == list(IMPACT_COLUMNS)
     assert set(t.split) == {"all", "kind", "provider", "group", "cohort"}
     assert set(t[t.split == "kind"].value) <= set(PROGRAMME_NAMES.values())
-    assert {"course", "apprenticeship"} <= set(t[t.split == "kind"].value)
+    assert {"course", "apprenticeship", "incumbent_upskilling"} <= set(t[t.split == "kind"].value)
     assert (t.year == (t.months_since_start - 1) // 12 + 1).all()
-    # Every split partitions the same participants: each sums to the `all` row, month by month.
+    # Every split partitions the same participants (the fund's starters): each sums to the `all`
+    # row, month by month. Incumbents upskilled with a fund grant are not fund starters: they
+    # have their kind's row only.
     quantities = ["participants", "earnings", "twin_earnings", "employed", "twin_employed", "credentialed",
                   "twin_credentialed"]
     every = t[t.split == "all"].set_index("months_since_start")[quantities].sort_index()
+    starters = t[(t.split != "kind") | (t.value != "incumbent_upskilling")]
     for split in ("kind", "provider", "group", "cohort"):
-        summed = t[t.split == split].groupby("months_since_start")[quantities].sum().sort_index()
+        cells = starters[starters.split == split]
+        summed = cells.groupby("months_since_start")[quantities].sum().sort_index()
         np.testing.assert_allclose(summed.to_numpy(), every.to_numpy(), rtol=1e-9, err_msg=split)
     # A cohort (run year of the first start) is followed only as long as the run lasts.
     cohorts = t[t.split == "cohort"]
@@ -197,7 +201,8 @@ def test_per_person_output_is_the_firms_value_added(scenario):
     kernel = kernels.firm_surplus(p.status, p.employer, p.ext_host, p.job_level, p.rung, p.sector,
                                   p.wage_effect, p.tenure, p.wage, k.base_wage_f, k.prem, k.tenure_growth,
                                   1.0 / sc.firms.labour_share, sc.firms.productivity_to_wage_gain,
-                                  sc.firms.trainee_output_share, f.n, p.skill, p.job_mult, p.linked,
+                                  sc.firms.trainee_output_share, f.n, p.output_factor(k, np.arange(p.n)),
+                                  p.job_mult, p.linked,
                                   sc.careers.unlinked_premium_share)
     np.testing.assert_allclose(mine, kernel, rtol=1e-5, atol=1e-3)
 

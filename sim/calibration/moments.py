@@ -206,3 +206,12 @@ def apprenticeship_completion(results: Sequence[Results]) -> float:
     """% of apprenticeship starters who complete (exits after the first possible completion)."""
     return 100.0 * _pooled(results, ["apprenticeship_completions"],
                            ["apprenticeship_completions", "apprenticeship_dropouts"], _settled)
+
+
+@moment
+def graduates_kept_share(results: Sequence[Results]) -> float:
+    """% of apprenticeship graduates their training firm keeps at completion (BIBB's
+    Übernahmequote): graduates not released / graduates, after the first could have finished."""
+    released = _pooled(results, ["apprenticeship_graduates_released"], ["apprenticeship_completions"],
+                       _settled)
+    return 100.0 * (1.0 - released)

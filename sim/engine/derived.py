@@ -31,6 +31,7 @@ class Derived:
     monthly_growth: np.float32  # wage growth per month of tenure
     tenure_growth: np.ndarray  # (1024,) wage multiplier by months of tenure (a lookup, not pow)
     unlinked_mult: np.ndarray  # (4,) float32 1 + prem x the share an unlinked credential is paid
+    experience_growth: np.ndarray  # (1024,) float32 wage factor by months of occupational experience
     skill_depreciation: np.float32  # monthly skill factor out of work
     skill_restoration: np.float32  # monthly growth of a depreciated skill factor in work
 
@@ -66,6 +67,9 @@ class Derived:
                            ** (np.arange(1_024) / 12.0)).astype(np.float32),
             unlinked_mult=(1.0 + np.array([0.0, *sc.labour.rung_wage_premium])
                            * sc.careers.unlinked_premium_share).astype(np.float32),
+            experience_growth=((1.0 + sc.careers.experience_wage_growth_annual)
+                               ** (np.minimum(np.arange(1_024), sc.careers.experience_growth_months) / 12.0)
+                               ).astype(np.float32),
             skill_depreciation=np.float32((1.0 - sc.careers.skill_depreciation_annual) ** (1 / 12)),
             skill_restoration=np.float32((1.0 + sc.careers.skill_restoration_annual) ** (1 / 12)),
         )

@@ -61,7 +61,7 @@ def output_of(p: Population, idx: np.ndarray, sc: Scenario, k: Derived) -> np.nd
     pr = 0.5 * (k.prem[p.job_level[idx]] + k.prem[r])
     pr = np.where(p.linked[idx], pr, sc.careers.unlinked_premium_share * pr)
     base = (k.base_wage_f[p.sector[idx]] * p.wage_effect[idx] * k.tenure_growth[p.tenure[idx]]
-            * p.skill[idx] * p.job_mult[idx])
+            * p.output_factor(k, idx) * p.job_mult[idx])
     prod = (base.astype(np.float64) * (1.0 / sc.firms.labour_share + sc.firms.productivity_to_wage_gain * pr))
     return np.where(p.status[idx] == EMPLOYED, prod, sc.firms.trainee_output_share * prod)
 

@@ -318,6 +318,22 @@ def demand_outlook(index: np.ndarray, month: int, months_ahead: int, lookback: i
     return (index[month] / past) ** (months_ahead / lookback) - 1.0
 
 
+def graduate_value(sc: Scenario, portability: np.ndarray, quit_mult: np.ndarray) -> np.ndarray:
+    """What a graduate the training firm keeps is worth to it over an outside hire at the same
+    level, per sector, in months of the job's wage: her productivity premium over her expected
+    stay plus the recruiting cost saved."""
+    fd, c = sc.firms, sc.careers
+    stay = expected_retention_months(sc, portability, quit_mult)
+    return (c.graduate_productivity_premium / fd.labour_share * stay
+            + fd.turnover_cost_share * 12.0 * fd.recruiting_cost_saved_share)
+
+
+def attrition_hazard(sc: Scenario, quit_mult: np.ndarray) -> np.ndarray:
+    """Monthly chance a post is freed by its holder leaving (quit, move, layoff), per sector."""
+    lab = sc.labour
+    return (lab.quit_rate + lab.job_to_job_rate) * quit_mult + lab.layoff_rate
+
+
 def apprentice_acceptance(sc: Scenario, f: FirmTable, portability: np.ndarray, quit_mult: np.ndarray,
                           growth: np.ndarray, wage_subsidy: float,
                           host_pay: np.ndarray | None = None) -> np.ndarray:
@@ -330,22 +346,36 @@ def apprentice_acceptance(sc: Scenario, f: FirmTable, portability: np.ndarray, q
     P(room) = posts freed by attrition over the apprenticeship + expected demand growth.
     `host_pay`: months of the job's wage a month of hosting earns or saves the firm under the
     money-in rules (a bonus-malus on apprentice-years), per firm; None = nothing."""
-    tr, fd, c, lab = sc.training, sc.firms, sc.careers, sc.labour
+    tr, fd, c = sc.training, sc.firms, sc.careers
     months = tr.apprenticeship_months
     output = fd.trainee_output_share / fd.labour_share
     net_month = output - tr.apprentice_wage_share * (1.0 - wage_subsidy) - c.apprentice_supervision_cost_share
-    hazard = (lab.quit_rate + lab.job_to_job_rate) * quit_mult + lab.layoff_rate
+    hazard = attrition_hazard(sc, quit_mult)
     room = np.clip(1.0 - (1.0 - hazard) ** months + growth, 0.0, 1.0)[f.sector]
-    stay = expected_retention_months(sc, portability, quit_mult)[f.sector]
-    graduate = (c.graduate_productivity_premium / fd.labour_share * stay
-                + fd.turnover_cost_share * 12.0 * fd.recruiting_cost_saved_share)
-    value = months * net_month + room * graduate  # in months of the job's wage
+    value = months * net_month + room * graduate_value(sc, portability, quit_mult)[f.sector]
     if host_pay is not None:
         value = value + months * host_pay
     return expit(value / c.apprentice_decision_scale_months)
 
 
-def keeps_graduates(f: FirmTable, firm: np.ndarray, level: np.ndarray) -> np.ndarray:
-    """At completion the host keeps its graduate if it still wants the post at her level (its
-    room at the last count is not below -0.5, rounding half a post), as it keeps an extern."""
-    return f.room[firm, level] > -0.5
+def keep_chance(sc: Scenario, f: FirmTable, firm: np.ndarray, level: np.ndarray, level_shares: np.ndarray,
+                portability: np.ndarray, quit_mult: np.ndarray, growth: np.ndarray) -> np.ndarray:
+    """Chance a host keeps the graduate it trained, at completion: the value of keeping her (the
+    graduate's value over an outside hire) if it has a post for her at her level over the next
+    `careers.graduate_outlook_months`, less the wage of carrying her without one until attrition
+    frees a post, through the same logistic as the decision to take her on.
+    P(post) = room at the last count (she holds a post, so about 0 when demand is flat; +0.5
+              rounds half a post) + the level's posts x expected demand growth over the
+              outlook, within [0, 1];
+    carry   = months of her wage until attrition frees the post she lacks (1 - P(post)), at
+              most the outlook.
+    `growth`: each sector's expected demand growth over the outlook (demand_outlook)."""
+    c = sc.careers
+    months = c.graduate_outlook_months
+    sec = f.sector[firm]
+    hazard = attrition_hazard(sc, quit_mult)[sec]
+    posts = np.maximum(f.headcount[firm] * level_shares[sec, level], 1.0)
+    post = np.clip(f.room[firm, level] + 0.5 + posts * growth[sec], 0.0, 1.0)
+    carry = np.minimum(months, (1.0 - post) / (hazard * posts))
+    value = post * graduate_value(sc, portability, quit_mult)[sec] - carry
+    return expit(value / c.apprentice_decision_scale_months)

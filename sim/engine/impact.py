@@ -48,7 +48,10 @@ DESCRIPTIONS = {
              "provider), `group` (worker group) or `cohort` (the run year of the first start: one "
              "cohort followed over time is a balanced panel).",
     "value": "The cell of the breakdown: `all`, a kind name, a provider id, a group name or a cohort year.",
-    "participants": "Participants counted in the month (participant-months when pooled).",
+    "participants": "Participants counted in the month (participant-months when pooled). Fund "
+                    "starters (courses, apprenticeships) in every split; incumbents upskilled with "
+                    "a fund grant only in the `kind` split (`incumbent_upskilling`, from the month "
+                    "of their first such start), so `all` is the trials' intent-to-treat group.",
     "earnings": "Their earnings this month ($, summed).",
     "twin_earnings": "The same people's earnings in the no-fund twin ($, summed).",
     "employed": "How many of them are on a payroll (employed or apprentice).",
@@ -71,13 +74,24 @@ class ImpactTracker:
         self.provider = np.zeros(people, dtype=np.int16)
         self.base_rung = np.zeros(people, dtype=np.int8)
         self.twin_base_rung = np.zeros(people, dtype=np.int8)
+        self.first_upskill = np.full(people, -1, dtype=np.int32)  # first grant-paid upskilling start
 
     def record(self, p: Population, month: int, twin_earnings: np.ndarray, twin_state: np.ndarray) -> None:
-        """Add this month's participants (after `first_fund_month` is set for new ones)."""
+        """Add this month's participants (after `first_fund_month` is set for new ones), and
+        the incumbents upskilled with a fund grant (`upskilled`), who are not fund starters:
+        they count in their programme kind's row only, so `all` and the other splits stay the
+        trials' intent-to-treat group of fund starters."""
         part = np.flatnonzero(p.participant)
-        if len(part) == 0:
-            return
-        first = p.first_fund_month[part]
+        if len(part):
+            self._add(p, part, p.first_fund_month[part], month, twin_earnings, twin_state, every_split=True)
+        inc = np.flatnonzero(p.upskilled & ~p.participant & (self.first_upskill < 0))
+        self.first_upskill[inc] = month
+        inc = np.flatnonzero(p.upskilled & ~p.participant)
+        if len(inc):
+            self._add(p, inc, self.first_upskill[inc], month, twin_earnings, twin_state, every_split=False)
+
+    def _add(self, p: Population, part: np.ndarray, first: np.ndarray, month: int, twin_earnings: np.ndarray,
+             twin_state: np.ndarray, every_split: bool) -> None:
         twin_status, twin_rung = unpack_state(twin_state[part])
         new = first == month  # the programme they started with, and where they stood then
         who = part[new]
@@ -97,14 +111,19 @@ class ImpactTracker:
             np.ones(len(part)), p.earnings[part], twin_earnings[part], on, twin_on,
             p.rung[part] > self.base_rung[part], twin_rung > self.twin_base_rung[part],
         ]).astype(np.float64)
-        cols = np.concatenate([np.zeros(len(part), np.int64), 1 + self.kind[part].astype(np.int64),
-                               1 + self.K + self.provider[part].astype(np.int64),
-                               1 + self.K + self.P + p.group[part].astype(np.int64),
-                               1 + self.K + self.P + self.G + (first.astype(np.int64) - 1) // 12])
-        flat = np.tile(since * self.C, 5) + cols
+        kind = 1 + self.kind[part].astype(np.int64)
+        if every_split:
+            cols = np.concatenate([np.zeros(len(part), np.int64), kind,
+                                   1 + self.K + self.provider[part].astype(np.int64),
+                                   1 + self.K + self.P + p.group[part].astype(np.int64),
+                                   1 + self.K + self.P + self.G + (first.astype(np.int64) - 1) // 12])
+        else:
+            cols = kind
+        reps = len(cols) // len(part)
+        flat = np.tile(since * self.C, reps) + cols
         n = self.sums.shape[1]
         for q in range(len(QUANTITIES)):
-            self.sums[q] += np.bincount(flat, weights=np.tile(values[q], 5), minlength=n)
+            self.sums[q] += np.bincount(flat, weights=np.tile(values[q], reps), minlength=n)
 
     def frame(self) -> pd.DataFrame:
         """The impact table (COLUMNS): one row per month since start and cell with participants."""

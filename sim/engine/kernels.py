@@ -293,12 +293,13 @@ def firm_surplus(status: np.ndarray, employer: np.ndarray, ext_host: np.ndarray,
                  rung: np.ndarray, sector: np.ndarray, wage_effect: np.ndarray, tenure: np.ndarray,
                  wage: np.ndarray, base_wage: np.ndarray, prem: np.ndarray, tenure_growth: np.ndarray,
                  inv_labour_share: float, prod_gain: float, trainee_share: float,
-                 n_firms: int, skill: np.ndarray, job_mult: np.ndarray, linked: np.ndarray,
+                 n_firms: int, skilled: np.ndarray, job_mult: np.ndarray, linked: np.ndarray,
                  unlinked_share: float) -> np.ndarray:
     """Each firm's value added minus wages this month ($), before turnover and training costs
     (see sim.engine.measure.firm_surplus for the economics). Output scales with the factors
-    wages do: skill, the job's match quality, and the share of the premium an unlinked
-    credential earns."""
+    wages do: the skilled factor (experience in the occupation, skills lost out of work:
+    `skilled`, per person, sim.engine.workers.Population.output_factor), the job's match
+    quality, and the share of the premium an unlinked credential earns."""
     out = np.zeros(n_firms)
     for i in range(status.shape[0]):
         st = status[i]
@@ -310,7 +311,7 @@ def firm_surplus(status: np.ndarray, employer: np.ndarray, ext_host: np.ndarray,
         if not linked[i]:
             pr *= unlinked_share
         prod = (np.float64(base_wage[sector[i]] * wage_effect[i] * tenure_growth[tenure[i]]
-                           * skill[i] * job_mult[i])
+                           * skilled[i] * job_mult[i])
                 * (inv_labour_share + prod_gain * pr))
         if st != 1:
             prod = trainee_share * prod

@@ -166,8 +166,9 @@ class FundModel(mesa.Model):
         p.status[course] = UNEMPLOYED
         p.await_until[course] = self.month + self.scenario.training.placement_window_months
         p.externed[course] = False
-        # The host keeps its graduate if it still wants the post; the others look for work.
-        released = appr[~fm.keeps_graduates(self.firms, p.employer[appr], p.job_level[appr])]
+        # The host decides whether to keep its graduate (sim.engine.firms.keep_chance); the
+        # others look for work.
+        released = appr[~self._keeps(appr)]
         rec.count("apprenticeship_graduates_released", released)
         p.status[appr] = EMPLOYED
         p.leave_job(released)
@@ -236,6 +237,11 @@ class FundModel(mesa.Model):
         seats = tr.train_incumbents(self.workers, self.providers, self.k, self.luck,
                                     self.streams["incumbents"], self.firms.training_rate, self.month,
                                     self.rec)
+        fund = self.fund
+        grants = self.fund_active and (self.scenario.fund.incumbent_grant_share > 0
+                                       or fund.accounts is not None)
+        if len(seats.idx) and grants:  # a member's staff: the fund refunds part of the cost (a grant)
+            self.workers.upskilled[seats.idx[self.firms.member[self.workers.employer[seats.idx]]]] = True
         if len(seats.idx):
             fund_flows.pay_incumbent_training(self.ledger, self.month, self.fund, self.fund_active,
                                               self.workers, self.firms, self.providers, seats.idx,
@@ -296,10 +302,10 @@ class FundModel(mesa.Model):
     def update_wages(self) -> None:
         stipend = self.scenario.training.stipend_monthly if self.fund_active else 0.0
         c = self.scenario.careers
-        # Skills first: a restored skill restores the wage this month's pay bill pays, so the pay
-        # bill and the per-job wages the levy bases read (_close_pay_period) are one snapshot.
-        self.workers.use_skills(self.k.skill_depreciation, self.k.skill_restoration,
-                                c.credential_lapse_months)
+        # Wages move first (experience, skills used or idle), then are paid: the pay bill and the
+        # per-job wages the levy bases read (_close_pay_period) are one snapshot.
+        self.workers.gain_experience(self.k)
+        self.workers.use_skills(self.k, c.credential_lapse_months)
         self.firms.payroll = self.workers.age_jobs(self.k.monthly_growth, stipend, self.firms.n)
         self.workers.part_time_earnings(c.part_time_work_share, c.part_time_earnings_share)
         self._close_pay_period()
@@ -390,6 +396,14 @@ class FundModel(mesa.Model):
         chance = fm.apprentice_acceptance(sc, self.firms, k.portability, k.quit_mult, growth,
                                           sc.fund.apprentice_wage_subsidy, host)
         return self.streams["apprentice_offers"].random(self.firms.n) < chance
+
+    def _keeps(self, appr: np.ndarray) -> np.ndarray:
+        """Whether each graduate's host keeps her (its own decision, her own draw)."""
+        sc, k, p = self.scenario, self.k, self.workers
+        growth = fm.demand_outlook(self.demand.index, self.month, sc.careers.graduate_outlook_months)
+        chance = fm.keep_chance(sc, self.firms, p.employer[appr], p.job_level[appr].astype(np.int64),
+                                k.level_shares, k.portability, k.quit_mult, growth)
+        return self.luck.at("graduate_keeps", appr) < chance
 
     def _expire_placement_windows(self) -> None:
         p = self.workers

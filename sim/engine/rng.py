@@ -23,6 +23,7 @@ STREAMS = (
     "age",  # counter-based, month 0: each person's age at the start
     "credential",  # counter-based: whether a fund course start gives a credential
     "traits",  # counter-based, keyed by the group's name: membership of further groups
+    "graduate_keeps",  # counter-based: whether a host keeps its graduate
 )
 
 

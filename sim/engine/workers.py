@@ -79,9 +79,11 @@ class Population:
     externed: np.ndarray  # bool: did an externship after the latest credential
     participant: np.ndarray  # bool: ever started fund-paid training (intent to treat)
     first_fund_month: np.ndarray  # int32 month of the first fund start seen by the twin comparison, -1
+    upskilled: np.ndarray  # bool: ever upskilled at a member firm while the fund paid grants
     # careers (sim.scenario.careers)
     linked: np.ndarray  # bool: highest credential earned with employer involvement (or before the run)
-    skill: np.ndarray  # float32 <= 1: skill factor of the wage, lowered by time out of work
+    skill: np.ndarray  # float32 <= 1: share kept of a level's skills (premium, experience); falls out of work
+    experience: np.ndarray  # int16 months worked in skilled jobs (entry level up): occupational experience
     idle: np.ndarray  # int16 consecutive months out of paid work
     job_mult: np.ndarray  # float32 wage factor of the current job (placement quality), 1 = none
     sep_mult: np.ndarray  # float32 quit and layoff hazard factor of the current job, 1 = none
@@ -102,13 +104,27 @@ class Population:
         return (month - self.birth_month[idx].astype(np.int32)) // 12
 
     # -- verbs: each changes only people's own columns ------------------------------------------
-    def wage_at(self, k: Derived, idx: np.ndarray, level: np.ndarray | None = None) -> np.ndarray:
-        """Monthly wage of people `idx` in a job at `level` (default: their current level)."""
+    def skilled_factor(self, k: Derived, idx: np.ndarray, level: np.ndarray | None = None) -> np.ndarray:
+        """The wage factor of the skills a job at `level` uses (default: the current level): its
+        premium (the full one for a linked credential) times the growth of occupational
+        experience, of which a person whose skills depreciated out of work keeps `skill`:
+        1 + skill x (premium x experience growth - 1). A basic job uses none (factor 1)."""
         lvl = self.job_level[idx] if level is None else level
         prem = np.where(self.linked[idx], k.prem_mult[lvl], k.unlinked_mult[lvl])
-        return (k.base_wage_f[self.sector[idx]] * prem * self.wage_effect[idx]
-                * self.premium[idx] * self.skill[idx] * self.job_mult[idx]
-                * k.tenure_growth[self.tenure[idx]])
+        grown = prem * np.where(lvl > 0, k.experience_growth[self.experience[idx]], np.float32(1.0))
+        return np.float32(1.0) + self.skill[idx] * (grown - np.float32(1.0))
+
+    def output_factor(self, k: Derived, idx: np.ndarray) -> np.ndarray:
+        """How much the skilled factor moves people's output from that of the nominal level
+        premium (experience raises it, depreciated skills lower it): output follows the wage."""
+        lvl = self.job_level[idx]
+        prem = np.where(self.linked[idx], k.prem_mult[lvl], k.unlinked_mult[lvl])
+        return self.skilled_factor(k, idx) / prem
+
+    def wage_at(self, k: Derived, idx: np.ndarray, level: np.ndarray | None = None) -> np.ndarray:
+        """Monthly wage of people `idx` in a job at `level` (default: their current level)."""
+        return (k.base_wage_f[self.sector[idx]] * self.skilled_factor(k, idx, level) * self.wage_effect[idx]
+                * self.premium[idx] * self.job_mult[idx] * k.tenure_growth[self.tenure[idx]])
 
     def leave_job(self, idx: np.ndarray) -> None:
         self.employer[idx] = -1
@@ -167,22 +183,32 @@ class Population:
         self.sep_mult[idx] = np.exp(-stability_z).astype(np.float32)
         self.wage[idx] *= self.job_mult[idx]
 
-    def use_skills(self, depreciation: np.float32, restoration: np.float32, lapse_months: int) -> np.ndarray:
+    def gain_experience(self, k: Derived) -> None:
+        """A month of occupational experience for employees in skilled jobs (entry level and
+        up), and its wage growth, which follows them to their next skilled job (it is the
+        occupation's, not the employer's: Kambourov & Manovskii 2009)."""
+        idx = np.flatnonzero((self.status == EMPLOYED) & (self.job_level > 0) & (self.experience < 1023))
+        old = self.skilled_factor(k, idx)
+        self.experience[idx] += 1
+        self.wage[idx] *= self.skilled_factor(k, idx) / old
+
+    def use_skills(self, k: Derived, lapse_months: int) -> np.ndarray:
         """A month of using skills or not: out of paid work (unemployed, out of the labour
-        force) the skill factor depreciates and, after `lapse_months` in a row, the highest
-        credential lapses a rung; in work or training the idle count restarts and a depreciated
-        skill factor is restored (and the wage with it). Returns who lost a rung."""
+        force) the skills of a level (its premium and the experience in it) depreciate and,
+        after `lapse_months` in a row, the highest credential lapses a rung; in work or training
+        the idle count restarts and depreciated skills are restored, and the wage of a paid job
+        is re-set with them. Returns who lost a rung."""
         st = self.status
         out = np.flatnonzero((st == UNEMPLOYED) | (st == OUT_OF_LF))
         self.idle[out] += 1
-        self.skill[out] *= depreciation
+        self.skill[out] *= k.skill_depreciation
         busy = np.flatnonzero((st != UNEMPLOYED) & (st != OUT_OF_LF))
         self.idle[busy] = 0
         low = busy[self.skill[busy] < 1.0]
-        new = np.minimum(self.skill[low] * restoration, np.float32(1.0))
-        paid = self.on_payroll()[low] | (st[low] == EXTERNSHIP)
-        self.wage[low[paid]] *= new[paid] / self.skill[low[paid]]
-        self.skill[low] = new
+        paid = low[self.on_payroll()[low] | (st[low] == EXTERNSHIP)]
+        old = self.skilled_factor(k, paid)
+        self.skill[low] = np.minimum(self.skill[low] * k.skill_restoration, np.float32(1.0))
+        self.wage[paid] *= self.skilled_factor(k, paid) / old
         if lapse_months <= 0:
             return out[:0]
         lapsed = out[(self.idle[out] >= lapse_months) & (self.rung[out] > 0)]
@@ -284,8 +310,11 @@ def new_population(scenario: Scenario, rng: np.random.Generator,
         ext_host=np.full(n, -1, dtype=np.int32), await_until=np.full(n, -1, dtype=np.int16),
         placed_month=np.full(n, -1, dtype=np.int16), prior_wage=np.zeros(n, dtype=np.float32),
         externed=np.zeros(n, dtype=bool), participant=np.zeros(n, dtype=bool),
-        first_fund_month=np.full(n, -1, dtype=np.int32),
-        linked=np.ones(n, dtype=bool), skill=np.ones(n, dtype=np.float32), idle=np.zeros(n, dtype=np.int16),
+        first_fund_month=np.full(n, -1, dtype=np.int32), upskilled=np.zeros(n, dtype=bool),
+        linked=np.ones(n, dtype=bool), skill=np.ones(n, dtype=np.float32),
+        # Incumbents in skilled jobs have been in the occupation at least as long as at the employer.
+        experience=np.where((status == EMPLOYED) & (job_level > 0), tenure, 0).astype(np.int16),
+        idle=np.zeros(n, dtype=np.int16),
         job_mult=np.ones(n, dtype=np.float32), sep_mult=np.ones(n, dtype=np.float32),
         work_draw=career_rng.random(n, dtype=np.float32),
     )

@@ -40,6 +40,21 @@ class Careers(Section):
         source="assumption (career ladders of sector programmes, whose gains persist or grow "
                "for years: Roder & Elliott 2019, Project QUEST nine-year follow-up)",
     )
+    experience_wage_growth_annual: float = param(
+        0.02, unit="share per year", ge=0.0, le=0.1, role="uncertainty",
+        description="Wage growth per year of occupational experience: months worked in skilled "
+                    "jobs (entry level and up), at any employer, on top of tenure growth. It "
+                    "follows the worker to her next skilled job and is lost, with the level's "
+                    "premium, as her skills depreciate out of work.",
+        source="Kambourov & Manovskii 2009, IER 50(1): eight years of occupational tenure "
+               "raise wages 12-20%, about 1.5-2.3% a year, more than employer tenure does",
+    )
+    experience_growth_months: int = param(
+        96, unit="months", ge=0, le=1023, role="uncertainty",
+        description="Months of occupational experience after which it no longer raises wages "
+                    "(a concave experience profile, flat beyond).",
+        source="Kambourov & Manovskii 2009 (returns measured over eight years of occupational tenure)",
+    )
     fund_linked_share: float = param(
         1.0, unit="share of fund starts", ge=0.0, le=1.0, role="lever",
         description="Share of fund-paid courses designed with employers (a sector partnership: "
@@ -78,16 +93,18 @@ class Careers(Section):
     )
     skill_depreciation_annual: float = param(
         0.04, unit="share per year", ge=0.0, le=0.5, role="uncertainty",
-        description="Fall in a person's skill factor (a wage multiplier) per year out of paid "
-                    "work (unemployed or out of the labour force).",
+        description="Fall per year out of paid work (unemployed or out of the labour force) in "
+                    "the share a person keeps of the skills a job level pays for: its premium "
+                    "and her occupational experience (a basic job pays for none, so people "
+                    "without a skilled job or credential have nothing to lose).",
         source="assumption in the range of the depreciation of human capital during career "
                "interruptions (Mincer & Ofek 1982, JHR 17(1); Edin & Gustavsson 2008, ILR "
                "Review 61(2))",
     )
     skill_restoration_annual: float = param(
         0.10, unit="share per year", ge=0.0, le=2.0, role="uncertainty",
-        description="Growth of a depreciated skill factor per year back in work, up to 1 "
-                    "(lost skill is restored faster than it was lost).",
+        description="Growth of depreciated skills (the share kept) per year back in work or "
+                    "training, up to 1 (lost skill is restored faster than it was lost).",
         source="assumption (Mincer & Ofek 1982: wages rebound quickly after re-entry)",
     )
     credential_lapse_months: int = param(
@@ -140,6 +157,13 @@ class Careers(Section):
                     "same level (she knows the firm's ways), counted over her expected stay.",
         source="assumption (Acemoglu & Pischke 1998, QJE 113(1): firms gain from what they "
                "know of the workers they trained)",
+    )
+    graduate_outlook_months: int = param(
+        12, unit="months", ge=1, le=60, role="uncertainty",
+        description="Months ahead a host looks at its demand when it decides, at completion, "
+                    "whether to keep the graduate it trained (the months it may have to carry "
+                    "her without a post, at most).",
+        source="assumption (firms' hiring plans look about a year ahead)",
     )
     apprentice_decision_scale_months: float = param(
         3.0, unit="months of the job's wage", ge=0.1, le=60.0, role="uncertainty",
