@@ -309,6 +309,9 @@ def scenarios(draw: st.DrawFn) -> Scenario:
         "labour": draw(st.just({}) | labour_market()),
         "training": {"stipend_monthly": draw(st.sampled_from([0.0, 800.0])),
                      "apprenticeship_share": draw(st.sampled_from([0.0, 0.3, 1.0])),
+                     # (not_funded cannot go with social finance: investors commit before hosts are known)
+                     "unhosted_apprenticeships": "course" if fund["financing"]
+                     else draw(st.sampled_from(["course", "not_funded"])),
                      "apprentice_school_share": draw(st.sampled_from([0.0, 0.25, 0.5])),
                      "no_credential_share": draw(st.sampled_from([0.0, 0.0, 0.5, 1.0])),
                      "apprenticeship_months": draw(st.integers(6, 24)),
