@@ -199,6 +199,12 @@ def test_a_dated_lever_reads_as_one_change_in_words() -> None:
         "instead of 0.5% (% of payroll)."]
     same = apply_overrides(levy, {"fund.contributions[0].rate": [{"from": 1, "value": 0.005}]})
     assert diff.rule_diff(levy, same) == []
+    from sim.report.data import ScenarioRuns
+    from sim.report.headlines import describe
+
+    pdf = describe(ScenarioRuns("uk_levy (edited)", cut, [], base=levy))  # the reports' description
+    assert "Changed from the uk_levy preset: Fund rules · Contributions · Payroll levy · Rate is 0.5% in " \
+           "months 1-24, then 0.3% from month 25, instead of 0.5% (% of payroll)." in pdf
 
 
 def _table(rows: list[tuple[object, object]], column: str = "% of payroll") -> pd.DataFrame:
