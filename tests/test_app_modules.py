@@ -280,6 +280,11 @@ def test_every_dated_lever_is_found_from_the_schema_flag() -> None:
     assert tables == set(dated_table.dated_levers(levy))
     assert {"fund.contributions[0].rate", "fund.contributions[1].rate"} <= tables
     assert "fund.admin_share" not in tables
+    specs = {sp.path: sp for sp in editor.field_specs(levy)}
+    # The value column is headed by the unit, or "Value" when the unit is too long to show whole
+    # (the label above the table names the unit).
+    assert specs["fund.contributions[0].allowance_annual"].value_column == "$ per year"
+    assert specs["fund.contributions[0].wage_cap_annual"].value_column == "Value"
 
 
 def test_rules_pair_by_kind_not_by_position() -> None:

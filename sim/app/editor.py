@@ -60,9 +60,10 @@ class FieldSpec:
     @property
     def value_column(self) -> str:
         """A dated lever's value column, headed by its display unit ("% of payroll", "$ per
-        year"): the lever's name is the table's label, and the narrow sidebar has no room for
-        it twice."""
-        return shown_unit(self.unit) if self.unit not in PLAIN_UNITS else "Value"
+        year"): the lever's name (and unit) is the table's label, and the narrow sidebar has no
+        room for it twice; a unit too long for the column's header is "Value"."""
+        unit = shown_unit(self.unit)
+        return unit if self.unit not in PLAIN_UNITS and len(unit) <= HEADER_CHARS else "Value"
 
 
 def human(name: str) -> str:
@@ -157,6 +158,7 @@ def _bounds_text(lo: float | None, hi: float | None, unit: str = "") -> str:
 
 
 PLAIN_LABEL_CHARS = 80
+HEADER_CHARS = 16  # what a dated table's value header shows whole in the sidebar ("$ per employer $")
 
 
 def plain_label(name: str, description: str, unit: str) -> str:
