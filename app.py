@@ -19,7 +19,10 @@ from sim.charts import warm_renderer
 from sim.runcache import RunCache, counterfactual_runs, ensure_runs
 from sim.scenario.errors import ScenarioError
 
-st.set_page_config(page_title="fundsim — compare funding rules", layout="wide")
+# A sidebar wide enough for the editor's fields and its small tables of dated values (a member
+# can still drag it narrower or wider).
+st.set_page_config(page_title="fundsim — compare funding rules", layout="wide",
+                   initial_sidebar_state=ui.SIDEBAR_PX)
 try:
     cfg = settings()
     check_overrides(cfg)

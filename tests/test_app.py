@@ -111,10 +111,11 @@ def test_editing_a_rule_and_running_changes_the_differences(app: AppTest) -> Non
     assert before.startswith("no clear difference: $0")  # the same scenario twice: grey, no arrow
     assert not at.number_input  # closed groups draw no fields (a light first view)
     open_group(at)
-    money = at.text_input(key=editor_key(ANNUAL_TOTAL))
-    assert money.value == "$1,500,000"  # money with separators and currency
-    money.set_value("$4,500,000")
-    submit(at)
+    # A dated lever: a table of (from month, value) rows, money shown with separators and currency
+    table = next(t for t in at.data_editor if t.key == editor_key(ANNUAL_TOTAL))
+    assert table.value.to_dict("records") == [{"From month": 1, DATED_COLUMN: 1_500_000.0}]
+    assert '"$%,.0f"' in table.proto.columns
+    edit_table(at, ANNUAL_TOTAL, edited={"0": {DATED_COLUMN: 4_500_000}})  # one row: a plain value
     assert not at.error
     expected = ("Fund rules · Contributions · Matched contributions · Annual total is $4,500,000 instead of "
                 "$1,500,000 ($ per year).")
@@ -231,6 +232,66 @@ def test_invalid_edits_are_listed_and_not_applied(app: AppTest) -> None:
     submit(at)
     assert "payment rule shares must sum to 1 (they sum to 1.3000)" in errors(at)
     assert "Same rules as the current rules" in diff_text(at)  # nothing was applied
+    assert len(at.metric) == 2 * len(KPIS)
+
+
+DATED_COLUMN = "$ per year"  # the dated lever's value column: its display unit, from the schema
+
+
+def edit_table(at: AppTest, path: str, *, added: list[dict] | None = None,
+               edited: dict[str, dict] | None = None, deleted: list[int] | None = None) -> AppTest:
+    """Edit a dated lever's table as a member does in the browser (AppTest cannot type into a
+    data grid: the grid's edit state is what the browser sends), then run the comparison."""
+    at.session_state[editor_key(path)] = {"edited_rows": edited or {}, "added_rows": added or [],
+                                          "deleted_rows": deleted or []}
+    return submit(at)
+
+
+def test_a_dated_lever_gets_steps_from_its_table_and_the_runs_use_them(app: AppTest, app_env,
+                                                                       monkeypatch) -> None:
+    """The employers' annual total is $1.5M until month 24, then $3M: one row added to its table.
+    The runs' scenario (the YAML download), the diff, "what you changed" and the link carry it."""
+    monkeypatch.setattr("streamlit.testing.v1.app_test.MemoryMediaFileStorage", Recorder)
+    at = open_group(same_preset_twice(ok(app.run())))
+    table = next(t for t in at.data_editor if t.key == editor_key(ANNUAL_TOTAL))
+    assert table.editing_mode == "dynamic"  # rows can be added and removed
+    assert table.value.to_dict("records") == [{"From month": 1, DATED_COLUMN: 1_500_000.0}]
+    edit_table(at, ANNUAL_TOTAL, added=[{"From month": 25, DATED_COLUMN: 3_000_000}])
+    assert not at.error
+    sentence = ("Fund rules · Contributions · Matched contributions · Annual total is $1,500,000 in months "
+                "1-24, then $3,000,000 from month 25, instead of $1,500,000 ($ per year).")
+    assert sentence in diff_text(at)
+    changed = [m.value.replace("\\$", "$") for m in at.sidebar.markdown]
+    assert any(sentence.split(" · ", 1)[1][:-1] in v for v in changed)  # "what you changed"
+    with zipfile.ZipFile(io.BytesIO(download(at, "Scenarios (YAML)"))) as z:
+        ran = load_scenario_text(z.read(z.namelist()[1]))
+    steps = ran.fund.contributions[0].annual_total
+    assert [(s.start, s.value) for s in steps] == [(1, 1_500_000.0), (25, 3_000_000.0)]
+    # The link restores the steps in a new session, and the table shows them as rows.
+    token = urllib.parse.parse_qs(urllib.parse.urlparse(share_link(at)).query)["c"][0]
+    fresh = AppTest.from_file(APP, default_timeout=180)
+    fresh.query_params["c"] = token
+    open_group(ok(fresh.run()))
+    assert diff_text(fresh) == diff_text(at)
+    again = next(t for t in fresh.data_editor if t.key == editor_key(ANNUAL_TOTAL))
+    assert again.value.to_dict("records") == [{"From month": 1, DATED_COLUMN: 1_500_000.0},
+                                              {"From month": 25, DATED_COLUMN: 3_000_000.0}]
+    # Deleting the second row makes it a plain value again: no change from the preset.
+    edit_table(fresh, ANNUAL_TOTAL, deleted=[1])
+    assert not fresh.error and "Same rules as the current rules" in diff_text(fresh)
+
+
+def test_a_bad_dated_table_is_named_and_nothing_is_applied(app: AppTest) -> None:
+    at = open_group(same_preset_twice(ok(app.run())))
+    edit_table(at, ANNUAL_TOTAL, edited={"0": {"From month": 3}})
+    lever = "Contributions #1 (matched contributions) · What all members together contribute in a year"
+    assert lever in errors(at) and "the first row must start at month 1" in errors(at)
+    assert "Same rules as the current rules" in diff_text(at)  # nothing was applied
+    # What was typed is kept (the grid shows it again), so it can be corrected, not retyped.
+    assert at.session_state[editor_key(ANNUAL_TOTAL)]["edited_rows"] == {"0": {"From month": 3}}
+    edit_table(at, ANNUAL_TOTAL, added=[{"From month": 13, DATED_COLUMN: -1}])
+    assert "row 2 (from month 13): the value must be between $0 and $10,000,000,000 (you gave -$1)" \
+        in errors(at).replace("\\$", "$")
     assert len(at.metric) == 2 * len(KPIS)
 
 

@@ -117,11 +117,13 @@ def test_default_comparison_then_edit_run_download_and_share(server: str, browse
 
     # Change a rule of the proposal (the default target): double the employers' contributions.
     _open_group(page, "Fund rules")
-    amount = page.get_by_role("textbox", name="What all members together contribute in a year ($ per year)",
-                              exact=True).first
-    # money with separators and currency (the field fills in once the opened group has drawn)
-    _until(lambda: amount.input_value() == "$1,500,000", "the contribution shows as $1,500,000")
-    amount.fill("$3,000,000")
+    # A dated lever: a table with one row (from month 1); its value cell is typed over.
+    amount = _grid(page, "What all members together contribute in a year ($ per year)")
+    amount.wait_for(timeout=RUN_TIMEOUT)
+    amount.scroll_into_view_if_needed()
+    _until(lambda: _grid_cells(amount) == ["1", "1500000"], "the contribution's table has drawn", timeout=20)
+    _type_in_cell(page, amount, 0, 1, "3000000")
+    _until(lambda: _grid_cells(amount) == ["1", "3000000"], "the new amount is in the table", timeout=20)
     page.get_by_role("button", name="Run comparison").first.click()
     _until(lambda: _link(page) != link_before, "the link follows the edit")
     _settled(page)
@@ -242,4 +244,98 @@ def test_a_committee_member_compares_two_presets_by_title(server: str, browser: 
     data = pd.read_csv(dl.value.path())
     assert set(data.scenario) == {"voluntary_matched", "equity_supports (edited)"}
     assert {"Enrolled", "Placed"} <= set(data.stage) and (data.low <= data.high).all()
+    page.context.close()
+
+
+LEVY = "England's Apprenticeship Levy, applied to the baseline region"
+LEVY_RATE = "Levy rate on the (capped) pay bill (% of payroll)"
+ROW_PX, MARKER_PX = 35, 32  # the data grid's row height (and header) and its row-marker column
+
+
+def _grid(page: object, label: str) -> object:
+    """A dated lever's table (a canvas data grid), found by its accessible name."""
+    name = f"{label}: a table of the month each value starts and the value"
+    return page.locator(f'div[aria-label="{name}"]').first
+
+
+def _type_in_cell(page: object, grid: object, row: int, column: int, text: str) -> None:
+    """Type into a cell of the grid as a member does: double-click it, type, Enter. The grid is
+    drawn on a canvas, so the cell is found by position (the columns' widths are the app's own),
+    measured again each time (the sidebar scrolls as the selection moves)."""
+    from sim.app.ui import MONTH_PX, VALUE_PX
+
+    def cell() -> tuple[float, float]:
+        box = grid.bounding_box()
+        x = box["x"] + MARKER_PX + (MONTH_PX / 2 if column == 0 else MONTH_PX + VALUE_PX / 2)
+        return x, box["y"] + ROW_PX * (row + 1) + ROW_PX / 2
+
+    page.mouse.click(*cell())  # focusing the grid may scroll the sidebar: measure again
+    page.wait_for_timeout(400)
+    page.mouse.dblclick(*cell())
+    page.wait_for_timeout(400)  # the cell's editor opens (keys typed before it are lost)
+    page.keyboard.press("Control+a")
+    page.keyboard.type(text)
+    page.wait_for_timeout(300)  # the editor takes the keys before Enter commits them
+    page.keyboard.press("Enter")
+    page.wait_for_timeout(300)
+
+
+def _grid_cells(grid: object) -> list[str]:
+    """The grid's cells as its accessible table reads them (row by row, month then value)."""
+    cells = grid.locator('td[id^="glide-cell-"]')
+    return [cells.nth(i).inner_text().strip() for i in range(cells.count())]
+
+
+def test_a_committee_member_cuts_the_levy_rate_from_month_25(server: str, browser: object,
+                                                           tmp_path: Path) -> None:
+    """"The levy is 0.5% until month 24, then 0.3%": the member compares England's levy with
+    itself, adds a row to the levy rate's table in the sidebar, types the month and the rate in
+    %, runs, and reads the change in the rule diff, under "What you changed" and in the link."""
+    page = _page(browser, server)
+    _settled(page)
+    _choose(page, "Current rules (what happens today", LEVY)
+    _settled(page)
+    _choose(page, "Proposal (a set of rules", LEVY)
+    _settled(page)
+    table = page.locator('[data-testid="stTable"]')
+    _until(lambda: "Same rules as the current rules" in table.inner_text(), "the levy beside itself")
+    _settled(page)
+
+    _open_group(page, "Fund rules")
+    grid = _grid(page, LEVY_RATE)
+    grid.wait_for(timeout=RUN_TIMEOUT)
+    grid.scroll_into_view_if_needed()
+    _until(lambda: _grid_cells(grid) == ["1", "0.5"], "the levy rate's table shows 0.5% from month 1")
+    grid.hover()  # the grid's toolbar (add a row, ...) shows on hover
+    page.get_by_role("button", name=f"Add row: {LEVY_RATE}", exact=False).first.click()
+    _until(lambda: len(_grid_cells(grid)) == 4, "a row is added", timeout=20)
+    page.wait_for_timeout(500)  # the sidebar scrolls the new row into view
+    _type_in_cell(page, grid, 1, 0, "25")
+    _type_in_cell(page, grid, 1, 1, "0.3")
+    _until(lambda: _grid_cells(grid) == ["1", "0.5", "25", "0.3"],
+           f"the new row holds month 25 and 0.3% ({_grid_cells(grid)})", timeout=20)
+    grid.screenshot(path=str(tmp_path / "levy-table.png"))
+    page.screenshot(path=str(tmp_path / "levy-page.png"))
+    link_before = _link(page)
+    page.get_by_role("button", name="Run comparison").first.click()
+    sentence = ("Fund rules · Contributions · Payroll levy · Rate is 0.5% in months 1-24, then 0.3% from "
+                "month 25, instead of 0.5% (% of payroll).")
+    _until(lambda: sentence in table.inner_text(), "the rule diff says when each rate is in force")
+    _settled(page)
+    sidebar = page.locator('[data-testid="stSidebar"]').inner_text()
+    assert "What you changed in England's Apprenticeship Levy" in sidebar
+    assert "Rate is 0.5% in months 1-24, then 0.3% from month 25" in sidebar
+    assert not page.locator('[data-testid="stAlert"]', has_text="were not applied").count()
+    link = _link(page)
+    assert link != link_before
+
+    # The link opens the same steps in another browser: the rule diff and the table's two rows.
+    other = _page(browser, link)
+    _settled(other)
+    assert sentence in other.locator('[data-testid="stTable"]').inner_text()
+    _open_group(other, "Fund rules")
+    again = _grid(other, LEVY_RATE)
+    again.wait_for(timeout=RUN_TIMEOUT)
+    _until(lambda: _grid_cells(again) == ["1", "0.5", "25", "0.3"], "the link's table has both rows")
+    other.context.close()
     page.context.close()

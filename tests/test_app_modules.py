@@ -16,7 +16,7 @@ import pandas as pd
 import pytest
 
 from sim import runcache as compute
-from sim.app import diff, editor, exports, kpis, rule_lists, session, state
+from sim.app import dated_table, diff, editor, exports, kpis, rule_lists, session, state
 from sim.app.settings import Settings, parse_overrides
 from sim.app.sources import slot_scenario
 from sim.scenario.errors import ScenarioError
@@ -108,9 +108,12 @@ def test_editor_specs_come_from_the_schema() -> None:
     params = {r["path"] for r in iter_parameters(s)}
     assert set(specs) == params  # every parameter, nothing hand-written
     rate = specs["fund.contributions[0].rate"]
-    # A share is edited in %, labelled by what it is, with its unit in plain words.
+    # A share is edited in %, labelled by what it is, with its unit in plain words; a dated lever
+    # is a table of (from month, value) rows.
     assert (rate.label, rate.widget, rate.min, rate.max, rate.shown) == \
-        ("Levy rate on the (capped) pay bill (% of payroll)", "number", 0, 20, 0.5)
+        ("Levy rate on the (capped) pay bill (% of payroll)", "dated", 0, 20, [(1, 0.5)])
+    assert rate.value_column == "% of payroll"  # the lever is named by the label above the table
+    assert specs["fund.admin_share"].widget == "number"  # a lever not declared dated stays a number
     assert rate.group == "Fund rules" and "payroll levy" in rate.section and "Source:" in rate.help
     assert "Allowed: 0% to 20%." in rate.help
     assert "Field:" not in rate.help  # the id only in the advanced view
@@ -182,6 +185,106 @@ def test_rule_diff_reads_in_plain_words() -> None:
     assert diff.rule_diff(base, base) == []
     table = diff.diff_table(["baseline", "same"], [base, base])
     assert table["change"].tolist() == ["Same rules as the current rules"]
+
+
+def test_a_dated_lever_reads_as_one_change_in_words() -> None:
+    """A plain rate turned into steps is one sentence saying when each value is in force (and
+    the report's description of an edited scenario reads the same); one step from month 1 is
+    the plain value it stands for, not a change."""
+    levy = load_scenario(SCENARIOS / "uk_levy.yaml")
+    cut = apply_overrides(levy, {"fund.contributions[0].rate": [{"from": 1, "value": 0.005},
+                                                                {"from": 25, "value": 0.003}]})
+    assert diff.rule_diff(levy, cut) == [
+        "Fund rules · Contributions · Payroll levy · Rate is 0.5% in months 1-24, then 0.3% from month 25, "
+        "instead of 0.5% (% of payroll)."]
+    same = apply_overrides(levy, {"fund.contributions[0].rate": [{"from": 1, "value": 0.005}]})
+    assert diff.rule_diff(levy, same) == []
+    from sim.report.data import ScenarioRuns
+    from sim.report.headlines import describe
+
+    pdf = describe(ScenarioRuns("uk_levy (edited)", cut, [], base=levy))  # the reports' description
+    assert "Changed from the uk_levy preset: Fund rules · Contributions · Payroll levy · Rate is 0.5% in " \
+           "months 1-24, then 0.3% from month 25, instead of 0.5% (% of payroll)." in pdf
+
+
+def _table(rows: list[tuple[object, object]], column: str = "% of payroll") -> pd.DataFrame:
+    return pd.DataFrame(rows, columns=[dated_table.MONTH, column])
+
+
+def test_a_dated_table_becomes_steps_or_a_plain_value() -> None:
+    levy = load_scenario(SCENARIOS / "uk_levy.yaml")
+    specs = editor.field_specs(levy)
+    rate = next(sp for sp in specs if sp.path == "fund.contributions[0].rate")
+    # The levy is 0.5% until month 24, then 0.3%: typed in %, stored as shares, as steps.
+    edits, problems = editor.edits_from_values(specs, {rate.path: _table([(1, 0.5), (25, 0.3)])}, levy)
+    assert not problems
+    assert edits == {rate.path: [{"from": 1, "value": 0.005}, {"from": 25, "value": 0.003}]}
+    assert apply_overrides(levy, edits).fund.contributions[0].rate[1].value == pytest.approx(0.003)
+    # One row from month 1 is a plain value; the table as shown is no change at all.
+    assert editor.edits_from_values(specs, {rate.path: _table([(1, 0.4)])}, levy)[0] == {rate.path: 0.004}
+    assert editor.edits_from_values(specs, {rate.path: _table(rate.shown)}, levy) == ({}, [])
+    # A row left wholly empty (added, never filled) is ignored; earlier step edits give way to the table.
+    edits, _ = editor.edits_from_values(specs, {rate.path: _table([(1, 0.5), (None, None)])}, levy,
+                                        keep={rate.path + "[0].value": 0.01})
+    assert edits == {}
+    # The steps come back as the table's rows (in %), so the table a member sees is what runs.
+    stepped = apply_overrides(levy, {rate.path: [{"from": 1, "value": 0.005}, {"from": 25, "value": 0.003}]})
+    shown = next(sp for sp in editor.field_specs(stepped) if sp.path == rate.path)
+    assert shown.widget == "dated" and shown.shown == [(1, pytest.approx(0.5)), (25, pytest.approx(0.3))]
+
+
+@pytest.mark.parametrize(("rows", "words"), [
+    ([(2, 0.5)], "the first row must start at month 1"),
+    ([(1, 0.5), (1, 0.3)], "month 1 appears twice"),
+    ([(1, 0.5), (25, 0.3), (13, 0.4)], "months must increase down the table: month 13 comes after month 25"),
+    ([(1, 0.5), (25, 30)], "row 2 (from month 25): the value must be between 0% and 20% (you gave 30%)"),
+    ([(1, 0.5), (25, None)], "row 2 (from month 25) has no value"),
+    ([(1, 0.5), (None, 0.3)], "row 2 has no month"),
+    ([(1.5, 0.5)], "the month must be a whole number from 1 to 600 (you gave 1.5)"),
+    ([(1, 0.5), (601, 0.3)], "the month must be a whole number from 1 to 600 (you gave 601)"),
+    ([(1, "half")], "row 1: 'half' is not a number"),
+    ([], "the table is empty"),
+])
+def test_a_bad_dated_table_is_named_in_plain_words(rows, words) -> None:
+    """Each rule of sim/scenario/dated.py, said in the table's own units and naming the lever."""
+    levy = load_scenario(SCENARIOS / "uk_levy.yaml")
+    specs = editor.field_specs(levy)
+    edits, problems = editor.edits_from_values(specs, {"fund.contributions[0].rate": _table(rows)}, levy)
+    assert edits == {} and len(problems) == 1
+    line = problems[0].format()
+    assert line.startswith("Contributions #1 (payroll levy) · Levy rate on the (capped) pay bill "
+                           "(% of payroll): ")
+    assert words in line
+
+
+def test_money_tables_read_in_dollars() -> None:
+    base = load_scenario(SCENARIOS / "baseline.yaml")
+    specs = editor.field_specs(base)
+    total = next(sp for sp in specs if sp.path == "fund.contributions[0].annual_total")
+    assert total.widget == "dated" and total.fmt == "$%,.0f" and total.shown == [(1, 1_500_000.0)]
+    column = total.value_column
+    assert column == "$ per year"
+    edits, problems = editor.edits_from_values(
+        specs, {total.path: _table([(1, "$1,500,000"), (13, "3,000,000")], column)}, base)
+    assert not problems and edits == {total.path: [{"from": 1, "value": 1.5e6}, {"from": 13, "value": 3e6}]}
+    _, problems = editor.edits_from_values(specs, {total.path: _table([(1, -5)], column)}, base)
+    assert "the value must be between $0 and $10,000,000,000 (you gave -$5)" in problems[0].message
+
+
+def test_every_dated_lever_is_found_from_the_schema_flag() -> None:
+    """No list of dated levers anywhere: every field declared `dated=True` is a table, every
+    other one is not."""
+    levy = load_scenario(SCENARIOS / "uk_levy.yaml")
+    tables = {sp.path for sp in editor.field_specs(levy, ("lever", "uncertainty", "constant"))
+              if sp.widget == "dated"}
+    assert tables == set(dated_table.dated_levers(levy))
+    assert {"fund.contributions[0].rate", "fund.contributions[1].rate"} <= tables
+    assert "fund.admin_share" not in tables
+    specs = {sp.path: sp for sp in editor.field_specs(levy)}
+    # The value column is headed by the unit, or "Value" when the unit is too long to show whole
+    # (the label above the table names the unit).
+    assert specs["fund.contributions[0].allowance_annual"].value_column == "$ per year"
+    assert specs["fund.contributions[0].wage_cap_annual"].value_column == "Value"
 
 
 def test_rules_pair_by_kind_not_by_position() -> None:

@@ -57,6 +57,70 @@ def _sheet_rows(path: Path, sheet: str) -> list[dict[str, Any]]:
     return out
 
 
+def _table_under_note(path: Path, sheet: str) -> tuple[list[str], list[dict[str, Any]]]:
+    """A sheet whose table starts under a note (row 1) and a blank row: its headers and rows."""
+    import openpyxl
+
+    rows = list(openpyxl.load_workbook(path, read_only=True)[sheet].iter_rows(values_only=True))
+    head = [str(h) for h in rows[2] if h is not None]
+    return head, [dict(zip(head, r, strict=False)) for r in rows[3:] if any(v is not None for v in r)]
+
+
+@pytest.fixture(scope="module")
+def levy_book(tmp_path_factory: pytest.TempPathFactory) -> tuple[ReportData, Path]:
+    """England's levy (apprentices, so firms have training accounts) in a small region, 2 runs."""
+    levy = Scenario.model_validate(small_dict("uk_levy.yaml", horizon_months=HORIZON))
+    data = compute_report_data([levy], SEEDS, workers=2, created=dt.datetime(2026, 1, 2, tzinfo=dt.UTC))
+    return data, write_report(data, "xlsx", tmp_path_factory.mktemp("levy") / "levy.xlsx")
+
+
+def test_workbook_shows_participants_against_their_twin_by_year_since_start(levy_book) -> None:
+    """The Impact sheet's year-1 row for all participants is the runs' own impact table pooled
+    over months 1-12 (sums of earnings minus the twin's, over participant-months), averaged over
+    runs, with units in its headers and money and shares formatted as such."""
+    import openpyxl
+
+    data, path = levy_book
+    head, rows = _table_under_note(path, "Impact since start")
+    assert "Earnings gain ($ per participant-month), mean" in head
+    assert "Employment gain (share employed minus the twin's), mean" in head
+    row = _find(rows, Scenario="uk_levy", Breakdown="all", Cell="all", **{"Year since first start": 1})
+    gains, months = [], []
+    for res in data.first.results:
+        t = res.impact[(res.impact.split == "all") & (res.impact.months_since_start <= 12)]
+        gains.append((t.earnings.sum() - t.twin_earnings.sum()) / t.participants.sum())
+        months.append(t.participants.sum())
+    assert row["Runs (seeds)"] == len(SEEDS)
+    assert row["Participant-months (mean)"] == pytest.approx(np.mean(months))
+    assert row["Earnings gain ($ per participant-month), mean"] == pytest.approx(np.mean(gains))
+    low, high = row["Earnings gain low (5th pct)"], row["Earnings gain high (95th pct)"]
+    assert min(gains) <= low <= high <= max(gains)
+    assert {r["Breakdown"] for r in rows} == {"all", "kind", "provider", "group", "cohort"}
+    ws = openpyxl.load_workbook(path)["Impact since start"]
+    col = {c.value: c.column_letter for c in ws[3]}
+    money = "Earnings gain ($ per participant-month), mean"
+    share = head[head.index(money) + 3]
+    assert share.startswith("Employment gain (share")
+    assert "$" in ws[f"{col[money]}4"].number_format and "%" in ws[f"{col[share]}4"].number_format
+    assert ws.freeze_panes == "E4" and "CSV export (impact.csv)" in ws["A1"].value
+
+
+def test_workbook_lists_every_training_firms_account(levy_book) -> None:
+    data, path = levy_book
+    head, rows = _table_under_note(path, "Training accounts")
+    assert {"Apprentice wages ($)", "Net value of training, NPV ($ at month 0)",
+            "Graduate leaving rate (share per month)", "Return on cost (NPV per $ of cost)"} <= set(head)
+    accounts = [res.training_accounts for res in data.first.results]
+    assert sum(len(a) for a in accounts) > 0  # the levy's apprentices: firms that trained
+    assert len(rows) == sum(len(a) for a in accounts)
+    for seed, a in zip(SEEDS, accounts, strict=True):
+        mine = [r for r in rows if r["Run (seed)"] == seed]
+        assert sorted(r["Firm id"] for r in mine) == sorted(a.firm.tolist())
+        assert sum(r["Net value of training, NPV ($ at month 0)"] for r in mine) == pytest.approx(a.npv.sum())
+        assert sum(r["Apprentice starts (people)"] for r in mine) == a.apprentice_starts.sum()
+    assert all(isinstance(r["Sector"], str) for r in rows)
+
+
 def _find(rows: list[dict[str, Any]], **match: Any) -> dict[str, Any]:
     hits = [r for r in rows if all(r.get(k) == v for k, v in match.items())]
     assert len(hits) == 1, (match, len(hits))
@@ -68,7 +132,8 @@ def test_workbook_has_every_sheet_frozen_headers_and_charts(outputs: dict[str, P
 
     wb = openpyxl.load_workbook(outputs["xlsx"])
     assert wb.sheetnames == ["Headline economics", "Summary", "Annual projections", "Fund flows",
-                             "Outcomes by group", "Employers", "Assumptions", "Provenance"]
+                             "Outcomes by group", "Employers", "Impact since start", "Training accounts",
+                             "Assumptions", "Provenance"]
     assert wb["Summary"].freeze_panes == "C2"
     assert wb["Summary"]["F2"].number_format != "General"
     with zipfile.ZipFile(outputs["xlsx"]) as z:

@@ -9,9 +9,9 @@ from typing import Any
 
 import pandas as pd
 
+from sim.app import dated_table
 from sim.app.editor import GROUP_TITLES, human, shown_unit
 from sim.scenario.errors import split_path
-from sim.scenario.params import iter_parameters
 from sim.scenario.schema import Scenario
 
 SKIP = ("name", "description")
@@ -79,7 +79,8 @@ def _canonical(path: str, data: Any) -> str:
 
 def _rows(s: Scenario) -> dict[str, dict[str, Any]]:
     data = s.model_dump(mode="json")
-    return {_canonical(r["path"], data): r for r in iter_parameters(s) if r["path"] not in SKIP}
+    # A dated lever is one row whatever its shape, so a plain rate turned into steps is one change.
+    return {_canonical(r["path"], data): r for r in dated_table.parameter_rows(s) if r["path"] not in SKIP}
 
 
 def _rule_of(path: str) -> str | None:
@@ -115,12 +116,20 @@ def rule_diff(reference: Scenario, other: Scenario) -> list[str]:
         if rule is not None and rule in done:
             continue
         a, b = ref.get(path), oth.get(path)
-        if a is None or b is None or a["value"] == b["value"]:
+        if a is None or b is None:
             continue
         unit = b["unit"]
+        if a.get("dated") or b.get("dated"):
+            if dated_table.same(a["value"], b["value"]):
+                continue
+            old, new = (dated_table.describe(x["value"], lambda v, u=unit: show_value(v, u)) for x in (a, b))
+        elif a["value"] == b["value"]:
+            continue
+        else:
+            old, new = show_value(a["value"], unit), show_value(b["value"], unit)
         tail = f" ({shown_unit(unit)})" if unit and unit not in ("flag", "choice") else ""
-        lines.append(f"{where(path)} is {show_value(b['value'], unit)} instead of "
-                     f"{show_value(a['value'], unit)}{tail}.")
+        sep = "," if ", then" in new else ""  # "0.5% in months 1-24, then 0.3% from month 25, instead of"
+        lines.append(f"{where(path)} is {new}{sep} instead of {old}{tail}.")
     return lines
 
 

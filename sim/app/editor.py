@@ -4,6 +4,7 @@ parameter: adding one to the schema adds it to the editor."""
 
 from __future__ import annotations
 
+import functools
 import math
 import types
 from dataclasses import dataclass
@@ -11,8 +12,8 @@ from typing import Annotated, Any, Literal, Union, get_args, get_origin
 
 from pydantic import BaseModel
 
+from sim.app import dated_table
 from sim.scenario.errors import Problem, split_path
-from sim.scenario.params import iter_parameters
 from sim.scenario.schema import Scenario
 
 GROUP_TITLES = {
@@ -31,7 +32,7 @@ class FieldSpec:
     group: str  # top-level section title
     section: str  # sub-heading inside the group ("" at the top of the group)
     label: str  # plain name with unit, e.g. "Annual total ($ per year)"
-    widget: str  # number | integer | checkbox | choice | text | list
+    widget: str  # number | integer | money | checkbox | choice | text | list | dated (a table)
     value: Any
     unit: str
     role: str
@@ -52,7 +53,17 @@ class FieldSpec:
             return money_text(self.value)
         if self.widget == "number":
             return float(self.value) * self.scale
+        if self.widget == "dated":
+            return dated_table.display_rows(self.value, self.scale)
         return self.value
+
+    @property
+    def value_column(self) -> str:
+        """A dated lever's value column, headed by its display unit ("% of payroll", "$ per
+        year"): the lever's name (and unit) is the table's label, and the narrow sidebar has no
+        room for it twice; a unit too long for the column's header is "Value"."""
+        unit = shown_unit(self.unit)
+        return unit if self.unit not in PLAIN_UNITS and len(unit) <= HEADER_CHARS else "Value"
 
 
 def human(name: str) -> str:
@@ -147,6 +158,7 @@ def _bounds_text(lo: float | None, hi: float | None, unit: str = "") -> str:
 
 
 PLAIN_LABEL_CHARS = 80
+HEADER_CHARS = 16  # what a dated table's value header shows whole in the sidebar ("$ per employer $")
 
 
 def plain_label(name: str, description: str, unit: str) -> str:
@@ -174,7 +186,7 @@ def field_specs(scenario: Scenario, roles: tuple[str, ...] = ("lever",), advance
     are offered when "lever" is), in schema order. Shares are shown in %, money as $1,234;
     the field's id appears in its help only in the `advanced` view."""
     specs: list[FieldSpec] = []
-    for row in iter_parameters(scenario):
+    for row in dated_table.parameter_rows(scenario):
         path, value = row["path"], row["value"]
         segs = split_path(path) or [path]
         name = str(segs[-1])
@@ -196,7 +208,9 @@ def field_specs(scenario: Scenario, roles: tuple[str, ...] = ("lever",), advance
         base = dict(path=path, group=group, section=_section(segs, scenario), label=label, value=value,
                     unit=unit, role=role, help=help_text)
         tp = _unwrap(ann)
-        if kinds:
+        if row.get("dated"):
+            specs.append(_dated_spec(base, lo, hi))
+        elif kinds:
             specs.append(FieldSpec(widget="choice", options=kinds, **base))
         elif get_origin(tp) is Literal:
             specs.append(FieldSpec(widget="choice", options=tuple(str(a) for a in get_args(tp)), **base))
@@ -219,6 +233,36 @@ def field_specs(scenario: Scenario, roles: tuple[str, ...] = ("lever",), advance
         else:
             specs.append(FieldSpec(widget="text", **base))
     return _kinds_first(specs)
+
+
+DATED_HELP = (" A value in force from a month on: one row from month 1 is the same every month; add a "
+              "row to change it from a later month (e.g. a rate cut from month 25), delete a row to drop "
+              "that change.")
+
+
+def _dated_spec(base: dict[str, Any], lo: float | None, hi: float | None) -> FieldSpec:
+    """A dated lever as a table: its values in the editor's display unit (a share in %, money
+    in dollars with separators)."""
+    unit = base["unit"]
+    help_text = base["help"] + DATED_HELP
+    if is_share(unit):
+        return FieldSpec(widget="dated", min=None if lo is None else 100 * lo,
+                         max=None if hi is None else 100 * hi, step=0.01, fmt="%.2f%%", scale=100.0,
+                         **{**base, "help": help_text})
+    if is_money(unit):
+        cents = hi is None or hi < 10_000  # large amounts read in whole dollars
+        return FieldSpec(widget="dated", min=lo, max=hi, step=0.01 if cents else 1.0,
+                         fmt="$%,.2f" if cents else "$%,.0f", **{**base, "help": help_text})
+    return FieldSpec(widget="dated", min=lo, max=hi, fmt="%,.4g", **{**base, "help": help_text})
+
+
+def shown_text(spec: FieldSpec, shown: float) -> str:
+    """A value as `spec`'s widget shows it, for messages: "20%", "$1,500,000", "1.5"."""
+    if is_share(spec.unit):
+        return f"{shown:,.10g}%"
+    if is_money(spec.unit):
+        return ("-" if shown < 0 else "") + money_text(abs(shown))
+    return f"{shown:,.10g}"
 
 
 def _kinds_first(specs: list[FieldSpec]) -> list[FieldSpec]:
@@ -289,14 +333,30 @@ def edits_from_values(specs: list[FieldSpec], values: dict[str, Any], base: Scen
     groups, whole lists of rules) stay. A kind changed in this submission drops the rule's other
     submitted fields (they were the old kind's); a kind changed earlier keeps its new fields.
     Order, as apply_overrides needs it: whole lists of rules, then kinds, then fields."""
-    base_values = {r["path"]: r["value"] for r in iter_parameters(base)}
+    base_values = {r["path"]: r["value"] for r in dated_table.parameter_rows(base)}
     shown = {s.path for s in specs if s.path in values}
-    edits: dict[str, Any] = {k: v for k, v in (keep or {}).items() if k not in shown}
+    tables = tuple(s.path + "[" for s in specs if s.widget == "dated" and s.path in values)
+    # A submitted table holds the whole dated value: earlier edits of its steps go.
+    edits: dict[str, Any] = {k: v for k, v in (keep or {}).items()
+                             if k not in shown and not k.startswith(tables)}
     problems: list[Problem] = []
     for spec in specs:
         if spec.path not in values:
             continue
         raw = values[spec.path]
+        if spec.widget == "dated":
+            try:
+                table = dated_table.read_table(
+                    raw, spec.value_column, scale=spec.scale, show=functools.partial(shown_text, spec),
+                    lo=None if spec.min is None else spec.min / spec.scale,
+                    hi=None if spec.max is None else spec.max / spec.scale)
+            except dated_table.TableError as e:
+                where = " · ".join(x for x in (spec.section, spec.label) if x)
+                problems.append(Problem(where, str(e)))
+                continue
+            if spec.path not in base_values or not dated_table.same(table, base_values[spec.path]):
+                edits[spec.path] = dated_table.as_value(table)
+            continue
         if spec.widget in ("list", "money"):
             try:
                 raw = _parse_list(spec, raw) if spec.widget == "list" else parse_money(spec, raw)
@@ -320,8 +380,8 @@ def edits_from_values(specs: list[FieldSpec], values: dict[str, Any], base: Scen
 
     def rank(item: tuple[str, Any]) -> int:
         path, value = item
-        if isinstance(value, list) and value and all(isinstance(x, dict) for x in value):
-            return 0
+        if isinstance(value, list) and value and all(isinstance(x, dict) and "kind" in x for x in value):
+            return 0  # a whole list of rules (a dated value's steps are a field's value: last)
         return 1 if path.endswith(".kind") else 2
 
     return dict(sorted(edits.items(), key=rank)), problems

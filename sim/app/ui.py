@@ -16,6 +16,10 @@ from sim.app.rule_lists import RuleList
 from sim.app.session import CHOOSER_LABELS
 
 EDIT_PREFIX = "edit:"
+SIDEBAR_PX = 380  # the sidebar's starting width: a dated value's table fits without clipping
+# A dated value's columns (px): the month, then the value ("$10,000,000,000" fits); with the grid's row
+# markers they fill the sidebar's 286 px of content, so no value is cut off at the right.
+MONTH_PX, VALUE_PX = 108, 140
 
 
 def plain(text: str) -> str:
@@ -62,7 +66,32 @@ def _widget(spec: FieldSpec) -> Any:
                                max_value=None if spec.max is None else float(spec.max))
     if spec.widget == "list":
         return st.text_input(spec.label, value=spec.shown, help=help_text, key=key)
+    if spec.widget == "dated":
+        return dated_editor(spec)
     return st.text_input(spec.label, value=str(spec.value), help=help_text, key=key)
+
+
+def dated_editor(spec: FieldSpec) -> Any:
+    """A dated lever as a small table (rows can be added and removed): "From month" and the
+    value in the editor's display unit. Returns the table as the committee member left it; it
+    is read, and checked, when the form is submitted (sim.app.dated_table)."""
+    import pandas as pd
+
+    from sim.app.dated_table import MONTH
+
+    column = spec.value_column
+    rows = pd.DataFrame(spec.shown, columns=[MONTH, column])
+    st.markdown(f":small[{plain(spec.label)}]", help=plain(spec.help))  # as small as widget labels
+    return st.data_editor(
+        rows, key=editor_key(spec.path), num_rows="dynamic", hide_index=True, width="stretch",
+        alt=f"{spec.label}: a table of the month each value starts and the value",
+        column_config={
+            MONTH: st.column_config.NumberColumn(MONTH, help="The first month the value is in force "
+                                                 "(month 1 is the first month of the run).",
+                                                 min_value=1, step=1, format="%d", required=True,
+                                                 width=MONTH_PX),
+            column: st.column_config.NumberColumn(column, help=plain(spec.help), step=spec.step,
+                                                  format=spec.fmt, required=True, width=VALUE_PX)})
 
 
 def group_key(group: str) -> str:

@@ -1,5 +1,6 @@
 """The Excel workbook (XlsxWriter): Summary, Annual projections, Fund flows, Outcomes by group,
-Employers, Assumptions, Provenance. Frozen headers, number formats by unit, native charts.
+Employers, Impact since start, Training accounts, Assumptions, Provenance. Frozen headers,
+number formats by unit, native charts.
 
 The workbook's `created` property is the report's date, so two workbooks of the same inputs
 differ only in that date (and the Provenance sheet's date cell)."""
@@ -13,7 +14,7 @@ from typing import Any
 import pandas as pd
 
 from sim.report import employers as employers_mod
-from sim.report import tables
+from sim.report import since_start, tables
 from sim.report.data import ReportData
 from sim.report.headlines import headline_table, summary_horizons
 from sim.report.safe import safe_text
@@ -214,6 +215,74 @@ def _fund_flows(wb: Any, f: _Formats, data: ReportData, flows: pd.DataFrame, led
     ws.insert_chart(row + 19, 7, flow)
 
 
+IMPACT_NOTE = ("Each fund participant against the same person in the no-fund twin (the same people and "
+               "luck without the fund), by year since their first fund-paid start: means over the year's "
+               "participant-months, then the mean and 5th-95th percentile range across runs. Breakdowns: all "
+               "participants, programme kind, provider, worker group, start cohort (a run year). Late years "
+               "rest on early starters only. The monthly sums are in the CSV export (impact.csv); see "
+               "docs/metrics.md.")
+ACCOUNTS_NOTE = ("One row per run (seed) and firm that hosted an apprentice: what hosting cost and "
+                 "earned it. Graduates are compared with the firm's skilled staff who are not its graduates "
+                 "(outside hires). NPV discounts at outputs.discount_rate_annual and counts only months in "
+                 "the run. See docs/metrics.md.")
+
+
+def _noted_sheet(wb: Any, name: str, f: _Formats, frame: pd.DataFrame, cols: list[Col], note: str,
+                 widths: dict[int, float], freeze_cols: int = 2) -> None:
+    """A sheet whose table is headed by a note (what the rows are): note, blank row, table."""
+    ws = wb.add_worksheet(name)
+    ws.merge_range(0, 0, 0, 9, note, f.note)
+    ws.set_row(0, 62)
+    end = _table(ws, f, frame, cols, 2, widths)
+    ws.freeze_panes(3, freeze_cols)
+    if len(frame):
+        ws.autofilter(2, 0, end - 1, len(cols) - 1)
+    else:
+        ws.write(3, 0, "No rows: no scenario here has fund participants and a no-fund twin.", f.note)
+
+
+def _impact(wb: Any, f: _Formats, data: ReportData) -> None:
+    band = (("earnings_gain", "Earnings gain", "$ per participant-month", "$"),
+            ("employment_gain", "Employment gain", "share employed minus the twin's", "share"),
+            ("credential_gain", "Credential gain", "share minus the twin's", "share"))
+    cols: list[Col] = [("scenario", "Scenario", "text"), ("split", "Breakdown", "text"),
+                       ("cell", "Cell", "text"), ("year", "Year since first start", "count"),
+                       ("seeds", "Runs (seeds)", "count"),
+                       ("participants", "Participant-months (mean)", "decimal")]
+    for m, words, unit_words, unit in band:
+        cols += [(m, f"{words} ({unit_words}), mean", unit), (f"{m}_low", f"{words} low (5th pct)", unit),
+                 (f"{m}_high", f"{words} high (95th pct)", unit)]
+    cols += [("credential_rate", "Credential rate (share holding one gained since the start)", "share"),
+             ("twin_credential_rate", "Twin's credential rate (share)", "share")]
+    _noted_sheet(wb, "Impact since start", f, since_start.impact_by_year(data), cols, IMPACT_NOTE,
+                 {0: 22, 1: 11, 2: 18, 3: 11}, freeze_cols=4)
+
+
+def _accounts(wb: Any, f: _Formats, data: ReportData) -> None:
+    cols: list[Col] = [
+        ("scenario", "Scenario", "text"), ("seed", "Run (seed)", "count"), ("firm", "Firm id", "count"),
+        ("sector", "Sector", "text"), ("apprentice_starts", "Apprentice starts (people)", "count"),
+        ("apprentice_months", "Apprentice-months", "count"),
+        ("apprentice_wages", "Apprentice wages ($)", "$"),
+        ("apprentice_output", "Apprentice output ($)", "$"),
+        ("subsidies", "Wage subsidies from the fund ($)", "$"),
+        ("co_investment", "Co-investment paid ($)", "$"),
+        ("graduates", "Graduates (people)", "count"), ("graduates_kept", "Graduates kept (people)", "count"),
+        ("graduate_months", "Graduate-months at the firm", "count"),
+        ("graduate_output_per_month", "Graduate output ($ per month)", "$"),
+        ("graduate_wage_per_month", "Graduate wage ($ per month)", "$"),
+        ("graduate_leave_rate", "Graduate leaving rate (share per month)", "share"),
+        ("outside_output_per_month", "Outside hire output ($ per month)", "$"),
+        ("outside_wage_per_month", "Outside hire wage ($ per month)", "$"),
+        ("outside_leave_rate", "Outside hire leaving rate (share per month)", "share"),
+        ("npv", "Net value of training, NPV ($ at month 0)", "$"),
+        ("return_on_cost", "Return on cost (NPV per $ of cost)", "decimal")]
+    frame = since_start.training_accounts(data)
+    if "sector" in frame:
+        frame = frame.assign(sector=frame["sector"].astype(str))
+    _noted_sheet(wb, "Training accounts", f, frame, cols, ACCOUNTS_NOTE, {0: 22, 3: 14}, freeze_cols=3)
+
+
 def write_xlsx(data: ReportData, path: Path, head: pd.DataFrame | None = None) -> None:
     """Write the workbook to `path` (the caller makes it atomic)."""
     import xlsxwriter
@@ -247,6 +316,8 @@ def write_xlsx(data: ReportData, path: Path, head: pd.DataFrame | None = None) -
                         ("fund_trained_hired", "…of them fund-trained", "decimal")]
     ws = _sheet(wb, "Employers", f, emp, ecols, widths={0: 22, 1: 16})
     ws.merge_range(len(emp) + 2, 0, len(emp) + 5, 8, employers_mod.NOTE, f.note)
+    _impact(wb, f, data)
+    _accounts(wb, f, data)
     params = tables.parameters(data)
     pcols: list[Col] = [("path", "Parameter", "text"), ("unit", "Unit", "text"), ("role", "Role", "text"),
                         ("description", "Description", "text"), ("source", "Source", "text"),
