@@ -48,6 +48,11 @@ def fund(**fields: Any) -> dict[str, Any]:
     (fund(contributions=[{"kind": "payroll_levy",
                           "rate": [{"from": 1, "value": 0.01}, {"from": 61, "value": 0}]}]),
      "fund.contributions[0].rate[1]: starts in month 61, after the horizon (60 months): never in force"),
+    # a dated money-out amount, found wherever it is (not only in money-in rules)
+    (fund(payments={"rules": [{"kind": "upfront", "share": 1.0},
+                              {"kind": "on_completion", "share": 0.0,
+                               "amount": [{"from": 1, "value": 0}, {"from": 72, "value": 500}]}]}),
+     "fund.payments.rules[1].amount[1]: starts in month 72, after the horizon (60 months): never in force"),
     (fund(discretionary={"share": 0.5}),
      "fund.discretionary.share: can never fire: no levy-grant entitlement can lapse"),
     (fund(accounts={"enabled": True}),

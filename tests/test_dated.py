@@ -81,15 +81,19 @@ def test_dated_values_survive_yaml_export_and_the_no_fund_twin() -> None:
 
 
 def test_the_app_editor_shows_and_edits_the_steps_without_its_own_widget() -> None:
+    """The editor finds a dated lever from the schema and shows it as one table (rows of a month
+    and the value in its display unit); a submitted table replaces the whole dated value."""
     from sim.app.editor import edits_from_values, field_specs
 
     sc = load_scenario_dict(levy(HOLIDAY))
     specs = {s.path: s for s in field_specs(sc)}
-    step = specs["fund.contributions[0].rate[1].value"]
-    month = specs["fund.contributions[0].rate[1].from"]
-    assert (step.widget, step.value, month.widget, month.value) == ("number", 0.0, "integer", 13)
-    values = {step.path: 0.5 * step.scale / 100, month.path: 10}  # 0.5% of payroll from month 10
-    edits, problems = edits_from_values(list(specs.values()), values, sc)
+    rate = specs["fund.contributions[0].rate"]
+    assert rate.widget == "dated" and rate.scale == 100  # a share, typed as %
+    assert [(m, round(v, 9)) for m, v in rate.shown] == [(1, 1.0), (13, 0.0), (19, 0.8)]
+    assert not any(p.startswith("fund.contributions[0].rate[") for p in specs)  # no widget per step
+    table = [{"From month": 1, rate.value_column: 1.0}, {"From month": 10, rate.value_column: 0.5},
+             {"From month": 19, rate.value_column: 0.8}]  # 0.5% of payroll from month 10
+    edits, problems = edits_from_values(list(specs.values()), {rate.path: table}, sc)
     assert not problems
     edited = apply_overrides(sc, edits).fund.contributions[0].rate
     assert [(s.start, s.value) for s in edited] == [(1, 0.01), (10, 0.005), (19, 0.008)]

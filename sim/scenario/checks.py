@@ -44,7 +44,6 @@ def rule_warnings(sc: Scenario) -> list[Problem]:
         reason = rule.idle_reason(known)
         if reason:
             out.append(Problem(path, f"{rule.kind} can never fire: {reason}"))
-        out += _late_steps(rule, path, known.horizon)
     paying = [(i, r) for i, r in enumerate(f.payments.rules) if r.share > 0]
     if paying and not known.fund_seats:
         kinds = ", ".join(r.kind for _, r in paying)
@@ -71,6 +70,10 @@ def rule_warnings(sc: Scenario) -> list[Problem]:
         out.append(Problem("fund.apprentice_wage_subsidy", "can never fire: no fund-bought apprenticeships "
                                                            "(training.apprenticeship_share is 0, or no "
                                                            "seat is fund-bought)"))
+    for name in type(sc).model_fields:  # every dated lever, wherever it is (rules, grants, ...)
+        value = getattr(sc, name)
+        if isinstance(value, BaseModel):
+            out += _late_steps(value, name, known.horizon)
     return out
 
 
@@ -79,12 +82,17 @@ def _positive(value: Any) -> bool:
 
 
 def _late_steps(section: BaseModel, path: str, horizon: int) -> list[Problem]:
-    """Dated steps of a rule's levers (and its sub-sections') that start after the horizon."""
+    """Dated steps of a section's levers (and its sub-sections' and rule lists') that start after
+    the horizon."""
     out: list[Problem] = []
     for name in type(section).model_fields:
         value: Any = getattr(section, name)
         if isinstance(value, BaseModel):
             out += _late_steps(value, f"{path}.{name}", horizon)
+        elif isinstance(value, (list, tuple)) and value and all(isinstance(v, BaseModel) for v in value) \
+                and not is_dated(value):
+            for i, item in enumerate(value):
+                out += _late_steps(item, f"{path}.{name}[{i}]", horizon)
         elif is_dated(value):
             for i, step in enumerate(value):
                 if step.start > horizon:

@@ -142,7 +142,8 @@ def _step_rows(row: dict[str, Any]) -> list[dict[str, Any]]:
     for i, step in enumerate(row["value"]):
         out.append({**row, "path": f"{row['path']}[{i}].from", "value": step.start, "unit": "month",
                     "min": 1, "max": None,
-                    "description": f"Month step {i + 1} of `{row['path']}` takes effect (from 1)."})
+                    "description": f"The month from which step {i + 1} of `{row['path']}` applies "
+                                       "(months count from 1)."})
         out.append({**row, "path": f"{row['path']}[{i}].value", "value": step.value,
                     "description": f"{row['description']} (step {i + 1}, from month {step.start})"})
     return out
