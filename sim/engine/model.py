@@ -133,7 +133,7 @@ class FundModel(mesa.Model):
                     self.demand.gap(self.month), self._targets(), self.month, self.rec, self.tightness)
 
     def progress_training(self) -> None:
-        p, pt, rec = self.workers, self.providers, self.rec
+        p, pt, rec, sc = self.workers, self.providers, self.rec, self.scenario
         dropped, done = tr.progress(p, pt, self.scenario, self.k, self.luck, self.fund_active)
         kind, payer = p.prog_kind, p.prog_payer
         rec.count("dropouts", dropped)
@@ -166,9 +166,11 @@ class FundModel(mesa.Model):
         p.status[course] = UNEMPLOYED
         p.await_until[course] = self.month + self.scenario.training.placement_window_months
         p.externed[course] = False
-        # The host decides whether to keep its graduate (sim.engine.firms.keep_chance); the
-        # others look for work.
-        released = appr[~self._keeps(appr)]
+        # Each host decides whether to keep its graduate (firms.keep_chance); the others look for work.
+        growth = fm.demand_outlook(self.demand.index, self.month, sc.careers.graduate_outlook_months)
+        keep = fm.keep_chance(self.scenario, self.firms, p.employer[appr], p.job_level[appr].astype(np.int64),
+                              self.k.level_shares, self.k.portability, self.k.quit_mult, growth)
+        released = appr[self.luck.at("graduate_keeps", appr) >= keep]
         rec.count("apprenticeship_graduates_released", released)
         p.status[appr] = EMPLOYED
         p.leave_job(released)
@@ -237,10 +239,9 @@ class FundModel(mesa.Model):
         seats = tr.train_incumbents(self.workers, self.providers, self.k, self.luck,
                                     self.streams["incumbents"], self.firms.training_rate, self.month,
                                     self.rec)
-        fund = self.fund
-        grants = self.fund_active and (self.scenario.fund.incumbent_grant_share > 0
-                                       or fund.accounts is not None)
-        if len(seats.idx) and grants:  # a member's staff: the fund refunds part of the cost (a grant)
+        # A member's staff upskilled while the fund pays grants: the impact table follows them.
+        if len(seats.idx) and self.fund_active and (self.scenario.fund.incumbent_grant_share > 0
+                                                    or self.fund.accounts is not None):
             self.workers.upskilled[seats.idx[self.firms.member[self.workers.employer[seats.idx]]]] = True
         if len(seats.idx):
             fund_flows.pay_incumbent_training(self.ledger, self.month, self.fund, self.fund_active,
@@ -396,14 +397,6 @@ class FundModel(mesa.Model):
         chance = fm.apprentice_acceptance(sc, self.firms, k.portability, k.quit_mult, growth,
                                           sc.fund.apprentice_wage_subsidy, host)
         return self.streams["apprentice_offers"].random(self.firms.n) < chance
-
-    def _keeps(self, appr: np.ndarray) -> np.ndarray:
-        """Whether each graduate's host keeps her (its own decision, her own draw)."""
-        sc, k, p = self.scenario, self.k, self.workers
-        growth = fm.demand_outlook(self.demand.index, self.month, sc.careers.graduate_outlook_months)
-        chance = fm.keep_chance(sc, self.firms, p.employer[appr], p.job_level[appr].astype(np.int64),
-                                k.level_shares, k.portability, k.quit_mult, growth)
-        return self.luck.at("graduate_keeps", appr) < chance
 
     def _expire_placement_windows(self) -> None:
         p = self.workers

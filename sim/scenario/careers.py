@@ -155,8 +155,9 @@ class Careers(Section):
         0.05, unit="share of output", ge=0.0, le=1.0, role="uncertainty",
         description="Output of a graduate the training firm keeps over an outside hire at the "
                     "same level (she knows the firm's ways), counted over her expected stay.",
-        source="assumption (Acemoglu & Pischke 1998, QJE 113(1): firms gain from what they "
-               "know of the workers they trained)",
+        source="calibrated (CAL13: what a graduate is worth to her host sets the share of "
+               "graduates kept; calibration/calibrated.yaml); the mechanism from Acemoglu & "
+               "Pischke 1998, QJE 113(1): firms gain from what they know of the workers they trained",
     )
     graduate_outlook_months: int = param(
         12, unit="months", ge=1, le=60, role="uncertainty",
