@@ -453,3 +453,15 @@ def test_summary_paragraph_leaves_no_word_stranded_on_a_line(tmp_path: Path) -> 
     assert len(lines) > 3
     assert all(len(ln.split()) >= 4 for ln in lines[:-1]), lines
     assert " ".join(lines) == STRANDED
+
+
+def test_the_title_names_the_proposal_not_a_no_fund_reference_listed_first() -> None:
+    """`fundsim report no_fund.yaml baseline.yaml` is a report on the baseline fund: its title
+    must not read "projections: no_fund"."""
+    d = small_dict(horizon_months=12)
+    d["name"], d["fund"]["enabled"] = "current_rules", False
+    proposal = small_dict(horizon_months=12)
+    proposal["name"] = "proposal"
+    data = compute_report_data([Scenario.model_validate(d), Scenario.model_validate(proposal)], [1],
+                               workers=1)
+    assert data.title == "Training fund projections: proposal"

@@ -171,8 +171,11 @@ def report_data_from_results(scenarios: Sequence[Scenario], results: Sequence[Se
     runs = [ScenarioRuns(label, s, rs, cf, base)
             for label, s, rs, cf, base in zip(labels, scenarios, ordered, cfs, base_list, strict=True)]
     when = created or dt.datetime.now(dt.UTC).replace(microsecond=0)
+    # Named for the proposals (the scenarios with a fund), not for a no-fund reference listed first.
+    named = [label for label, s in zip(labels, scenarios, strict=True) if s.fund.enabled] or labels[:1]
+    title = title or f"Training fund projections: {', '.join(named)}"
     return ReportData(runs=runs, seeds=seeds, created=when, revision=code_revision(),
-                      version=sim.__version__, title=title or f"Training fund projections: {labels[0]}",
+                      version=sim.__version__, title=title,
                       years_chosen=years, paper=paper)
 
 
