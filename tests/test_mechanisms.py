@@ -25,6 +25,7 @@ from sim.scenario.schema import Scenario
 
 REGION = {"n_workers": 4000, "n_firms": 80, "n_providers": 6}
 SEEDS = (1, 2, 3)
+SEEDS_6 = tuple(range(1, 7))
 LOOSE_P = 0.1  # paired one-sided tests across a few seeds: direction plus loose significance
 
 Build = Callable[..., Scenario]
@@ -204,15 +205,17 @@ def test_voluntary_membership_is_partial_and_falls_with_poaching(build: Build) -
     voluntary_calm = build(horizon=36, **fund, **{"fund.membership": "voluntary",
                                                   "labour.poaching_intensity": 0.0})
 
-    def members(sc: Scenario) -> np.ndarray:
-        return np.array([run(sc, s).series("firms_in_fund").mean() for s in SEEDS])
+    def members(sc: Scenario, seeds: tuple[int, ...] = SEEDS) -> np.ndarray:
+        return np.array([run(sc, s).series("firms_in_fund").mean() for s in seeds])
 
     n_firms = REGION["n_firms"]
     assert np.all(members(compulsory) == n_firms)
     vol = members(voluntary)
     assert np.all(vol < n_firms)
     assert np.all(vol > 0)
-    calm, poached = members(voluntary_calm), members(voluntary_poached)
+    # Poaching's pull on membership is a few firms in 80 here: three seeds are too few to tell it
+    # from seed noise (p = 0.11 on seeds 1-3 after the issue-14 re-fit), so this pair runs six.
+    calm, poached = members(voluntary_calm, SEEDS_6), members(voluntary_poached, SEEDS_6)
     assert calm.mean() > poached.mean()
     assert paired_p(calm, poached) < LOOSE_P
 

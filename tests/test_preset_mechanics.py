@@ -156,11 +156,14 @@ def test_uk_levy_payers_whose_account_runs_dry_co_invest_5_percent_of_the_rest()
     def note(m: FundModel) -> None:  # the apprentices' training paid since the last collection
         owed[m.month] = m.fund.host_paid - m.fund.host_account_paid
 
+    charged: dict[int, int] = {}
+
     def check(m: FundModel) -> None:  # after the collection: 5% of what the account did not pay
         payer = m.firms.levy_paid_total > 0
         cents = to_cents(0.05 * np.where(payer, owed[m.month], 0) / 100.0)
         if cents.sum():
             expected[m.month] = int(cents.sum())
+            charged[m.month] = int((cents > 0).sum())
 
     for _ in range(sc.horizon_months):
         step_with_hooks(model, {"fund_collects": note, "fund_pays": check})
@@ -168,7 +171,10 @@ def test_uk_levy_payers_whose_account_runs_dry_co_invest_5_percent_of_the_rest()
     payers = {f"firm:{i}" for i in np.flatnonzero(model.firms.levy_paid_total > 0)}
     rows = led[(led.category == "co_investment") & led.payer.isin(payers)]
     got = {int(m): int(c) for m, c in rows.groupby("month").amount_cents.sum().items()}
-    assert got and got == expected, "levy payers with a dry account did not co-invest 5%"
+    assert got and set(got) == set(expected), "levy payers with a dry account did not co-invest 5%"
+    # the engine sums dollars before rounding each firm's 5% to the cent, this check cents: a firm's
+    # half-cent may round the other way
+    assert all(abs(got[m] - expected[m]) <= charged[m] for m in got), (got, expected)
     # with the flag off they never co-invest: the pool pays what their accounts cannot
     off = build("uk_levy.yaml", **{"fund.contributions": [
         *sc.model_dump(by_alias=True)["fund"]["contributions"][:2],
