@@ -25,13 +25,17 @@ from concurrent.futures import as_completed
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
 from sim.codehash import engine_code
-from sim.processes import process_pool
+from sim.processes import process_pool, stop_pool
 from sim.results import Results
 from sim.scenario.schema import Scenario
+
+if TYPE_CHECKING:
+    from sim.engine.twin_store import TwinStore
 
 CACHE_FORMAT = "cached-results-3"  # bump when what is stored changes
 MAGIC = b"fundsim-run\n"  # then the sha256 of the pickle, then the pickle
@@ -198,37 +202,94 @@ def _exists(path: Path) -> bool:
 
 
 def _simulate(jobs: list[tuple[Scenario, int]], workers: int, done: Callable[[Results], None]) -> None:
-    """Run (scenario, seed) jobs, calling `done` as each finishes (in any order). Jobs of one
-    no-fund world and seed run together (sim.engine.runner.run_shared), so the world's twin is
-    stepped once for all of them; a world stepped only for its twin is handed to `done` too (as
-    the scenario's counterfactual), so its run is kept rather than stepped again later.
+    """Run (scenario, seed) jobs, calling `done` as each finishes (in any order).
+
+    Scenarios of one no-fund world share its run on each seed: the world is stepped once, its
+    months written to memory-backed files (sim.engine.twin_stream), and each fund run reads them,
+    in another worker, side by side with the world (the first answer waits for the longer run,
+    not for both). The traces are kept (sim.engine.twin_store), so a later fund run of the same
+    world and seed, such as an edited proposal, reads its twin instead of stepping the world
+    again. A world stepped only for its twin is handed to `done` too (as the scenario's
+    counterfactual), so its run is kept. Where no trace can be kept (no room), the jobs of a world
+    and seed run together in one worker (run_shared), as before.
 
     Worker processes are forked: under Streamlit the page script is the `__main__` module, and a
-    spawned worker would run the whole page again. If the page stops (a rerun), pending jobs are
-    cancelled; finished ones are already stored."""
+    spawned worker would run the whole page again. If the page stops (a rerun), runs in progress
+    are stopped and pending ones cancelled; finished ones are already stored."""
     if not jobs:
         return
     # The engine (and Mesa) load only when something must be simulated.
+    from sim.engine import twin_store
+
+    store = twin_store.store()
+    plan, worlds = _plan(jobs, store)
+    try:
+        if workers <= 1 or len(plan) <= 1:
+            for fn, args in plan:
+                for r in fn(*args):
+                    done(r)
+            return
+        _in_pool(plan, worlds, min(workers, len(plan)), done)
+    finally:
+        store.trim()
+
+
+Task = tuple[Callable[..., list[Results]], tuple]
+
+
+def _plan(jobs: list[tuple[Scenario, int]], store: TwinStore) -> tuple[list[Task], dict[int, int]]:
+    """The tasks for `jobs`: per world and seed, the world (unless its whole trace is kept and its
+    own run is not asked for), then each fund run reading its trace; run_shared where no trace can
+    be kept. Also each fund task's world task (by place)."""
+    from sim.engine import twin_stream
     from sim.engine.runner import run_shared
     from sim.scenario.worlds import world_key
 
+    plan: list[Task] = []
+    worlds: dict[int, int] = {}  # a fund task's place in the plan -> its world task's
     groups: dict[tuple[str, int], list[Scenario]] = {}
     for scenario, seed in jobs:
         groups.setdefault((world_key(scenario), seed), []).append(scenario)
-    tasks = [(scenarios, seed) for (_, seed), scenarios in groups.items()]
-    if workers <= 1 or len(tasks) <= 1:
-        for scenarios, seed in tasks:
-            for r in run_shared(scenarios, seed, worlds=True):
-                done(r)
-        return
-    pool = process_pool(min(workers, len(tasks)))
+    for (world, seed), scenarios in groups.items():
+        funds = [s for s in scenarios if s.fund.enabled]
+        own = next((s for s in scenarios if not s.fund.enabled), None)  # the world's run, if asked for
+        folder = store.finished(world, seed) if own is None else None
+        at = None  # the world task's place in the plan
+        if folder is None and funds:
+            w = own or funds[0]
+            folder = store.reserve(world, seed, w.horizon_months, w.region.n_workers, w.region.n_firms)
+            if folder is not None:
+                at = len(plan)
+                plan.append((twin_stream.world_task, (w, seed, folder)))
+        if folder is None:  # no fund run, or no room for a trace
+            plan.append((run_shared, (scenarios, seed, True)))
+            continue
+        for s in funds:
+            if at is not None:
+                worlds[len(plan)] = at
+            plan.append((twin_stream.fund_task, ([s], seed, folder, s.horizon_months)))
+    return plan, worlds
+
+
+def _in_pool(plan: list[Task], worlds: dict[int, int], workers: int,
+             done: Callable[[Results], None]) -> None:
+    """The plan's tasks in worker processes, in order (a fund run's world is always taken before
+    it, so a fund run never waits for a world that has not started)."""
+    from sim.engine.twin_stream import TwinStopped
+
+    pool = process_pool(workers)
     try:
-        futures = [pool.submit(run_shared, scenarios, seed, True) for scenarios, seed in tasks]
+        futures = [pool.submit(fn, *args) for fn, args in plan]
+        place = {f: i for i, f in enumerate(futures)}
         for fut in as_completed(futures):
+            error = fut.exception()
+            world = futures[worlds[place[fut]]] if place[fut] in worlds else None
+            if isinstance(error, TwinStopped) and world is not None and world.exception() is not None:
+                raise world.exception()  # type: ignore[misc]  # the world's own error explains it
             for r in fut.result():
                 done(r)
     except BaseException:
-        pool.shutdown(wait=False, cancel_futures=True)
+        stop_pool(pool)
         raise
     pool.shutdown()
 

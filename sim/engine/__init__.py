@@ -23,6 +23,8 @@ impact.py        participants against their own twin by months since first fund 
 firm_accounts.py training firms' accounts: apprentices' cost and output, graduates kept, NPV
 panel.py         the opt-in person x month panel, written to Parquet as the run goes
 counterfactual.py the no-fund twin's trace, stepped once per world and seed and shared
+twin_stream.py   a world and its fund runs side by side in two processes, the trace streamed
+twin_store.py    the traces a process keeps, so an edited proposal does not step its world again
 rollout.py       the fund's staged rollout (pilot, stage reviews)
 rows.py          the Mesa agent that is one row of a column table (firms, providers)
 runner.py        run(scenario, seed) and run_many

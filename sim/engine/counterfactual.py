@@ -8,13 +8,14 @@ per seed (`TwinTrace`) instead of once per scenario. Results are identical eithe
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Protocol
 
 import numpy as np
 
 from sim.engine.workers import UNEMPLOYED
 from sim.scenario.worlds import world_key  # re-exported: the engine keys its twins by it
 
-__all__ = ["TwinTrace", "twin_state", "unpack_state", "world_key"]
+__all__ = ["Twin", "TwinTrace", "twin_state", "unpack_state", "world_key"]
 
 RUNG_SHIFT = 3  # a twin state packs status (0..5, three bits) and the credential rung above it
 
@@ -75,3 +76,18 @@ class TwinTrace:
     @property
     def nbytes(self) -> int:
         return self.earnings.nbytes + self.state.nbytes + self.surplus.nbytes + self.final_status.nbytes
+
+
+class Twin(Protocol):
+    """What a fund run reads of its twin: a whole TwinTrace, or one still being written by another
+    process (sim.engine.twin_stream.StreamedTwin)."""
+
+    world: str
+    seed: int
+
+    def month(self, month: int) -> tuple[np.ndarray, int, np.ndarray, float, float]: ...
+
+    def people(self, month: int) -> tuple[np.ndarray, np.ndarray]: ...
+
+    @property
+    def final_status(self) -> np.ndarray: ...

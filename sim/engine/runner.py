@@ -17,7 +17,7 @@ import pandas as pd
 
 from sim.engine import impact as impact_table
 from sim.engine import measure
-from sim.engine.counterfactual import TwinTrace, twin_state, world_key
+from sim.engine.counterfactual import Twin, TwinTrace, twin_state, world_key
 from sim.engine.firm_accounts import TrainingAccounts
 from sim.engine.impact import ImpactTracker
 from sim.engine.model import FundModel
@@ -30,7 +30,7 @@ from sim.results import Results
 from sim.scenario.schema import Scenario
 
 
-def run(scenario: Scenario, seed: int, twin: TwinTrace | None = None,
+def run(scenario: Scenario, seed: int, twin: Twin | None = None,
         panel: str | Path | None = None) -> Results:
     """Simulate `scenario` with `seed`. Same inputs, same results, on any machine. `twin`: the
     no-fund world's trace on this seed, if already recorded (see `run_shared`). `panel`: a
@@ -74,12 +74,16 @@ def run(scenario: Scenario, seed: int, twin: TwinTrace | None = None,
     return _results(model, final, compared, impact, accounts)
 
 
-def run_world(scenario: Scenario, seed: int) -> tuple[Results, TwinTrace]:
+def run_world(scenario: Scenario, seed: int, trace: TwinTrace | None = None,
+              on_month: Callable[[], None] | None = None) -> tuple[Results, TwinTrace]:
     """Run a scenario's no-fund world (the scenario itself if it has no fund) and record what
-    every scenario of that world reads of it."""
+    every scenario of that world reads of it: into `trace` if given (e.g. files another process
+    maps, sim.engine.twin_stream), calling `on_month()` after each month is recorded."""
     world = scenario if not scenario.fund.enabled else scenario.counterfactual()
     model = FundModel(world, seed)
-    trace = TwinTrace.empty(world_key(scenario), seed, world.horizon_months, model.workers.n, model.firms.n)
+    if trace is None:
+        trace = TwinTrace.empty(world_key(scenario), seed, world.horizon_months, model.workers.n,
+                                model.firms.n)
     accounts = TrainingAccounts(world.horizon_months, model.firms.n, model.workers.n,
                                 world.outputs.discount_rate_annual)
     for _ in range(world.horizon_months):
@@ -87,6 +91,8 @@ def run_world(scenario: Scenario, seed: int) -> tuple[Results, TwinTrace]:
         accounts.record(model.workers, world, model.k, model.month, *model.graduated)
         trace.record(model.month, model.workers.earnings, model.workers.status, model.workers.rung,
                      model.surplus(), model.tuition_paid, model.outside_paid)
+        if on_month is not None:
+            on_month()
     return _results(model, None, False, None, accounts), trace
 
 
