@@ -222,7 +222,8 @@ st.caption("Lines are averages over the runs; shaded bands hold 90% of runs; gre
 for box, name in zip(st.tabs(list(views.TABS), key="chart_tab", on_change="rerun"), views.TABS, strict=True):
     if box.open:
         with box:
-            ui.chart(view.charts[name], name, key="chart_csv")
+            ui.chart(views.chart_spec(cache.root, labels, scenarios, cfg.seeds, name, runs), name,
+                     key="chart_csv")
 
 # --- share and download -------------------------------------------------------------------------
 st.subheader("Share and download")

@@ -65,10 +65,12 @@ def build_charts(labels: Sequence[str], scenarios: Sequence[Scenario], runs: Seq
 
 
 def build_view(labels: Sequence[str], scenarios: Sequence[Scenario],
-               runs: Sequence[Sequence[Results]]) -> PageView:
+               runs: Sequence[Sequence[Results]], names: Sequence[str] = ()) -> PageView:
+    """The cards, alerts and results CSV, and the `names` charts (the others are drawn when their
+    tab is opened: `chart_spec`)."""
     from sim.app import exports, kpis, notices
 
-    return PageView(charts=build_charts(labels, scenarios, runs), cards=kpis.cards(labels, runs),
+    return PageView(charts=build_charts(labels, scenarios, runs, names), cards=kpis.cards(labels, runs),
                     alerts=notices.rule_notices(labels, scenarios) + notices.alert_summaries(labels, runs),
                     csv=exports.results_csv(labels, runs).decode("utf-8"))
 
@@ -97,20 +99,54 @@ def _load(text: str) -> PageView:
 
 def page_view(folder: Path, labels: Sequence[str], scenarios: Sequence[Scenario], seeds: Sequence[int],
               runs: Callable[[], Sequence[Sequence[Results]]]) -> PageView:
-    """The view from `folder` if this exact comparison was shown before; else built from
-    `runs()` and saved (an unwritable folder only costs speed)."""
-    path = Path(folder) / "views" / f"{view_key(labels, scenarios, seeds)}.json"
-    if path.is_file():
+    """The cards, alerts and CSV from `folder` if this exact comparison was shown before; else
+    built from `runs()` and saved (an unwritable folder only costs speed). Charts are not in it:
+    each is drawn (and saved) when its tab is first opened (`chart_spec`), so the first view
+    does not wait for seven charts nobody has looked at yet."""
+    key = view_key(labels, scenarios, seeds)
+    path = Path(folder) / "views" / f"{key}.json"
+    text = _read(path)
+    if text is not None:
         try:
-            return _load(path.read_text(encoding="utf-8"))
-        except (OSError, ValueError, KeyError, TypeError):
+            return _load(text)
+        except (ValueError, KeyError, TypeError):
             path.unlink(missing_ok=True)
     view = build_view(labels, scenarios, runs())
+    _save(path, _dump(view))
+    return view
+
+
+def chart_spec(folder: Path, labels: Sequence[str], scenarios: Sequence[Scenario], seeds: Sequence[int],
+               name: str, runs: Callable[[], Sequence[Sequence[Results]]]) -> dict[str, Any]:
+    """One tab's chart (a Vega-Lite spec), from `folder` if drawn before, else built and saved."""
+    key = view_key(labels, scenarios, seeds)
+    path = Path(folder) / "views" / f"{key}-chart{TABS.index(name)}.json"
+    text = _read(path)
+    if text is not None:
+        try:
+            spec = json.loads(text)
+            if isinstance(spec, dict):
+                return spec
+        except ValueError:
+            pass
+        path.unlink(missing_ok=True)
+    spec = build_charts(labels, scenarios, runs(), [name])[name]
+    _save(path, json.dumps(spec, default=str))
+    return spec
+
+
+def _read(path: Path) -> str | None:
+    try:
+        return path.read_text(encoding="utf-8") if path.is_file() else None
+    except OSError:
+        return None
+
+
+def _save(path: Path, text: str) -> None:
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-        tmp.write_text(_dump(view), encoding="utf-8")
+        tmp.write_text(text, encoding="utf-8")
         os.replace(tmp, path)
     except OSError:
         pass
-    return view
