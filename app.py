@@ -258,11 +258,14 @@ if state.get("reports_for") != report_id:
             title = f"Training fund projections: {' vs. '.join(labels)}"
             years = state.get("headline_years")  # the horizon the headline shows
             bases = [base_scenario(slot, comp, cfg) if slot.edits else None for slot in comp.slots]
-            state.reports = {}
-            for share, fmt in ((0.4, "xlsx"), (0.7, "pdf")):
-                steps.progress(share, text=f"Writing the {'Excel' if fmt == 'xlsx' else 'PDF'} report…")
-                state.reports[fmt] = exports.report_bytes(fmt, scenarios, done_runs, cfs, title=title,
-                                                          years=years, bases=bases, paper=paper.lower())
+            steps.progress(0.4, text="Computing the report's numbers…")
+
+            def writing(fmt: str) -> None:
+                steps.progress(0.5 if fmt == "xlsx" else 0.7,
+                               text=f"Writing the {'Excel' if fmt == 'xlsx' else 'PDF'} report…")
+
+            state.reports = exports.report_bytes(("xlsx", "pdf"), scenarios, done_runs, cfs, title=title,
+                                                 years=years, bases=bases, paper=paper.lower(), step=writing)
             state.reports_for = report_id
             st.rerun()
 else:

@@ -737,15 +737,16 @@ def test_the_app_report_uses_the_headline_horizon_and_describes_an_edit(small_pa
     cfg, scenarios, runs, _ = small_pair
     cfs = compute.counterfactual_runs(compute.RunCache(cfg.cache_dir), scenarios, runs, cfg.seeds)
     edited = scenarios[0].model_copy(update={"name": f"{scenarios[0].name} (edited)"})
-    xlsx = exports.report_bytes("xlsx", [edited, *scenarios[1:]], runs, cfs, title="t", years=1,
-                                bases=[scenarios[0], None])
+    written: list[str] = []
+    both = exports.report_bytes(("xlsx", "pdf"), [edited, *scenarios[1:]], runs, cfs, title="t", years=1,
+                                bases=[scenarios[0], None], step=written.append)
+    assert written == ["xlsx", "pdf"]  # one computation of the numbers, two files
+    xlsx, pdf = both["xlsx"], both["pdf"]
     book = openpyxl.load_workbook(io.BytesIO(xlsx))
     text = " ".join(str(c.value) for ws in book.worksheets for row in ws.iter_rows() for c in row if c.value)
     assert "Over 1 year" in text and "Over 2 years" in text  # the chosen horizon and the run's end
     from pypdf import PdfReader
 
-    pdf = exports.report_bytes("pdf", [edited, *scenarios[1:]], runs, cfs, title="t", years=1,
-                               bases=[scenarios[0], None])
     pages = PdfReader(io.BytesIO(pdf)).pages
     words = " ".join(" ".join((page.extract_text() or "").split()) for page in pages)
     assert f"The {scenarios[0].name} preset, unchanged" in words  # the edit described (here: none)

@@ -8,7 +8,7 @@ import io
 import re
 import tempfile
 import zipfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import pandas as pd
@@ -60,17 +60,24 @@ def results_csv(labels: Sequence[str], runs: Sequence[Sequence[Results]]) -> byt
     return results_table(labels, runs).to_csv(index=False).encode("utf-8")
 
 
-def report_bytes(fmt: str, scenarios: Sequence[Scenario], runs: Sequence[Sequence[Results]],
+def report_bytes(fmts: Sequence[str], scenarios: Sequence[Scenario], runs: Sequence[Sequence[Results]],
                  counterfactuals: Sequence[Sequence[Results]], title: str = "", years: int | None = None,
-                 bases: Sequence[Scenario | None] | None = None, paper: str = "letter") -> bytes:
-    """A report (xlsx or pdf) from the runs already computed, written to a temporary file, at the
-    horizon the page's headline shows (`years`), each edited scenario described by what changed
-    from the preset it was edited from (`bases`), on `paper` (letter or a4)."""
+                 bases: Sequence[Scenario | None] | None = None, paper: str = "letter",
+                 step: Callable[[str], None] | None = None) -> dict[str, bytes]:
+    """Reports (xlsx, pdf) from the runs already computed, each written to a temporary file, at
+    the horizon the page's headline shows (`years`), each edited scenario described by what
+    changed from the preset it was edited from (`bases`), on `paper` (letter or a4). The report's
+    numbers are computed once for all formats; `step(fmt)` is called before each is written."""
     extra: dict = {} if years is None else {"years": int(years)}
     data = report_data_from_results(list(scenarios), [list(r) for r in runs],
                                     [list(c) for c in counterfactuals], title=title, bases=bases, paper=paper,
                                     **extra)
+    out = {}
     with tempfile.TemporaryDirectory(prefix="fundsim-report-") as tmp:
-        path = Path(tmp) / f"report.{fmt}"
-        write_report(data, fmt, path)
-        return path.read_bytes()
+        for fmt in fmts:
+            if step is not None:
+                step(fmt)
+            path = Path(tmp) / f"report.{fmt}"
+            write_report(data, fmt, path)
+            out[fmt] = path.read_bytes()
+    return out
