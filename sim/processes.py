@@ -33,24 +33,30 @@ def _die_with_parent(parent: int) -> None:
         os._exit(1)
 
 
-def _worker_start(parent: int) -> None:
+def _worker_start(parent: int, niceness: int = 0) -> None:
     # Ctrl-C is the parent's to handle: workers stop quietly when it shuts the pool down.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    if niceness > 0:
+        with contextlib.suppress(OSError, AttributeError):
+            os.nice(niceness)
     _die_with_parent(parent)
 
 
-def process_pool(workers: int) -> ProcessPoolExecutor:
+def process_pool(workers: int, niceness: int = 0) -> ProcessPoolExecutor:
     """A pool of `workers` processes, forked where the platform can. Importing Mesa forces the
     'spawn' start method on the whole interpreter (mesa/batchrunner.py), so without an explicit
     context every worker would import the engine afresh (about a second each, which eats the
     gain of a second worker), and under Streamlit a spawned worker would run the page again.
 
     The pool must be created (and its first job submitted) from a thread that outlives it: the
-    kernel's parent-death signal follows the thread that forked the worker."""
+    kernel's parent-death signal follows the thread that forked the worker. `niceness` lowers the
+    workers' scheduling priority, so a process serving people (the app's page, its browser) is
+    not kept waiting by the runs it started; the runs lose nothing when the machine is otherwise
+    idle."""
     method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
     return ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context(method),
-                               initializer=functools.partial(_worker_start, os.getpid()))
+                               initializer=functools.partial(_worker_start, os.getpid(), niceness))
 
 
 def usable_cores() -> int:

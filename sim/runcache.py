@@ -42,6 +42,9 @@ MAGIC = b"fundsim-run\n"  # then the sha256 of the pickle, then the pickle
 MEMORY_RUNS = 64
 KEEP_VERSIONS = 3  # engine versions whose runs stay on disk
 Progress = Callable[[int, int, str], None]  # (done, total, what) -> None
+# Runs yield the processor to the page that started them: an early answer is drawn, and the
+# browser on the same machine paints it, while both cores simulate.
+WORKER_NICENESS = 5
 
 
 @lru_cache(maxsize=1)
@@ -277,7 +280,7 @@ def _in_pool(plan: list[Task], worlds: dict[int, int], workers: int,
     it, so a fund run never waits for a world that has not started)."""
     from sim.engine.twin_stream import TwinStopped
 
-    pool = process_pool(workers)
+    pool = process_pool(workers, niceness=WORKER_NICENESS)
     try:
         futures = [pool.submit(fn, *args) for fn, args in plan]
         place = {f: i for i, f in enumerate(futures)}

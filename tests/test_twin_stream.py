@@ -154,3 +154,12 @@ def test_folders_of_killed_processes_are_cleared(tmp_path: Path) -> None:
     stale.mkdir()
     twin_stream.new_folder()
     assert not stale.exists()
+
+
+def test_the_apps_runs_yield_the_processor_to_the_page() -> None:
+    mine = os.nice(0)
+    pool = process_pool(1, niceness=runcache.WORKER_NICENESS)
+    try:
+        assert pool.submit(os.nice, 0).result() == min(mine + runcache.WORKER_NICENESS, 19)
+    finally:
+        pool.shutdown()
