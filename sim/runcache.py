@@ -121,9 +121,9 @@ def _read(path: Path) -> CachedResults | None:
     return None
 
 
-def _write(target: Path, result: CachedResults) -> None:
+def _write(target: Path, result: CachedResults) -> bool:
     """Store a run (checksum, then pickle), atomically; a read-only or broken cache folder only
-    costs speed, never an error."""
+    costs speed, never an error (False)."""
     body = pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL)
     tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
     try:
@@ -134,6 +134,8 @@ def _write(target: Path, result: CachedResults) -> None:
     except OSError:
         with contextlib.suppress(OSError):
             tmp.unlink()
+        return False
+    return True
 
 
 def scenario_key(scenario: Scenario) -> str:
@@ -185,6 +187,14 @@ class RunCache:
         _write(self.path(key, result.seed), app)
         return self._remember(key, result.seed, app)
 
+    def load(self, stored: Stored) -> CachedResults:
+        """A run a worker process stored itself (see `_run_and_store`), read back."""
+        loaded = _read(self.path(stored.key, stored.seed))
+        if loaded is None:
+            raise RuntimeError("a finished run could not be read back from the run cache "
+                               f"({self.path(stored.key, stored.seed)}): was the folder removed meanwhile?")
+        return self._remember(stored.key, stored.seed, loaded)
+
     def _remember(self, key: str, seed: int, result: Results) -> CachedResults:
         kept = self.memory[(key, seed)] = _app(result)
         while len(self.memory) > MEMORY_RUNS:
@@ -197,6 +207,26 @@ class RunCache:
         return sum(1 for k, seed in todo if (k, seed) not in self.memory and not _exists(self.path(k, seed)))
 
 
+@dataclass(frozen=True)
+class Stored:
+    """A run a worker process wrote to the cache itself: the main process reads the file back,
+    which costs it a fraction of receiving the run and storing it (it serves the page meanwhile)."""
+
+    key: str
+    seed: int
+
+
+def _run_and_store(fn: Callable[..., list[Results]], args: tuple, root: Path) -> list[Results | Stored]:
+    """Run a task in a worker and store its runs under `root` (a cache's folder); a run that could
+    not be stored (a read-only cache) is sent back whole."""
+    out: list[Results | Stored] = []
+    for r in fn(*args):
+        app = _app(r).prepare()
+        key = scenario_key(r.scenario)
+        out.append(Stored(key, int(r.seed)) if _write(root / key / f"{int(r.seed)}.pkl", app) else app)
+    return out
+
+
 def _exists(path: Path) -> bool:
     try:
         return path.is_file()
@@ -204,8 +234,11 @@ def _exists(path: Path) -> bool:
         return False
 
 
-def _simulate(jobs: list[tuple[Scenario, int]], workers: int, done: Callable[[Results], None]) -> None:
-    """Run (scenario, seed) jobs, calling `done` as each finishes (in any order).
+def _simulate(jobs: list[tuple[Scenario, int]], workers: int, done: Callable[[Results | Stored], None],
+              root: Path) -> None:
+    """Run (scenario, seed) jobs, calling `done` as each finishes (in any order); runs made in
+    worker processes are stored there under `root` (the cache's folder) and handed over as
+    `Stored`.
 
     Scenarios of one no-fund world share its run on each seed: the world is stepped once, its
     months written to memory-backed files (sim.engine.twin_stream), and each fund run reads them,
@@ -232,7 +265,7 @@ def _simulate(jobs: list[tuple[Scenario, int]], workers: int, done: Callable[[Re
                 for r in fn(*args):
                     done(r)
             return
-        _in_pool(plan, worlds, min(workers, len(plan)), done)
+        _in_pool(plan, worlds, min(workers, len(plan)), done, root)
     finally:
         store.trim()
 
@@ -275,14 +308,14 @@ def _plan(jobs: list[tuple[Scenario, int]], store: TwinStore) -> tuple[list[Task
 
 
 def _in_pool(plan: list[Task], worlds: dict[int, int], workers: int,
-             done: Callable[[Results], None]) -> None:
+             done: Callable[[Results | Stored], None], root: Path) -> None:
     """The plan's tasks in worker processes, in order (a fund run's world is always taken before
     it, so a fund run never waits for a world that has not started)."""
     from sim.engine.twin_stream import TwinStopped
 
     pool = process_pool(workers, niceness=WORKER_NICENESS)
     try:
-        futures = [pool.submit(fn, *args) for fn, args in plan]
+        futures = [pool.submit(_run_and_store, fn, args, root) for fn, args in plan]
         place = {f: i for i, f in enumerate(futures)}
         for fut in as_completed(futures):
             error = fut.exception()
@@ -314,17 +347,21 @@ def ensure_runs(cache: RunCache, scenarios: Sequence[Scenario], seeds: Sequence[
     count = 0
     made: dict[tuple[str, int], CachedResults] = {}  # kept here too: a read-only cache stores nothing
 
-    def finished(r: Results) -> None:
+    def finished(r: Results | Stored) -> None:
         nonlocal count
-        key = (scenario_key(r.scenario), int(r.seed))
-        made[key] = cache.put(r)
+        if isinstance(r, Stored):
+            key, r = (r.key, r.seed), cache.load(r)
+            made[key] = r
+        else:
+            key = (scenario_key(r.scenario), int(r.seed))
+            made[key] = cache.put(r)
         if key not in jobs:
             return  # a no-fund world stepped for its twin: kept, not one of the runs asked for
         count += 1
         if progress is not None:
             progress(count, len(jobs), f"{r.scenario.name}, seed {r.seed}")
 
-    _simulate(list(jobs.values()), workers, finished)
+    _simulate(list(jobs.values()), workers, finished, cache.root)
     out = []
     for s in scenarios:
         key = scenario_key(s)

@@ -58,7 +58,7 @@ def trio():
     return scenarios, run_shared(scenarios, seed=3)
 
 
-def test_side_by_side_in_two_processes_gives_the_one_after_the_other_results(trio) -> None:
+def test_side_by_side_in_two_processes_gives_the_one_after_the_other_results(trio, no_own_twin) -> None:
     scenarios, expected = trio
     folder = _folder(scenarios[0])
     pool = process_pool(2)
@@ -73,7 +73,22 @@ def test_side_by_side_in_two_processes_gives_the_one_after_the_other_results(tri
     assert (folder / twin_stream.DONE).exists()
 
 
-def test_a_world_that_finished_before_the_fund_run_opened_the_pipe_is_read_whole(trio) -> None:
+@pytest.fixture
+def no_own_twin(monkeypatch):
+    """Fund runs must read the world's trace: stepping their own twin (the fallback) fails the test
+    (forked workers inherit the patch)."""
+    from sim.engine import runner
+
+    real = runner.run
+
+    def run(scenario, seed, twin=None, panel=None):
+        assert twin is not None or not scenario.fund.enabled, "a fund run stepped its own twin"
+        return real(scenario, seed, twin=twin, panel=panel)
+
+    monkeypatch.setattr(runner, "run", run)
+
+
+def test_a_world_that_finished_before_the_fund_run_opened_the_pipe_is_read_whole(trio, no_own_twin) -> None:
     scenarios, expected = trio
     folder = _folder(scenarios[0])
     world = twin_stream.world_task(scenarios[0], 3, folder)  # nobody reading: the months are owed
@@ -109,7 +124,8 @@ def test_a_killed_world_stops_the_fund_run_with_an_error_naming_it() -> None:
     assert not (folder / twin_stream.DONE).exists()
 
 
-def test_the_app_steps_each_world_once_and_an_edit_reads_the_kept_twin(trio, tmp_path: Path) -> None:
+def test_the_app_steps_each_world_once_and_an_edit_reads_the_kept_twin(trio, tmp_path: Path,
+                                                                       no_own_twin) -> None:
     scenarios, _ = trio
     cache, store = runcache.RunCache(tmp_path), twin_store.store()
     plan, worlds = runcache._plan([(s, seed) for seed in (3, 4) for s in scenarios], store)

@@ -151,9 +151,18 @@ class StreamedTwin:
         self._wait(1, deadline=time.monotonic() + CONNECT_SECONDS)
 
     def _wait(self, month: int, deadline: float | None = None) -> None:
+        # Until a writer has connected, select() does not wake for end of file (Linux reports a
+        # hang-up only for a writer that came and went), so poll briefly and look for the file
+        # a finished world leaves.
         while self.ready < month:
-            left = 60.0 if deadline is None else max(deadline - time.monotonic(), 0.0)
-            readable, _, _ = select.select([self.fd], [], [], left)
+            if not self.connected and self.done.exists():  # the world finished before we opened
+                self._drain()
+                self.connected, self.ready = True, self.months
+                return
+            if deadline is not None and time.monotonic() >= deadline:
+                raise TwinNotStarted("the no-fund world's process did not start within "
+                                     f"{CONNECT_SECONDS:g} s")
+            readable, _, _ = select.select([self.fd], [], [], 60.0 if self.connected else 0.005)
             got = os.read(self.fd, 4096) if readable else None
             if got:
                 self.connected = True
@@ -161,14 +170,12 @@ class StreamedTwin:
             elif got is not None and self.connected:  # end of file: the writer closed the pipe early
                 raise TwinStopped(f"the no-fund world's process stopped after month {self.ready} of "
                                   f"{self.months}")
-            elif got is not None and self.done.exists():  # the world finished before we opened the pipe
-                self.connected, self.ready = True, self.months
-            elif deadline is not None and time.monotonic() >= deadline:
-                raise TwinNotStarted("the no-fund world's process did not start within "
-                                     f"{CONNECT_SECONDS:g} s")
-            elif got is not None:  # no writer has opened the pipe yet (select says end of file)
-                time.sleep(0.002)
-            # else: a slow month on a loaded machine; keep waiting while the writer lives
+            # else: no writer yet, or a slow month on a loaded machine; keep waiting
+
+    def _drain(self) -> None:
+        with contextlib.suppress(OSError):
+            while os.read(self.fd, 4096):
+                pass
 
     def month(self, month: int) -> tuple[np.ndarray, int, np.ndarray, float, float]:
         self._wait(month)
