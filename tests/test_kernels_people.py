@@ -1,0 +1,104 @@
+"""The population's compiled verbs (sim.engine.kernels_people) against the plain NumPy statements
+they replaced, bit for bit, on a real population whose careers are scrambled at random (levels,
+linkage, experience, depreciated skills, statuses): a compiled pass must change no result."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from sim.engine.derived import Derived
+from sim.engine.workers import APPRENTICE, EMPLOYED, EXTERNSHIP, OUT_OF_LF, UNEMPLOYED, Population, new_population
+from sim.scenario.loader import load_scenario
+
+N = 6_000
+
+
+@pytest.fixture(scope="module")
+def world() -> tuple[Population, Derived]:
+    sc = load_scenario("scenarios/baseline.yaml")
+    rngs = [np.random.default_rng(s) for s in (1, 2, 3)]
+    p = new_population(sc.model_copy(update={"region": sc.region.model_copy(update={"n_workers": N})}),
+                       *rngs, np.random.default_rng(4).random(N))
+    r = np.random.default_rng(5)
+    p.job_level[:] = r.integers(0, 4, N)
+    p.linked[:] = r.random(N) < 0.6
+    p.experience[:] = r.integers(0, 1024, N)
+    p.skill[:] = np.where(r.random(N) < 0.5, 1.0, r.uniform(0.5, 1.0, N)).astype(np.float32)
+    p.status[:] = r.choice([UNEMPLOYED, EMPLOYED, 2, EXTERNSHIP, APPRENTICE, OUT_OF_LF], N)
+    p.premium[:] = r.uniform(1.0, 1.2, N).astype(np.float32)
+    p.job_mult[:] = r.uniform(0.8, 1.2, N).astype(np.float32)
+    p.tenure[:] = r.integers(0, 400, N)
+    p.wage[:] = r.uniform(2000, 6000, N).astype(np.float32)
+    p.rung[:] = r.integers(0, 4, N)
+    p.idle[:] = r.integers(0, 30, N)
+    return p, Derived.of(sc)
+
+
+def _skilled(p: Population, k: Derived, idx: np.ndarray, lvl: np.ndarray) -> np.ndarray:
+    prem = np.where(p.linked[idx], k.prem_mult[lvl], k.unlinked_mult[lvl])
+    grown = prem * np.where(lvl > 0, k.experience_growth[p.experience[idx]], np.float32(1.0))
+    return np.float32(1.0) + p.skill[idx] * (grown - np.float32(1.0))
+
+
+def _wage(p: Population, k: Derived, idx: np.ndarray, lvl: np.ndarray) -> np.ndarray:
+    return (k.base_wage_f[p.sector[idx]] * _skilled(p, k, idx, lvl) * p.wage_effect[idx] * p.premium[idx]
+            * p.job_mult[idx] * k.tenure_growth[p.tenure[idx]])
+
+
+def test_skilled_factor_output_factor_and_wage_match_numpy_bit_for_bit(world):
+    p, k = world
+    idx = np.random.default_rng(6).choice(N, 2_000, replace=False)
+    own = p.job_level[idx]
+    other = np.full(len(idx), 2, dtype=np.int8)
+    assert np.array_equal(p.skilled_factor(k, idx), _skilled(p, k, idx, own))
+    assert np.array_equal(p.skilled_factor(k, idx, other), _skilled(p, k, idx, other))
+    prem = np.where(p.linked[idx], k.prem_mult[own], k.unlinked_mult[own])
+    assert np.array_equal(p.output_factor(k, idx), _skilled(p, k, idx, own) / prem)
+    assert np.array_equal(p.wage_at(k, idx), _wage(p, k, idx, own))
+    assert np.array_equal(p.wage_at(k, idx, other), _wage(p, k, idx, other))
+    mask = np.zeros(N, dtype=bool)
+    mask[idx] = True  # a mask selects as NumPy indexing does
+    assert np.array_equal(p.wage_at(k, mask), _wage(p, k, np.flatnonzero(mask), p.job_level[mask]))
+    assert not np.array_equal(p.skilled_factor(k, idx), np.ones(len(idx), np.float32))  # something to check
+
+
+def test_gain_experience_matches_numpy_bit_for_bit(world):
+    p, k = world
+    got, ref = p.copy(), p.copy()
+    got.gain_experience(k)
+    idx = np.flatnonzero((ref.status == EMPLOYED) & (ref.job_level > 0) & (ref.experience < 1023))
+    old = _skilled(ref, k, idx, ref.job_level[idx])
+    ref.experience[idx] += 1
+    ref.wage[idx] *= _skilled(ref, k, idx, ref.job_level[idx]) / old
+    assert len(idx) > 100 and (ref.experience == 1023).any()  # the cap is met too
+    assert np.array_equal(got.experience, ref.experience)
+    assert np.array_equal(got.wage, ref.wage)
+    assert not np.array_equal(got.wage, p.wage)
+
+
+@pytest.mark.parametrize("lapse", [0, 12])
+def test_use_skills_matches_numpy_bit_for_bit(world, lapse):
+    p, k = world
+    got, ref = p.copy(), p.copy()
+    lapsed = got.use_skills(k, lapse)
+    st = ref.status
+    out = np.flatnonzero((st == UNEMPLOYED) | (st == OUT_OF_LF))
+    ref.idle[out] += 1
+    ref.skill[out] *= k.skill_depreciation
+    busy = np.flatnonzero((st != UNEMPLOYED) & (st != OUT_OF_LF))
+    ref.idle[busy] = 0
+    low = busy[ref.skill[busy] < 1.0]
+    paid = low[ref.on_payroll()[low] | (st[low] == EXTERNSHIP)]
+    old = _skilled(ref, k, paid, ref.job_level[paid])
+    ref.skill[low] = np.minimum(ref.skill[low] * k.skill_restoration, np.float32(1.0))
+    ref.wage[paid] *= _skilled(ref, k, paid, ref.job_level[paid]) / old
+    want = out[:0]
+    if lapse > 0:
+        want = out[(ref.idle[out] >= lapse) & (ref.rung[out] > 0)]
+        ref.rung[want] -= 1
+        ref.idle[want] = 0
+        assert len(want) > 10
+    assert np.array_equal(lapsed, want)
+    for col in ("idle", "skill", "wage", "rung"):
+        assert np.array_equal(getattr(got, col), getattr(ref, col)), col
