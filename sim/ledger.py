@@ -48,6 +48,14 @@ def account_name(code: int) -> str:
     return _SINGLE[kind] if kind in _SINGLE else f"{_PREFIX[kind]}{ident}"
 
 
+def _accounts(codes: np.ndarray | int, shape: tuple[int, ...], keep: np.ndarray) -> np.ndarray:
+    """The account codes of the kept transfers: one code for all, or one per transfer."""
+    codes = np.asarray(codes, dtype=np.int64)
+    if codes.ndim == 0:  # the common case, without broadcasting
+        return np.full(len(keep), codes, dtype=np.int64)
+    return np.broadcast_to(codes, shape).reshape(-1)[keep]
+
+
 class Ledger:
     def __init__(self) -> None:
         self._chunks: list[tuple[int, np.ndarray, np.ndarray, int, np.ndarray]] = []
@@ -57,15 +65,15 @@ class Ledger:
                category: str, cents: np.ndarray | int) -> None:
         """Book transfers; zero amounts are dropped, negative ones are a bug."""
         cents = np.atleast_1d(np.asarray(cents, dtype=np.int64))
-        payer = np.broadcast_to(np.asarray(payer, dtype=np.int64), cents.shape)
-        payee = np.broadcast_to(np.asarray(payee, dtype=np.int64), cents.shape)
-        keep = cents != 0
-        if not keep.any():
+        keep = np.flatnonzero(cents)  # positions in the flattened amounts
+        if len(keep) == 0:
             return
-        if (cents[keep] < 0).any():
+        kept = cents.reshape(-1)[keep]
+        if (kept < 0).any():
             raise ValueError(f"negative ledger amount in {category!r}: book it the other way round")
         cat = self._categories.setdefault(category, len(self._categories))
-        self._chunks.append((month, payer[keep].copy(), payee[keep].copy(), cat, cents[keep]))
+        self._chunks.append((month, _accounts(payer, cents.shape, keep), _accounts(payee, cents.shape, keep),
+                             cat, kept))
 
     def to_frame(self) -> pd.DataFrame:
         if not self._chunks:

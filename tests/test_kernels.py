@@ -7,6 +7,7 @@ import pytest
 from scipy import stats
 
 from sim.engine import kernels as K
+from sim.engine import kernels_measure as KM
 
 RNG = np.random.default_rng(7)
 
@@ -86,14 +87,32 @@ def test_month_counts_match_numpy():
         np.testing.assert_array_equal(got[i], ref, err_msg=name)
 
 
-def test_median_cells_match_numpy():
-    n, S, G = 2_001, 3, 2
+@pytest.mark.parametrize("n", [2_001, 2_002, 7])
+def test_median_cells_match_numpy(n):
+    S, G = 3, 2
     wage = RNG.lognormal(8, 0.4, n).astype(np.float32)
+    wage[: n // 3] = np.round(wage[: n // 3], -3)  # ties
     include = RNG.random(n) < 0.5
     key = RNG.integers(0, S * G, n)
-    got = K.median_cells(wage, include, key, S, G)
+    got = KM.median_cells(wage, include, key, S, G)
     for s in range(S + 1):
         for g in range(G + 1):
             sel = include & ((key // G == s) | (s == S)) & ((key % G == g) | (g == G))
-            assert got[s, g] == pytest.approx(float(np.median(wage[sel].astype(np.float64))), rel=1e-12)
-    assert np.isnan(K.median_cells(wage, np.zeros(n, bool), key, S, G)).all()
+            want = float(np.median(wage[sel].astype(np.float64))) if sel.any() else np.nan
+            np.testing.assert_equal(got[s, g], want)  # exactly, NaN for an empty cell
+    assert np.isnan(KM.median_cells(wage, np.zeros(n, bool), key, S, G)).all()
+
+
+def test_add_by_cell_adds_as_bincount_does():
+    """The impact table's running sums: the same bits as a weighted np.bincount per quantity."""
+    m, width, months = 3_000, 9, 40
+    sums = RNG.normal(size=(3, months * width))
+    cols = RNG.integers(0, width, (4, m))
+    since = RNG.integers(0, months, m)
+    values = RNG.normal(size=(3, m)) * 1e6
+    want = sums.copy()
+    flat = (since * width + cols).reshape(-1)  # row by row, as np.tile did
+    for q in range(3):
+        want[q] += np.bincount(flat, weights=np.tile(values[q], 4), minlength=months * width)
+    KM.add_by_cell(sums, cols, since, width, values)
+    assert np.array_equal(sums, want)

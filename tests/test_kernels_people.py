@@ -8,7 +8,15 @@ import numpy as np
 import pytest
 
 from sim.engine.derived import Derived
-from sim.engine.workers import APPRENTICE, EMPLOYED, EXTERNSHIP, OUT_OF_LF, UNEMPLOYED, Population, new_population
+from sim.engine.workers import (
+    APPRENTICE,
+    EMPLOYED,
+    EXTERNSHIP,
+    OUT_OF_LF,
+    UNEMPLOYED,
+    Population,
+    new_population,
+)
 from sim.scenario.loader import load_scenario
 
 N = 6_000

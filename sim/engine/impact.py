@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from sim.engine.counterfactual import unpack_state
+from sim.engine.kernels_measure import add_by_cell
 from sim.engine.workers import (
     APPRENTICE,
     EMPLOYED,
@@ -113,17 +114,13 @@ class ImpactTracker:
         ]).astype(np.float64)
         kind = 1 + self.kind[part].astype(np.int64)
         if every_split:
-            cols = np.concatenate([np.zeros(len(part), np.int64), kind,
-                                   1 + self.K + self.provider[part].astype(np.int64),
-                                   1 + self.K + self.P + p.group[part].astype(np.int64),
-                                   1 + self.K + self.P + self.G + (first.astype(np.int64) - 1) // 12])
+            cols = np.stack([np.zeros(len(part), np.int64), kind,
+                             1 + self.K + self.provider[part].astype(np.int64),
+                             1 + self.K + self.P + p.group[part].astype(np.int64),
+                             1 + self.K + self.P + self.G + (first.astype(np.int64) - 1) // 12])
         else:
-            cols = kind
-        reps = len(cols) // len(part)
-        flat = np.tile(since * self.C, reps) + cols
-        n = self.sums.shape[1]
-        for q in range(len(QUANTITIES)):
-            self.sums[q] += np.bincount(flat, weights=np.tile(values[q], reps), minlength=n)
+            cols = np.stack([kind])  # one row: the same compiled signature as every split
+        add_by_cell(self.sums, cols, since, self.C, values)
 
     def frame(self) -> pd.DataFrame:
         """The impact table (COLUMNS): one row per month since start and cell with participants."""

@@ -366,36 +366,6 @@ def month_counts(status: np.ndarray, placed_month: np.ndarray, participant: np.n
 
 
 @nb.njit(cache=True)
-def median_cells(wage: np.ndarray, include: np.ndarray, key: np.ndarray, S: int, G: int) -> np.ndarray:
-    """Median wage of the people `include`d, by (sector, group) cell with margins (NaN if none)."""
-    n = 0
-    for i in range(wage.shape[0]):
-        if include[i]:
-            n += 1
-    w = np.empty(n)
-    c = np.empty(n, dtype=np.int64)
-    j = 0
-    for i in range(wage.shape[0]):
-        if include[i]:
-            w[j] = wage[i]
-            c[j] = key[i]
-            j += 1
-    out = np.full((S + 1, G + 1), np.nan)
-    for s in range(S + 1):
-        for g in range(G + 1):
-            sel = np.empty(n)
-            m = 0
-            for i in range(n):
-                if (s == S or c[i] // G == s) and (g == G or c[i] % G == g):
-                    sel[m] = w[i]
-                    m += 1
-            if m > 0:
-                v = np.sort(sel[:m])
-                out[s, g] = v[m // 2] if m % 2 == 1 else 0.5 * (v[m // 2 - 1] + v[m // 2])
-    return out
-
-
-@nb.njit(cache=True)
 def age_and_pay(status: np.ndarray, tenure: np.ndarray, wage: np.ndarray, earnings: np.ndarray,
                 prog_payer: np.ndarray, employer: np.ndarray, growth: np.float32, stipend: float,
                 n_firms: int) -> np.ndarray:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.engine import fund_flows, kernels
+from sim.engine import fund_flows, kernels, kernels_measure
 from sim.engine.demand import DemandPath
 from sim.engine.derived import Derived
 from sim.engine.firms import FirmTable
@@ -45,8 +45,8 @@ def record_month(rec: Recorder, p: Population, f: FirmTable, pt: ProviderTable, 
                                   p.prog_kind, rec.cell_key, month, rec.S, rec.G)
     for name, cells in zip(kernels.MONTH_COUNTS, counts, strict=True):
         rec.add_cells(name, cells)
-    rec.set_cells("median_wage_participants",
-                  kernels.median_cells(p.wage, p.participant & (st == EMPLOYED), rec.cell_key, rec.S, rec.G))
+    rec.set_cells("median_wage_participants", kernels_measure.median_cells(
+        p.wage, p.participant & (st == EMPLOYED), rec.cell_key, rec.S, rec.G))
     rec.by_sector("skill_gap", np.bincount(f.sector, weights=f.vacancies[:, 1:].sum(axis=1),
                                            minlength=k.n_sectors).astype(float))
     pipeline = np.flatnonzero(((st == TRAINING) & (p.prog_kind == 1)) | (st == EXTERNSHIP))
