@@ -116,3 +116,27 @@ def test_add_by_cell_adds_as_bincount_does():
         want[q] += np.bincount(flat, weights=np.tile(values[q], 4), minlength=months * width)
     KM.add_by_cell(sums, cols, since, width, values)
     assert np.array_equal(sums, want)
+
+
+def test_free_riders_pipeline_and_cell_counts_match_numpy():
+    n, F, S, G = 5_000, 30, 3, 2
+    status = RNG.integers(0, 6, n).astype(np.int8)
+    trained_by = RNG.integers(-4, F, n).astype(np.int32)
+    employer = RNG.integers(0, F, n).astype(np.int32)
+    member = RNG.random(F) < 0.5
+    free, total = KM.free_riders(status, trained_by, employer, member, -2)
+    emp = np.flatnonzero((status == 1) & ((trained_by >= 0) | (trained_by == -2)))
+    by, at = trained_by[emp], employer[emp]
+    assert (free, total) == (np.where(by >= 0, by != at, ~member[at]).sum(), len(emp))
+    kind, left, sector = RNG.integers(0, 3, n).astype(np.int8), RNG.integers(0, 12, n), RNG.integers(0, S, n)
+    soon, ext = KM.pipeline_by_sector(status, kind, left, sector, S, 6)
+    assert np.array_equal(soon, np.bincount(sector[(status == 2) & (kind == 1) & (left <= 6)], minlength=S))
+    assert np.array_equal(ext, np.bincount(sector[status == 3], minlength=S))
+    key = RNG.integers(0, S * G, n)
+    idx = RNG.choice(n, 700, replace=False).astype(np.int64)
+    w = RNG.normal(size=700) * 1e3
+    for weights, weighted in ((np.zeros(0), False), (w, True)):
+        target = RNG.normal(size=(S + 1, G + 1))
+        want = target + K.cells(key, idx, weights, weighted, S, G)
+        KM.add_cells(target, key, idx, weights, weighted, S, G)
+        assert np.array_equal(target, want)

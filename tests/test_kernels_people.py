@@ -110,3 +110,28 @@ def test_use_skills_matches_numpy_bit_for_bit(world, lapse):
     assert np.array_equal(lapsed, want)
     for col in ("idle", "skill", "wage", "rung"):
         assert np.array_equal(getattr(got, col), getattr(ref, col)), col
+
+
+def test_part_time_earnings_match_numpy_bit_for_bit(world):
+    p, _ = world
+    got = p.copy()
+    r = np.random.default_rng(8)
+    got.prog_kind[:] = r.integers(0, 3, N)
+    got.prior_wage[:] = np.where(r.random(N) < 0.3, 0.0, 3000.0)
+    share = 0.7  # float32(0.7) < 0.7: NumPy compares the float32 column with it in float32
+    got.work_draw[: N // 10] = np.float32(share)  # draws at the boundary itself are not below it
+    ref = got.copy()
+    got.part_time_earnings(share, 0.45)
+    idx = np.flatnonzero((ref.status == 2) & (ref.prog_kind == 1) & (ref.work_draw < share)
+                         & (ref.prior_wage > 0))
+    ref.earnings[idx] += np.float32(0.45) * ref.prior_wage[idx]
+    assert len(idx) > 50
+    assert np.array_equal(got.earnings, ref.earnings)
+
+
+def test_paid_jobs_are_everyone_on_a_payroll_in_order(world):
+    p, _ = world
+    employer, wage = p.paid_jobs()
+    on = np.flatnonzero(p.on_payroll())
+    assert np.array_equal(employer, p.employer[on]) and np.array_equal(wage, p.wage[on])
+    assert employer.dtype == p.employer.dtype and wage.dtype == p.wage.dtype

@@ -11,6 +11,8 @@ from __future__ import annotations
 import numba as nb
 import numpy as np
 
+from sim.engine.kernels import cells
+
 
 @nb.njit(cache=True)
 def add_by_cell(sums: np.ndarray, cols: np.ndarray, since: np.ndarray, width: int,
@@ -75,3 +77,45 @@ def median_cells(wage: np.ndarray, include: np.ndarray, key: np.ndarray, S: int,
             if m > 0:
                 out[s, g] = hi[s, g] if m % 2 == 1 else 0.5 * (lo[s, g] + hi[s, g])
     return out
+
+
+@nb.njit(cache=True)
+def free_riders(status: np.ndarray, trained_by: np.ndarray, employer: np.ndarray, member: np.ndarray,
+                fund_code: int) -> tuple[int, int]:
+    """Employees trained by a firm or the fund, and of them those working where the training was
+    not paid: at another firm than the one that trained them, or (fund-trained) at a non-member."""
+    n = 0
+    free = 0
+    for i in range(status.shape[0]):
+        by = trained_by[i]
+        if status[i] != 1 or (by < 0 and by != fund_code):
+            continue
+        n += 1
+        if (by >= 0 and by != employer[i]) or (by < 0 and not member[employer[i]]):
+            free += 1
+    return free, n
+
+
+@nb.njit(cache=True)
+def pipeline_by_sector(status: np.ndarray, prog_kind: np.ndarray, prog_left: np.ndarray, sector: np.ndarray,
+                       n_sectors: int, within: int) -> tuple[np.ndarray, np.ndarray]:
+    """By sector: course trainees with at most `within` months left, and externs."""
+    soon = np.zeros(n_sectors, dtype=np.int64)
+    externs = np.zeros(n_sectors, dtype=np.int64)
+    for i in range(status.shape[0]):
+        if status[i] == 2 and prog_kind[i] == 1 and prog_left[i] <= within:
+            soon[sector[i]] += 1
+        elif status[i] == 3:
+            externs[sector[i]] += 1
+    return soon, externs
+
+
+@nb.njit(cache=True)
+def add_cells(target: np.ndarray, key: np.ndarray, idx: np.ndarray, weights: np.ndarray, weighted: bool,
+              S: int, G: int) -> None:
+    """target += sim.engine.kernels.cells(key, idx, weights, weighted, S, G), without the
+    intermediate array leaving the kernel: the same cells, then the same one addition per cell."""
+    out = cells(key, idx, weights, weighted, S, G)
+    for s in range(S + 1):
+        for g in range(G + 1):
+            target[s, g] += out[s, g]

@@ -12,7 +12,8 @@ import numba as nb
 import numpy as np
 
 # Status codes (sim.engine.workers; kernels cannot import the module that imports them).
-_UNEMPLOYED, _EMPLOYED, _EXTERNSHIP, _APPRENTICE, _OUT_OF_LF = 0, 1, 3, 4, 5
+_UNEMPLOYED, _EMPLOYED, _TRAINING, _EXTERNSHIP, _APPRENTICE, _OUT_OF_LF = 0, 1, 2, 3, 4, 5
+_PROG_COURSE = 1
 
 
 # The skilled factor, 1 + skill x (premium x experience growth - 1), is written out in each
@@ -120,3 +121,33 @@ def use_skills(status: np.ndarray, job_level: np.ndarray, linked: np.ndarray, ex
         else:
             skill[i] = restored
     return lapsed[:m].copy()
+
+
+@nb.njit(cache=True)
+def part_time_earnings(status: np.ndarray, prog_kind: np.ndarray, work_draw: np.ndarray,
+                       prior_wage: np.ndarray, earnings: np.ndarray, share: np.float32,
+                       earnings_share: np.float32) -> None:
+    """Course trainees with a work history whose trait is below `share` earn `earnings_share`
+    of their last wage on top of any stipend."""
+    for i in range(status.shape[0]):
+        if (status[i] == _TRAINING and prog_kind[i] == _PROG_COURSE and work_draw[i] < share
+                and prior_wage[i] > 0):
+            earnings[i] += earnings_share * prior_wage[i]
+
+
+@nb.njit(cache=True)
+def paid_jobs(status: np.ndarray, employer: np.ndarray, wage: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The employer and wage of each person on a payroll (employed, apprentice), in people's order."""
+    n = 0
+    for i in range(status.shape[0]):
+        if status[i] == _EMPLOYED or status[i] == _APPRENTICE:
+            n += 1
+    firm = np.empty(n, dtype=employer.dtype)
+    pay = np.empty(n, dtype=wage.dtype)
+    j = 0
+    for i in range(status.shape[0]):
+        if status[i] == _EMPLOYED or status[i] == _APPRENTICE:
+            firm[j] = employer[i]
+            pay[j] = wage[i]
+            j += 1
+    return firm, pay

@@ -215,9 +215,9 @@ class Population:
     def part_time_earnings(self, share: float, earnings_share: float) -> None:
         """Full-time course trainees with a work history who keep part-time work (their trait
         below `share`) earn `earnings_share` of their last wage on top of any stipend."""
-        idx = np.flatnonzero((self.status == TRAINING) & (self.prog_kind == PROG_COURSE)
-                             & (self.work_draw < share) & (self.prior_wage > 0))
-        self.earnings[idx] += np.float32(earnings_share) * self.prior_wage[idx]
+        # NumPy compares a float32 column with a Python float in float32: so does the kernel.
+        kp.part_time_earnings(self.status, self.prog_kind, self.work_draw, self.prior_wage, self.earnings,
+                              np.float32(share), np.float32(earnings_share))
 
     def target_group(self, idx: np.ndarray) -> np.ndarray:
         """The fund's target population: people out of work or hard to serve (barriers)."""
@@ -226,6 +226,10 @@ class Population:
 
     def on_payroll(self) -> np.ndarray:
         return (self.status == EMPLOYED) | (self.status == APPRENTICE)
+
+    def paid_jobs(self) -> tuple[np.ndarray, np.ndarray]:
+        """The employer and wage of everyone on a payroll, in people's order (one pass)."""
+        return kp.paid_jobs(self.status, self.employer, self.wage)
 
     def trainees_by_firm(self, n_firms: int) -> np.ndarray:
         """(3, firms) this month's trainees at each firm by programme type (the order of
