@@ -53,7 +53,9 @@ def _accounts(codes: np.ndarray | int, shape: tuple[int, ...], keep: np.ndarray)
     codes = np.asarray(codes, dtype=np.int64)
     if codes.ndim == 0:  # the common case, without broadcasting
         return np.full(len(keep), codes, dtype=np.int64)
-    return np.broadcast_to(codes, shape).reshape(-1)[keep]
+    if codes.shape != shape:
+        codes = np.broadcast_to(codes, shape)
+    return codes.reshape(-1)[keep]
 
 
 class Ledger:

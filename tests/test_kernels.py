@@ -140,3 +140,12 @@ def test_free_riders_pipeline_and_cell_counts_match_numpy():
         want = target + K.cells(key, idx, weights, weighted, S, G)
         KM.add_cells(target, key, idx, weights, weighted, S, G)
         assert np.array_equal(target, want)
+
+
+def test_below_is_everyone_whose_uniform_is_below_p():
+    n = 50_000
+    u = K.uniforms(3, 5, 7, n)
+    for p in (0.0, 1e-7, 0.01, 0.3, float(u[123]), float(np.nextafter(u[123], np.float32(1))), 0.999, 1.5):
+        want = np.flatnonzero(u < np.float32(p))
+        assert np.array_equal(K.below(3, 5, 7, n, p), want), p
+    assert 0 < len(K.below(3, 5, 7, n, 0.3)) < n  # something to select

@@ -7,6 +7,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from sim.engine import kernels
 from sim.engine.derived import Derived
 from sim.engine.workers import (
     APPRENTICE,
@@ -135,3 +136,30 @@ def test_paid_jobs_are_everyone_on_a_payroll_in_order(world):
     on = np.flatnonzero(p.on_payroll())
     assert np.array_equal(employer, p.employer[on]) and np.array_equal(wage, p.wage[on])
     assert employer.dtype == p.employer.dtype and wage.dtype == p.wage.dtype
+
+
+def test_firm_surplus_matches_numpy_with_the_output_factor_bit_for_bit(world):
+    """The surplus kernel computes people's output factor itself: the same bits as NumPy with
+    Population.output_factor, added firm by firm in people's order (np.add.at)."""
+    p, k = world
+    F = 40
+    q = p.copy()
+    r = np.random.default_rng(9)
+    q.employer[:] = r.integers(0, F, N)
+    q.ext_host[:] = r.integers(0, F, N)
+    inv, gain, trainee, unlinked = 1.0 / 0.6, 0.5, 0.4, 0.7
+    got = kernels.firm_surplus(q.status, q.employer, q.ext_host, q.job_level, q.rung, q.sector,
+                               q.wage_effect, q.tenure, q.wage, k.base_wage_f, k.prem, k.tenure_growth, inv,
+                               gain, trainee, F, q.job_mult, q.linked, unlinked, q.experience, q.skill,
+                               k.prem_mult, k.unlinked_mult, k.experience_growth)
+    on = np.flatnonzero(np.isin(q.status, (EMPLOYED, EXTERNSHIP, APPRENTICE)))
+    firm = np.where(q.status[on] == EXTERNSHIP, q.ext_host[on], q.employer[on])
+    pr = 0.5 * (k.prem[q.job_level[on]] + k.prem[np.minimum(q.rung[on], 3)])
+    pr = np.where(q.linked[on], pr, pr * unlinked)
+    prod = ((k.base_wage_f[q.sector[on]] * q.wage_effect[on] * k.tenure_growth[q.tenure[on]]
+             * q.output_factor(k, on) * q.job_mult[on]).astype(np.float64) * (inv + gain * pr))
+    prod = np.where(q.status[on] == EMPLOYED, prod, trainee * prod)
+    want = np.zeros(F)
+    np.add.at(want, firm, prod - q.wage[on])
+    assert len(on) > 1000
+    assert np.array_equal(got, want)
