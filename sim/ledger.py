@@ -82,12 +82,17 @@ class Ledger:
             return pd.DataFrame({"month": pd.Series([], dtype="int64"), "payer": pd.Series([], dtype=str),
                                  "payee": pd.Series([], dtype=str), "category": pd.Series([], dtype=str),
                                  "amount_cents": pd.Series([], dtype="int64")})
-        months = np.concatenate([np.full(len(c[4]), c[0]) for c in self._chunks])
+        rows = np.array([len(c[4]) for c in self._chunks], dtype=np.int64)
+        months = np.repeat(np.array([c[0] for c in self._chunks], dtype=np.int64), rows)
         payer = np.concatenate([c[1] for c in self._chunks])
         payee = np.concatenate([c[2] for c in self._chunks])
-        cats = np.concatenate([np.full(len(c[4]), c[3]) for c in self._chunks])
+        cats = np.repeat(np.array([c[3] for c in self._chunks], dtype=np.int64), rows)
         cents = np.concatenate([c[4] for c in self._chunks])
-        codes, index = np.unique(np.concatenate([payer, payee]), return_inverse=True)
+        # np.unique(..., return_inverse=True), without sorting every row: the few distinct
+        # accounts (hashed) are sorted, and each row finds its own among them.
+        both = np.concatenate([payer, payee])
+        codes = np.sort(pd.unique(both))
+        index = np.searchsorted(codes, both)
         names = [account_name(code) for code in codes]
         cat_names = sorted(self._categories, key=self._categories.get)
         return pd.DataFrame({

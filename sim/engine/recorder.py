@@ -71,13 +71,15 @@ class Recorder:
         T, K, S1, G1 = self.data.shape
         sectors = [*self.sectors, "all"]
         groups = [*self.groups, "all"]
-        month, metric, si, gi = np.meshgrid(np.arange(T), np.arange(K), np.arange(S1), np.arange(G1),
-                                            indexing="ij")
-        keep = np.array([m.cells for m in REGISTRY])[metric] | ((si == S1 - 1) & (gi == G1 - 1))
+        # The (metric, sector, group) cells kept, the same every month: a metric by cell, or its total.
+        metric, si, gi = np.meshgrid(np.arange(K), np.arange(S1), np.arange(G1), indexing="ij")
+        by_cell = np.array([m.cells for m in REGISTRY])
+        keep = np.flatnonzero(by_cell[metric] | ((si == S1 - 1) & (gi == G1 - 1)))
+        metric, si, gi = metric.reshape(-1)[keep], si.reshape(-1)[keep], gi.reshape(-1)[keep]
         return pd.DataFrame({
-            "month": month[keep] + 1,
-            "metric": labels([m.name for m in REGISTRY], metric[keep]),
-            "sector": labels(sectors, si[keep]),
-            "group": labels(groups, gi[keep]),
-            "value": self.data[month[keep], metric[keep], si[keep], gi[keep]],
+            "month": np.repeat(np.arange(T), len(keep)) + 1,
+            "metric": labels([m.name for m in REGISTRY], np.tile(metric, T)),
+            "sector": labels(sectors, np.tile(si, T)),
+            "group": labels(groups, np.tile(gi, T)),
+            "value": self.data.reshape(T, K * S1 * G1)[:, keep].reshape(-1),
         })
