@@ -77,11 +77,12 @@ def cells(key: np.ndarray, idx: np.ndarray, weights: np.ndarray, weighted: bool,
           G: int) -> np.ndarray:
     """People `idx` (weighted or counted) by (sector, group) cell, with the `all` margins in the
     last row and column: shape (S + 1, G + 1)."""
-    out = np.zeros((S + 1, G + 1))
+    acc = np.zeros(S * G)  # by cell key first: no integer division per person
     for j in range(idx.shape[0]):
-        c = key[idx[j]]
-        w = weights[j] if weighted else 1.0
-        out[c // G, c % G] += w
+        acc[key[idx[j]]] += weights[j] if weighted else 1.0
+    out = np.zeros((S + 1, G + 1))
+    for c in range(S * G):
+        out[c // G, c % G] = acc[c]
     for s in range(S):
         for g in range(G):
             out[s, G] += out[s, g]
@@ -336,30 +337,35 @@ def month_counts(status: np.ndarray, placed_month: np.ndarray, participant: np.n
     MONTH_COUNTS: unemployed, in the labour force, on a payroll, placement cohorts 6 and 12
     months ago and those of them still employed, hard-to-serve fund starts this month, and the
     training pipeline (full-time courses and externships). Margins in the last row and column."""
-    out = np.zeros((9, S + 1, G + 1))
+    # Counted by cell key first: no integer division per person (it cost more than the rest).
+    acc = np.zeros((9, S * G))
     for i in range(status.shape[0]):
         st = status[i]
-        s, g = key[i] // G, key[i] % G
+        c = key[i]
         if st == 0:
-            out[0, s, g] += 1
+            acc[0, c] += 1
         if st != 5:
-            out[1, s, g] += 1
+            acc[1, c] += 1
         if st == 1 or st == 4:
-            out[2, s, g] += 1
+            acc[2, c] += 1
         pm = placed_month[i]
         if pm >= 0:
             if month - 6 >= 1 and pm == month - 6:
-                out[3, s, g] += 1
+                acc[3, c] += 1
                 if st == 1:
-                    out[4, s, g] += 1
+                    acc[4, c] += 1
             if month - 12 >= 1 and pm == month - 12:
-                out[5, s, g] += 1
+                acc[5, c] += 1
                 if st == 1:
-                    out[6, s, g] += 1
+                    acc[6, c] += 1
         if last_start[i] == month and participant[i] and group[i] == 1 and prog_payer[i] == 1:
-            out[7, s, g] += 1
+            acc[7, c] += 1
         if (st == 2 and prog_kind[i] == 1) or st == 3:
-            out[8, s, g] += 1
+            acc[8, c] += 1
+    out = np.zeros((9, S + 1, G + 1))
+    for k in range(9):
+        for c in range(S * G):
+            out[k, c // G, c % G] = acc[k, c]
     for k in range(9):
         for s in range(S):
             for g in range(G):

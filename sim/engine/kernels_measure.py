@@ -48,9 +48,13 @@ def median_cells(wage: np.ndarray, include: np.ndarray, key: np.ndarray, S: int,
             w[j] = wage[i]
             c[j] = key[i]
             j += 1
+    sector_of = np.empty(S * G, dtype=np.int64)  # a cell key's sector and group, looked up
+    group_of = np.empty(S * G, dtype=np.int64)  # (an integer division per person costs more)
+    for key_ in range(S * G):
+        sector_of[key_], group_of[key_] = key_ // G, key_ % G
     count = np.zeros((S + 1, G + 1), dtype=np.int64)
     for i in range(n):
-        s, g = c[i] // G, c[i] % G
+        s, g = sector_of[c[i]], group_of[c[i]]
         count[s, g] += 1
         count[s, G] += 1
         count[S, g] += 1
@@ -61,7 +65,7 @@ def median_cells(wage: np.ndarray, include: np.ndarray, key: np.ndarray, S: int,
     order = np.argsort(w, kind="mergesort")
     for j in range(n):
         i = order[j]
-        s, g = c[i] // G, c[i] % G
+        s, g = sector_of[c[i]], group_of[c[i]]
         for cs, cg in ((s, g), (s, G), (S, g), (S, G)):
             m = count[cs, cg]
             pos = seen[cs, cg]
