@@ -9,6 +9,7 @@ import pytest
 
 from sim.engine import kernels
 from sim.engine.derived import Derived
+from sim.engine.training import fund_eligible
 from sim.engine.workers import (
     APPRENTICE,
     EMPLOYED,
@@ -19,6 +20,7 @@ from sim.engine.workers import (
     new_population,
 )
 from sim.scenario.loader import load_scenario
+from sim.scenario.people import Eligibility
 
 N = 6_000
 
@@ -163,3 +165,36 @@ def test_firm_surplus_matches_numpy_with_the_output_factor_bit_for_bit(world):
     np.add.at(want, firm, prod - q.wage[on])
     assert len(on) > 1000
     assert np.array_equal(got, want)
+
+
+@pytest.mark.parametrize("flags", [(True, False, False), (False, True, True), (True, True, False)])
+def test_fund_eligibility_by_status_is_numpys_select(world, flags):
+    """training.fund_eligible's status test (boolean algebra now) against the np.select it replaced."""
+    p, _ = world
+    el = Eligibility(unemployed=flags[0], employed=flags[1], out_of_labour_force=flags[2], age_max=60)
+    idx = np.arange(N)
+    st = p.status[idx]
+    want = np.select([st == UNEMPLOYED, st == EMPLOYED, st == OUT_OF_LF], list(flags), False) & el.matches(
+        p.group[idx], p.age_years(7, idx), p.traits[idx])
+    got = fund_eligible(p, el, idx, 7)
+    assert want.any() and not want.all()
+    assert np.array_equal(got, want)
+
+
+def test_earn_credential_records_who_paid_as_numpys_select(world):
+    p, _ = world
+    got = p.copy()
+    r = np.random.default_rng(10)
+    got.prog_payer[:] = r.integers(0, 4, N)
+    got.prog_firm[:] = r.integers(-1, 40, N)
+    got.prog_rung[:] = r.integers(1, 4, N)
+    ref = got.copy()
+    idx = np.flatnonzero(r.random(N) < 0.5)
+    got.earn_credential(idx)
+    done = idx[ref.prog_credential[idx]]
+    payer = ref.prog_payer[done]
+    ref.rung[done] = np.maximum(ref.rung[done], ref.prog_rung[done])
+    ref.trained_by[done] = np.select([payer == 1, payer == 3, payer == 2],
+                                     [-2, -3, ref.prog_firm[done]], ref.trained_by[done])
+    assert np.array_equal(got.trained_by, ref.trained_by) and np.array_equal(got.rung, ref.rung)
+    assert not np.array_equal(got.trained_by, p.trained_by)

@@ -62,8 +62,8 @@ def completion_odds(p: Population, sc: Scenario, k: Derived, idx: np.ndarray, ru
 def fund_eligible(p: Population, el: Eligibility, idx: np.ndarray, month: int) -> np.ndarray:
     """Mask of people `idx` the fund may buy a seat for, by status, group and age today."""
     st = p.status[idx]
-    by_status = np.select([st == UNEMPLOYED, st == EMPLOYED, st == OUT_OF_LF],
-                          [el.unemployed, el.employed, el.out_of_labour_force], False)
+    by_status = (((st == UNEMPLOYED) & bool(el.unemployed)) | ((st == EMPLOYED) & bool(el.employed))
+                 | ((st == OUT_OF_LF) & bool(el.out_of_labour_force)))
     return by_status & el.matches(p.group[idx], p.age_years(month, idx), p.traits[idx])
 
 

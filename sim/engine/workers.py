@@ -176,9 +176,11 @@ class Population:
         idx = idx[self.prog_credential[idx]]
         self.rung[idx] = np.maximum(self.rung[idx], self.prog_rung[idx])
         payer = self.prog_payer[idx]
-        self.trained_by[idx] = np.select(
-            [payer == PAYER_FUND, payer == PAYER_SELF, payer == PAYER_FIRM],
-            [TRAINED_BY_FUND, TRAINED_BY_SELF, self.prog_firm[idx]], self.trained_by[idx])
+        # The first matching payer decides (np.select's rule, as nested np.where: far cheaper).
+        self.trained_by[idx] = np.where(payer == PAYER_FUND, TRAINED_BY_FUND,
+                                        np.where(payer == PAYER_SELF, TRAINED_BY_SELF,
+                                                 np.where(payer == PAYER_FIRM, self.prog_firm[idx],
+                                                          self.trained_by[idx])))
 
     def record_linkage(self, idx: np.ndarray, fund_linked: np.ndarray) -> None:
         """A new credential is employer-linked if a firm sponsored it (incumbent upskilling,
