@@ -336,11 +336,14 @@ def start_externships(p: Population, f: FirmTable, sc: Scenario, k: Derived, luc
         return completers
     offered = completers[luck.at("externships", completers) < tr.externship_share]
     level_of = np.minimum(p.rung[offered], 3)
+    sector_of = p.sector[offered]
+    willing = f.host_willing & f.member
     placed = []
     for s in range(k.n_sectors):
+        here, hosts_here = sector_of == s, willing & (f.sector == s)
         for lvl in (1, 2, 3):
-            cand = offered[(p.sector[offered] == s) & (level_of == lvl)]
-            hosts = np.flatnonzero((f.sector == s) & f.host_willing & f.member & (f.vacancies[:, lvl] > 0))
+            cand = offered[here & (level_of == lvl)]
+            hosts = np.flatnonzero(hosts_here & (f.vacancies[:, lvl] > 0))
             if len(cand) == 0 or len(hosts) == 0:
                 continue
             # One extern per opening: a host holds a real post for each extern it takes.
