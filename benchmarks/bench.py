@@ -11,7 +11,11 @@ figures per size, each the best of `--repeat` runs after a first run that is rep
 cache is cold):
 - engine: only the scenario's model is stepped (`steps_s`, `worker_steps_per_s`);
 - full run: `sim.run`, the scenario with its no-fund counterfactual in lockstep, as the app and
-  reports run it (`full_run_s`; `full_worker_steps_per_s` counts both worlds).
+  reports run it (`full_run_s`; `full_worker_steps_per_s` counts both worlds);
+- app seed: what the committee app computes per seed (issue 16),
+  `run_shared([no_fund, baseline], seed)` (the no-fund world stepped once, the fund scenario
+  reading its twin trace), timed as this process's CPU time (`shared_cpu_s`, the median of the
+  runs): less sensitive to other work on a shared machine than wall time.
 `--starsim` runs Starsim's SIS disease on a random network with births and deaths, monthly
 steps, at the same sizes and months (needs `pip install starsim`; not a fundsim dependency)."""
 
@@ -29,11 +33,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def _scenario(workers: int, months: int):
+def _scenario(workers: int, months: int, preset: str = "baseline.yaml"):
     sys.path.insert(0, str(ROOT))
     from sim.scenario.loader import load_scenario
 
-    base = load_scenario(ROOT / "scenarios" / "baseline.yaml")
+    base = load_scenario(ROOT / "scenarios" / preset)
     scale = workers / base.region.n_workers
     region = base.region.model_copy(update={
         "n_workers": workers,
@@ -80,9 +84,29 @@ def measure(workers: int, months: int, seed: int, repeat: int, full: bool) -> di
             times.append(time.perf_counter() - t)
         out["full_run_s"] = round(min(times), 3)
         out["full_worker_steps_per_s"] = round(2 * workers * months / min(times))
+    # Peak memory of the engine and sim.run, as before the app-seed figure was added (its runs
+    # keep two results at once, which would raise the peak).
     out["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0, 1)
+    if full:
+        out["shared_cpu_s"] = round(_shared_cpu(workers, months, seed, repeat), 3)
     out["python"] = platform.python_version()
     return out
+
+
+def _shared_cpu(workers: int, months: int, seed: int, repeat: int) -> float:
+    """Median CPU seconds of run_shared([no_fund, baseline], seed) after a first (untimed) run."""
+    import statistics
+
+    from sim.engine.runner import run_shared
+
+    pair = [_scenario(workers, months, "no_fund.yaml"), _scenario(workers, months)]
+    run_shared(pair, seed)
+    times = []
+    for i in range(repeat):
+        t = time.process_time()
+        run_shared(pair, seed + 1 + i)
+        times.append(time.process_time() - t)
+    return statistics.median(times)
 
 
 def measure_starsim(workers: int, months: int, seed: int, repeat: int) -> dict:
@@ -145,12 +169,13 @@ def main() -> None:
             print(json.dumps(r))
         return
     head = (f"{'workers':>10} {'months':>6} {'first (s)':>9} {'engine (s)':>10} {'worker-steps/s':>15} "
-            f"{'sim.run (s)':>11} {'both worlds/s':>14} {'peak MB':>8}")
+            f"{'sim.run (s)':>11} {'both worlds/s':>14} {'app seed CPU (s)':>16} {'peak MB':>8}")
     print(head + ("  starsim steps/s  ratio" if args.starsim else ""))
     for r in rows:
         line = (f"{r['workers']:>10,} {r['months']:>6} {r['first_run_s']:>9.2f} {r['steps_s']:>10.2f} "
                 f"{r['worker_steps_per_s']:>15,} {r.get('full_run_s', float('nan')):>11.2f} "
-                f"{r.get('full_worker_steps_per_s', 0):>14,} {r['peak_rss_mb']:>8.0f}")
+                f"{r.get('full_worker_steps_per_s', 0):>14,} {r.get('shared_cpu_s', float('nan')):>16.2f} "
+                f"{r['peak_rss_mb']:>8.0f}")
         if "starsim" in r:
             s = r["starsim"]
             ratio = r["worker_steps_per_s"] / s["worker_steps_per_s"]

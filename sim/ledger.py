@@ -48,6 +48,16 @@ def account_name(code: int) -> str:
     return _SINGLE[kind] if kind in _SINGLE else f"{_PREFIX[kind]}{ident}"
 
 
+def _accounts(codes: np.ndarray | int, shape: tuple[int, ...], keep: np.ndarray) -> np.ndarray:
+    """The account codes of the kept transfers: one code for all, or one per transfer."""
+    codes = np.asarray(codes, dtype=np.int64)
+    if codes.ndim == 0:  # the common case, without broadcasting
+        return np.full(len(keep), codes, dtype=np.int64)
+    if codes.shape != shape:
+        codes = np.broadcast_to(codes, shape)
+    return codes.reshape(-1)[keep]
+
+
 class Ledger:
     def __init__(self) -> None:
         self._chunks: list[tuple[int, np.ndarray, np.ndarray, int, np.ndarray]] = []
@@ -57,27 +67,32 @@ class Ledger:
                category: str, cents: np.ndarray | int) -> None:
         """Book transfers; zero amounts are dropped, negative ones are a bug."""
         cents = np.atleast_1d(np.asarray(cents, dtype=np.int64))
-        payer = np.broadcast_to(np.asarray(payer, dtype=np.int64), cents.shape)
-        payee = np.broadcast_to(np.asarray(payee, dtype=np.int64), cents.shape)
-        keep = cents != 0
-        if not keep.any():
+        keep = np.flatnonzero(cents)  # positions in the flattened amounts
+        if len(keep) == 0:
             return
-        if (cents[keep] < 0).any():
+        kept = cents.reshape(-1)[keep]
+        if (kept < 0).any():
             raise ValueError(f"negative ledger amount in {category!r}: book it the other way round")
         cat = self._categories.setdefault(category, len(self._categories))
-        self._chunks.append((month, payer[keep].copy(), payee[keep].copy(), cat, cents[keep]))
+        self._chunks.append((month, _accounts(payer, cents.shape, keep), _accounts(payee, cents.shape, keep),
+                             cat, kept))
 
     def to_frame(self) -> pd.DataFrame:
         if not self._chunks:
             return pd.DataFrame({"month": pd.Series([], dtype="int64"), "payer": pd.Series([], dtype=str),
                                  "payee": pd.Series([], dtype=str), "category": pd.Series([], dtype=str),
                                  "amount_cents": pd.Series([], dtype="int64")})
-        months = np.concatenate([np.full(len(c[4]), c[0]) for c in self._chunks])
+        rows = np.array([len(c[4]) for c in self._chunks], dtype=np.int64)
+        months = np.repeat(np.array([c[0] for c in self._chunks], dtype=np.int64), rows)
         payer = np.concatenate([c[1] for c in self._chunks])
         payee = np.concatenate([c[2] for c in self._chunks])
-        cats = np.concatenate([np.full(len(c[4]), c[3]) for c in self._chunks])
+        cats = np.repeat(np.array([c[3] for c in self._chunks], dtype=np.int64), rows)
         cents = np.concatenate([c[4] for c in self._chunks])
-        codes, index = np.unique(np.concatenate([payer, payee]), return_inverse=True)
+        # np.unique(..., return_inverse=True), without sorting every row: the few distinct
+        # accounts (hashed) are sorted, and each row finds its own among them.
+        both = np.concatenate([payer, payee])
+        codes = np.sort(pd.unique(both))
+        index = np.searchsorted(codes, both)
         names = [account_name(code) for code in codes]
         cat_names = sorted(self._categories, key=self._categories.get)
         return pd.DataFrame({

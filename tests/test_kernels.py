@@ -7,6 +7,7 @@ import pytest
 from scipy import stats
 
 from sim.engine import kernels as K
+from sim.engine import kernels_measure as KM
 
 RNG = np.random.default_rng(7)
 
@@ -86,14 +87,65 @@ def test_month_counts_match_numpy():
         np.testing.assert_array_equal(got[i], ref, err_msg=name)
 
 
-def test_median_cells_match_numpy():
-    n, S, G = 2_001, 3, 2
+@pytest.mark.parametrize("n", [2_001, 2_002, 7])
+def test_median_cells_match_numpy(n):
+    S, G = 3, 2
     wage = RNG.lognormal(8, 0.4, n).astype(np.float32)
+    wage[: n // 3] = np.round(wage[: n // 3], -3)  # ties
     include = RNG.random(n) < 0.5
     key = RNG.integers(0, S * G, n)
-    got = K.median_cells(wage, include, key, S, G)
+    got = KM.median_cells(wage, include, key, S, G)
     for s in range(S + 1):
         for g in range(G + 1):
             sel = include & ((key // G == s) | (s == S)) & ((key % G == g) | (g == G))
-            assert got[s, g] == pytest.approx(float(np.median(wage[sel].astype(np.float64))), rel=1e-12)
-    assert np.isnan(K.median_cells(wage, np.zeros(n, bool), key, S, G)).all()
+            want = float(np.median(wage[sel].astype(np.float64))) if sel.any() else np.nan
+            np.testing.assert_equal(got[s, g], want)  # exactly, NaN for an empty cell
+    assert np.isnan(KM.median_cells(wage, np.zeros(n, bool), key, S, G)).all()
+
+
+def test_add_by_cell_adds_as_bincount_does():
+    """The impact table's running sums: the same bits as a weighted np.bincount per quantity."""
+    m, width, months = 3_000, 9, 40
+    sums = RNG.normal(size=(3, months * width))
+    cols = RNG.integers(0, width, (4, m))
+    since = RNG.integers(0, months, m)
+    values = RNG.normal(size=(3, m)) * 1e6
+    want = sums.copy()
+    flat = (since * width + cols).reshape(-1)  # row by row, as np.tile did
+    for q in range(3):
+        want[q] += np.bincount(flat, weights=np.tile(values[q], 4), minlength=months * width)
+    KM.add_by_cell(sums, cols, since, width, values)
+    assert np.array_equal(sums, want)
+
+
+def test_free_riders_pipeline_and_cell_counts_match_numpy():
+    n, F, S, G = 5_000, 30, 3, 2
+    status = RNG.integers(0, 6, n).astype(np.int8)
+    trained_by = RNG.integers(-4, F, n).astype(np.int32)
+    employer = RNG.integers(0, F, n).astype(np.int32)
+    member = RNG.random(F) < 0.5
+    free, total = KM.free_riders(status, trained_by, employer, member, -2)
+    emp = np.flatnonzero((status == 1) & ((trained_by >= 0) | (trained_by == -2)))
+    by, at = trained_by[emp], employer[emp]
+    assert (free, total) == (np.where(by >= 0, by != at, ~member[at]).sum(), len(emp))
+    kind, left, sector = RNG.integers(0, 3, n).astype(np.int8), RNG.integers(0, 12, n), RNG.integers(0, S, n)
+    soon, ext = KM.pipeline_by_sector(status, kind, left, sector, S, 6)
+    assert np.array_equal(soon, np.bincount(sector[(status == 2) & (kind == 1) & (left <= 6)], minlength=S))
+    assert np.array_equal(ext, np.bincount(sector[status == 3], minlength=S))
+    key = RNG.integers(0, S * G, n)
+    idx = RNG.choice(n, 700, replace=False).astype(np.int64)
+    w = RNG.normal(size=700) * 1e3
+    for weights, weighted in ((np.zeros(0), False), (w, True)):
+        target = RNG.normal(size=(S + 1, G + 1))
+        want = target + K.cells(key, idx, weights, weighted, S, G)
+        KM.add_cells(target, key, idx, weights, weighted, S, G)
+        assert np.array_equal(target, want)
+
+
+def test_below_is_everyone_whose_uniform_is_below_p():
+    n = 50_000
+    u = K.uniforms(3, 5, 7, n)
+    for p in (0.0, 1e-7, 0.01, 0.3, float(u[123]), float(np.nextafter(u[123], np.float32(1))), 0.999, 1.5):
+        want = np.flatnonzero(u < np.float32(p))
+        assert np.array_equal(K.below(3, 5, 7, n, p), want), p
+    assert 0 < len(K.below(3, 5, 7, n, 0.3)) < n  # something to select

@@ -201,9 +201,9 @@ def test_per_person_output_is_the_firms_value_added(scenario):
     kernel = kernels.firm_surplus(p.status, p.employer, p.ext_host, p.job_level, p.rung, p.sector,
                                   p.wage_effect, p.tenure, p.wage, k.base_wage_f, k.prem, k.tenure_growth,
                                   1.0 / sc.firms.labour_share, sc.firms.productivity_to_wage_gain,
-                                  sc.firms.trainee_output_share, f.n, p.output_factor(k, np.arange(p.n)),
-                                  p.job_mult, p.linked,
-                                  sc.careers.unlinked_premium_share)
+                                  sc.firms.trainee_output_share, f.n, p.job_mult, p.linked,
+                                  sc.careers.unlinked_premium_share, p.experience, p.skill, k.prem_mult,
+                                  k.unlinked_mult, k.experience_growth)
     np.testing.assert_allclose(mine, kernel, rtol=1e-5, atol=1e-3)
 
 

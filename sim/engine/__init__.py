@@ -17,6 +17,12 @@ training.py      applications, admission, progress, externships, incumbent train
 demand.py        sector demand paths
 derived.py       numbers derived once from a scenario (per sector, per rung)
 rng.py           named random streams and the month's per-person luck
+kernels.py       the compiled hot path (numba): counter-based luck, cell counts, slot draws,
+                 matching, firms' surplus, the month's head counts
+kernels_people.py compiled loops behind Population's verbs (skilled factor, wages, experience,
+                 skills used or idle, part-time earnings, the pay period's jobs)
+kernels_measure.py compiled loops behind the measurements (impact sums, median wages by cell,
+                 free riders, the pipeline forecast, the recorder's cells)
 recorder.py      the month's metrics by sector and group
 measure.py       the month's outcomes, firms' surplus, the comparison with the no-fund twin
 impact.py        participants against their own twin by months since first fund start (Results.impact)

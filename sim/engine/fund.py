@@ -100,7 +100,9 @@ class FundAgent(mesa.Agent):
             family: str) -> np.ndarray:
         """Pay what is due, pro rata when the fund is short; the rest becomes arrears."""
         cents = np.atleast_1d(np.asarray(cents, dtype=np.int64))
-        payee = np.broadcast_to(np.asarray(payee, dtype=np.int64), cents.shape)
+        payee = np.asarray(payee, dtype=np.int64)  # one account, or one per amount
+        if payee.ndim and payee.shape != cents.shape:
+            payee = np.broadcast_to(payee, cents.shape)
         want = int(cents.sum())
         if want <= 0:
             return np.zeros_like(cents)
@@ -112,7 +114,7 @@ class FundAgent(mesa.Agent):
         self.spend[family] += total
         short = cents - paid
         if short.any():
-            self.arrears.append((payee.copy(), short, category, family))
+            self.arrears.append((np.broadcast_to(payee, cents.shape).copy(), short, category, family))
         return paid
 
     def settle_arrears(self) -> None:

@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from sim.engine.counterfactual import unpack_state
+from sim.engine.kernels_measure import add_by_cell
 from sim.engine.workers import (
     APPRENTICE,
     EMPLOYED,
@@ -105,25 +106,29 @@ class ImpactTracker:
         self.twin_base_rung[who] = twin_rung[new]
         since = (month - first).astype(np.int64)  # 0 = the month of the first start
         status = p.status[part]
-        on = (status == EMPLOYED) | (status == APPRENTICE)
-        twin_on = (twin_status == EMPLOYED) | (twin_status == APPRENTICE)
-        values = np.stack([
-            np.ones(len(part)), p.earnings[part], twin_earnings[part], on, twin_on,
-            p.rung[part] > self.base_rung[part], twin_rung > self.twin_base_rung[part],
-        ]).astype(np.float64)
-        kind = 1 + self.kind[part].astype(np.int64)
+        # Each quantity's row filled in place (no stacked temporaries), in QUANTITIES' order.
+        values = np.empty((len(QUANTITIES), len(part)))
+        values[0] = 1.0
+        values[1] = p.earnings[part]
+        values[2] = twin_earnings[part]
+        values[3] = (status == EMPLOYED) | (status == APPRENTICE)
+        values[4] = (twin_status == EMPLOYED) | (twin_status == APPRENTICE)
+        values[5] = p.rung[part] > self.base_rung[part]
+        values[6] = twin_rung > self.twin_base_rung[part]
+        # Each person's cells, one row per split: all, kind, provider, group, cohort (or kind only).
+        cols = np.empty((5 if every_split else 1, len(part)), dtype=np.int64)
+        kind_row = 1 if every_split else 0
+        cols[kind_row] = self.kind[part]
+        cols[kind_row] += 1
         if every_split:
-            cols = np.concatenate([np.zeros(len(part), np.int64), kind,
-                                   1 + self.K + self.provider[part].astype(np.int64),
-                                   1 + self.K + self.P + p.group[part].astype(np.int64),
-                                   1 + self.K + self.P + self.G + (first.astype(np.int64) - 1) // 12])
-        else:
-            cols = kind
-        reps = len(cols) // len(part)
-        flat = np.tile(since * self.C, reps) + cols
-        n = self.sums.shape[1]
-        for q in range(len(QUANTITIES)):
-            self.sums[q] += np.bincount(flat, weights=np.tile(values[q], reps), minlength=n)
+            cols[0] = 0
+            cols[2] = self.provider[part]
+            cols[2] += 1 + self.K
+            cols[3] = p.group[part]
+            cols[3] += 1 + self.K + self.P
+            cols[4] = (first.astype(np.int64) - 1) // 12
+            cols[4] += 1 + self.K + self.P + self.G
+        add_by_cell(self.sums, cols, since, self.C, values)
 
     def frame(self) -> pd.DataFrame:
         """The impact table (COLUMNS): one row per month since start and cell with participants."""

@@ -60,16 +60,15 @@ def uniforms_at(seed: int, stream: int, month: int, idx: np.ndarray) -> np.ndarr
 
 @nb.njit(cache=True)
 def below(seed: int, stream: int, month: int, n: int, p: float) -> np.ndarray:
-    """The people whose uniform is below `p`: flatnonzero(uniforms(...) < p) in one pass."""
-    k = key_of(seed, stream, month)
+    """The people whose uniform is below `p`: flatnonzero(uniforms(...) < p). The hashing loop
+    has no branch, so the compiler vectorises it (1.7x faster than one loop that also selects)."""
+    u = uniforms(seed, stream, month, n)
     out = np.empty(n, dtype=np.int64)
     m = 0
     pf = np.float32(p)
     for i in range(n):
-        z = _mix(k + np.uint64(i + 1) * _GOLDEN)
-        if np.float32(z >> np.uint64(40)) * np.float32(_INV24) < pf:
-            out[m] = i
-            m += 1
+        out[m] = i
+        m += u[i] < pf
     return out[:m].copy()
 
 
@@ -78,11 +77,12 @@ def cells(key: np.ndarray, idx: np.ndarray, weights: np.ndarray, weighted: bool,
           G: int) -> np.ndarray:
     """People `idx` (weighted or counted) by (sector, group) cell, with the `all` margins in the
     last row and column: shape (S + 1, G + 1)."""
-    out = np.zeros((S + 1, G + 1))
+    acc = np.zeros(S * G)  # by cell key first: no integer division per person
     for j in range(idx.shape[0]):
-        c = key[idx[j]]
-        w = weights[j] if weighted else 1.0
-        out[c // G, c % G] += w
+        acc[key[idx[j]]] += weights[j] if weighted else 1.0
+    out = np.zeros((S + 1, G + 1))
+    for c in range(S * G):
+        out[c // G, c % G] = acc[c]
     for s in range(S):
         for g in range(G):
             out[s, G] += out[s, g]
@@ -293,25 +293,31 @@ def firm_surplus(status: np.ndarray, employer: np.ndarray, ext_host: np.ndarray,
                  rung: np.ndarray, sector: np.ndarray, wage_effect: np.ndarray, tenure: np.ndarray,
                  wage: np.ndarray, base_wage: np.ndarray, prem: np.ndarray, tenure_growth: np.ndarray,
                  inv_labour_share: float, prod_gain: float, trainee_share: float,
-                 n_firms: int, skilled: np.ndarray, job_mult: np.ndarray, linked: np.ndarray,
-                 unlinked_share: float) -> np.ndarray:
+                 n_firms: int, job_mult: np.ndarray, linked: np.ndarray, unlinked_share: float,
+                 experience: np.ndarray, skill: np.ndarray, prem_mult: np.ndarray, unlinked_mult: np.ndarray,
+                 experience_growth: np.ndarray) -> np.ndarray:
     """Each firm's value added minus wages this month ($), before turnover and training costs
     (see sim.engine.measure.firm_surplus for the economics). Output scales with the factors
-    wages do: the skilled factor (experience in the occupation, skills lost out of work:
-    `skilled`, per person, sim.engine.workers.Population.output_factor), the job's match
-    quality, and the share of the premium an unlinked credential earns."""
+    wages do: the skilled factor over the level's premium factor (experience in the occupation,
+    skills lost out of work: sim.engine.workers.Population.output_factor, computed here in
+    float32 as it does, for the people who produce only), the job's match quality, and the
+    share of the premium an unlinked credential earns."""
     out = np.zeros(n_firms)
     for i in range(status.shape[0]):
         st = status[i]
         if st != 1 and st != 3 and st != 4:  # employed, externship, apprentice
             continue
         firm = ext_host[i] if st == 3 else employer[i]
+        lvl = job_level[i]
+        prem_f = prem_mult[lvl] if linked[i] else unlinked_mult[lvl]
+        grown = prem_f * (experience_growth[experience[i]] if lvl > 0 else np.float32(1.0))
+        skilled = (np.float32(1.0) + skill[i] * (grown - np.float32(1.0))) / prem_f
         r = rung[i] if rung[i] < 3 else 3
-        pr = 0.5 * (prem[job_level[i]] + prem[r])
+        pr = 0.5 * (prem[lvl] + prem[r])
         if not linked[i]:
             pr *= unlinked_share
         prod = (np.float64(base_wage[sector[i]] * wage_effect[i] * tenure_growth[tenure[i]]
-                           * skilled[i] * job_mult[i])
+                           * skilled * job_mult[i])
                 * (inv_labour_share + prod_gain * pr))
         if st != 1:
             prod = trainee_share * prod
@@ -331,30 +337,35 @@ def month_counts(status: np.ndarray, placed_month: np.ndarray, participant: np.n
     MONTH_COUNTS: unemployed, in the labour force, on a payroll, placement cohorts 6 and 12
     months ago and those of them still employed, hard-to-serve fund starts this month, and the
     training pipeline (full-time courses and externships). Margins in the last row and column."""
-    out = np.zeros((9, S + 1, G + 1))
+    # Counted by cell key first: no integer division per person (it cost more than the rest).
+    acc = np.zeros((9, S * G))
     for i in range(status.shape[0]):
         st = status[i]
-        s, g = key[i] // G, key[i] % G
+        c = key[i]
         if st == 0:
-            out[0, s, g] += 1
+            acc[0, c] += 1
         if st != 5:
-            out[1, s, g] += 1
+            acc[1, c] += 1
         if st == 1 or st == 4:
-            out[2, s, g] += 1
+            acc[2, c] += 1
         pm = placed_month[i]
         if pm >= 0:
             if month - 6 >= 1 and pm == month - 6:
-                out[3, s, g] += 1
+                acc[3, c] += 1
                 if st == 1:
-                    out[4, s, g] += 1
+                    acc[4, c] += 1
             if month - 12 >= 1 and pm == month - 12:
-                out[5, s, g] += 1
+                acc[5, c] += 1
                 if st == 1:
-                    out[6, s, g] += 1
+                    acc[6, c] += 1
         if last_start[i] == month and participant[i] and group[i] == 1 and prog_payer[i] == 1:
-            out[7, s, g] += 1
+            acc[7, c] += 1
         if (st == 2 and prog_kind[i] == 1) or st == 3:
-            out[8, s, g] += 1
+            acc[8, c] += 1
+    out = np.zeros((9, S + 1, G + 1))
+    for k in range(9):
+        for c in range(S * G):
+            out[k, c // G, c % G] = acc[k, c]
     for k in range(9):
         for s in range(S):
             for g in range(G):
@@ -362,36 +373,6 @@ def month_counts(status: np.ndarray, placed_month: np.ndarray, participant: np.n
                 out[k, S, g] += out[k, s, g]
         for g in range(G):
             out[k, S, G] += out[k, S, g]
-    return out
-
-
-@nb.njit(cache=True)
-def median_cells(wage: np.ndarray, include: np.ndarray, key: np.ndarray, S: int, G: int) -> np.ndarray:
-    """Median wage of the people `include`d, by (sector, group) cell with margins (NaN if none)."""
-    n = 0
-    for i in range(wage.shape[0]):
-        if include[i]:
-            n += 1
-    w = np.empty(n)
-    c = np.empty(n, dtype=np.int64)
-    j = 0
-    for i in range(wage.shape[0]):
-        if include[i]:
-            w[j] = wage[i]
-            c[j] = key[i]
-            j += 1
-    out = np.full((S + 1, G + 1), np.nan)
-    for s in range(S + 1):
-        for g in range(G + 1):
-            sel = np.empty(n)
-            m = 0
-            for i in range(n):
-                if (s == S or c[i] // G == s) and (g == G or c[i] % G == g):
-                    sel[m] = w[i]
-                    m += 1
-            if m > 0:
-                v = np.sort(sel[:m])
-                out[s, g] = v[m // 2] if m % 2 == 1 else 0.5 * (v[m // 2 - 1] + v[m // 2])
     return out
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.engine import fund_flows, kernels
+from sim.engine import fund_flows, kernels, kernels_measure
 from sim.engine.demand import DemandPath
 from sim.engine.derived import Derived
 from sim.engine.firms import FirmTable
@@ -14,7 +14,6 @@ from sim.engine.providers import ProviderTable
 from sim.engine.recorder import Recorder
 from sim.engine.workers import (
     EMPLOYED,
-    EXTERNSHIP,
     TRAINED_BY_FUND,
     TRAINING,
     UNEMPLOYED,
@@ -45,18 +44,13 @@ def record_month(rec: Recorder, p: Population, f: FirmTable, pt: ProviderTable, 
                                   p.prog_kind, rec.cell_key, month, rec.S, rec.G)
     for name, cells in zip(kernels.MONTH_COUNTS, counts, strict=True):
         rec.add_cells(name, cells)
-    rec.set_cells("median_wage_participants",
-                  kernels.median_cells(p.wage, p.participant & (st == EMPLOYED), rec.cell_key, rec.S, rec.G))
-    rec.by_sector("skill_gap", np.bincount(f.sector, weights=f.vacancies[:, 1:].sum(axis=1),
-                                           minlength=k.n_sectors).astype(float))
-    pipeline = np.flatnonzero(((st == TRAINING) & (p.prog_kind == 1)) | (st == EXTERNSHIP))
+    rec.set_cells("median_wage_participants", kernels_measure.median_cells(
+        p.wage, p.participant & (st == EMPLOYED), rec.cell_key, rec.S, rec.G))
     # Forecast: skilled openings minus the pipeline's expected completers over six months.
     gap = np.bincount(f.sector, weights=f.vacancies[:, 1:].sum(axis=1), minlength=k.n_sectors)
-    soon = pipeline[(st[pipeline] == TRAINING) & (p.prog_left[pipeline] <= 6)]
-    externs = pipeline[st[pipeline] == EXTERNSHIP]  # already credentialed
-    expected = (np.bincount(p.sector[soon], minlength=k.n_sectors)
-                * float(np.mean(sc.training.base_completion))
-                + np.bincount(p.sector[externs], minlength=k.n_sectors))
+    rec.by_sector("skill_gap", gap.astype(float))
+    soon, externs = kernels_measure.pipeline_by_sector(st, p.prog_kind, p.prog_left, p.sector, k.n_sectors, 6)
+    expected = soon * float(np.mean(sc.training.base_completion)) + externs  # externs: already credentialed
     rec.by_sector("skill_gap_forecast", np.maximum(gap - expected, 0.0))
     idx = demand.index[month]
     rec.by_sector("demand_index", idx, total=float((idx * k.employment_share).sum()))
@@ -77,13 +71,10 @@ def record_month(rec: Recorder, p: Population, f: FirmTable, pt: ProviderTable, 
 
 
 def free_rider_index(p: Population, f: FirmTable) -> float:
-    trained = (p.trained_by >= 0) | (p.trained_by == TRAINED_BY_FUND)
-    emp = np.flatnonzero((p.status == EMPLOYED) & trained)
-    if len(emp) == 0:
-        return float("nan")
-    by, at = p.trained_by[emp], p.employer[emp]
-    free = np.where(by >= 0, by != at, ~f.member[at])
-    return float(free.mean())
+    """The share of employees trained by a firm or the fund who work where it was not paid for:
+    at another firm than the one that trained them, or (fund-trained) at a firm outside the fund."""
+    free, n = kernels_measure.free_riders(p.status, p.trained_by, p.employer, f.member, TRAINED_BY_FUND)
+    return free / n if n else float("nan")
 
 
 def firm_surplus(p: Population, f: FirmTable, sc: Scenario, k: Derived) -> np.ndarray:
@@ -97,8 +88,9 @@ def firm_surplus(p: Population, f: FirmTable, sc: Scenario, k: Derived) -> np.nd
     net = kernels.firm_surplus(p.status, p.employer, p.ext_host, p.job_level, p.rung, p.sector, p.wage_effect,
                                p.tenure, p.wage, k.base_wage_f, k.prem, k.tenure_growth,
                                1.0 / sc.firms.labour_share, sc.firms.productivity_to_wage_gain,
-                               sc.firms.trainee_output_share, f.n, p.output_factor(k, np.arange(p.n)),
-                               p.job_mult, p.linked, sc.careers.unlinked_premium_share)
+                               sc.firms.trainee_output_share, f.n, p.job_mult, p.linked,
+                               sc.careers.unlinked_premium_share, p.experience, p.skill, k.prem_mult,
+                               k.unlinked_mult, k.experience_growth)
     return net - f.turnover - f.own_training_spend
 
 

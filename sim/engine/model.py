@@ -462,5 +462,5 @@ class FundModel(mesa.Model):
     def _close_pay_period(self) -> None:
         """The firms record who was on this month's pay bill: the levy bases next month."""
         p = self.workers
-        paid = np.flatnonzero(p.on_payroll())
-        self.firms.close_pay_period(p.employer[paid], p.wage[paid], self.k.contractor_share, self.month)
+        employer, wage = p.paid_jobs()
+        self.firms.close_pay_period(employer, wage, self.k.contractor_share, self.month)

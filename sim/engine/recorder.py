@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from sim.engine.kernels import cells
+from sim.engine.kernels_measure import add_cells
 from sim.labels import labels
 from sim.outcomes import INDEX, REGISTRY
 
@@ -28,10 +28,6 @@ class Recorder:
     def bind(self, sector: np.ndarray, group: np.ndarray) -> None:
         self._key = sector.astype(np.int64) * self.G + group
 
-    def _cells(self, idx: np.ndarray, weights: np.ndarray | None = None) -> np.ndarray:
-        w = _NONE if weights is None else np.asarray(weights, dtype=np.float64)
-        return cells(self._key, np.asarray(idx, dtype=np.int64), w, weights is not None, self.S, self.G)
-
     @property
     def cell_key(self) -> np.ndarray:
         """Each person's (sector, group) cell: sector * G + group."""
@@ -44,7 +40,9 @@ class Recorder:
     def count(self, name: str, idx: np.ndarray, weights: np.ndarray | None = None) -> None:
         """Add people `idx` (optionally weighted, e.g. by dollars) to a metric, by cell."""
         if len(idx):
-            self.data[self.month, INDEX[name]] += self._cells(idx, weights)
+            w = _NONE if weights is None else np.asarray(weights, dtype=np.float64)
+            add_cells(self.data[self.month, INDEX[name]], self._key, np.asarray(idx, dtype=np.int64), w,
+                      weights is not None, self.S, self.G)
 
     def total(self, name: str, value: float) -> None:
         self.data[self.month, INDEX[name], -1, -1] += value
@@ -73,13 +71,15 @@ class Recorder:
         T, K, S1, G1 = self.data.shape
         sectors = [*self.sectors, "all"]
         groups = [*self.groups, "all"]
-        month, metric, si, gi = np.meshgrid(np.arange(T), np.arange(K), np.arange(S1), np.arange(G1),
-                                            indexing="ij")
-        keep = np.array([m.cells for m in REGISTRY])[metric] | ((si == S1 - 1) & (gi == G1 - 1))
+        # The (metric, sector, group) cells kept, the same every month: a metric by cell, or its total.
+        metric, si, gi = np.meshgrid(np.arange(K), np.arange(S1), np.arange(G1), indexing="ij")
+        by_cell = np.array([m.cells for m in REGISTRY])
+        keep = np.flatnonzero(by_cell[metric] | ((si == S1 - 1) & (gi == G1 - 1)))
+        metric, si, gi = metric.reshape(-1)[keep], si.reshape(-1)[keep], gi.reshape(-1)[keep]
         return pd.DataFrame({
-            "month": month[keep] + 1,
-            "metric": labels([m.name for m in REGISTRY], metric[keep]),
-            "sector": labels(sectors, si[keep]),
-            "group": labels(groups, gi[keep]),
-            "value": self.data[month[keep], metric[keep], si[keep], gi[keep]],
+            "month": np.repeat(np.arange(T), len(keep)) + 1,
+            "metric": labels([m.name for m in REGISTRY], np.tile(metric, T)),
+            "sector": labels(sectors, np.tile(si, T)),
+            "group": labels(groups, np.tile(gi, T)),
+            "value": self.data.reshape(T, K * S1 * G1)[:, keep].reshape(-1),
         })

@@ -27,10 +27,14 @@ STREAMS = (
 )
 
 
+_CRC = {name: zlib.crc32(name.encode()) for name in STREAMS}  # each stream's number, once
+
+
 def _crc(name: str) -> int:
-    if name not in STREAMS:
+    crc = _CRC.get(name)
+    if crc is None:
         raise KeyError(f"unknown random stream {name!r}; declare it in sim.engine.rng.STREAMS")
-    return zlib.crc32(name.encode())
+    return crc
 
 
 class Streams:

@@ -62,8 +62,8 @@ def completion_odds(p: Population, sc: Scenario, k: Derived, idx: np.ndarray, ru
 def fund_eligible(p: Population, el: Eligibility, idx: np.ndarray, month: int) -> np.ndarray:
     """Mask of people `idx` the fund may buy a seat for, by status, group and age today."""
     st = p.status[idx]
-    by_status = np.select([st == UNEMPLOYED, st == EMPLOYED, st == OUT_OF_LF],
-                          [el.unemployed, el.employed, el.out_of_labour_force], False)
+    by_status = (((st == UNEMPLOYED) & bool(el.unemployed)) | ((st == EMPLOYED) & bool(el.employed))
+                 | ((st == OUT_OF_LF) & bool(el.out_of_labour_force)))
     return by_status & el.matches(p.group[idx], p.age_years(month, idx), p.traits[idx])
 
 
@@ -336,11 +336,14 @@ def start_externships(p: Population, f: FirmTable, sc: Scenario, k: Derived, luc
         return completers
     offered = completers[luck.at("externships", completers) < tr.externship_share]
     level_of = np.minimum(p.rung[offered], 3)
+    sector_of = p.sector[offered]
+    willing = f.host_willing & f.member
     placed = []
     for s in range(k.n_sectors):
+        here, hosts_here = sector_of == s, willing & (f.sector == s)
         for lvl in (1, 2, 3):
-            cand = offered[(p.sector[offered] == s) & (level_of == lvl)]
-            hosts = np.flatnonzero((f.sector == s) & f.host_willing & f.member & (f.vacancies[:, lvl] > 0))
+            cand = offered[here & (level_of == lvl)]
+            hosts = np.flatnonzero(hosts_here & (f.vacancies[:, lvl] > 0))
             if len(cand) == 0 or len(hosts) == 0:
                 continue
             # One extern per opening: a host holds a real post for each extern it takes.

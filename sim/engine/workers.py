@@ -10,6 +10,7 @@ from dataclasses import dataclass, fields
 
 import numpy as np
 
+from sim.engine import kernels_people as kp
 from sim.engine.derived import Derived
 from sim.engine.kernels import age_and_pay
 from sim.scenario.schema import Scenario
@@ -27,6 +28,15 @@ PROG_NONE, PROG_COURSE, PROG_INCUMBENT, PROG_APPRENTICESHIP = range(4)
 PAYER_NONE, PAYER_FUND, PAYER_FIRM, PAYER_SELF = range(4)
 # `trained_by`: who paid for the highest credential: a firm id >= 0, or one of these.
 TRAINED_BY_NOBODY, TRAINED_BY_FUND, TRAINED_BY_SELF, TRAINED_BEFORE = -1, -2, -3, -4
+# Experience stops counting here: the last entry of Derived.experience_growth (an int16 lookup).
+_EXPERIENCE_CAP = 1023
+
+
+def _index(idx: np.ndarray) -> np.ndarray:
+    """People's positions as int64 (one compiled signature for every caller); a boolean mask
+    selects as it does in NumPy indexing."""
+    idx = np.asarray(idx)
+    return np.flatnonzero(idx) if idx.dtype == np.bool_ else idx.astype(np.int64, copy=False)
 
 
 @dataclass
@@ -109,22 +119,24 @@ class Population:
         premium (the full one for a linked credential) times the growth of occupational
         experience, of which a person whose skills depreciated out of work keeps `skill`:
         1 + skill x (premium x experience growth - 1). A basic job uses none (factor 1)."""
-        lvl = self.job_level[idx] if level is None else level
-        prem = np.where(self.linked[idx], k.prem_mult[lvl], k.unlinked_mult[lvl])
-        grown = prem * np.where(lvl > 0, k.experience_growth[self.experience[idx]], np.float32(1.0))
-        return np.float32(1.0) + self.skill[idx] * (grown - np.float32(1.0))
+        own = level is None
+        return kp.skilled_factor(_index(idx), self.job_level, self.job_level if own else level, own,
+                                 self.linked, self.experience, self.skill, k.prem_mult, k.unlinked_mult,
+                                 k.experience_growth)
 
     def output_factor(self, k: Derived, idx: np.ndarray) -> np.ndarray:
         """How much the skilled factor moves people's output from that of the nominal level
         premium (experience raises it, depreciated skills lower it): output follows the wage."""
-        lvl = self.job_level[idx]
-        prem = np.where(self.linked[idx], k.prem_mult[lvl], k.unlinked_mult[lvl])
-        return self.skilled_factor(k, idx) / prem
+        return kp.output_factor(_index(idx), self.job_level, self.linked, self.experience, self.skill,
+                                k.prem_mult, k.unlinked_mult, k.experience_growth)
 
     def wage_at(self, k: Derived, idx: np.ndarray, level: np.ndarray | None = None) -> np.ndarray:
         """Monthly wage of people `idx` in a job at `level` (default: their current level)."""
-        return (k.base_wage_f[self.sector[idx]] * self.skilled_factor(k, idx, level) * self.wage_effect[idx]
-                * self.premium[idx] * self.job_mult[idx] * k.tenure_growth[self.tenure[idx]])
+        own = level is None
+        return kp.wage_at(_index(idx), self.job_level, self.job_level if own else level, own,
+                          self.sector, self.linked, self.experience, self.skill, self.wage_effect,
+                          self.premium, self.job_mult, self.tenure, k.base_wage_f, k.prem_mult,
+                          k.unlinked_mult, k.experience_growth, k.tenure_growth)
 
     def leave_job(self, idx: np.ndarray) -> None:
         self.employer[idx] = -1
@@ -164,9 +176,11 @@ class Population:
         idx = idx[self.prog_credential[idx]]
         self.rung[idx] = np.maximum(self.rung[idx], self.prog_rung[idx])
         payer = self.prog_payer[idx]
-        self.trained_by[idx] = np.select(
-            [payer == PAYER_FUND, payer == PAYER_SELF, payer == PAYER_FIRM],
-            [TRAINED_BY_FUND, TRAINED_BY_SELF, self.prog_firm[idx]], self.trained_by[idx])
+        # The first matching payer decides (np.select's rule, as nested np.where: far cheaper).
+        self.trained_by[idx] = np.where(payer == PAYER_FUND, TRAINED_BY_FUND,
+                                        np.where(payer == PAYER_SELF, TRAINED_BY_SELF,
+                                                 np.where(payer == PAYER_FIRM, self.prog_firm[idx],
+                                                          self.trained_by[idx])))
 
     def record_linkage(self, idx: np.ndarray, fund_linked: np.ndarray) -> None:
         """A new credential is employer-linked if a firm sponsored it (incumbent upskilling,
@@ -187,41 +201,25 @@ class Population:
         """A month of occupational experience for employees in skilled jobs (entry level and
         up), and its wage growth, which follows them to their next skilled job (it is the
         occupation's, not the employer's: Kambourov & Manovskii 2009)."""
-        idx = np.flatnonzero((self.status == EMPLOYED) & (self.job_level > 0) & (self.experience < 1023))
-        old = self.skilled_factor(k, idx)
-        self.experience[idx] += 1
-        self.wage[idx] *= self.skilled_factor(k, idx) / old
+        kp.gain_experience(self.status, self.job_level, self.linked, self.experience, self.skill, self.wage,
+                           k.prem_mult, k.unlinked_mult, k.experience_growth, _EXPERIENCE_CAP)
 
     def use_skills(self, k: Derived, lapse_months: int) -> np.ndarray:
         """A month of using skills or not: out of paid work (unemployed, out of the labour
         force) the skills of a level (its premium and the experience in it) depreciate and,
         after `lapse_months` in a row, the highest credential lapses a rung; in work or training
         the idle count restarts and depreciated skills are restored, and the wage of a paid job
-        is re-set with them. Returns who lost a rung."""
-        st = self.status
-        out = np.flatnonzero((st == UNEMPLOYED) | (st == OUT_OF_LF))
-        self.idle[out] += 1
-        self.skill[out] *= k.skill_depreciation
-        busy = np.flatnonzero((st != UNEMPLOYED) & (st != OUT_OF_LF))
-        self.idle[busy] = 0
-        low = busy[self.skill[busy] < 1.0]
-        paid = low[self.on_payroll()[low] | (st[low] == EXTERNSHIP)]
-        old = self.skilled_factor(k, paid)
-        self.skill[low] = np.minimum(self.skill[low] * k.skill_restoration, np.float32(1.0))
-        self.wage[paid] *= self.skilled_factor(k, paid) / old
-        if lapse_months <= 0:
-            return out[:0]
-        lapsed = out[(self.idle[out] >= lapse_months) & (self.rung[out] > 0)]
-        self.rung[lapsed] -= 1
-        self.idle[lapsed] = 0  # the next rung lapses after as long again
-        return lapsed
+        (on a payroll or an externship) is re-set with them. Returns who lost a rung."""
+        return kp.use_skills(self.status, self.job_level, self.linked, self.experience, self.skill, self.wage,
+                             self.idle, self.rung, k.prem_mult, k.unlinked_mult, k.experience_growth,
+                             k.skill_depreciation, k.skill_restoration, int(lapse_months))
 
     def part_time_earnings(self, share: float, earnings_share: float) -> None:
         """Full-time course trainees with a work history who keep part-time work (their trait
         below `share`) earn `earnings_share` of their last wage on top of any stipend."""
-        idx = np.flatnonzero((self.status == TRAINING) & (self.prog_kind == PROG_COURSE)
-                             & (self.work_draw < share) & (self.prior_wage > 0))
-        self.earnings[idx] += np.float32(earnings_share) * self.prior_wage[idx]
+        # NumPy compares a float32 column with a Python float in float32: so does the kernel.
+        kp.part_time_earnings(self.status, self.prog_kind, self.work_draw, self.prior_wage, self.earnings,
+                              np.float32(share), np.float32(earnings_share))
 
     def target_group(self, idx: np.ndarray) -> np.ndarray:
         """The fund's target population: people out of work or hard to serve (barriers)."""
@@ -230,6 +228,10 @@ class Population:
 
     def on_payroll(self) -> np.ndarray:
         return (self.status == EMPLOYED) | (self.status == APPRENTICE)
+
+    def paid_jobs(self) -> tuple[np.ndarray, np.ndarray]:
+        """The employer and wage of everyone on a payroll, in people's order (one pass)."""
+        return kp.paid_jobs(self.status, self.employer, self.wage)
 
     def trainees_by_firm(self, n_firms: int) -> np.ndarray:
         """(3, firms) this month's trainees at each firm by programme type (the order of
