@@ -3,21 +3,20 @@ network references), and the same document printed to PDF with WeasyPrint."""
 
 from __future__ import annotations
 
+import base64
 import re
 from pathlib import Path
 from typing import Any, Literal
 
-import numpy as np
 import pandas as pd
 from markupsafe import Markup, escape
 
-from sim import charts
-from sim.outcomes import BY_NAME
-from sim.processes import process_pool, usable_cores
+from sim.processes import usable_cores
+from sim.report import ahead, figures, sections, tables
 from sim.report import employers as employers_mod
-from sim.report import sections, tables
 from sim.report.data import ReportData
-from sim.report.headlines import comparisons, describe
+from sim.report.headlines import describe
+from sim.report.printing import join_pdfs
 from sim.report.text import executive_summary, fmt, headline_year
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
@@ -27,78 +26,6 @@ REPORT_METRICS = ("fund_enrolments", "completions", "fund_placements", "placemen
                   "fund_balance", "fund_liabilities", "employer_roi", "public_roi")
 COMPARE_METRICS = ("enrolments", "completions", "placements", "fund_placements", "unemployment_rate",
                    "fill_rate", "poached_trained_workers", "cost_per_placement", "fund_balance")
-
-
-CHARTS = (  # metric, title, y title, y format, cumulative, with the counterfactual
-    ("placements", "People placed in jobs after training, to date", "people", ",.0f", True, True),
-    ("fund_placements", "Placements of fund-paid trainees, to date", "people", ",.0f", True, False),
-    ("unemployment_rate", "Unemployment rate", "share", ".1%", False, True),
-    ("fund_balance", "Fund balance at month end", "$", "$,.0f", False, False),
-    ("cost_per_placement", "Cost per placement, to date", "$ per placement", "$,.0f", False, False),
-)
-
-
-def render_charts(data: ReportData) -> list[dict[str, str]]:
-    """SVG charts with 90% bands across seeds, plus a paired-difference chart."""
-    runs = [(r.label, r.results) for r in data.runs]
-    with_cf = tables.all_runs(data)
-    out = []
-    for metric, title, y_title, y_format, cumulative, cf in CHARTS:
-        frame = charts.band_frame(with_cf if cf else runs, metric, cumulative=cumulative)
-        if frame.empty:
-            continue
-        note = ""
-        if metric == "cost_per_placement":
-            frame, note = _clip_early_spikes(frame)
-        chart = charts.band_chart(frame, title=title, y_title=y_title, y_format=y_format)
-        out.append({"title": title, "svg": charts.to_svg(chart),
-                    "caption": f"{BY_NAME[metric].description} Line: mean across {len(data.seeds)} seeds; "
-                               f"band: 5th to 95th percentile.{note}"})
-    impact, by, title = charts.impact_overview(runs)
-    if not impact.empty:
-        chart = charts.impact_chart(impact, title=title, y_title="$ per month", by=by)
-        out.append({"title": "Impact over time", "svg": charts.to_svg(chart),
-                    "caption": "Fund participants' monthly earnings minus the same people's earnings without "
-                               "the fund (common random numbers), by year since their first fund-paid "
-                               f"start. Line: mean across {len(data.seeds)} seeds; band: 5th to 95th "
-                               "percentile. Later years rest on the earliest starters only."})
-    diff = _difference_frame(data)
-    if not diff.empty:
-        year = headline_year(data)
-        chart = charts.difference_chart(diff, title=f"Additional placements in jobs through year {year}",
-                                       width=300)
-        out.append({"title": "Paired differences", "svg": charts.to_svg(chart),
-                    "caption": "All placements in the region (fund-paid or not), each bar one scenario minus "
-                               "its comparator on the same seeds (common random numbers); line: 90% range."})
-    return out
-
-
-def _clip_early_spikes(frame: pd.DataFrame) -> tuple[pd.DataFrame, str]:
-    """Cost per placement to date is huge in the first months (spending starts before the first
-    placements): cap the axis at twice the final value so the rest of the run is readable."""
-    final = frame.groupby("scenario")["central"].last().max()
-    if not np.isfinite(final) or final <= 0:
-        return frame, ""
-    cap = 2.0 * float(final)
-    if float(frame["high"].max()) <= cap:
-        return frame, ""
-    clipped = frame.assign(**{c: frame[c].clip(upper=cap) for c in ("low", "central", "high")})
-    return clipped, (f" Early months, when few people have been placed yet, are cut at {fmt(cap, '$')} "
-                     "(twice the final value) so the rest of the run stays readable.")
-
-
-def _difference_frame(data: ReportData) -> pd.DataFrame:
-    """Additional placements (all placements) of each comparison at the summary's horizon."""
-    year = headline_year(data)
-    if year is None:
-        return pd.DataFrame()
-    rows = []
-    for h in comparisons(data, 12 * year):
-        e = h["additional_placements"]
-        other = "no fund" if h.comparator_is_no_fund else h.comparator
-        rows.append({"label": f"{h.scenario} minus {other}", "central": e.central, "low": e.low,
-                     "high": e.high})
-    return pd.DataFrame(rows)
 
 
 def _cells(frame: pd.DataFrame, cols: list[tuple[str, str]]) -> list[list[str]]:
@@ -129,7 +56,18 @@ def appendix_context(data: ReportData) -> dict[str, Any]:
     }
 
 
+def render_charts(data: ReportData) -> list[dict[str, str]]:
+    """SVG charts with 90% bands across seeds, plus a paired-difference chart."""
+    return figures.draw(figures.chart_jobs(data))
+
+
 def context(data: ReportData) -> dict[str, Any]:
+    """Everything the template shows, computed once per report data (kept in `data.cache`: the
+    PDF and the HTML of one call share it). The charts are drawn in a helper process (where
+    there are two cores) while the tables are built here."""
+    if "context" in data.cache:
+        return data.cache["context"]
+    charts = ahead.draw_charts_later(figures.chart_jobs(data), parallel=usable_cores() >= 2)
     head = tables.headline(data)
     first = data.first.scenario
     region = first.region
@@ -138,7 +76,7 @@ def context(data: ReportData) -> dict[str, Any]:
     sources = sorted({s for s in params.source.dropna() if s and s != "assumption"})
     flows = tables.fund_flows(data)
     emp = employers_mod.employers(data)
-    return {
+    out = {
         "data": data, "title": data.title, "date": data.created.strftime("%d %B %Y"),
         "region": (f"{region.n_workers:,} working-age people, {region.n_firms:,} employers and "
                    f"{region.n_providers:,} training providers in "
@@ -148,7 +86,6 @@ def context(data: ReportData) -> dict[str, Any]:
         "projections": sections.projections(data, head, REPORT_METRICS),
         "headline_year": year, "first": data.first.label,
         "comparison": sections.comparison_rows(data, head, COMPARE_METRICS, year) if year else [],
-        "charts": render_charts(data),
         "flows": _cells(flows, [("scenario", "text"), ("year", "count"), ("fund_income_employers", "$"),
                                 ("fund_income_public", "$"), ("fund_spend_providers", "$"),
                                 ("fund_spend_supports", "$"), ("fund_spend_admin", "$"),
@@ -168,6 +105,9 @@ def context(data: ReportData) -> dict[str, Any]:
         "provenance": _cells(tables.provenance(data), [("item", "text"), ("value", "text")]),
         **appendix_context(data),
     }
+    out["charts"] = charts()
+    data.cache["context"] = out
+    return out
 
 
 SIGNED = re.compile(r"([\u2212+]\$?[\d][\d,.]*[MK]?)")
@@ -199,12 +139,15 @@ APPENDIX_PAGES_CSS = """
 
 def render_html(data: ReportData, part: Literal["all", "main", "appendix"] = "all") -> str:
     """The report as HTML: all of it (the HTML export), or the body or the appendix alone (the PDF
-    prints them apart, in parallel)."""
+    prints them apart, in parallel). The HTML export carries its charts as inline SVG; the
+    printed parts as SVG images (`data:` URLs), which WeasyPrint reads with its XML parser
+    instead of tokenising every chart element as HTML, for the same drawing."""
     import jinja2
 
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True,
                              undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)
     env.filters["unbroken"] = unbroken if part == "all" else unbroken_print
+    env.filters["svg_uri"] = svg_uri
     # The paper size is the one thing in the style sheet that varies (`--paper letter|a4`).
     css = (TEMPLATES / "report.css").read_text(encoding="utf-8").replace("PAPER", PAPER_SIZES[data.paper])
     if part == "appendix":
@@ -213,8 +156,20 @@ def render_html(data: ReportData, part: Literal["all", "main", "appendix"] = "al
     return env.get_template("report.html.j2").render(css=css, part=part, **context(data))
 
 
+def svg_uri(svg: str) -> str:
+    return "data:image/svg+xml;base64," + base64.b64encode(svg.encode("utf-8")).decode("ascii")
+
+
 def write_html(data: ReportData, path: Path) -> None:
     path.write_text(render_html(data), encoding="utf-8", newline="\n")
+
+
+def start_appendix(data: ReportData) -> None:
+    """Start laying out the appendix now, in a helper process (where there are two cores): it
+    needs only the scenarios (`sim.report.data.report_outline`), so `fundsim report` starts it
+    before reading the runs. `write_pdf` uses it if the appendix it prints is the same HTML."""
+    if usable_cores() >= 2:
+        ahead.start_layout(render_html(data, part="appendix"))
 
 
 def write_pdf(data: ReportData, path: Path) -> None:
@@ -224,44 +179,6 @@ def write_pdf(data: ReportData, path: Path) -> None:
     import weasyprint  # noqa: F401 - imported before the fork, so the helper process has it
 
     appendix = render_html(data, part="appendix")
-    pool = process_pool(1) if usable_cores() >= 2 else None
-    try:
-        pending = pool.submit(pdf_bytes, appendix) if pool is not None else None
-        body = pdf_bytes(render_html(data, part="main"))
-        tail = pending.result() if pending is not None else pdf_bytes(appendix)
-    finally:
-        if pool is not None:
-            pool.shutdown(cancel_futures=True)
-    path.write_bytes(join_pdfs(body, tail))
-
-
-def pdf_bytes(html: str) -> bytes:
-    import weasyprint
-
-    # No base URL and a fetcher that refuses everything: the document must not reach out.
-    return weasyprint.HTML(string=html, url_fetcher=_no_fetch).write_pdf()
-
-
-def join_pdfs(first: bytes, second: bytes) -> bytes:
-    """One PDF: `first`'s pages, metadata and bookmarks, then `second`'s pages and bookmarks."""
-    import io
-
-    from pypdf import PdfReader, PdfWriter
-
-    writer = PdfWriter()
-    head = PdfReader(io.BytesIO(first))
-    writer.append(head)
-    writer.append(PdfReader(io.BytesIO(second)))
-    if head.metadata:
-        writer.add_metadata({k: v for k, v in head.metadata.items() if isinstance(v, str)})
-    out = io.BytesIO()
-    writer.write(out)
-    return out.getvalue()
-
-
-def _no_fetch(url: str, *args: Any, **kwargs: Any) -> dict[str, Any]:
-    if url.startswith("data:"):
-        import weasyprint
-
-        return weasyprint.default_url_fetcher(url, *args, **kwargs)
-    raise ValueError(f"the report refers to an external resource: {url}")
+    start_appendix(data)
+    body = ahead.layout(render_html(data, part="main"))
+    path.write_bytes(join_pdfs(body, ahead.layout(appendix)))

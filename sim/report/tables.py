@@ -35,8 +35,13 @@ _WIDE: dict[tuple[int, str, str], tuple[Results, pd.DataFrame]] = {}
 
 
 def _wide(r: Results, sector: str, group: str) -> pd.DataFrame:
-    """month x metric for one cell, pivoted once per run (keyed by identity; the run is kept
-    alive with its entry, so an id is never reused while cached)."""
+    """month x metric for one cell, pivoted once per run. A run from the run cache keeps its
+    tables (`CachedResults.wide`, the same pivot, stored with the run): read, not pivoted again.
+    Others are kept here by identity (the run is kept alive with its entry, so an id is never
+    reused while cached)."""
+    kept = getattr(r, "wide", None)
+    if callable(kept):
+        return kept(sector, group)
     key = (id(r), sector, group)
     hit = _WIDE.get(key)
     if hit is not None and hit[0] is r:
