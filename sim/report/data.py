@@ -5,11 +5,12 @@ already has (`report_data_from_results`, for the app's cache); every writer read
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import subprocess
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 if TYPE_CHECKING:
     from sim.results import Results
@@ -63,6 +64,25 @@ class ReportData:
     @property
     def full_years(self) -> int:
         return self.horizon_months // 12
+
+
+Frame = TypeVar("Frame")
+
+
+def per_report(make: Callable[[ReportData], Frame]) -> Callable[[ReportData], Frame]:
+    """A table made once per report data (kept in `data.cache`): the PDF, the HTML, the workbook
+    and the CSV of one `fundsim report` call read the same tables. Each caller gets its own copy,
+    so no writer can change another's."""
+    key = f"table:{make.__module__}.{make.__qualname__}"
+
+    @functools.wraps(make)
+    def once(data: ReportData) -> Frame:
+        if key not in data.cache:
+            data.cache[key] = make(data)
+        kept = data.cache[key]
+        return kept.copy() if hasattr(kept, "copy") else kept
+
+    return once
 
 
 EDITED = " (edited)"  # the app names an edited copy of a preset "<preset> (edited)"

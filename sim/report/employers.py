@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from sim.labels import SIZE_CLASSES
-from sim.report.data import ReportData
+from sim.report.data import ReportData, per_report
 from sim.results import Results
 
 NOTE = ("Contributions, fund payments and own training spending are summed from the ledger per firm "
@@ -62,6 +62,7 @@ def _one_seed(r: Results, names: list[str]) -> dict[str, np.ndarray]:
     }
 
 
+@per_report
 def employers(data: ReportData) -> pd.DataFrame:
     """Per scenario and size class, means across seeds over the whole horizon, plus an all-firms
     row; net gain = surplus gain over the counterfactual + fund payments - contributions."""

@@ -16,7 +16,7 @@ from sim.report import ahead, figures, sections, tables
 from sim.report import employers as employers_mod
 from sim.report.data import ReportData
 from sim.report.headlines import describe
-from sim.report.printing import join_pdfs
+from sim.report.printing import join_pdfs, landscape_pages, pdf_bytes
 from sim.report.text import executive_summary, fmt, headline_year
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
@@ -45,15 +45,18 @@ def _cells(frame: pd.DataFrame, cols: list[tuple[str, str]]) -> list[list[str]]:
 
 
 def appendix_context(data: ReportData) -> dict[str, Any]:
-    """What the appendix page needs: the scenarios and every parameter, nothing simulated."""
-    params = tables.parameters(data)
-    return {
-        "title": data.title,
-        "params": _cells(params, [("path", "text"), *[(r.label, "text") for r in data.runs],
-                                  ("unit", "text"), ("description", "text"), ("source", "text")]),
-        "scenarios": [{"label": r.label, "description": describe(r), "digest": r.scenario.digest()}
-                      for r in data.runs],
-    }
+    """What the appendix page needs: the scenarios and every parameter, nothing simulated
+    (computed once per report data)."""
+    if "appendix" not in data.cache:
+        params = tables.parameters(data)
+        data.cache["appendix"] = {
+            "title": data.title,
+            "params": _cells(params, [("path", "text"), *[(r.label, "text") for r in data.runs],
+                                      ("unit", "text"), ("description", "text"), ("source", "text")]),
+            "scenarios": [{"label": r.label, "description": describe(r), "digest": r.scenario.digest()}
+                          for r in data.runs],
+        }
+    return data.cache["appendix"]
 
 
 def render_charts(data: ReportData) -> list[dict[str, str]]:
@@ -61,12 +64,14 @@ def render_charts(data: ReportData) -> list[dict[str, str]]:
     return figures.draw(figures.chart_jobs(data))
 
 
-def context(data: ReportData) -> dict[str, Any]:
+def context(data: ReportData, *, with_charts: bool = True) -> dict[str, Any]:
     """Everything the template shows, computed once per report data (kept in `data.cache`: the
     PDF and the HTML of one call share it). The charts are drawn in a helper process (where
-    there are two cores) while the tables are built here."""
+    there are two cores) while the tables are built here; `with_charts=False` does not wait
+    for them (the PDF's back part has none)."""
     if "context" in data.cache:
-        return data.cache["context"]
+        out = data.cache["context"]
+        return {**out, "charts": _charts(data)} if with_charts else out
     charts = ahead.draw_charts_later(figures.chart_jobs(data), parallel=usable_cores() >= 2)
     head = tables.headline(data)
     first = data.first.scenario
@@ -105,9 +110,17 @@ def context(data: ReportData) -> dict[str, Any]:
         "provenance": _cells(tables.provenance(data), [("item", "text"), ("value", "text")]),
         **appendix_context(data),
     }
-    out["charts"] = charts()
     data.cache["context"] = out
-    return out
+    data.cache["charts_pending"] = charts
+    return {**out, "charts": _charts(data)} if with_charts else out
+
+
+def _charts(data: ReportData) -> list[dict[str, str]]:
+    """The charts: waited for (drawn in a helper) or drawn here, once per report data."""
+    if "charts" not in data.cache:
+        pending = data.cache.pop("charts_pending", None)
+        data.cache["charts"] = pending() if pending is not None else render_charts(data)
+    return data.cache["charts"]
 
 
 SIGNED = re.compile(r"([\u2212+]\$?[\d][\d,.]*[MK]?)")
@@ -137,23 +150,51 @@ APPENDIX_PAGES_CSS = """
 """
 
 
-def render_html(data: ReportData, part: Literal["all", "main", "appendix"] = "all") -> str:
-    """The report as HTML: all of it (the HTML export), or the body or the appendix alone (the PDF
-    prints them apart, in parallel). The HTML export carries its charts as inline SVG; the
-    printed parts as SVG images (`data:` URLs), which WeasyPrint reads with its XML parser
-    instead of tokenising every chart element as HTML, for the same drawing."""
+Part = Literal["all", "front", "back", "appendix"]
+# The printed body's parts carry no footers: they are laid out apart (in parallel), so neither
+# knows the body's page count; the footers are printed afterwards, one page each (`footers_html`).
+NO_FOOTERS_CSS = "@page { @bottom-center { content: none; } @bottom-left { content: none; } }\n"
+
+
+def _env(part: str) -> Any:
     import jinja2
 
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True,
                              undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)
     env.filters["unbroken"] = unbroken if part == "all" else unbroken_print
     env.filters["svg_uri"] = svg_uri
+    return env
+
+
+def _css(data: ReportData) -> str:
     # The paper size is the one thing in the style sheet that varies (`--paper letter|a4`).
-    css = (TEMPLATES / "report.css").read_text(encoding="utf-8").replace("PAPER", PAPER_SIZES[data.paper])
+    return (TEMPLATES / "report.css").read_text(encoding="utf-8").replace("PAPER", PAPER_SIZES[data.paper])
+
+
+def render_html(data: ReportData, part: Part = "all") -> str:
+    """The report as HTML: all of it (the HTML export), or one part the PDF prints apart (in
+    parallel): the front (cover to charts), the back (fund flows to key assumptions) or the
+    appendix. The HTML export carries its charts as inline SVG; the printed front as SVG images
+    (`data:` URLs), which WeasyPrint reads with its XML parser instead of tokenising every chart
+    element as HTML, for the same drawing."""
+    env, css = _env(part), _css(data)
     if part == "appendix":
         return env.get_template("report.html.j2").render(css=css + APPENDIX_PAGES_CSS, part=part,
                                                          **appendix_context(data))
-    return env.get_template("report.html.j2").render(css=css, part=part, **context(data))
+    if part in ("front", "back"):
+        css += NO_FOOTERS_CSS
+    return env.get_template("report.html.j2").render(css=css, part=part,
+                                                     **context(data, with_charts=part != "back"))
+
+
+def footers_html(data: ReportData, landscape: list[bool]) -> str:
+    """The body's footers alone, on as many pages as the body has, each the same way round as
+    the body's page: "Page k of N" and the report's name, none on the cover (the style sheet's
+    own rules, so they look as they would in one document)."""
+    pages = "".join(f'<section class="{"page" if i else "first"}{" wide" if wide else ""}"></section>'
+                    for i, wide in enumerate(landscape))
+    return (f'<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><style>{_css(data)}</style></head>'
+            f"<body>{pages}</body></html>")
 
 
 def svg_uri(svg: str) -> str:
@@ -173,12 +214,18 @@ def start_appendix(data: ReportData) -> None:
 
 
 def write_pdf(data: ReportData, path: Path) -> None:
-    """The body and the appendix are laid out at the same time, in two processes where there are
-    two cores (the appendix, every parameter of every scenario, is nearly half of WeasyPrint's
-    work), then joined into one file."""
+    """The body's two parts and the appendix are laid out at the same time, in helper processes
+    where there are two cores (the appendix, every parameter of every scenario, is nearly half
+    of WeasyPrint's work; it was started first), then joined into one file, with the body's page
+    footers printed on it last."""
     import weasyprint  # noqa: F401 - imported before the fork, so the helper process has it
 
+    parallel = usable_cores() >= 2
     appendix = render_html(data, part="appendix")
-    start_appendix(data)
-    body = ahead.layout(render_html(data, part="main"))
-    path.write_bytes(join_pdfs(body, ahead.layout(appendix)))
+    back = render_html(data, part="back")  # needs no chart: started while the charts are drawn
+    if parallel:
+        ahead.start_layout(appendix)
+        ahead.start_layout(back)
+    parts = [ahead.layout(render_html(data, part="front")), ahead.layout(back)]
+    footers = pdf_bytes(footers_html(data, landscape_pages(parts)))
+    path.write_bytes(join_pdfs(parts, footers, ahead.layout(appendix)))
