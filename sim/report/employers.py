@@ -35,7 +35,8 @@ def _size_classes(r: Results) -> np.ndarray:
 
 
 def _by_class(led: pd.DataFrame, column: str, classes: np.ndarray, n_classes: int) -> np.ndarray:
-    ids = led[column].str.slice(5).astype(np.int64).to_numpy()
+    # "firm:17" -> 17, parsed by Arrow (a NumPy cast goes through Python objects, value by value)
+    ids = led[column].str.slice(5).astype("int64[pyarrow]").to_numpy(dtype=np.int64)
     return np.bincount(classes[ids], weights=led.amount_cents.to_numpy() / 100.0, minlength=n_classes)
 
 
