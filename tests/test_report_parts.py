@@ -78,3 +78,24 @@ def test_formula_like_text_is_escaped_in_text_and_mixed_columns() -> None:
     assert mixed[0] == "'+1" and mixed[1] == 3 and mixed[3] == "'-x"
     assert out["number"].tolist() == [-1.0, 2.0, 3.0, 4.0]
     assert frame["text"].iloc[0] == "=cmd()"  # the caller's frame is left as it was
+
+
+def test_two_threads_printing_at_once_each_get_their_own_document() -> None:
+    """The app may print two reports at once (two sessions): layouts started ahead from two
+    threads never cross."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    def print_one(words: str) -> str:
+        html = _doc(words)
+        ahead.start_layout(html)
+        ahead.start_layout(html)  # started twice: one helper
+        return _text(ahead.layout(html))
+
+    try:
+        with ThreadPoolExecutor(2) as threads:
+            got = list(threads.map(print_one, ["alpha paper", "beta paper", "gamma paper", "delta paper"]))
+    finally:
+        ahead.stop_all()
+    for words, text in zip(["alpha paper", "beta paper", "gamma paper", "delta paper"], got, strict=True):
+        assert words in text and all(w not in text for w in ("alpha", "beta", "gamma", "delta")
+                                     if w != words.split()[0])

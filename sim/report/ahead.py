@@ -16,6 +16,7 @@ import atexit
 import contextlib
 import hashlib
 import sys
+import threading
 from collections.abc import Callable
 from concurrent.futures import Future, ProcessPoolExecutor
 
@@ -25,6 +26,7 @@ from sim.report.printing import pdf_bytes
 _CHART_HELPER: list[ProcessPoolExecutor] = []  # at most one, started and warming
 _LAYOUTS: dict[str, tuple[ProcessPoolExecutor, Future[bytes]]] = {}
 _AT_EXIT: list[bool] = []  # stop_all is registered once
+_LOCK = threading.Lock()  # the app may print two reports at once, from two threads
 
 
 def _key(html: str) -> str:
@@ -34,17 +36,34 @@ def _key(html: str) -> str:
 def start_chart_helper() -> bool:
     """Fork the chart helper now (idempotent) and let it start vl-convert; False where it cannot
     be forked safely (this process has loaded vl-convert)."""
-    if _CHART_HELPER:
-        return True
-    if "vl_convert" in sys.modules:
+    with _LOCK:
+        if _CHART_HELPER:
+            return True
+    pool = _new_chart_helper()
+    if pool is None:
         return False
+    with _LOCK:
+        _CHART_HELPER.append(pool)
+    return True
+
+
+def _new_chart_helper() -> ProcessPoolExecutor | None:
+    if "vl_convert" in sys.modules:
+        return None
     from sim.report import figures
 
     pool = process_pool(1)
     pool.submit(figures.warm)  # forks the helper now; it imports Altair and starts vl-convert
-    _CHART_HELPER.append(pool)
     _stop_at_exit()
-    return True
+    return pool
+
+
+def _take_chart_helper() -> ProcessPoolExecutor | None:
+    """The helper started ahead, or a new one; None where none can be forked safely."""
+    with _LOCK:
+        if _CHART_HELPER:
+            return _CHART_HELPER.pop()
+    return _new_chart_helper()
 
 
 def draw_charts_later(jobs: list, *, parallel: bool) -> Callable[[], list[dict[str, str]]]:
@@ -53,9 +72,9 @@ def draw_charts_later(jobs: list, *, parallel: bool) -> Callable[[], list[dict[s
     here) the function draws them itself when called."""
     from sim.report import figures
 
-    if not (parallel and start_chart_helper()):
+    pool = _take_chart_helper() if parallel else None
+    if pool is None:
         return lambda: figures.draw(jobs)
-    pool = _CHART_HELPER.pop()
     pending = pool.submit(figures.draw, jobs)
 
     def wait() -> list[dict[str, str]]:
@@ -70,16 +89,24 @@ def draw_charts_later(jobs: list, *, parallel: bool) -> Callable[[], list[dict[s
 def start_layout(html: str) -> None:
     """Start laying out `html` as PDF in a helper process (idempotent for the same HTML)."""
     key = _key(html)
-    if key in _LAYOUTS:
-        return
-    pool = process_pool(1)
-    _LAYOUTS[key] = (pool, pool.submit(pdf_bytes, html))
+    with _LOCK:
+        if key in _LAYOUTS:
+            return
+    pool = process_pool(1)  # forked outside the lock: a child must not start with it held
+    pending = pool.submit(pdf_bytes, html)
+    with _LOCK:
+        duplicate = key in _LAYOUTS
+        if not duplicate:
+            _LAYOUTS[key] = (pool, pending)
+    if duplicate:  # another thread started the same layout meanwhile
+        stop_pool(pool)
     _stop_at_exit()
 
 
 def layout(html: str) -> bytes:
     """`html` as PDF: the helper's result if its layout was started, else laid out here."""
-    started = _LAYOUTS.pop(_key(html), None)
+    with _LOCK:
+        started = _LAYOUTS.pop(_key(html), None)
     if started is None:
         return pdf_bytes(html)
     pool, pending = started
@@ -90,18 +117,18 @@ def layout(html: str) -> bytes:
 
 
 def _stop_at_exit() -> None:
-    if not _AT_EXIT:
-        atexit.register(stop_all)
-        _AT_EXIT.append(True)
+    with _LOCK:
+        if not _AT_EXIT:
+            atexit.register(stop_all)
+            _AT_EXIT.append(True)
 
 
 def stop_all() -> None:
     """End every helper not yet used (work started for a document that was not written)."""
-    for pool in _CHART_HELPER:
+    with _LOCK:
+        pools = [*_CHART_HELPER, *(pool for pool, _ in _LAYOUTS.values())]
+        _CHART_HELPER.clear()
+        _LAYOUTS.clear()
+    for pool in pools:
         with contextlib.suppress(Exception):
             stop_pool(pool)
-    _CHART_HELPER.clear()
-    for pool, _ in _LAYOUTS.values():
-        with contextlib.suppress(Exception):
-            stop_pool(pool)
-    _LAYOUTS.clear()
