@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import subprocess
+import sys
 
 import pandas as pd
 import pytest
@@ -99,3 +101,48 @@ def test_two_threads_printing_at_once_each_get_their_own_document() -> None:
     for words, text in zip(["alpha paper", "beta paper", "gamma paper", "delta paper"], got, strict=True):
         assert words in text and all(w not in text for w in ("alpha", "beta", "gamma", "delta")
                                      if w != words.split()[0])
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the ldconfig cache is Linux's")
+def test_the_quick_library_search_answers_as_the_standard_one() -> None:
+    """load_weasyprint looks libraries up in one parse of the ldconfig cache, with the standard
+    library's own pattern: for every name WeasyPrint tries, the same answer (found or not)."""
+    import ctypes.util
+
+    from sim.report.printing import _ldconfig_cache, _soname
+
+    cache = _ldconfig_cache()
+    if cache is None:
+        pytest.skip("no ldconfig cache here")
+    names = ["c", "fontconfig", "fontconfig-1", "pango-1.0", "libpango-1.0-0", "pangoft2-1.0",
+             "harfbuzz", "harfbuzz-subset", "gobject-2.0", "no-such-library-anywhere"]
+    assert [_soname(cache, n) for n in names] == [ctypes.util.find_library(n) for n in names]
+
+
+def test_weasyprint_loads_the_quick_way_and_again_the_standard_way_when_that_fails() -> None:
+    """In fresh processes: the quick import loads the same libraries as a plain import; with an
+    empty ldconfig cache too (WeasyPrint then finds them by file name); and when the quick
+    import fails (a library the cache does not list, simulated by an import that fails once),
+    the import is done again the standard way and works."""
+    probe = ("from weasyprint.text import ffi\n"
+             "print([getattr(ffi, n) is not None for n in ('pango', 'harfbuzz', 'harfbuzz_subset', "
+             "'fontconfig', 'pangoft2')])\n")
+    quick = "import sim.report.printing as p\np.load_weasyprint()\n" + probe
+    plain = "import weasyprint\n" + probe
+    empty = ("import sim.report.printing as p\np._ldconfig_cache = lambda: b'\\n'\n"
+             "p.load_weasyprint()\n" + probe)
+    fails_once = (
+        "import importlib.abc, sys\n"
+        "class Once(importlib.abc.MetaPathFinder):\n"
+        "    failed = False\n"
+        "    def find_spec(self, name, path, target=None):\n"
+        "        if name == 'weasyprint.text.ffi' and not Once.failed:\n"
+        "            Once.failed = True\n"
+        "            raise OSError('a library the ldconfig cache does not list')\n"
+        "sys.meta_path.insert(0, Once())\n"
+        "import sim.report.printing as p\np.load_weasyprint()\nassert Once.failed\n" + probe)
+    out = [subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+           for code in (quick, plain, empty, fails_once)]
+    assert all(o.returncode == 0 for o in out), [o.stderr[-500:] for o in out]
+    assert len({o.stdout for o in out}) == 1, [o.stdout for o in out]
+    assert out[0].stdout.startswith("[True, True")

@@ -143,12 +143,12 @@ def _report_data(paths: list[str], seed_list: list[int], workers: int, *, cache:
     bases = [_extended_preset(p) for p in paths]
     if charts or pdf:
         from sim.report import ahead, html
+        from sim.report.printing import load_weasyprint
 
         if html.usable_cores() >= 2:
             ahead.start_chart_helper()  # forked first: before anything starts a thread here
         if pdf:
-            import weasyprint  # noqa: F401 - before the fork, so the helper has it
-
+            load_weasyprint()  # before the fork, so the helper has it
             html.start_appendix(report_outline(loaded, title=title, years=years, paper=paper, bases=bases))
     store = RunCache(default_cache_dir() if cache else Path(_scratch()))
     show = _progress()

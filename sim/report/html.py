@@ -16,7 +16,7 @@ from sim.report import ahead, figures, sections, tables
 from sim.report import employers as employers_mod
 from sim.report.data import ReportData
 from sim.report.headlines import describe
-from sim.report.printing import join_pdfs, landscape_pages, pdf_bytes
+from sim.report.printing import join_pdfs, landscape_pages, load_weasyprint, pdf_bytes
 from sim.report.text import executive_summary, fmt, headline_year
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
@@ -218,7 +218,7 @@ def write_pdf(data: ReportData, path: Path) -> None:
     where there are two cores (the appendix, every parameter of every scenario, is nearly half
     of WeasyPrint's work; it was started first), then joined into one file, with the body's page
     footers printed on it last."""
-    import weasyprint  # noqa: F401 - imported before the fork, so the helper process has it
+    load_weasyprint()  # before the fork, so the helper has it
 
     parallel = usable_cores() >= 2
     appendix = render_html(data, part="appendix")
