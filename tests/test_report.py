@@ -465,3 +465,42 @@ def test_the_title_names_the_proposal_not_a_no_fund_reference_listed_first() -> 
     data = compute_report_data([Scenario.model_validate(d), Scenario.model_validate(proposal)], [1],
                                workers=1)
     assert data.title == "Training fund projections: proposal"
+
+
+def test_the_appendix_needs_no_run_so_it_can_be_printed_before_the_runs_are_read(data: ReportData) -> None:
+    """`fundsim report` starts laying out the appendix from the scenarios alone; it is used only
+    if it is the appendix of the finished report, so the two must be the same document."""
+    from sim.report.data import report_outline
+    from sim.report.html import render_html
+
+    outline = report_outline([r.scenario for r in data.runs], created=data.created, title=data.title,
+                             years=data.years_chosen, paper=data.paper, bases=[r.base for r in data.runs])
+    assert all(not r.results for r in outline.runs)
+    assert render_html(outline, part="appendix") == render_html(data, part="appendix")
+
+
+def test_charts_drawn_in_the_helper_are_the_charts_drawn_here(data: ReportData, tmp_path: Path) -> None:
+    """The chart helper (forked, while the main process builds the tables) draws exactly what the
+    main process would. Run in a fresh process: a process that has loaded vl-convert (as this
+    one may have, for another test) does not fork a chart helper."""
+    import pickle
+    import sys
+
+    from sim.report import figures
+
+    jobs = tmp_path / "jobs.pkl"
+    jobs.write_bytes(pickle.dumps(figures.chart_jobs(data)))
+    script = (
+        "import pickle, sys\n"
+        "from sim.report import ahead, figures\n"
+        f"jobs = pickle.loads(open({str(jobs)!r}, 'rb').read())\n"
+        "assert ahead.start_chart_helper(), 'no chart helper'\n"
+        "helped = ahead.draw_charts_later(jobs, parallel=True)()\n"
+        "here = figures.draw(jobs)\n"
+        "assert helped == here, 'the helper drew other charts'\n"
+        "assert len(here) >= 5 and all(c['svg'].startswith('<svg') for c in here)\n"
+        "print('same', len(here))\n")
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300,
+                          cwd=Path(__file__).resolve().parents[1])
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.startswith("same")

@@ -111,16 +111,17 @@ def report(
             problems.extend(e.lines)
         if problems:
             raise cli.InputError(problems)
-        if any(kind in ("pdf", "html") for kind, _ in pairs):
-            from sim.charts import warm_renderer
-
-            warm_renderer()  # its start-up overlaps reading the runs and building the tables
+        kinds = {kind for kind, _ in pairs}
         data = _report_data(scenarios, list(range(seed, seed + seeds)), n_workers, cache=cache, years=years,
-                            paper=paper.lower(), title=title)
-        from sim.report import write_report
+                            paper=paper.lower(), title=title, pdf="pdf" in kinds,
+                            charts=bool(kinds & {"pdf", "html"}))
+        from sim.report import ahead, write_report
 
-        for kind, path in pairs:
-            typer.echo(f"Report written to {write_report(data, kind, path)}")
+        try:
+            for kind, path in pairs:
+                typer.echo(f"Report written to {write_report(data, kind, path)}")
+        finally:
+            ahead.stop_all()  # helpers started for a document that was not written
         from sim.economics_text import headline_sentence
         from sim.report.headlines import comparisons, summary_horizons
 
@@ -130,13 +131,25 @@ def report(
 
 
 def _report_data(paths: list[str], seed_list: list[int], workers: int, *, cache: bool, years: int, paper: str,
-                 title: str) -> ReportData:
-    from sim.report.data import report_data_from_results
+                 title: str, pdf: bool = False, charts: bool = False) -> ReportData:
+    """Load the scenarios, read or simulate their runs. For a PDF or HTML report, work that needs
+    no run starts first, in helper processes: the chart renderer's start-up and the PDF
+    appendix's layout (sim.report.ahead) overlap reading the runs."""
+    from sim.report.data import report_data_from_results, report_outline
     from sim.runcache import RunCache, counterfactual_runs, default_cache_dir, ensure_runs
     from sim.scenario.sets import load_all
 
     loaded = load_all(paths)  # every file's problems before running anything
     bases = [_extended_preset(p) for p in paths]
+    if charts or pdf:
+        from sim.report import ahead, html
+        from sim.report.printing import load_weasyprint
+
+        if html.usable_cores() >= 2:
+            ahead.start_chart_helper()  # forked first: before anything starts a thread here
+        if pdf:
+            load_weasyprint()  # before the fork, so the helper has it
+            html.start_appendix(report_outline(loaded, title=title, years=years, paper=paper, bases=bases))
     store = RunCache(default_cache_dir() if cache else Path(_scratch()))
     show = _progress()
     results = ensure_runs(store, loaded, seed_list, workers=workers, progress=show)

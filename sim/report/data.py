@@ -5,11 +5,12 @@ already has (`report_data_from_results`, for the app's cache); every writer read
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import subprocess
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 if TYPE_CHECKING:
     from sim.results import Results
@@ -63,6 +64,25 @@ class ReportData:
     @property
     def full_years(self) -> int:
         return self.horizon_months // 12
+
+
+Frame = TypeVar("Frame")
+
+
+def per_report(make: Callable[[ReportData], Frame]) -> Callable[[ReportData], Frame]:
+    """A table made once per report data (kept in `data.cache`): the PDF, the HTML, the workbook
+    and the CSV of one `fundsim report` call read the same tables. Each caller gets its own copy,
+    so no writer can change another's."""
+    key = f"table:{make.__module__}.{make.__qualname__}"
+
+    @functools.wraps(make)
+    def once(data: ReportData) -> Frame:
+        if key not in data.cache:
+            data.cache[key] = make(data)
+        kept = data.cache[key]
+        return kept.copy() if hasattr(kept, "copy") else kept
+
+    return once
 
 
 EDITED = " (edited)"  # the app names an edited copy of a preset "<preset> (edited)"
@@ -163,18 +183,31 @@ def report_data_from_results(scenarios: Sequence[Scenario], results: Sequence[Se
     # so the report shows one no-fund line and does not compare a scenario with itself.
     own_no_fund = [rs for s, rs in zip(scenarios, ordered, strict=True) if not s.fund.enabled]
     cfs = [next((rs for rs in own_no_fund if cf is not None and _same_runs(rs, cf)), cf) for cf in cfs]
+    data = report_outline(scenarios, created=created, title=title, years=years, paper=paper, bases=bases)
+    for run, rs, cf in zip(data.runs, ordered, cfs, strict=True):
+        run.results, run.counterfactual = rs, cf
+    data.seeds = seeds
+    return data
+
+
+def report_outline(scenarios: Sequence[Scenario], *, created: dt.datetime | None = None, title: str = "",
+                   years: int = DEFAULT_YEARS, paper: str = "letter",
+                   bases: Sequence[Scenario | None] | None = None) -> ReportData:
+    """What a report knows before any run is read: its scenarios (labelled and described), title
+    and options, with no results. The appendix (every assumption) is made from this alone, so
+    `fundsim report` can start printing it while the runs are still being read."""
     import sim
     from sim.scenario.sets import unique_names
 
     labels = unique_names(scenarios)
     base_list = list(bases) if bases is not None else [_edited_from(s) for s in scenarios]
-    runs = [ScenarioRuns(label, s, rs, cf, base)
-            for label, s, rs, cf, base in zip(labels, scenarios, ordered, cfs, base_list, strict=True)]
+    runs = [ScenarioRuns(label, s, [], None, base)
+            for label, s, base in zip(labels, scenarios, base_list, strict=True)]
     when = created or dt.datetime.now(dt.UTC).replace(microsecond=0)
     # Named for the proposals (the scenarios with a fund), not for a no-fund reference listed first.
     named = [label for label, s in zip(labels, scenarios, strict=True) if s.fund.enabled] or labels[:1]
     title = title or f"Training fund projections: {', '.join(named)}"
-    return ReportData(runs=runs, seeds=seeds, created=when, revision=code_revision(),
+    return ReportData(runs=runs, seeds=[], created=when, revision=code_revision(),
                       version=sim.__version__, title=title,
                       years_chosen=years, paper=paper)
 

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from sim.labels import SIZE_CLASSES
-from sim.report.data import ReportData
+from sim.report.data import ReportData, per_report
 from sim.results import Results
 
 NOTE = ("Contributions, fund payments and own training spending are summed from the ledger per firm "
@@ -35,7 +35,8 @@ def _size_classes(r: Results) -> np.ndarray:
 
 
 def _by_class(led: pd.DataFrame, column: str, classes: np.ndarray, n_classes: int) -> np.ndarray:
-    ids = led[column].str.slice(5).astype(np.int64).to_numpy()
+    # "firm:17" -> 17, parsed by Arrow (a NumPy cast goes through Python objects, value by value)
+    ids = led[column].str.slice(5).astype("int64[pyarrow]").to_numpy(dtype=np.int64)
     return np.bincount(classes[ids], weights=led.amount_cents.to_numpy() / 100.0, minlength=n_classes)
 
 
@@ -62,6 +63,7 @@ def _one_seed(r: Results, names: list[str]) -> dict[str, np.ndarray]:
     }
 
 
+@per_report
 def employers(data: ReportData) -> pd.DataFrame:
     """Per scenario and size class, means across seeds over the whole horizon, plus an all-firms
     row; net gain = surplus gain over the counterfactual + fund payments - contributions."""

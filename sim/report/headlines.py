@@ -10,7 +10,7 @@ import pandas as pd
 
 from sim.economics import BY_FIGURE, Headline, headline, headline_frame, horizon_for, is_no_fund_twin
 from sim.economics_text import headline_sentence, with_range
-from sim.report.data import ReportData, ScenarioRuns
+from sim.report.data import ReportData, ScenarioRuns, per_report
 
 
 def summary_horizons(data: ReportData) -> list[int]:
@@ -97,6 +97,7 @@ def describe(run: ScenarioRuns) -> str:
     return f"{lead}Changed from the {base.name} preset: " + "; ".join(changes) + "."
 
 
+@per_report
 def headline_table(data: ReportData) -> pd.DataFrame:
     """Every headline figure of every comparison at every table horizon, with the figure as
     printed (`stated`) and the comparison's headline sentence: the workbook's and CSV's table."""

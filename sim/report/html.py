@@ -3,21 +3,20 @@ network references), and the same document printed to PDF with WeasyPrint."""
 
 from __future__ import annotations
 
+import base64
 import re
 from pathlib import Path
 from typing import Any, Literal
 
-import numpy as np
 import pandas as pd
 from markupsafe import Markup, escape
 
-from sim import charts
-from sim.outcomes import BY_NAME
-from sim.processes import process_pool, usable_cores
+from sim.processes import usable_cores
+from sim.report import ahead, figures, sections, tables
 from sim.report import employers as employers_mod
-from sim.report import sections, tables
 from sim.report.data import ReportData
-from sim.report.headlines import comparisons, describe
+from sim.report.headlines import describe
+from sim.report.printing import join_pdfs, landscape_pages, load_weasyprint, pdf_bytes
 from sim.report.text import executive_summary, fmt, headline_year
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
@@ -27,78 +26,6 @@ REPORT_METRICS = ("fund_enrolments", "completions", "fund_placements", "placemen
                   "fund_balance", "fund_liabilities", "employer_roi", "public_roi")
 COMPARE_METRICS = ("enrolments", "completions", "placements", "fund_placements", "unemployment_rate",
                    "fill_rate", "poached_trained_workers", "cost_per_placement", "fund_balance")
-
-
-CHARTS = (  # metric, title, y title, y format, cumulative, with the counterfactual
-    ("placements", "People placed in jobs after training, to date", "people", ",.0f", True, True),
-    ("fund_placements", "Placements of fund-paid trainees, to date", "people", ",.0f", True, False),
-    ("unemployment_rate", "Unemployment rate", "share", ".1%", False, True),
-    ("fund_balance", "Fund balance at month end", "$", "$,.0f", False, False),
-    ("cost_per_placement", "Cost per placement, to date", "$ per placement", "$,.0f", False, False),
-)
-
-
-def render_charts(data: ReportData) -> list[dict[str, str]]:
-    """SVG charts with 90% bands across seeds, plus a paired-difference chart."""
-    runs = [(r.label, r.results) for r in data.runs]
-    with_cf = tables.all_runs(data)
-    out = []
-    for metric, title, y_title, y_format, cumulative, cf in CHARTS:
-        frame = charts.band_frame(with_cf if cf else runs, metric, cumulative=cumulative)
-        if frame.empty:
-            continue
-        note = ""
-        if metric == "cost_per_placement":
-            frame, note = _clip_early_spikes(frame)
-        chart = charts.band_chart(frame, title=title, y_title=y_title, y_format=y_format)
-        out.append({"title": title, "svg": charts.to_svg(chart),
-                    "caption": f"{BY_NAME[metric].description} Line: mean across {len(data.seeds)} seeds; "
-                               f"band: 5th to 95th percentile.{note}"})
-    impact, by, title = charts.impact_overview(runs)
-    if not impact.empty:
-        chart = charts.impact_chart(impact, title=title, y_title="$ per month", by=by)
-        out.append({"title": "Impact over time", "svg": charts.to_svg(chart),
-                    "caption": "Fund participants' monthly earnings minus the same people's earnings without "
-                               "the fund (common random numbers), by year since their first fund-paid "
-                               f"start. Line: mean across {len(data.seeds)} seeds; band: 5th to 95th "
-                               "percentile. Later years rest on the earliest starters only."})
-    diff = _difference_frame(data)
-    if not diff.empty:
-        year = headline_year(data)
-        chart = charts.difference_chart(diff, title=f"Additional placements in jobs through year {year}",
-                                       width=300)
-        out.append({"title": "Paired differences", "svg": charts.to_svg(chart),
-                    "caption": "All placements in the region (fund-paid or not), each bar one scenario minus "
-                               "its comparator on the same seeds (common random numbers); line: 90% range."})
-    return out
-
-
-def _clip_early_spikes(frame: pd.DataFrame) -> tuple[pd.DataFrame, str]:
-    """Cost per placement to date is huge in the first months (spending starts before the first
-    placements): cap the axis at twice the final value so the rest of the run is readable."""
-    final = frame.groupby("scenario")["central"].last().max()
-    if not np.isfinite(final) or final <= 0:
-        return frame, ""
-    cap = 2.0 * float(final)
-    if float(frame["high"].max()) <= cap:
-        return frame, ""
-    clipped = frame.assign(**{c: frame[c].clip(upper=cap) for c in ("low", "central", "high")})
-    return clipped, (f" Early months, when few people have been placed yet, are cut at {fmt(cap, '$')} "
-                     "(twice the final value) so the rest of the run stays readable.")
-
-
-def _difference_frame(data: ReportData) -> pd.DataFrame:
-    """Additional placements (all placements) of each comparison at the summary's horizon."""
-    year = headline_year(data)
-    if year is None:
-        return pd.DataFrame()
-    rows = []
-    for h in comparisons(data, 12 * year):
-        e = h["additional_placements"]
-        other = "no fund" if h.comparator_is_no_fund else h.comparator
-        rows.append({"label": f"{h.scenario} minus {other}", "central": e.central, "low": e.low,
-                     "high": e.high})
-    return pd.DataFrame(rows)
 
 
 def _cells(frame: pd.DataFrame, cols: list[tuple[str, str]]) -> list[list[str]]:
@@ -118,18 +45,34 @@ def _cells(frame: pd.DataFrame, cols: list[tuple[str, str]]) -> list[list[str]]:
 
 
 def appendix_context(data: ReportData) -> dict[str, Any]:
-    """What the appendix page needs: the scenarios and every parameter, nothing simulated."""
-    params = tables.parameters(data)
-    return {
-        "title": data.title,
-        "params": _cells(params, [("path", "text"), *[(r.label, "text") for r in data.runs],
-                                  ("unit", "text"), ("description", "text"), ("source", "text")]),
-        "scenarios": [{"label": r.label, "description": describe(r), "digest": r.scenario.digest()}
-                      for r in data.runs],
-    }
+    """What the appendix page needs: the scenarios and every parameter, nothing simulated
+    (computed once per report data)."""
+    if "appendix" not in data.cache:
+        params = tables.parameters(data)
+        data.cache["appendix"] = {
+            "title": data.title,
+            "params": _cells(params, [("path", "text"), *[(r.label, "text") for r in data.runs],
+                                      ("unit", "text"), ("description", "text"), ("source", "text")]),
+            "scenarios": [{"label": r.label, "description": describe(r), "digest": r.scenario.digest()}
+                          for r in data.runs],
+        }
+    return data.cache["appendix"]
 
 
-def context(data: ReportData) -> dict[str, Any]:
+def render_charts(data: ReportData) -> list[dict[str, str]]:
+    """SVG charts with 90% bands across seeds, plus a paired-difference chart."""
+    return figures.draw(figures.chart_jobs(data))
+
+
+def context(data: ReportData, *, with_charts: bool = True) -> dict[str, Any]:
+    """Everything the template shows, computed once per report data (kept in `data.cache`: the
+    PDF and the HTML of one call share it). The charts are drawn in a helper process (where
+    there are two cores) while the tables are built here; `with_charts=False` does not wait
+    for them (the PDF's back part has none)."""
+    if "context" in data.cache:
+        out = data.cache["context"]
+        return {**out, "charts": _charts(data)} if with_charts else out
+    charts = ahead.draw_charts_later(figures.chart_jobs(data), parallel=usable_cores() >= 2)
     head = tables.headline(data)
     first = data.first.scenario
     region = first.region
@@ -138,7 +81,7 @@ def context(data: ReportData) -> dict[str, Any]:
     sources = sorted({s for s in params.source.dropna() if s and s != "assumption"})
     flows = tables.fund_flows(data)
     emp = employers_mod.employers(data)
-    return {
+    out = {
         "data": data, "title": data.title, "date": data.created.strftime("%d %B %Y"),
         "region": (f"{region.n_workers:,} working-age people, {region.n_firms:,} employers and "
                    f"{region.n_providers:,} training providers in "
@@ -148,7 +91,6 @@ def context(data: ReportData) -> dict[str, Any]:
         "projections": sections.projections(data, head, REPORT_METRICS),
         "headline_year": year, "first": data.first.label,
         "comparison": sections.comparison_rows(data, head, COMPARE_METRICS, year) if year else [],
-        "charts": render_charts(data),
         "flows": _cells(flows, [("scenario", "text"), ("year", "count"), ("fund_income_employers", "$"),
                                 ("fund_income_public", "$"), ("fund_spend_providers", "$"),
                                 ("fund_spend_supports", "$"), ("fund_spend_admin", "$"),
@@ -168,6 +110,17 @@ def context(data: ReportData) -> dict[str, Any]:
         "provenance": _cells(tables.provenance(data), [("item", "text"), ("value", "text")]),
         **appendix_context(data),
     }
+    data.cache["context"] = out
+    data.cache["charts_pending"] = charts
+    return {**out, "charts": _charts(data)} if with_charts else out
+
+
+def _charts(data: ReportData) -> list[dict[str, str]]:
+    """The charts: waited for (drawn in a helper) or drawn here, once per report data."""
+    if "charts" not in data.cache:
+        pending = data.cache.pop("charts_pending", None)
+        data.cache["charts"] = pending() if pending is not None else render_charts(data)
+    return data.cache["charts"]
 
 
 SIGNED = re.compile(r"([\u2212+]\$?[\d][\d,.]*[MK]?)")
@@ -197,71 +150,82 @@ APPENDIX_PAGES_CSS = """
 """
 
 
-def render_html(data: ReportData, part: Literal["all", "main", "appendix"] = "all") -> str:
-    """The report as HTML: all of it (the HTML export), or the body or the appendix alone (the PDF
-    prints them apart, in parallel)."""
+Part = Literal["all", "front", "back", "appendix"]
+# The printed body's parts carry no footers: they are laid out apart (in parallel), so neither
+# knows the body's page count; the footers are printed afterwards, one page each (`footers_html`).
+NO_FOOTERS_CSS = "@page { @bottom-center { content: none; } @bottom-left { content: none; } }\n"
+
+
+def _env(part: str) -> Any:
     import jinja2
 
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True,
                              undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)
     env.filters["unbroken"] = unbroken if part == "all" else unbroken_print
+    env.filters["svg_uri"] = svg_uri
+    return env
+
+
+def _css(data: ReportData) -> str:
     # The paper size is the one thing in the style sheet that varies (`--paper letter|a4`).
-    css = (TEMPLATES / "report.css").read_text(encoding="utf-8").replace("PAPER", PAPER_SIZES[data.paper])
+    return (TEMPLATES / "report.css").read_text(encoding="utf-8").replace("PAPER", PAPER_SIZES[data.paper])
+
+
+def render_html(data: ReportData, part: Part = "all") -> str:
+    """The report as HTML: all of it (the HTML export), or one part the PDF prints apart (in
+    parallel): the front (cover to charts), the back (fund flows to key assumptions) or the
+    appendix. The HTML export carries its charts as inline SVG; the printed front as SVG images
+    (`data:` URLs), which WeasyPrint reads with its XML parser instead of tokenising every chart
+    element as HTML, for the same drawing."""
+    env, css = _env(part), _css(data)
     if part == "appendix":
         return env.get_template("report.html.j2").render(css=css + APPENDIX_PAGES_CSS, part=part,
                                                          **appendix_context(data))
-    return env.get_template("report.html.j2").render(css=css, part=part, **context(data))
+    if part in ("front", "back"):
+        css += NO_FOOTERS_CSS
+    return env.get_template("report.html.j2").render(css=css, part=part,
+                                                     **context(data, with_charts=part != "back"))
+
+
+def footers_html(data: ReportData, landscape: list[bool]) -> str:
+    """The body's footers alone, on as many pages as the body has, each the same way round as
+    the body's page: "Page k of N" and the report's name, none on the cover (the style sheet's
+    own rules, so they look as they would in one document)."""
+    pages = "".join(f'<section class="{"page" if i else "first"}{" wide" if wide else ""}"></section>'
+                    for i, wide in enumerate(landscape))
+    return (f'<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><style>{_css(data)}</style></head>'
+            f"<body>{pages}</body></html>")
+
+
+def svg_uri(svg: str) -> str:
+    return "data:image/svg+xml;base64," + base64.b64encode(svg.encode("utf-8")).decode("ascii")
 
 
 def write_html(data: ReportData, path: Path) -> None:
     path.write_text(render_html(data), encoding="utf-8", newline="\n")
 
 
+def start_appendix(data: ReportData) -> None:
+    """Start laying out the appendix now, in a helper process (where there are two cores): it
+    needs only the scenarios (`sim.report.data.report_outline`), so `fundsim report` starts it
+    before reading the runs. `write_pdf` uses it if the appendix it prints is the same HTML."""
+    if usable_cores() >= 2:
+        ahead.start_layout(render_html(data, part="appendix"))
+
+
 def write_pdf(data: ReportData, path: Path) -> None:
-    """The body and the appendix are laid out at the same time, in two processes where there are
-    two cores (the appendix, every parameter of every scenario, is nearly half of WeasyPrint's
-    work), then joined into one file."""
-    import weasyprint  # noqa: F401 - imported before the fork, so the helper process has it
+    """The body's two parts and the appendix are laid out at the same time, in helper processes
+    where there are two cores (the appendix, every parameter of every scenario, is nearly half
+    of WeasyPrint's work; it was started first), then joined into one file, with the body's page
+    footers printed on it last."""
+    load_weasyprint()  # before the fork, so the helper has it
 
+    parallel = usable_cores() >= 2
     appendix = render_html(data, part="appendix")
-    pool = process_pool(1) if usable_cores() >= 2 else None
-    try:
-        pending = pool.submit(pdf_bytes, appendix) if pool is not None else None
-        body = pdf_bytes(render_html(data, part="main"))
-        tail = pending.result() if pending is not None else pdf_bytes(appendix)
-    finally:
-        if pool is not None:
-            pool.shutdown(cancel_futures=True)
-    path.write_bytes(join_pdfs(body, tail))
-
-
-def pdf_bytes(html: str) -> bytes:
-    import weasyprint
-
-    # No base URL and a fetcher that refuses everything: the document must not reach out.
-    return weasyprint.HTML(string=html, url_fetcher=_no_fetch).write_pdf()
-
-
-def join_pdfs(first: bytes, second: bytes) -> bytes:
-    """One PDF: `first`'s pages, metadata and bookmarks, then `second`'s pages and bookmarks."""
-    import io
-
-    from pypdf import PdfReader, PdfWriter
-
-    writer = PdfWriter()
-    head = PdfReader(io.BytesIO(first))
-    writer.append(head)
-    writer.append(PdfReader(io.BytesIO(second)))
-    if head.metadata:
-        writer.add_metadata({k: v for k, v in head.metadata.items() if isinstance(v, str)})
-    out = io.BytesIO()
-    writer.write(out)
-    return out.getvalue()
-
-
-def _no_fetch(url: str, *args: Any, **kwargs: Any) -> dict[str, Any]:
-    if url.startswith("data:"):
-        import weasyprint
-
-        return weasyprint.default_url_fetcher(url, *args, **kwargs)
-    raise ValueError(f"the report refers to an external resource: {url}")
+    back = render_html(data, part="back")  # needs no chart: started while the charts are drawn
+    if parallel:
+        ahead.start_layout(appendix)
+        ahead.start_layout(back)
+    parts = [ahead.layout(render_html(data, part="front")), ahead.layout(back)]
+    footers = pdf_bytes(footers_html(data, landscape_pages(parts)))
+    path.write_bytes(join_pdfs(parts, footers, ahead.layout(appendix)))

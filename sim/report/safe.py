@@ -20,10 +20,15 @@ def safe_frame(frame: pd.DataFrame) -> pd.DataFrame:
     out = frame.rename(columns=lambda c: safe_text(c) if isinstance(c, str) else c)
     for name in out.columns:
         col = out[name]
-        # (an empty text column has nothing to escape, and its map() keeps the text dtype)
-        if len(col) and (col.dtype == object or pd.api.types.is_string_dtype(col)):
+        if not len(col):  # an empty column has nothing to escape (and keeps its dtype)
+            continue
+        if isinstance(col.dtype, pd.StringDtype):  # every value is text or missing: vectorised
+            risky = col.str.startswith(TRIGGERS, na=False).astype(bool)
+        elif col.dtype == object or pd.api.types.is_string_dtype(col):  # mixed: look at each value
             text = col.map(lambda v: isinstance(v, str))
             risky = text & col.astype(str).str.startswith(TRIGGERS)
-            if risky.any():
-                out[name] = col.where(~risky, "'" + col.astype(str))
+        else:
+            continue
+        if risky.any():
+            out[name] = col.where(~risky, "'" + col.astype(str))
     return out

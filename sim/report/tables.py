@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from sim.outcomes import BY_NAME, REGISTRY
-from sim.report.data import HIGH_Q, LOW_Q, ReportData
+from sim.report.data import HIGH_Q, LOW_Q, ReportData, per_report
 from sim.results import Results, aggregate
 
 HEADLINE = ("fund_enrolments", "completions", "credential_rate", "fund_placements", "placement_rate",
@@ -35,8 +35,13 @@ _WIDE: dict[tuple[int, str, str], tuple[Results, pd.DataFrame]] = {}
 
 
 def _wide(r: Results, sector: str, group: str) -> pd.DataFrame:
-    """month x metric for one cell, pivoted once per run (keyed by identity; the run is kept
-    alive with its entry, so an id is never reused while cached)."""
+    """month x metric for one cell, pivoted once per run. A run from the run cache keeps its
+    tables (`CachedResults.wide`, the same pivot, stored with the run): read, not pivoted again.
+    Others are kept here by identity (the run is kept alive with its entry, so an id is never
+    reused while cached)."""
+    kept = getattr(r, "wide", None)
+    if callable(kept):
+        return kept(sector, group)
     key = (id(r), sector, group)
     hit = _WIDE.get(key)
     if hit is not None and hit[0] is r:
@@ -55,10 +60,29 @@ def window_values(wide: pd.DataFrame) -> pd.Series:
     return aggregate(wide)
 
 
+_WINDOWS: dict[tuple[int, str, str, int, int], tuple[Results, pd.Series]] = {}
+
+
+def _window(r: Results, sector: str, group: str, first: int, last: int) -> pd.Series:
+    """One run's values over months first..last, computed once per run and window: the summary,
+    the fund flows, the yearly tables and the comparisons ask for the same windows of the same
+    runs (the reference is also every other scenario's comparator). Kept by identity, with the
+    run alive in its entry, as `_wide` does."""
+    key = (id(r), sector, group, first, last)
+    hit = _WINDOWS.get(key)
+    if hit is not None and hit[0] is r:
+        return hit[1]
+    if len(_WINDOWS) > 20000:
+        _WINDOWS.clear()
+    values = window_values(_wide(r, sector, group).loc[first:last])
+    _WINDOWS[key] = (r, values)
+    return values
+
+
 def seed_table(results: Sequence[Results], first: int, last: int, sector: str = "all",
                group: str = "all") -> pd.DataFrame:
     """One row per seed, one column per metric: the value over months first..last."""
-    rows = {r.seed: window_values(_wide(r, sector, group).loc[first:last]) for r in results}
+    rows = {r.seed: _window(r, sector, group, first, last) for r in results}
     return pd.DataFrame.from_dict(rows, orient="index")
 
 
@@ -78,6 +102,7 @@ def _paired(a: pd.DataFrame, b: pd.DataFrame, metric: str) -> tuple[float, float
     return _stats((b[metric] - a[metric]).to_numpy(dtype=float))
 
 
+@per_report
 def headline(data: ReportData) -> pd.DataFrame:
     """Summary: per scenario, headline metric and year (1, 3, 5, 10 within the horizon), the value
     through that year with its range, and the paired differences from the first scenario and
@@ -127,6 +152,7 @@ def _year_spans(data: ReportData) -> list[tuple[int, int, int]]:
     return [(y, 12 * (y - 1) + 1, min(12 * y, h)) for y in range(1, -(-h // 12) + 1)]
 
 
+@per_report
 def annual(data: ReportData) -> pd.DataFrame:
     """Year x metric x low/central/high, for every scenario and counterfactual."""
     rows: list[dict[str, Any]] = []
@@ -143,6 +169,7 @@ def annual(data: ReportData) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+@per_report
 def fund_flows(data: ReportData) -> pd.DataFrame:
     """Per scenario and year: income by source, spending by category (means across seeds), the
     balance and liabilities at the year's end (with the balance's range)."""
@@ -163,6 +190,7 @@ def fund_flows(data: ReportData) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+@per_report
 def ledger_categories(data: ReportData) -> pd.DataFrame:
     """The fund's ledger by year, direction and category, in dollars (mean across seeds)."""
     parts = []
@@ -189,6 +217,7 @@ def ledger_categories(data: ReportData) -> pd.DataFrame:
                            key=lambda s: s.map(labels) if s.name == "scenario" else s).reset_index(drop=True)
 
 
+@per_report
 def by_group(data: ReportData) -> pd.DataFrame:
     """Outcomes over the horizon per worker group, and the gap between the first two groups."""
     rows: list[dict[str, Any]] = []
@@ -211,6 +240,7 @@ def by_group(data: ReportData) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+@per_report
 def parameters(data: ReportData) -> pd.DataFrame:
     """Every parameter of every scenario: path, unit, role, description, source, bounds, and one
     value column per scenario."""
@@ -238,6 +268,7 @@ def _cell(value: Any) -> Any:
     return json.dumps(value, default=str)
 
 
+@per_report
 def provenance(data: ReportData) -> pd.DataFrame:
     seeds = data.seeds
     rows = [("fundsim version", data.version), ("code revision", data.revision),

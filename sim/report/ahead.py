@@ -1,0 +1,134 @@
+"""Report work done ahead in forked helper processes, overlapping the main process's own: the
+PDF appendix laid out while the runs are read, the charts drawn while the tables are built.
+
+On two cores this takes the charts (about a second) and the appendix's layout (about two) off the
+main process's path. Each result is used only for exactly the input it was made from: a layout is
+looked up by the HTML itself, and chart jobs are sent whole. Helpers are forked with
+`sim.processes.process_pool`, so they die with the main process; `stop_all` ends any left over.
+
+vl-convert runs its JavaScript engine in threads of its own, which a forked child does not
+inherit (it would wait for them forever): a chart helper is forked only while this process has not
+loaded vl-convert, and starts its own engine at once, before it is given anything to draw."""
+
+from __future__ import annotations
+
+import atexit
+import contextlib
+import hashlib
+import sys
+import threading
+from collections.abc import Callable
+from concurrent.futures import Future, ProcessPoolExecutor
+
+from sim.processes import process_pool, stop_pool
+from sim.report.printing import pdf_bytes
+
+_CHART_HELPER: list[ProcessPoolExecutor] = []  # at most one, started and warming
+_LAYOUTS: dict[str, tuple[ProcessPoolExecutor, Future[bytes]]] = {}
+_AT_EXIT: list[bool] = []  # stop_all is registered once
+_LOCK = threading.Lock()  # the app may print two reports at once, from two threads
+
+
+def _key(html: str) -> str:
+    return hashlib.sha256(html.encode("utf-8")).hexdigest()
+
+
+def start_chart_helper() -> bool:
+    """Fork the chart helper now (idempotent) and let it start vl-convert; False where it cannot
+    be forked safely (this process has loaded vl-convert)."""
+    with _LOCK:
+        if _CHART_HELPER:
+            return True
+    pool = _new_chart_helper()
+    if pool is None:
+        return False
+    with _LOCK:
+        _CHART_HELPER.append(pool)
+    return True
+
+
+def _new_chart_helper() -> ProcessPoolExecutor | None:
+    if "vl_convert" in sys.modules:
+        return None
+    from sim.report import figures
+
+    pool = process_pool(1)
+    pool.submit(figures.warm)  # forks the helper now; it imports Altair and starts vl-convert
+    _stop_at_exit()
+    return pool
+
+
+def _take_chart_helper() -> ProcessPoolExecutor | None:
+    """The helper started ahead, or a new one; None where none can be forked safely."""
+    with _LOCK:
+        if _CHART_HELPER:
+            return _CHART_HELPER.pop()
+    return _new_chart_helper()
+
+
+def draw_charts_later(jobs: list, *, parallel: bool) -> Callable[[], list[dict[str, str]]]:
+    """Start drawing `jobs` (sim.report.figures.ChartJob) in the chart helper and return a
+    function that waits for the charts. Without a helper (one core, or vl-convert already loaded
+    here) the function draws them itself when called."""
+    from sim.report import figures
+
+    pool = _take_chart_helper() if parallel else None
+    if pool is None:
+        return lambda: figures.draw(jobs)
+    pending = pool.submit(figures.draw, jobs)
+
+    def wait() -> list[dict[str, str]]:
+        try:
+            return pending.result()
+        finally:
+            pool.shutdown()
+
+    return wait
+
+
+def start_layout(html: str) -> None:
+    """Start laying out `html` as PDF in a helper process (idempotent for the same HTML)."""
+    key = _key(html)
+    with _LOCK:
+        if key in _LAYOUTS:
+            return
+    pool = process_pool(1)  # forked outside the lock: a child must not start with it held
+    pending = pool.submit(pdf_bytes, html)
+    with _LOCK:
+        duplicate = key in _LAYOUTS
+        if not duplicate:
+            _LAYOUTS[key] = (pool, pending)
+    if duplicate:  # another thread started the same layout meanwhile
+        stop_pool(pool)
+    _stop_at_exit()
+
+
+def layout(html: str) -> bytes:
+    """`html` as PDF: the helper's result if its layout was started, else laid out here."""
+    with _LOCK:
+        started = _LAYOUTS.pop(_key(html), None)
+    if started is None:
+        return pdf_bytes(html)
+    pool, pending = started
+    try:
+        return pending.result()
+    finally:
+        pool.shutdown()
+
+
+def _stop_at_exit() -> None:
+    with _LOCK:
+        if not _AT_EXIT:
+            atexit.register(stop_all)
+            _AT_EXIT.append(True)
+
+
+def stop_all() -> None:
+    """End every helper not yet used (work started for a document that was not written)."""
+    with _LOCK:
+        pools = [*_CHART_HELPER, *(pool for pool, _ in _LAYOUTS.values())]
+        _CHART_HELPER.clear()
+        _LAYOUTS.clear()
+    for pool in pools:
+        with contextlib.suppress(Exception):
+            stop_pool(pool)

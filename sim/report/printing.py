@@ -1,0 +1,124 @@
+"""HTML to PDF with WeasyPrint, offline, and PDFs joined into one file."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import os
+import re
+import subprocess
+import sys
+from types import ModuleType
+from typing import Any
+
+
+def load_weasyprint() -> ModuleType:
+    """Import WeasyPrint, without its slow library search.
+
+    WeasyPrint opens Pango, HarfBuzz and fontconfig by trying several spellings of each name;
+    every spelling the system lacks sends `ctypes.util.find_library` through `ldconfig -p`, then
+    `gcc` and `ld` (about 20 look-ups, 0.4 s of a 0.85 s import, on the report's critical path).
+    Here the look-ups read one parse of the ldconfig cache instead, with the standard library's
+    own pattern. Where that finds too little (libraries only on LD_LIBRARY_PATH, or no ldconfig)
+    the import is done again the standard way."""
+    if "weasyprint" in sys.modules:
+        return sys.modules["weasyprint"]
+    import ctypes.util
+
+    cache = _ldconfig_cache() if sys.platform.startswith("linux") else None
+    if cache is not None:
+        standard = ctypes.util.find_library
+        ctypes.util.find_library = lambda name: _soname(cache, name)
+        try:
+            # (WeasyPrint prints installation advice when a library is missing: not for this try)
+            with contextlib.redirect_stdout(io.StringIO()):
+                import weasyprint
+            return weasyprint
+        except OSError:  # a library the cache does not list: forget the half import, look again
+            for name in [m for m in sys.modules if m == "weasyprint" or m.startswith("weasyprint.")]:
+                del sys.modules[name]
+        finally:
+            ctypes.util.find_library = standard
+    import weasyprint
+
+    return weasyprint
+
+
+def _ldconfig_cache() -> bytes | None:
+    try:
+        done = subprocess.run(["/sbin/ldconfig", "-p"], stdin=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                              stdout=subprocess.PIPE, env={"LC_ALL": "C", "LANG": "C"}, timeout=10,
+                              check=False)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return done.stdout if done.returncode == 0 and done.stdout else None
+
+
+def _soname(cache: bytes, name: str) -> str | None:
+    """`ctypes.util.find_library(name)`'s first answer (the ldconfig cache) on Linux."""
+    abi = {"x86_64": "libc6,x86-64", "ppc64": "libc6,64bit", "sparc64": "libc6,64bit",
+           "s390x": "libc6,64bit", "ia64": "libc6,IA-64"}
+    machine = os.uname().machine
+    abi_type = abi.get(machine, "libc6") if sys.maxsize > 2**32 else "libc6"
+    found = re.search(os.fsencode(rf"\s+(lib{re.escape(name)}\.[^\s]+)\s+\({abi_type}"), cache)
+    return os.fsdecode(found.group(1)) if found else None
+
+
+def pdf_bytes(html: str) -> bytes:
+    """The document as PDF. No base URL, and a fetcher that serves only `data:` URLs (the
+    report's charts): the document must not reach out."""
+    weasyprint = load_weasyprint()
+    try:
+        return weasyprint.HTML(string=html, url_fetcher=_fetcher()).write_pdf()
+    except BaseException as e:  # WeasyPrint 66+ stops with a BaseException on a refused URL
+        if type(e).__name__ == "FatalURLFetchingError":
+            raise ValueError(f"the report refers to an external resource ({e})") from e
+        raise
+
+
+def _fetcher() -> Any:
+    try:
+        from weasyprint.urls import URLFetcher  # WeasyPrint 66 and later
+    except ImportError:
+        return _data_only
+    return URLFetcher(allowed_protocols=("data",), fail_on_errors=True)
+
+
+def _data_only(url: str, *args: Any, **kwargs: Any) -> dict[str, Any]:
+    """The fetcher for WeasyPrint before 66 (a function)."""
+    if url.startswith("data:"):
+        import weasyprint
+
+        return weasyprint.default_url_fetcher(url, *args, **kwargs)
+    raise ValueError(f"the report refers to an external resource: {url}")
+
+
+def landscape_pages(documents: list[bytes]) -> list[bool]:
+    """For each page of the documents in turn: is it wider than tall?"""
+    from pypdf import PdfReader
+
+    return [float(page.mediabox.width) > float(page.mediabox.height)
+            for doc in documents for page in PdfReader(io.BytesIO(doc)).pages]
+
+
+def join_pdfs(body: list[bytes], footers: bytes, appendix: bytes) -> bytes:
+    """One PDF: the body's parts, page after page, each page with its footer from `footers` (a
+    document of as many pages) printed over it, then the appendix; the first part's metadata,
+    and every part's bookmarks."""
+    from pypdf import PdfReader, PdfWriter
+
+    writer = PdfWriter()
+    head = PdfReader(io.BytesIO(body[0]))
+    for i, doc in enumerate(body):
+        writer.append(head if i == 0 else PdfReader(io.BytesIO(doc)))
+    stamps = PdfReader(io.BytesIO(footers)).pages
+    if len(stamps) != len(writer.pages):
+        raise ValueError(f"{len(stamps)} footers for {len(writer.pages)} body pages")
+    for page, stamp in zip(writer.pages, stamps, strict=True):
+        page.merge_page(stamp)
+    writer.append(PdfReader(io.BytesIO(appendix)))
+    if head.metadata:
+        writer.add_metadata({k: v for k, v in head.metadata.items() if isinstance(v, str)})
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
