@@ -23,6 +23,7 @@ from sim.scenario.errors import ScenarioError
 # can still drag it narrower or wider).
 st.set_page_config(page_title="fundsim — compare funding rules", layout="wide",
                    initial_sidebar_state=ui.SIDEBAR_PX)
+ui.still()
 try:
     cfg = settings()
     check_overrides(cfg)

@@ -22,6 +22,18 @@ SIDEBAR_PX = 380  # the sidebar's starting width: a dated value's table fits wit
 MONTH_PX, VALUE_PX = 108, 140
 
 
+# Streamlit animates its "running" badge, progress bar and expanders. Without a GPU (these
+# machines, many laptops in remote sessions) the browser repaints them in software many times a
+# second, on the cores that are simulating: about 1.3 s of browser time over an 8-seed first
+# view. Everything still appears; it just does not move (also what people who set
+# "reduce motion" ask for).
+STILL = "<style>*, *::before, *::after { animation: none !important; transition: none !important; }</style>"
+
+
+def still() -> None:
+    st.html(STILL)
+
+
 def plain(text: str) -> str:
     """Text for Streamlit's Markdown: two dollar signs would open a LaTeX formula ("$3,000 to
     $5,000" drawn as maths), so they are escaped."""
