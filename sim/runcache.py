@@ -276,17 +276,31 @@ Task = tuple[Callable[..., list[Results]], tuple]
 def _plan(jobs: list[tuple[Scenario, int]], store: TwinStore) -> tuple[list[Task], dict[int, int]]:
     """The tasks for `jobs`: per world and seed, the world (unless its whole trace is kept and its
     own run is not asked for), then each fund run reading its trace; run_shared where no trace can
-    be kept. Also each fund task's world task (by place)."""
+    be kept. Also each fund task's world task (by place in the plan).
+
+    Order: the first seed's world and fund runs first, side by side (the first answer); after
+    that each world goes one seed ahead of the fund runs that read it, so those mostly read a
+    whole trace rather than wait on it, and the last two tasks are fund runs that finish
+    together rather than one core idling while the other ends alone."""
     from sim.engine import twin_stream
     from sim.engine.runner import run_shared
     from sim.scenario.worlds import world_key
 
-    plan: list[Task] = []
-    worlds: dict[int, int] = {}  # a fund task's place in the plan -> its world task's
     groups: dict[tuple[str, int], list[Scenario]] = {}
     for scenario, seed in jobs:
         groups.setdefault((world_key(scenario), seed), []).append(scenario)
-    for (world, seed), scenarios in groups.items():
+    plan: list[Task] = []
+    worlds: dict[int, int] = {}  # a fund task's place in the plan -> its world task's
+    held: list[tuple[Task, int | None]] = []  # the previous world's fund runs, with their world's place
+
+    def put_held() -> None:
+        for task, at in held:
+            if at is not None:
+                worlds[len(plan)] = at
+            plan.append(task)
+        held.clear()
+
+    for g, ((world, seed), scenarios) in enumerate(groups.items()):
         funds = [s for s in scenarios if s.fund.enabled]
         own = next((s for s in scenarios if not s.fund.enabled), None)  # the world's run, if asked for
         folder = store.finished(world, seed) if own is None else None
@@ -297,13 +311,14 @@ def _plan(jobs: list[tuple[Scenario, int]], store: TwinStore) -> tuple[list[Task
             if folder is not None:
                 at = len(plan)
                 plan.append((twin_stream.world_task, (w, seed, folder)))
+        put_held()  # the previous world's fund runs, now that this world is under way
         if folder is None:  # no fund run, or no room for a trace
             plan.append((run_shared, (scenarios, seed, True)))
             continue
-        for s in funds:
-            if at is not None:
-                worlds[len(plan)] = at
-            plan.append((twin_stream.fund_task, ([s], seed, folder, s.horizon_months)))
+        held.extend(((twin_stream.fund_task, ([s], seed, folder, s.horizon_months)), at) for s in funds)
+        if g == 0:  # the first answer: the first world's fund runs at once, beside it
+            put_held()
+    put_held()
     return plan, worlds
 
 

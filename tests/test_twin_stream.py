@@ -128,9 +128,11 @@ def test_the_app_steps_each_world_once_and_an_edit_reads_the_kept_twin(trio, tmp
                                                                        no_own_twin) -> None:
     scenarios, _ = trio
     cache, store = runcache.RunCache(tmp_path), twin_store.store()
-    plan, worlds = runcache._plan([(s, seed) for seed in (3, 4) for s in scenarios], store)
-    assert [fn.__name__ for fn, _ in plan] == ["world_task", "fund_task", "fund_task"] * 2
-    assert worlds == {1: 0, 2: 0, 4: 3, 5: 3}  # each fund run knows its world (for its errors)
+    plan, worlds = runcache._plan([(s, seed) for seed in (3, 4, 5) for s in scenarios], store)
+    # The first seed's world and fund runs side by side; then each world a seed ahead of its funds.
+    assert [(fn.__name__[0], args[1]) for fn, args in plan] == [
+        ("w", 3), ("f", 3), ("f", 3), ("w", 4), ("w", 5), ("f", 4), ("f", 4), ("f", 5), ("f", 5)]
+    assert worlds == {1: 0, 2: 0, 5: 3, 6: 3, 7: 4, 8: 4}  # each fund run knows its world (for its errors)
     for folder in {args[2] for _, args in plan}:  # reserved but not run: release them
         shutil.rmtree(folder)
     runs = runcache.ensure_runs(cache, scenarios, [3, 4], workers=2)
