@@ -138,6 +138,11 @@ def _write(target: Path, result: CachedResults) -> bool:
     return True
 
 
+def run_file(root: Path, key: str, seed: int) -> Path:
+    """Where a run of scenario `key` on `seed` is kept under a cache's folder (`RunCache.root`)."""
+    return root / key / f"{int(seed)}.pkl"
+
+
 def scenario_key(scenario: Scenario) -> str:
     """Every parameter that changes a run (not the name or the description)."""
     data = scenario.model_dump(mode="json")
@@ -167,7 +172,7 @@ class RunCache:
             shutil.rmtree(d, ignore_errors=True)
 
     def path(self, key: str, seed: int) -> Path:
-        return self.root / key / f"{int(seed)}.pkl"
+        return run_file(self.root, key, seed)
 
     def get(self, scenario: Scenario, seed: int) -> CachedResults | None:
         key = scenario_key(scenario)
@@ -223,7 +228,7 @@ def _run_and_store(fn: Callable[..., list[Results]], args: tuple, root: Path) ->
     for r in fn(*args):
         app = _app(r).prepare()
         key = scenario_key(r.scenario)
-        out.append(Stored(key, int(r.seed)) if _write(root / key / f"{int(r.seed)}.pkl", app) else app)
+        out.append(Stored(key, int(r.seed)) if _write(run_file(root, key, r.seed), app) else app)
     return out
 
 
@@ -275,7 +280,7 @@ Task = tuple[Callable[..., list[Results]], tuple]
 
 def _plan(jobs: list[tuple[Scenario, int]], store: TwinStore) -> tuple[list[Task], dict[int, int]]:
     """The tasks for `jobs`: per world and seed, the world (unless its whole trace is kept and its
-    own run is not asked for), then each fund run reading its trace; run_shared where no trace can
+    own run is not asked for), then its fund runs reading its trace; run_shared where no trace can
     be kept. Also each fund task's world task (by place in the plan).
 
     Order: the first seed's world and fund runs first, side by side (the first answer); after
@@ -315,7 +320,9 @@ def _plan(jobs: list[tuple[Scenario, int]], store: TwinStore) -> tuple[list[Task
         if folder is None:  # no fund run, or no room for a trace
             plan.append((run_shared, (scenarios, seed, True)))
             continue
-        held.extend(((twin_stream.fund_task, ([s], seed, folder, s.horizon_months)), at) for s in funds)
+        # One task for all of the world's fund runs: the pipe's bytes are for one reader (two
+        # readers would split them and each would think the world stopped early).
+        held.append(((twin_stream.fund_task, (funds, seed, folder)), at))
         if g == 0:  # the first answer: the first world's fund runs at once, beside it
             put_held()
     put_held()

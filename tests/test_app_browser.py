@@ -166,6 +166,18 @@ def test_default_comparison_then_edit_run_download_and_share(server: str, browse
     page.context.close()
 
 
+def test_nothing_on_the_page_moves(server: str, browser: object) -> None:
+    """No animation or transition (sim.app.ui.still): the browser would repaint them in software
+    on the cores that simulate."""
+    page = _page(browser, server)
+    _settled(page)
+    moving = page.evaluate("""() => [...document.querySelectorAll('*')].filter(e => {
+        const s = getComputedStyle(e);
+        return s.animationName !== 'none' || s.transitionDuration.split(',').some(d => parseFloat(d) > 0);
+    }).length""")
+    assert moving == 0
+
+
 def test_a_bad_upload_is_explained_and_the_page_keeps_working(server: str, browser: object,
                                                                tmp_path: Path) -> None:
     page = _page(browser, server)

@@ -64,7 +64,7 @@ def test_side_by_side_in_two_processes_gives_the_one_after_the_other_results(tri
     pool = process_pool(2)
     try:
         world = pool.submit(twin_stream.world_task, scenarios[0], 3, folder)
-        funds = pool.submit(twin_stream.fund_task, scenarios[1:], 3, folder, SMALL["horizon_months"])
+        funds = pool.submit(twin_stream.fund_task, scenarios[1:], 3, folder)
         got = world.result() + funds.result()
     finally:
         pool.shutdown()
@@ -92,7 +92,7 @@ def test_a_world_that_finished_before_the_fund_run_opened_the_pipe_is_read_whole
     scenarios, expected = trio
     folder = _folder(scenarios[0])
     world = twin_stream.world_task(scenarios[0], 3, folder)  # nobody reading: the months are owed
-    funds = twin_stream.fund_task(scenarios[1:], 3, folder, SMALL["horizon_months"])
+    funds = twin_stream.fund_task(scenarios[1:], 3, folder)
     for a, b in zip(world + funds, expected, strict=True):
         _same(a, b)
 
@@ -102,7 +102,7 @@ def test_a_fund_run_whose_world_never_starts_steps_its_own_twin(trio, monkeypatc
     monkeypatch.setattr(twin_stream, "CONNECT_SECONDS", 0.3)
     folder = _folder(scenarios[0])
     t0 = time.monotonic()
-    funds = twin_stream.fund_task(scenarios[1:2], 3, folder, SMALL["horizon_months"])
+    funds = twin_stream.fund_task(scenarios[1:2], 3, folder)
     assert time.monotonic() - t0 >= 0.3
     _same(funds[0], expected[1])
 
@@ -130,9 +130,10 @@ def test_the_app_steps_each_world_once_and_an_edit_reads_the_kept_twin(trio, tmp
     cache, store = runcache.RunCache(tmp_path), twin_store.store()
     plan, worlds = runcache._plan([(s, seed) for seed in (3, 4, 5) for s in scenarios], store)
     # The first seed's world and fund runs side by side; then each world a seed ahead of its funds.
-    assert [(fn.__name__[0], args[1]) for fn, args in plan] == [
-        ("w", 3), ("f", 3), ("f", 3), ("w", 4), ("w", 5), ("f", 4), ("f", 4), ("f", 5), ("f", 5)]
-    assert worlds == {1: 0, 2: 0, 5: 3, 6: 3, 7: 4, 8: 4}  # each fund run knows its world (for its errors)
+    # One fund task per world and seed: the pipe's bytes are for a single reader.
+    assert [(fn.__name__[0], args[1], len(args[0]) if fn.__name__[0] == "f" else 1) for fn, args in plan] == [
+        ("w", 3, 1), ("f", 3, 2), ("w", 4, 1), ("w", 5, 1), ("f", 4, 2), ("f", 5, 2)]
+    assert worlds == {1: 0, 4: 2, 5: 3}  # each fund task knows its world (for its errors)
     for folder in {args[2] for _, args in plan}:  # reserved but not run: release them
         shutil.rmtree(folder)
     runs = runcache.ensure_runs(cache, scenarios, [3, 4], workers=2)

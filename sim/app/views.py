@@ -1,6 +1,6 @@
-"""Everything the page shows for a comparison (chart specs, KPI cards, alerts, the results CSV),
-computed once from the runs and kept on disk beside them: a warm start reads one JSON file and
-needs neither the runs, nor Altair, nor SciPy, nor the engine."""
+"""Everything the page shows for a comparison (KPI cards, alerts, the results CSV, and each tab's
+chart spec once its tab is opened), computed once from the runs and kept on disk beside them: a
+warm start reads JSON files and needs neither the runs, nor Altair, nor SciPy, nor the engine."""
 
 from __future__ import annotations
 
@@ -30,7 +30,8 @@ TABS = ("Funnel", "Pipeline", "Fund", "Wages and vacancies", "Worker groups", "I
 
 @dataclass
 class PageView:
-    charts: dict[str, dict[str, Any]]
+    """What the page shows above the charts (each chart is drawn when its tab opens: chart_spec)."""
+
     cards: list[list[Card]]
     alerts: list[AlertSummary]
     csv: str
@@ -65,12 +66,11 @@ def build_charts(labels: Sequence[str], scenarios: Sequence[Scenario], runs: Seq
 
 
 def build_view(labels: Sequence[str], scenarios: Sequence[Scenario],
-               runs: Sequence[Sequence[Results]], names: Sequence[str] = ()) -> PageView:
-    """The cards, alerts and results CSV, and the `names` charts (the others are drawn when their
-    tab is opened: `chart_spec`)."""
+               runs: Sequence[Sequence[Results]]) -> PageView:
+    """The cards, alerts and results CSV."""
     from sim.app import exports, kpis, notices
 
-    return PageView(charts=build_charts(labels, scenarios, runs, names), cards=kpis.cards(labels, runs),
+    return PageView(cards=kpis.cards(labels, runs),
                     alerts=notices.rule_notices(labels, scenarios) + notices.alert_summaries(labels, runs),
                     csv=exports.results_csv(labels, runs).decode("utf-8"))
 
@@ -81,19 +81,18 @@ def early_view(labels: Sequence[str], scenarios: Sequence[Scenario],
     saved: the full view replaces it)."""
     from sim.app import kpis
 
-    return PageView(charts={}, cards=kpis.cards(labels, runs), alerts=[], csv="")
+    return PageView(cards=kpis.cards(labels, runs), alerts=[], csv="")
 
 
 def _dump(view: PageView) -> str:
     cards = [[dataclasses.asdict(c) for c in row] for row in view.cards]
     alerts = [dataclasses.asdict(a) for a in view.alerts]
-    return json.dumps({"charts": view.charts, "cards": cards, "alerts": alerts,
-                       "csv": view.csv}, default=str)
+    return json.dumps({"cards": cards, "alerts": alerts, "csv": view.csv}, default=str)
 
 
 def _load(text: str) -> PageView:
     data = json.loads(text)
-    return PageView(charts=data["charts"], cards=[[Card(**c) for c in row] for row in data["cards"]],
+    return PageView(cards=[[Card(**c) for c in row] for row in data["cards"]],
                     alerts=[AlertSummary(**a) for a in data["alerts"]], csv=data["csv"])
 
 

@@ -24,8 +24,8 @@ MAX_TRACES = 24  # about 12 MB each at 20,000 people over 120 months: 300 MB of 
 
 
 class TwinStore:
-    def __init__(self, limit: int | None = None) -> None:
-        self.limit = MAX_TRACES if limit is None else limit
+    def __init__(self) -> None:
+        self.limit = MAX_TRACES
         self.folder = twin_stream.new_folder()
         self.traces: OrderedDict[str, Path] = OrderedDict()
 

@@ -31,14 +31,7 @@ from sim.scenario.schema import Scenario
 
 CONNECT_SECONDS = 10.0  # how long a fund run waits for its world's process to start writing
 FIFO, DONE = "months.fifo", "done"  # the pipe; a file the world's process leaves once every month is written
-_ARRAYS = {  # name -> dtype, shape from (months, people, firms); as TwinTrace.empty makes them
-    "earnings": (np.float32, lambda m, p, f: (m, p)),
-    "state": (np.int8, lambda m, p, f: (m, p)),
-    "unemployed": (np.int64, lambda m, p, f: (m,)),
-    "surplus": (np.float64, lambda m, p, f: (m, f)),
-    "tuition": (np.float64, lambda m, p, f: (m,)),
-    "outside": (np.float64, lambda m, p, f: (m,)),
-}
+MONTHLY = ("earnings", "state", "unemployed", "surplus", "tuition", "outside")  # TwinTrace's rows by month
 
 
 class TwinStopped(RuntimeError):
@@ -80,9 +73,10 @@ def create(folder: Path, months: int, people: int, firms: int) -> None:
     """Make the trace's files (zeros, at full size) and the pipe, before either process starts.
     The files' space is claimed now (OSError if there is none), so a full memory disk is an
     error here, not a crash (SIGBUS) of the process writing into the mapped file later."""
-    for name, (dtype, shape) in _ARRAYS.items():
-        path = folder / f"{name}.npy"
-        np.lib.format.open_memmap(path, mode="w+", dtype=dtype, shape=shape(months, people, firms)).flush()
+    blank = TwinTrace.empty("", 0, months, people, firms)  # the dtypes and shapes (zeros cost no memory)
+    for name in MONTHLY:
+        path, like = folder / f"{name}.npy", getattr(blank, name)
+        np.lib.format.open_memmap(path, mode="w+", dtype=like.dtype, shape=like.shape).flush()
         fd = os.open(path, os.O_RDWR)
         try:
             if hasattr(os, "posix_fallocate"):
@@ -94,7 +88,7 @@ def create(folder: Path, months: int, people: int, firms: int) -> None:
 
 def mapped_trace(folder: Path, world: str, seed: int, writable: bool) -> TwinTrace:
     """The trace in `folder` (see `create`), mapped: the world's process writes it, fund runs read it."""
-    arrays = {name: np.load(folder / f"{name}.npy", mmap_mode="r+" if writable else "r") for name in _ARRAYS}
+    arrays = {name: np.load(folder / f"{name}.npy", mmap_mode="r+" if writable else "r") for name in MONTHLY}
     return TwinTrace(world=world, seed=int(seed), final_status=np.zeros(arrays["state"].shape[1], np.int8),
                      **arrays)
 
@@ -204,7 +198,7 @@ def world_task(scenario: Scenario, seed: int, folder: Path) -> list[Results]:
     signal = Signal(folder)
     try:
         result, _ = run_world(scenario, seed, trace=trace, on_month=signal.month_done)
-        for name in _ARRAYS:
+        for name in MONTHLY:
             getattr(trace, name).flush()
         (folder / DONE).touch()
     finally:
@@ -212,12 +206,12 @@ def world_task(scenario: Scenario, seed: int, folder: Path) -> list[Results]:
     return [result]
 
 
-def fund_task(scenarios: list[Scenario], seed: int, folder: Path, months: int) -> list[Results]:
+def fund_task(scenarios: list[Scenario], seed: int, folder: Path) -> list[Results]:
     """Run scenarios of one world with a fund, reading the world's trace as `world_task` writes it.
     If that process never starts, each run steps its own twin (identical results)."""
     from sim.engine.runner import run
 
-    twin = StreamedTwin(folder, world_key(scenarios[0]), seed, months)
+    twin = StreamedTwin(folder, world_key(scenarios[0]), seed, scenarios[0].horizon_months)
     try:
         try:
             twin.connect()
