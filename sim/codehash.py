@@ -15,7 +15,8 @@ from pathlib import Path
 PACKAGE = Path(__file__).resolve().parent  # the sim/ folder
 # Paths relative to sim/, by prefix: code that reads results but never makes them.
 NOT_ENGINE = ("app/", "report/", "sweep/", "calibration/", "cli", "docs.py", "charts.py", "runcache.py",
-              "codehash.py", "processes.py", "economics.py", "economics_text.py", "alerts.py")
+              "runplan.py", "runstore.py", "codehash.py", "processes.py", "economics.py", "economics_text.py",
+              "alerts.py")
 
 
 def engine_files(package: Path = PACKAGE) -> list[Path]:

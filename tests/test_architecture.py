@@ -9,7 +9,7 @@ from pathlib import Path
 
 SIM = Path(__file__).resolve().parents[1] / "sim"
 FACES = ("sim.app", "sim.report", "sim.sweep", "sim.calibration", "sim.cli", "sim.charts",
-         "sim.docs", "sim.runcache", "sim.alerts")
+         "sim.docs", "sim.runcache", "sim.runplan", "sim.runstore", "sim.alerts")
 
 
 def _module_name(path: Path) -> str:

@@ -16,7 +16,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from sim import runcache
+from sim import runcache, runplan
 from sim.engine import twin_store, twin_stream
 from sim.engine.counterfactual import world_key
 from sim.engine.runner import run_shared
@@ -128,7 +128,7 @@ def test_the_app_steps_each_world_once_and_an_edit_reads_the_kept_twin(trio, tmp
                                                                        no_own_twin) -> None:
     scenarios, _ = trio
     cache, store = runcache.RunCache(tmp_path), twin_store.store()
-    plan, worlds = runcache._plan([(s, seed) for seed in (3, 4, 5) for s in scenarios], store)
+    plan, worlds = runplan.plan([(s, seed) for seed in (3, 4, 5) for s in scenarios], store)
     # The first seed's world and fund runs side by side; then each world a seed ahead of its funds.
     # One fund task per world and seed: the pipe's bytes are for a single reader.
     assert [(fn.__name__[0], args[1], len(args[0]) if fn.__name__[0] == "f" else 1) for fn, args in plan] == [
@@ -141,7 +141,7 @@ def test_the_app_steps_each_world_once_and_an_edit_reads_the_kept_twin(trio, tmp
         for r, seed in zip(got, [3, 4], strict=True):
             _same(r, run_shared(scenarios, seed)[scenarios.index(s)])
     edited = apply_overrides(scenarios[1], {"fund.admin_share": "0.06"})
-    plan, _ = runcache._plan([(edited, 3), (edited, 4)], store)
+    plan, _ = runplan.plan([(edited, 3), (edited, 4)], store)
     assert [fn.__name__ for fn, _ in plan] == ["fund_task", "fund_task"]  # the world is not stepped again
     got = runcache.ensure_runs(cache, [edited], [3, 4], workers=2)[0]
     for r, seed in zip(got, [3, 4], strict=True):
@@ -177,8 +177,8 @@ def test_folders_of_killed_processes_are_cleared(tmp_path: Path) -> None:
 
 def test_the_apps_runs_yield_the_processor_to_the_page() -> None:
     mine = os.nice(0)
-    pool = process_pool(1, niceness=runcache.WORKER_NICENESS)
+    pool = process_pool(1, niceness=runplan.WORKER_NICENESS)
     try:
-        assert pool.submit(os.nice, 0).result() == min(mine + runcache.WORKER_NICENESS, 19)
+        assert pool.submit(os.nice, 0).result() == min(mine + runplan.WORKER_NICENESS, 19)
     finally:
         pool.shutdown()
