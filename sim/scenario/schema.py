@@ -10,10 +10,11 @@ from pydantic import BaseModel, Field, ValidationInfo, field_validator, model_va
 
 from sim.scenario.careers import Careers
 from sim.scenario.fund import Fund
+from sim.scenario.labour import LabourMarket
 from sim.scenario.params import Section, param
 from sim.scenario.people import Ages, Trait, Who, trait_bit
 from sim.scenario.programmes import Phases, Providers, Rollout, Training
-from sim.scenario.world import Demand, Firms, LabourMarket, Region, Workers
+from sim.scenario.world import Demand, Firms, Region, Workers
 
 
 class Outputs(Section):
