@@ -37,12 +37,6 @@ def run_cache(folder: str) -> RunCache:
     return RunCache(Path(folder))
 
 
-@st.cache_data(max_entries=32, show_spinner=False)
-def scenarios_zip(key: str, _labels: list[str], _scenarios: list) -> bytes:
-    """The scenarios' YAML files, made once per comparison (`key`), not on every page run."""
-    return exports.scenarios_zip(_labels, _scenarios)
-
-
 cache = run_cache(str(cfg.cache_dir))
 state = st.session_state
 
@@ -190,6 +184,11 @@ def runs() -> list:
     return ensure_runs(cache, scenarios, cfg.seeds, workers=cfg.workers, progress=on_run)
 
 
+def stored_runs() -> list:
+    """The runs, read from the cache after the page has run (no progress bar to update)."""
+    return ensure_runs(cache, scenarios, cfg.seeds, workers=cfg.workers)
+
+
 if missing:
     runs()
     bar.empty()
@@ -237,9 +236,13 @@ c1, c2, c3, c4 = st.columns(4)
 paper = st.radio("Paper size of the PDF report", ("Letter", "A4"), horizontal=True, key="report_paper",
                  help="US Letter or ISO A4 pages.")
 report_id = views.view_key(labels, scenarios, cfg.seeds) + f":{state.get('headline_years')}:{paper}"
-c1.download_button("Scenarios (YAML)", scenarios_zip(report_id, labels, scenarios), "fundsim-scenarios.zip",
-                   "application/zip", help="One full YAML file per scenario (a ZIP).")
-c2.download_button("Results (CSV)", view.csv.encode("utf-8"), "fundsim-results.csv", "text/csv",
+# Both files are made when their button is pressed (Streamlit calls the function then), so a new
+# comparison's first view does not wait for files nobody may ask for.
+c1.download_button("Scenarios (YAML)", lambda: exports.scenarios_zip(labels, scenarios),
+                   "fundsim-scenarios.zip", "application/zip", on_click="ignore",
+                   help="One full YAML file per scenario (a ZIP).")
+c2.download_button("Results (CSV)", lambda: exports.results_csv(labels, stored_runs()), "fundsim-results.csv",
+                   "text/csv", on_click="ignore",
                    help="Every measure per scenario: average, 90% range, and the difference from the "
                         "current rules with its 90% interval.")
 if state.get("reports_for") != report_id:

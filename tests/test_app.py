@@ -16,6 +16,7 @@ import openpyxl
 import pandas as pd
 import pytest
 from pypdf import PdfReader
+from streamlit.runtime.media_file_manager import MediaFileManager
 from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
 from streamlit.testing.v1 import AppTest
 
@@ -251,7 +252,7 @@ def test_a_dated_lever_gets_steps_from_its_table_and_the_runs_use_them(app: AppT
                                                                        monkeypatch) -> None:
     """The employers' annual total is $1.5M until month 24, then $3M: one row added to its table.
     The runs' scenario (the YAML download), the diff, "what you changed" and the link carry it."""
-    monkeypatch.setattr("streamlit.testing.v1.app_test.MemoryMediaFileStorage", Recorder)
+    record_files(monkeypatch)
     at = open_group(same_preset_twice(ok(app.run())))
     table = next(t for t in at.data_editor if t.key == editor_key(ANNUAL_TOTAL))
     assert table.editing_mode == "dynamic"  # rows can be added and removed
@@ -305,14 +306,33 @@ class Recorder(MemoryMediaFileStorage):
         Recorder.made.append(self)
 
 
+class Managers(MediaFileManager):
+    """The real media file manager, remembering every instance: it holds the functions that make
+    a deferred download's file when its button is pressed."""
+
+    made: list[MediaFileManager] = []
+
+    def __init__(self, storage: MemoryMediaFileStorage) -> None:
+        super().__init__(storage)
+        Managers.made.append(self)
+
+
+def record_files(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("streamlit.testing.v1.app_test.MemoryMediaFileStorage", Recorder)
+    monkeypatch.setattr("streamlit.testing.v1.app_test.MediaFileManager", Managers)
+
+
 def download(at: AppTest, label: str) -> bytes:
+    """The file a download button gives: made at once, or (deferred) made now, as a click would."""
     button = next(b for b in at.download_button if b.label == label)
-    name = button.proto.url.rsplit("/", 1)[-1]
-    return Recorder.made[-1].get_file(name).content
+    url = button.proto.url
+    if button.proto.HasField("deferred_file_id"):
+        url = Managers.made[-1].execute_deferred(button.proto.deferred_file_id)
+    return Recorder.made[-1].get_file(url.rsplit("/", 1)[-1]).content
 
 
 def test_downloads_are_real_files(app: AppTest, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("streamlit.testing.v1.app_test.MemoryMediaFileStorage", Recorder)
+    record_files(monkeypatch)
     at = ok(app.run())
     next(b for b in at.button if b.label == "Prepare reports").click()
     ok(at.run())

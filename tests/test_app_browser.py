@@ -256,6 +256,12 @@ def test_a_committee_member_compares_two_presets_by_title(server: str, browser: 
     data = pd.read_csv(dl.value.path())
     assert set(data.scenario) == {"voluntary_matched", "equity_supports (edited)"}
     assert {"Enrolled", "Placed"} <= set(data.stage) and (data.low <= data.high).all()
+    # The results table is made when its button is pressed (a deferred download), for these runs.
+    with page.expect_download(timeout=RUN_TIMEOUT) as dl:
+        page.get_by_role("button", name="Results (CSV)").click()
+    table = pd.read_csv(dl.value.path())
+    assert len(table) > 10 and table.notna().any(axis=None)
+    assert "voluntary_matched" in table.to_csv() and "equity_supports" in table.to_csv()
     page.context.close()
 
 

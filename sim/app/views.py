@@ -1,6 +1,7 @@
-"""Everything the page shows for a comparison (KPI cards, alerts, the results CSV, and each tab's
-chart spec once its tab is opened), computed once from the runs and kept on disk beside them: a
-warm start reads JSON files and needs neither the runs, nor Altair, nor SciPy, nor the engine."""
+"""Everything the page shows for a comparison (KPI cards, alerts, and each tab's chart spec once its
+tab is opened), computed once from the runs and kept on disk beside them: a warm start reads JSON
+files and needs neither the runs, nor Altair, nor SciPy, nor the engine. The downloads (results
+CSV, scenario files) are made only when someone asks for them."""
 
 from __future__ import annotations
 
@@ -30,11 +31,11 @@ TABS = ("Funnel", "Pipeline", "Fund", "Wages and vacancies", "Worker groups", "I
 
 @dataclass
 class PageView:
-    """What the page shows above the charts (each chart is drawn when its tab opens: chart_spec)."""
+    """What the page shows above the charts (each chart is drawn when its tab opens: chart_spec;
+    the downloads are made when asked for)."""
 
     cards: list[list[Card]]
     alerts: list[AlertSummary]
-    csv: str
 
 
 def view_key(labels: Sequence[str], scenarios: Sequence[Scenario], seeds: Sequence[int]) -> str:
@@ -67,12 +68,11 @@ def build_charts(labels: Sequence[str], scenarios: Sequence[Scenario], runs: Seq
 
 def build_view(labels: Sequence[str], scenarios: Sequence[Scenario],
                runs: Sequence[Sequence[Results]]) -> PageView:
-    """The cards, alerts and results CSV."""
-    from sim.app import exports, kpis, notices
+    """The cards and alerts."""
+    from sim.app import kpis, notices
 
     return PageView(cards=kpis.cards(labels, runs),
-                    alerts=notices.rule_notices(labels, scenarios) + notices.alert_summaries(labels, runs),
-                    csv=exports.results_csv(labels, runs).decode("utf-8"))
+                    alerts=notices.rule_notices(labels, scenarios) + notices.alert_summaries(labels, runs))
 
 
 def early_view(labels: Sequence[str], scenarios: Sequence[Scenario],
@@ -81,24 +81,24 @@ def early_view(labels: Sequence[str], scenarios: Sequence[Scenario],
     saved: the full view replaces it)."""
     from sim.app import kpis
 
-    return PageView(cards=kpis.cards(labels, runs), alerts=[], csv="")
+    return PageView(cards=kpis.cards(labels, runs), alerts=[])
 
 
 def _dump(view: PageView) -> str:
     cards = [[dataclasses.asdict(c) for c in row] for row in view.cards]
     alerts = [dataclasses.asdict(a) for a in view.alerts]
-    return json.dumps({"cards": cards, "alerts": alerts, "csv": view.csv}, default=str)
+    return json.dumps({"cards": cards, "alerts": alerts}, default=str)
 
 
 def _load(text: str) -> PageView:
     data = json.loads(text)
     return PageView(cards=[[Card(**c) for c in row] for row in data["cards"]],
-                    alerts=[AlertSummary(**a) for a in data["alerts"]], csv=data["csv"])
+                    alerts=[AlertSummary(**a) for a in data["alerts"]])
 
 
 def page_view(folder: Path, labels: Sequence[str], scenarios: Sequence[Scenario], seeds: Sequence[int],
               runs: Callable[[], Sequence[Sequence[Results]]]) -> PageView:
-    """The cards, alerts and CSV from `folder` if this exact comparison was shown before; else
+    """The cards and alerts from `folder` if this exact comparison was shown before; else
     built from `runs()` and saved (an unwritable folder only costs speed). Charts are not in it:
     each is drawn (and saved) when its tab is first opened (`chart_spec`), so the first view
     does not wait for seven charts nobody has looked at yet."""
