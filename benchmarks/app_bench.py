@@ -1,7 +1,11 @@
 """Time to the app's answers: the default comparison (no fund beside the baseline fund, 8 seeds,
 the baseline region), in headless Chromium (Playwright).
 
-    python benchmarks/app_bench.py [--seeds 8] [--repeats 3] [--browser /usr/bin/chromium] [--json]
+    python benchmarks/app_bench.py [--seeds 8] [--repeats 3] [--browser /usr/bin/chromium] [--busy N] [--json]
+
+`--busy N` keeps N other processes spinning at normal priority throughout (a machine that is
+doing something else too: another program, a second user's sweep); the default 0 is a quiet
+machine. Quote which.
 
 With an EMPTY run cache (a fresh server; every run simulated):
   first answer     opening the page -> the early answer (a table of every KPI, drawn as soon as
@@ -35,6 +39,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+from busy import busy  # noqa: E402  (benchmarks/busy.py)
+
 from sim.app.kpis import KPIS  # noqa: E402
 from sim.app.serve import CHROMIUM_ARGS, app_server, find_chromium  # noqa: E402
 from sim.app.views import TABS  # noqa: E402
@@ -201,9 +207,11 @@ def main() -> None:
     ap.add_argument("--timeout", type=float, default=600.0, help="seconds to wait for a view")
     ap.add_argument("--repeats", type=int, default=3, help="warm starts to measure (median reported)")
     ap.add_argument("--apptest", action="store_true", help="measure with AppTest only (no browser)")
+    ap.add_argument("--busy", type=int, default=0,
+                    help="other processes kept busy at normal priority while measuring (a loaded machine)")
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args()
-    with tempfile.TemporaryDirectory(prefix="fundsim-app-bench-") as cache:
+    with busy(args.busy), tempfile.TemporaryDirectory(prefix="fundsim-app-bench-") as cache:
         # The empty-cache figures are the page simulating everything itself: the launcher's own
         # precompute of the default comparison (what `make app` does) is off for them and timed apart.
         env = {**os.environ, "FUNDSIM_CACHE_DIR": cache, "FUNDSIM_APP_SEEDS": str(args.seeds),
@@ -224,7 +232,8 @@ def main() -> None:
                       **as_make_app(env, browser, args.timeout)}
         else:
             result = with_apptest(env, args.timeout)
-    result = {"seeds": args.seeds, "method": "chromium" if use_browser else "apptest", **result}
+    result = {"seeds": args.seeds, "method": "chromium" if use_browser else "apptest",
+              "busy processes": args.busy, **result}
     if args.json:
         print(json.dumps(result, indent=2))
     else:
