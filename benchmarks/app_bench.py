@@ -28,7 +28,6 @@ which is all it measures without Playwright or a browser (cold and warm).
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import statistics
 import subprocess
@@ -39,7 +38,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-from busy import busy  # noqa: E402  (benchmarks/busy.py)
+from common import busy, show  # noqa: E402  (benchmarks/common.py)
 
 from sim.app.kpis import KPIS  # noqa: E402
 from sim.app.serve import CHROMIUM_ARGS, app_server, find_chromium  # noqa: E402
@@ -234,11 +233,7 @@ def main() -> None:
             result = with_apptest(env, args.timeout)
     result = {"seeds": args.seeds, "method": "chromium" if use_browser else "apptest",
               "busy processes": args.busy, **result}
-    if args.json:
-        print(json.dumps(result, indent=2))
-    else:
-        for k, v in result.items():
-            print(f"{k:48s} {v:.2f}" if isinstance(v, float) else f"{k:48s} {v}")
+    show(result, args.json)
 
 
 if __name__ == "__main__":

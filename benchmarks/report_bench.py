@@ -15,7 +15,6 @@ with the wall time and the CPU time of the process and its helpers (user + syste
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import resource
 import statistics
@@ -26,7 +25,7 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-from busy import busy  # noqa: E402  (benchmarks/busy.py)
+from common import busy, show  # noqa: E402  (benchmarks/common.py)
 
 FUNDSIM = [sys.executable, "-m", "sim.cli"]
 PAIR = ["scenarios/no_fund.yaml", "scenarios/baseline.yaml"]
@@ -73,11 +72,7 @@ def main() -> None:
         wall, cpu = timed([*FUNDSIM, "report", *PAIR, "--out", str(Path(tmp) / "all.pdf"),
                            "--format", "pdf,xlsx,html,csv"], env)
         result["four formats after app s"], result["four formats CPU s"] = wall, cpu
-    if args.json:
-        print(json.dumps(result, indent=2))
-    else:
-        for k, v in result.items():
-            print(f"{k:40s} {v:.2f}" if isinstance(v, float) else f"{k:40s} {v}")
+    show(result, args.json, width=40)
 
 
 if __name__ == "__main__":
