@@ -9,7 +9,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from sim.app import diff, exports, headline, progress, session, ui, views
+from sim.app import diff, exports, headline, progress, session, share, ui, views
 from sim.app.editor import field_specs
 from sim.app.rule_lists import rule_lists
 from sim.app.settings import SettingsError, settings
@@ -228,7 +228,7 @@ for box, name in zip(st.tabs(list(views.TABS), key="chart_tab", on_change="rerun
 # --- share and download -------------------------------------------------------------------------
 st.subheader("Share and download")
 link = share_url(st.context.url, token)
-ui.share_link(link)
+share.share_link(link)
 if dropped:
     st.warning(f"Too large to travel in the link: {', '.join(dropped)}. Whoever opens the link must "
                "upload it again.")

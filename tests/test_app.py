@@ -8,6 +8,7 @@ cache lives in a temporary folder shared by the module's tests."""
 from __future__ import annotations
 
 import io
+import json
 import urllib.parse
 import zipfile
 from pathlib import Path
@@ -76,7 +77,10 @@ def card(at: AppTest, label: str, scenario_index: int):
 
 
 def share_link(at: AppTest) -> str:
-    return at.code[0].value
+    """The link in the share box (sim.app.share: a component given the link as data)."""
+    box = next(e for e in at.main if getattr(e, "type", "") == "bidi_component"
+               and e.proto.component_name == "fundsim.share_link")
+    return json.loads(box.proto.json)["url"]
 
 
 def same_preset_twice(at: AppTest) -> AppTest:

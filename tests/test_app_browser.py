@@ -100,7 +100,7 @@ def _until(check: object, what: str, timeout: float = RUN_TIMEOUT / 1000) -> Non
 
 
 def _link(page: object) -> str:
-    return page.locator('[data-testid="stCode"] code').first.inner_text().strip()
+    return page.get_by_label("Link to this comparison", exact=True).input_value().strip()
 
 
 def test_default_comparison_then_edit_run_download_and_share(server: str, browser: object,
@@ -176,6 +176,25 @@ def test_nothing_on_the_page_moves(server: str, browser: object) -> None:
         return s.animationName !== 'none' || s.transitionDuration.split(',').some(d => parseFloat(d) > 0);
     }).length""")
     assert moving == 0
+
+
+def test_the_share_link_is_copied_with_its_button(server: str, browser: object) -> None:
+    """"Copy link" puts the comparison's link on the clipboard; the page never loads Streamlit's
+    code highlighter (1.5 MB of script, which a code block's copy button would cost)."""
+    context = browser.new_context(viewport={"width": 1400, "height": 1000},
+                                  permissions=["clipboard-read", "clipboard-write"])
+    page = context.new_page()
+    page.goto(server)
+    _settled(page)
+    link = _link(page)
+    assert link.startswith(server) and "?c=" in link
+    page.get_by_role("button", name="Copy the link to this comparison").click()
+    page.get_by_text("Copied").wait_for(timeout=10_000)
+    assert page.evaluate("navigator.clipboard.readText()") == link
+    loaded = page.evaluate("performance.getEntriesByType('resource').map(e => e.name)")
+    assert any(name.endswith(".js") for name in loaded)
+    assert not [name for name in loaded if "SyntaxHighlighter" in name]
+    context.close()
 
 
 def test_a_bad_upload_is_explained_and_the_page_keeps_working(server: str, browser: object,

@@ -19,7 +19,7 @@ PRELOAD = (
     "numpy", "pandas", "pyarrow", "pyarrow.parquet", "scipy.stats", "altair", "yaml", "pydantic",
     "mesa", "sim.engine.runner", "sim.report.data", "sim.alerts", "sim.charts", "sim.runcache",
     "sim.app.charts", "sim.app.chart_data", "sim.app.diff", "sim.app.editor", "sim.app.exports",
-    "sim.app.headline", "sim.app.notices", "sim.app.progress",
+    "sim.app.headline", "sim.app.notices", "sim.app.progress", "sim.app.share",
     "sim.app.kpis", "sim.app.rule_lists", "sim.app.session", "sim.app.settings", "sim.app.sources",
     "sim.app.state", "sim.app.ui", "sim.app.views",
 )

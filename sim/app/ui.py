@@ -267,11 +267,3 @@ def changes_list(lines: Sequence[str], title: str) -> None:
     """What the user changed in the scenario being edited, in plain lines."""
     st.markdown(f"**What you changed in {plain(title)}:**")
     st.markdown("\n".join(f"- {plain(line)}" for line in capped(list(lines))) if lines else "- (nothing)")
-
-
-def share_link(url: str) -> None:
-    """The link to this comparison, with a copy button (the code block's own)."""
-    st.markdown("**Link to this comparison** · copy it with the copy button at the right of the box (it "
-                "shows when you point at the box), and "
-                "open it in another browser to see exactly these scenarios and changes.")
-    st.code(url, language=None, wrap_lines=True)
