@@ -99,3 +99,27 @@ def test_the_app_opens_with_a_cache_path_that_is_a_file(tmp_path: Path,
     at = AppTest.from_file(APP, default_timeout=180).run()
     assert not at.exception, [e.message for e in at.exception]
     assert len(at.metric) > 0  # the KPI cards are there
+
+
+@pytest.mark.parametrize("preset", ["baseline", "equity_supports", "uk_levy"])
+def test_a_kept_run_gives_the_same_horizon_values_as_the_run(preset: str) -> None:
+    """The cache computes a cell's horizon values from the month-by-metric table it keeps anyway
+    (runstore.CachedResults.horizon); they must equal Results.horizon to the bit in every
+    sector and worker-group cell."""
+    from sim.engine.runner import run
+    from sim.results import Results
+    from sim.runstore import as_cached
+    from sim.scenario.loader import apply_overrides, load_scenario
+
+    root = Path(__file__).resolve().parent.parent / "scenarios"
+    scenario = apply_overrides(load_scenario(root / f"{preset}.yaml"),
+                               {"region.n_workers": "1500", "region.n_firms": "40", "horizon_months": "36"})
+    result = run(scenario, 4)
+    kept = as_cached(result)
+    cells = result.metrics[["sector", "group"]].drop_duplicates().itertuples(index=False)
+    checked = 0
+    for sector, group in cells:
+        pd.testing.assert_series_equal(kept.horizon(sector, group), Results.horizon(result, sector, group),
+                                       check_exact=True)
+        checked += 1
+    assert checked > 3  # sectors and worker groups, not only the region's totals
