@@ -49,14 +49,32 @@ def appendix_context(data: ReportData) -> dict[str, Any]:
     (computed once per report data)."""
     if "appendix" not in data.cache:
         params = tables.parameters(data)
+        cells = _cells(params, [("path", "text"), ("unit", "text"), ("description", "text"),
+                                ("source", "text"), *[(r.label, "text") for r in data.runs]])
         data.cache["appendix"] = {
             "title": data.title,
-            "params": _cells(params, [("path", "text"), *[(r.label, "text") for r in data.runs],
-                                      ("unit", "text"), ("description", "text"), ("source", "text")]),
+            "params": [{"path": path, "values": shared_values(values, unit), "description": description,
+                        "source": source} for path, unit, description, source, *values in cells],
             "scenarios": [{"label": r.label, "description": describe(r), "digest": r.scenario.digest()}
                           for r in data.runs],
         }
     return data.cache["appendix"]
+
+
+def shared_values(values: list[str], unit: str) -> list[tuple[str, int]]:
+    """One appendix row's values, one per scenario, as (text, columns spanned): a value that
+    consecutive scenarios share is printed once across their columns, and the unit follows each
+    value in brackets. (Nearly every parameter is the same in every scenario: this halves the
+    appendix's table cells, which are most of WeasyPrint's work on it, and shows at a glance
+    which values differ.)"""
+    out: list[tuple[str, int]] = []
+    for value in values:
+        text = f"{value} ({unit})" if value and unit else value
+        if out and out[-1][0] == text:
+            out[-1] = (text, out[-1][1] + 1)
+        else:
+            out.append((text, 1))
+    return out
 
 
 def render_charts(data: ReportData) -> list[dict[str, str]]:
