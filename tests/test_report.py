@@ -481,8 +481,8 @@ def test_the_appendix_needs_no_run_so_it_can_be_printed_before_the_runs_are_read
 
 def test_charts_drawn_in_the_helper_are_the_charts_drawn_here(data: ReportData, tmp_path: Path) -> None:
     """The chart helper (forked, while the main process builds the tables) draws exactly what the
-    main process would. Run in a fresh process: a process that has loaded vl-convert (as this
-    one may have, for another test) does not fork a chart helper."""
+    main process would, and prints the same charts pages. Run in a fresh process: a process that
+    has loaded vl-convert (as this one may have, for another test) does not fork a chart helper."""
     import pickle
     import sys
 
@@ -494,11 +494,23 @@ def test_charts_drawn_in_the_helper_are_the_charts_drawn_here(data: ReportData, 
         "import pickle, sys\n"
         "from sim.report import ahead, figures\n"
         f"jobs = pickle.loads(open({str(jobs)!r}, 'rb').read())\n"
+        "import io\n"
+        "from pypdf import PdfReader\n"
+        "from sim.report.html import NO_FOOTERS_CSS, TEMPLATES, charts_html\n"
+        "from sim.report.printing import load_weasyprint, pdf_bytes\n"
+        "load_weasyprint()\n"
+        "css = (TEMPLATES / 'report.css').read_text().replace('PAPER', 'A4') + NO_FOOTERS_CSS\n"
         "assert ahead.start_chart_helper(), 'no chart helper'\n"
-        "helped = ahead.draw_charts_later(jobs, parallel=True)()\n"
+        "helped, printed = ahead.draw_charts_later(jobs, parallel=True, print_css=css, title='t')()\n"
         "here = figures.draw(jobs)\n"
         "assert helped == here, 'the helper drew other charts'\n"
         "assert len(here) >= 5 and all(c['svg'].startswith('<svg') for c in here)\n"
+        "assert printed[0] == css, 'printed with another style sheet'\n"
+        "mine = pdf_bytes(charts_html(here, css, 't'))\n"
+        "pages = [PdfReader(io.BytesIO(b)).pages for b in (printed[1], mine)]\n"
+        "assert len(pages[0]) == len(pages[1]) >= 2\n"
+        "assert [p.extract_text() for p in pages[0]] == [p.extract_text() for p in pages[1]]\n"
+        "assert [p.mediabox for p in pages[0]] == [p.mediabox for p in pages[1]]\n"
         "print('same', len(here))\n")
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300,
                           cwd=Path(__file__).resolve().parents[1])
