@@ -147,6 +147,7 @@ def _report_data(paths: list[str], seed_list: list[int], workers: int, *, cache:
 
         if pdf:
             load_weasyprint()  # before the forks, so the helpers have it (the chart helper prints)
+            html.compile_printed_template()
         if html.usable_cores() >= 2:
             ahead.start_chart_helper()  # forked before anything starts a thread here
         if pdf:
