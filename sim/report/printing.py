@@ -71,6 +71,20 @@ _PAUSES = [0, 0]  # layouts under way in this process; 1 if the cyclic collector
 _PAUSE_LOCK = threading.Lock()
 
 
+def _after_fork_in_child() -> None:
+    """A forked helper starts with no layout under way: the lock fresh (another thread may have
+    held it at the fork) and the collector back as it was before the parent's layouts paused it."""
+    global _PAUSE_LOCK
+    _PAUSE_LOCK = threading.Lock()
+    if _PAUSES[0] and _PAUSES[1]:
+        gc.enable()
+    _PAUSES[:] = [0, 0]
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_after_fork_in_child)
+
+
 @contextlib.contextmanager
 def cyclic_gc_paused() -> Iterator[None]:
     """Pause Python's cyclic garbage collector while inside (threads may nest: it is turned back
