@@ -604,3 +604,26 @@ def test_the_reports_charts_are_valid_vega_lite(data: ReportData) -> None:
     for job in jobs:
         spec = makers[job.kind](job.frame, **job.options).to_dict(validate=True)  # raises if invalid
         assert spec["$schema"].startswith("https://vega.github.io/schema/vega-lite/")
+
+
+def test_chart_bands_are_the_percentiles_across_seeds_months_with_missing_seeds_too(data: ReportData) -> None:
+    """A chart's band is, month by month, the 5th and 95th percentile of the seeds' values and its
+    line their mean, ignoring seeds with no value that month (cost per placement has none before
+    a run's first placement): whether every seed has a value or not."""
+    import pandas as pd
+
+    from sim.charts import band_frame
+
+    runs = [(r.label, r.results) for r in data.runs]
+    partial = 0
+    for metric in ("cost_per_placement", "placements", "unemployment_rate"):
+        frame = band_frame(runs, metric)
+        for label, results in runs:
+            wide = pd.concat([r.series(metric, "all", "all") for r in results], axis=1).sort_index()
+            got = frame[frame.scenario == label].set_index("month")
+            for month, row in got.iterrows():
+                v = wide.loc[month].to_numpy(dtype=float)
+                partial += bool(np.isnan(v).any())
+                assert row.central == pytest.approx(np.nanmean(v))
+                assert [row.low, row.high] == pytest.approx(list(np.nanpercentile(v, [5, 95])))
+    assert partial > 0  # the case with missing seeds was met
