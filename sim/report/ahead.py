@@ -22,6 +22,7 @@ import sys
 import threading
 from collections.abc import Callable
 from concurrent.futures import Future, ProcessPoolExecutor
+from typing import Any, TypeVar
 
 from sim.processes import process_pool, stop_pool
 from sim.report.printing import pdf_bytes
@@ -69,24 +70,20 @@ def _take_chart_helper() -> ProcessPoolExecutor | None:
     return _new_chart_helper()
 
 
-Printed = tuple[str, bytes]  # the charts pages as PDF, with the style sheet they were printed with
+T = TypeVar("T")
 
 
-def draw_charts_later(jobs: list, *, parallel: bool, print_css: str | None = None,
-                      title: str = "") -> Callable[[], tuple[list[dict[str, str]], Printed | None]]:
-    """Start drawing `jobs` (sim.report.figures.ChartJob) in the chart helper and return a
-    function that waits for the charts. With `print_css` the helper also lays out the printed
-    report's charts pages (`sim.report.html.draw_and_print_charts`: the charts are already there)
-    and the function returns them as PDF too (with the style sheet), else None. Without a helper (one core, or
-    vl-convert already loaded here) the function does the work itself when called."""
-    from sim.report import html
-
+def draw_charts_later(draw: Callable[..., T], *args: Any, parallel: bool) -> Callable[[], T]:
+    """Start `draw(*args)` in the chart helper (sim.report.html.draw_and_print_charts: draw the
+    charts and, for a PDF, lay out their pages) and return a function that waits for its result.
+    Without a helper (one core, or vl-convert already loaded here) the function does the work
+    itself when called."""
     pool = _take_chart_helper() if parallel else None
     if pool is None:
-        return lambda: html.draw_and_print_charts(jobs, print_css, title)
-    pending = pool.submit(html.draw_and_print_charts, jobs, print_css, title)
+        return lambda: draw(*args)
+    pending = pool.submit(draw, *args)
 
-    def wait() -> tuple[list[dict[str, str]], Printed | None]:
+    def wait() -> T:
         try:
             return pending.result()
         finally:

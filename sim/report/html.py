@@ -88,7 +88,8 @@ def start_charts(data: ReportData, *, print_css: str | None = None) -> None:
     data. With `print_css` (the PDF's style sheet) the helper also lays out the charts pages."""
     if "charts" not in data.cache and "charts_pending" not in data.cache:
         data.cache["charts_pending"] = ahead.draw_charts_later(
-            figures.chart_jobs(data), parallel=usable_cores() >= 2, print_css=print_css, title=data.title)
+            draw_and_print_charts, figures.chart_jobs(data), print_css, data.title,
+            parallel=usable_cores() >= 2)
 
 
 def context(data: ReportData, *, with_charts: bool = True) -> dict[str, Any]:
