@@ -481,8 +481,8 @@ def test_the_appendix_needs_no_run_so_it_can_be_printed_before_the_runs_are_read
 
 def test_charts_drawn_in_the_helper_are_the_charts_drawn_here(data: ReportData, tmp_path: Path) -> None:
     """The chart helper (forked, while the main process builds the tables) draws exactly what the
-    main process would. Run in a fresh process: a process that has loaded vl-convert (as this
-    one may have, for another test) does not fork a chart helper."""
+    main process would, and prints the same charts pages. Run in a fresh process: a process that
+    has loaded vl-convert (as this one may have, for another test) does not fork a chart helper."""
     import pickle
     import sys
 
@@ -494,13 +494,136 @@ def test_charts_drawn_in_the_helper_are_the_charts_drawn_here(data: ReportData, 
         "import pickle, sys\n"
         "from sim.report import ahead, figures\n"
         f"jobs = pickle.loads(open({str(jobs)!r}, 'rb').read())\n"
+        "import io\n"
+        "from pypdf import PdfReader\n"
+        "from sim.report.html import NO_FOOTERS_CSS, TEMPLATES, charts_html, draw_and_print_charts\n"
+        "from sim.report.printing import load_weasyprint, pdf_bytes\n"
+        "load_weasyprint()\n"
+        "css = (TEMPLATES / 'report.css').read_text().replace('PAPER', 'A4') + NO_FOOTERS_CSS\n"
         "assert ahead.start_chart_helper(), 'no chart helper'\n"
-        "helped = ahead.draw_charts_later(jobs, parallel=True)()\n"
+        "helped, printed = ahead.draw_charts_later(draw_and_print_charts, jobs, css, 't', parallel=True)()\n"
         "here = figures.draw(jobs)\n"
         "assert helped == here, 'the helper drew other charts'\n"
         "assert len(here) >= 5 and all(c['svg'].startswith('<svg') for c in here)\n"
+        "assert printed[0] == css, 'printed with another style sheet'\n"
+        "mine = pdf_bytes(charts_html(here, css, 't'))\n"
+        "pages = [PdfReader(io.BytesIO(b)).pages for b in (printed[1], mine)]\n"
+        "assert len(pages[0]) == len(pages[1]) >= 2\n"
+        "assert [p.extract_text() for p in pages[0]] == [p.extract_text() for p in pages[1]]\n"
+        "assert [p.mediabox for p in pages[0]] == [p.mediabox for p in pages[1]]\n"
         "print('same', len(here))\n")
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300,
                           cwd=Path(__file__).resolve().parents[1])
     assert done.returncode == 0, done.stderr[-2000:]
     assert done.stdout.startswith("same")
+
+
+def _appendix_rows(page: str) -> list[list[tuple[str, int]]]:
+    """The appendix table's rows as (cell text, columns spanned), header first."""
+    from html.parser import HTMLParser
+
+    class Rows(HTMLParser):
+        def __init__(self) -> None:
+            super().__init__()
+            self.rows: list[list[tuple[str, int]]] = []
+            self.inside = False
+            self.cell: list[str] | None = None
+            self.span = 1
+
+        def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+            if tag == "table" and ("class", "params") in attrs:
+                self.inside = True
+            elif self.inside and tag == "tr":
+                self.rows.append([])
+            elif self.inside and tag in ("td", "th"):
+                self.cell, self.span = [], int(dict(attrs).get("colspan") or 1)
+
+        def handle_endtag(self, tag: str) -> None:
+            if tag == "table":
+                self.inside = False
+            elif self.inside and tag in ("td", "th") and self.cell is not None:
+                self.rows[-1].append(("".join(self.cell), self.span))
+                self.cell = None
+
+        def handle_data(self, text: str) -> None:
+            if self.cell is not None:
+                self.cell.append(text)
+
+    parser = Rows()
+    parser.feed(page)
+    return parser.rows
+
+
+def test_the_appendix_shows_every_parameter_of_every_scenario_with_unit_description_and_source(
+        data: ReportData) -> None:
+    """Every parameter of every scenario, in one row: a value the scenarios share printed once
+    across their columns, a value that differs printed in each scenario's column, the unit in
+    brackets after the value, then the description and the source."""
+    import json
+
+    from sim.report.html import render_html
+
+    rows = _appendix_rows(render_html(data, part="appendix"))
+    labels = [r.label for r in data.runs]
+    assert [text for text, _ in rows[0]] == ["Parameter", *labels, "Description", "Source"]
+    table = {}
+    for row in rows[1:]:
+        cells = [text for text, span in row for _ in range(span)]  # one column per scenario
+        assert len(cells) == 3 + len(labels), row
+        assert cells[0] not in table, f"{cells[0]} listed twice"
+        table[cells[0]] = (cells, row)
+    spanned = differing = 0
+    for i, run in enumerate(data.runs):
+        for p in iter_parameters(run.scenario):
+            value = p["value"]
+            text = ("true" if value else "false") if isinstance(value, bool) else (
+                str(value) if isinstance(value, (int, float, str)) else json.dumps(value, default=str))
+            cells, row = table[p["path"]]
+            expected = f"{text} ({p['unit']})" if text and p["unit"] else text
+            assert cells[1 + i] == expected, (p["path"], cells)
+            assert cells[-2:] == [p["description"], p["source"]]
+            if i == 0:
+                spanned += len(row) == 4
+                differing += len(row) == 3 + len(labels)
+    assert len(table) == len({p["path"] for r in data.runs for p in iter_parameters(r.scenario)})
+    # The scenarios differ in the employers' match rate: one cell each; most values are shared.
+    rate = table["fund.contributions[1].rate"][1]
+    assert [span for _, span in rate[1:3]] == [1, 1] and rate[1][0] != rate[2][0]
+    assert differing >= 2 and spanned > 10 * differing
+
+
+def test_the_reports_charts_are_valid_vega_lite(data: ReportData) -> None:
+    """The charts are drawn without validating their specification again (it costs time on
+    every report): here each is validated against the Vega-Lite schema."""
+    from sim import charts
+    from sim.report import figures
+
+    makers = {"band": charts.band_chart, "impact": charts.impact_chart, "difference": charts.difference_chart}
+    jobs = figures.chart_jobs(data)
+    assert len(jobs) >= 5
+    for job in jobs:
+        spec = makers[job.kind](job.frame, **job.options).to_dict(validate=True)  # raises if invalid
+        assert spec["$schema"].startswith("https://vega.github.io/schema/vega-lite/")
+
+
+def test_chart_bands_are_the_percentiles_across_seeds_months_with_missing_seeds_too(data: ReportData) -> None:
+    """A chart's band is, month by month, the 5th and 95th percentile of the seeds' values and its
+    line their mean, ignoring seeds with no value that month (cost per placement has none before
+    a run's first placement): whether every seed has a value or not."""
+    import pandas as pd
+
+    from sim.charts import band_frame
+
+    runs = [(r.label, r.results) for r in data.runs]
+    partial = 0
+    for metric in ("cost_per_placement", "placements", "unemployment_rate"):
+        frame = band_frame(runs, metric)
+        for label, results in runs:
+            wide = pd.concat([r.series(metric, "all", "all") for r in results], axis=1).sort_index()
+            got = frame[frame.scenario == label].set_index("month")
+            for month, row in got.iterrows():
+                v = wide.loc[month].to_numpy(dtype=float)
+                partial += bool(np.isnan(v).any())
+                assert row.central == pytest.approx(np.nanmean(v))
+                assert [row.low, row.high] == pytest.approx(list(np.nanpercentile(v, [5, 95])))
+    assert partial > 0  # the case with missing seeds was met

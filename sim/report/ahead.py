@@ -1,10 +1,13 @@
 """Report work done ahead in forked helper processes, overlapping the main process's own: the
-PDF appendix laid out while the runs are read, the charts drawn while the tables are built.
+PDF appendix laid out while the runs are read, the charts drawn (and, for a PDF, their pages laid
+out) while the tables are built.
 
-On two cores this takes the charts (about a second) and the appendix's layout (about two) off the
-main process's path. Each result is used only for exactly the input it was made from: a layout is
-looked up by the HTML itself, and chart jobs are sent whole. Helpers are forked with
-`sim.processes.process_pool`, so they die with the main process; `stop_all` ends any left over.
+On two cores this takes the charts (about a second and a half, with their pages' layout) and the
+appendix's layout (about one and a half) off the main process's path. Each result is used only
+for exactly the input it was made from: a layout is looked up by the HTML itself, chart jobs are
+sent whole, and printed charts pages are kept with the style sheet they were printed with.
+Helpers are forked with `sim.processes.process_pool`, so they die with the main process;
+`stop_all` ends any left over.
 
 vl-convert runs its JavaScript engine in threads of its own, which a forked child does not
 inherit (it would wait for them forever): a chart helper is forked only while this process has not
@@ -19,6 +22,7 @@ import sys
 import threading
 from collections.abc import Callable
 from concurrent.futures import Future, ProcessPoolExecutor
+from typing import Any, TypeVar
 
 from sim.processes import process_pool, stop_pool
 from sim.report.printing import pdf_bytes
@@ -66,18 +70,20 @@ def _take_chart_helper() -> ProcessPoolExecutor | None:
     return _new_chart_helper()
 
 
-def draw_charts_later(jobs: list, *, parallel: bool) -> Callable[[], list[dict[str, str]]]:
-    """Start drawing `jobs` (sim.report.figures.ChartJob) in the chart helper and return a
-    function that waits for the charts. Without a helper (one core, or vl-convert already loaded
-    here) the function draws them itself when called."""
-    from sim.report import figures
+T = TypeVar("T")
 
+
+def draw_charts_later(draw: Callable[..., T], *args: Any, parallel: bool) -> Callable[[], T]:
+    """Start `draw(*args)` in the chart helper (sim.report.html.draw_and_print_charts: draw the
+    charts and, for a PDF, lay out their pages) and return a function that waits for its result.
+    Without a helper (one core, or vl-convert already loaded here) the function does the work
+    itself when called."""
     pool = _take_chart_helper() if parallel else None
     if pool is None:
-        return lambda: figures.draw(jobs)
-    pending = pool.submit(figures.draw, jobs)
+        return lambda: draw(*args)
+    pending = pool.submit(draw, *args)
 
-    def wait() -> list[dict[str, str]]:
+    def wait() -> T:
         try:
             return pending.result()
         finally:

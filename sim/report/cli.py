@@ -145,10 +145,12 @@ def _report_data(paths: list[str], seed_list: list[int], workers: int, *, cache:
         from sim.report import ahead, html
         from sim.report.printing import load_weasyprint
 
-        if html.usable_cores() >= 2:
-            ahead.start_chart_helper()  # forked first: before anything starts a thread here
         if pdf:
-            load_weasyprint()  # before the fork, so the helper has it
+            load_weasyprint()  # before the forks, so the helpers have it (the chart helper prints)
+            html.compile_printed_template()
+        if html.usable_cores() >= 2:
+            ahead.start_chart_helper()  # forked before anything starts a thread here
+        if pdf:
             html.start_appendix(report_outline(loaded, title=title, years=years, paper=paper, bases=bases))
     store = RunCache(default_cache_dir() if cache else Path(_scratch()))
     show = _progress()

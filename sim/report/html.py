@@ -4,6 +4,7 @@ network references), and the same document printed to PDF with WeasyPrint."""
 from __future__ import annotations
 
 import base64
+import functools
 import re
 from pathlib import Path
 from typing import Any, Literal
@@ -16,7 +17,7 @@ from sim.report import ahead, figures, sections, tables
 from sim.report import employers as employers_mod
 from sim.report.data import ReportData
 from sim.report.headlines import describe
-from sim.report.printing import join_pdfs, landscape_pages, load_weasyprint, pdf_bytes
+from sim.report.printing import join_pdfs, load_weasyprint, pdf_bytes
 from sim.report.text import executive_summary, fmt, headline_year
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
@@ -49,14 +50,32 @@ def appendix_context(data: ReportData) -> dict[str, Any]:
     (computed once per report data)."""
     if "appendix" not in data.cache:
         params = tables.parameters(data)
+        cells = _cells(params, [("path", "text"), ("unit", "text"), ("description", "text"),
+                                ("source", "text"), *[(r.label, "text") for r in data.runs]])
         data.cache["appendix"] = {
             "title": data.title,
-            "params": _cells(params, [("path", "text"), *[(r.label, "text") for r in data.runs],
-                                      ("unit", "text"), ("description", "text"), ("source", "text")]),
+            "params": [{"path": path, "values": shared_values(values, unit), "description": description,
+                        "source": source} for path, unit, description, source, *values in cells],
             "scenarios": [{"label": r.label, "description": describe(r), "digest": r.scenario.digest()}
                           for r in data.runs],
         }
     return data.cache["appendix"]
+
+
+def shared_values(values: list[str], unit: str) -> list[tuple[str, int]]:
+    """One appendix row's values, one per scenario, as (text, columns spanned): a value that
+    consecutive scenarios share is printed once across their columns, and the unit follows each
+    value in brackets. (Nearly every parameter is the same in every scenario: this halves the
+    appendix's table cells, which are most of WeasyPrint's work on it, and shows at a glance
+    which values differ.)"""
+    out: list[tuple[str, int]] = []
+    for value in values:
+        text = f"{value} ({unit})" if value and unit else value
+        if out and out[-1][0] == text:
+            out[-1] = (text, out[-1][1] + 1)
+        else:
+            out.append((text, 1))
+    return out
 
 
 def render_charts(data: ReportData) -> list[dict[str, str]]:
@@ -64,15 +83,24 @@ def render_charts(data: ReportData) -> list[dict[str, str]]:
     return figures.draw(figures.chart_jobs(data))
 
 
+def start_charts(data: ReportData, *, print_css: str | None = None) -> None:
+    """Start drawing the charts in the chart helper (where there are two cores), once per report
+    data. With `print_css` (the PDF's style sheet) the helper also lays out the charts pages."""
+    if "charts" not in data.cache and "charts_pending" not in data.cache:
+        data.cache["charts_pending"] = ahead.draw_charts_later(
+            draw_and_print_charts, figures.chart_jobs(data), print_css, data.title,
+            parallel=usable_cores() >= 2)
+
+
 def context(data: ReportData, *, with_charts: bool = True) -> dict[str, Any]:
     """Everything the template shows, computed once per report data (kept in `data.cache`: the
     PDF and the HTML of one call share it). The charts are drawn in a helper process (where
     there are two cores) while the tables are built here; `with_charts=False` does not wait
-    for them (the PDF's back part has none)."""
+    for them (the PDF's parts other than the charts pages have none)."""
     if "context" in data.cache:
         out = data.cache["context"]
         return {**out, "charts": _charts(data)} if with_charts else out
-    charts = ahead.draw_charts_later(figures.chart_jobs(data), parallel=usable_cores() >= 2)
+    start_charts(data)
     head = tables.headline(data)
     first = data.first.scenario
     region = first.region
@@ -111,16 +139,37 @@ def context(data: ReportData, *, with_charts: bool = True) -> dict[str, Any]:
         **appendix_context(data),
     }
     data.cache["context"] = out
-    data.cache["charts_pending"] = charts
     return {**out, "charts": _charts(data)} if with_charts else out
 
 
 def _charts(data: ReportData) -> list[dict[str, str]]:
-    """The charts: waited for (drawn in a helper) or drawn here, once per report data."""
+    """The charts: waited for (drawn in a helper) or drawn here, once per report data. Charts
+    pages the helper printed are kept by the style sheet they were printed with."""
     if "charts" not in data.cache:
         pending = data.cache.pop("charts_pending", None)
-        data.cache["charts"] = pending() if pending is not None else render_charts(data)
+        if pending is None:
+            data.cache["charts"] = render_charts(data)
+        else:
+            data.cache["charts"], printed = pending()
+            if printed is not None:
+                data.cache["charts_pdf"] = printed
     return data.cache["charts"]
+
+
+def draw_and_print_charts(jobs: list[figures.ChartJob], print_css: str | None,
+                          title: str) -> tuple[list[dict[str, str]], tuple[str, bytes] | None]:
+    """The charts (`figures.draw`) and, with `print_css`, the printed report's charts pages laid
+    out as PDF: what the chart helper does, so the pages are laid out where the charts are."""
+    charts = figures.draw(jobs)
+    if print_css is None:
+        return charts, None
+    return charts, (print_css, pdf_bytes(charts_html(charts, print_css, title)))
+
+
+def charts_html(charts: list[dict[str, str]], css: str, title: str) -> str:
+    """The printed charts pages alone (the part `charts` of the template)."""
+    return _env("charts").get_template("report.html.j2").render(css=css, part="charts", charts=charts,
+                                                                 title=title)
 
 
 SIGNED = re.compile(r"([\u2212+]\$?[\d][\d,.]*[MK]?)")
@@ -150,20 +199,34 @@ APPENDIX_PAGES_CSS = """
 """
 
 
-Part = Literal["all", "front", "back", "appendix"]
+Part = Literal["all", "front", "charts", "back", "appendix"]
 # The printed body's parts carry no footers: they are laid out apart (in parallel), so neither
 # knows the body's page count; the footers are printed afterwards, one page each (`footers_html`).
 NO_FOOTERS_CSS = "@page { @bottom-center { content: none; } @bottom-left { content: none; } }\n"
 
 
 def _env(part: str) -> Any:
+    """The template's environment: one for the HTML export, one for the printed parts (their
+    signed numbers are kept whole differently). Made once per process, so the template is
+    compiled once (about 0.05 s each time), not for every part."""
+    return _environment(printed=part != "all")
+
+
+@functools.cache
+def _environment(*, printed: bool) -> Any:
     import jinja2
 
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True,
                              undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)
-    env.filters["unbroken"] = unbroken if part == "all" else unbroken_print
+    env.filters["unbroken"] = unbroken_print if printed else unbroken
     env.filters["svg_uri"] = svg_uri
     return env
+
+
+def compile_printed_template() -> None:
+    """Compile the printed parts' template now (`fundsim report` does, before it forks its
+    helpers, so they have it compiled too)."""
+    _env("front").get_template("report.html.j2")
 
 
 def _css(data: ReportData) -> str:
@@ -173,18 +236,25 @@ def _css(data: ReportData) -> str:
 
 def render_html(data: ReportData, part: Part = "all") -> str:
     """The report as HTML: all of it (the HTML export), or one part the PDF prints apart (in
-    parallel): the front (cover to charts), the back (fund flows to key assumptions) or the
-    appendix. The HTML export carries its charts as inline SVG; the printed front as SVG images
-    (`data:` URLs), which WeasyPrint reads with its XML parser instead of tokenising every chart
-    element as HTML, for the same drawing."""
+    parallel): the front (cover to projections), the charts, the back (fund flows to key
+    assumptions) or the appendix. The HTML export carries its charts as inline SVG; the printed
+    charts are SVG images (`data:` URLs), which WeasyPrint reads with its XML parser instead of
+    tokenising every chart element as HTML, for the same drawing."""
     env, css = _env(part), _css(data)
     if part == "appendix":
         return env.get_template("report.html.j2").render(css=css + APPENDIX_PAGES_CSS, part=part,
                                                          **appendix_context(data))
+    if part == "charts":
+        return charts_html(_charts(data), print_css(data), data.title)
     if part in ("front", "back"):
         css += NO_FOOTERS_CSS
     return env.get_template("report.html.j2").render(css=css, part=part,
-                                                     **context(data, with_charts=part != "back"))
+                                                     **context(data, with_charts=part == "all"))
+
+
+def print_css(data: ReportData) -> str:
+    """The style sheet of the printed body's parts (laid out apart, footers printed later)."""
+    return _css(data) + NO_FOOTERS_CSS
 
 
 def footers_html(data: ReportData, landscape: list[bool]) -> str:
@@ -214,18 +284,32 @@ def start_appendix(data: ReportData) -> None:
 
 
 def write_pdf(data: ReportData, path: Path) -> None:
-    """The body's two parts and the appendix are laid out at the same time, in helper processes
-    where there are two cores (the appendix, every parameter of every scenario, is nearly half
-    of WeasyPrint's work; it was started first), then joined into one file, with the body's page
-    footers printed on it last."""
+    """The body's three parts and the appendix are laid out at the same time, in helper processes
+    where there are two cores (the appendix, every parameter of every scenario, was started
+    first; the charts pages are laid out by the chart helper, which drew them), then joined into
+    one file, with the body's page footers printed on it last."""
     load_weasyprint()  # before the fork, so the helper has it
 
     parallel = usable_cores() >= 2
     appendix = render_html(data, part="appendix")
+    start_charts(data, print_css=print_css(data))
     back = render_html(data, part="back")  # needs no chart: started while the charts are drawn
     if parallel:
         ahead.start_layout(appendix)
         ahead.start_layout(back)
-    parts = [ahead.layout(render_html(data, part="front")), ahead.layout(back)]
-    footers = pdf_bytes(footers_html(data, landscape_pages(parts)))
-    path.write_bytes(join_pdfs(parts, footers, ahead.layout(appendix)))
+    front = ahead.layout(render_html(data, part="front"))
+    parts = [front, _charts_pdf(data), ahead.layout(back)]
+    # The footers are laid out here while the appendix's helper may still be at work.
+    path.write_bytes(join_pdfs(parts, lambda wide: pdf_bytes(footers_html(data, wide)),
+                               lambda: ahead.layout(appendix)))
+
+
+def _charts_pdf(data: ReportData) -> bytes:
+    """The printed charts pages: the chart helper's, if it printed them with this report's style
+    sheet, else laid out here."""
+    _charts(data)
+    printed = data.cache.get("charts_pdf")
+    css = print_css(data)
+    if printed is not None and printed[0] == css:
+        return printed[1]
+    return ahead.layout(render_html(data, part="charts"))
