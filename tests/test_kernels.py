@@ -149,3 +149,31 @@ def test_below_is_everyone_whose_uniform_is_below_p():
         want = np.flatnonzero(u < np.float32(p))
         assert np.array_equal(K.below(3, 5, 7, n, p), want), p
     assert 0 < len(K.below(3, 5, 7, n, 0.3)) < n  # something to select
+
+
+def test_recorder_adds_deferred_counts_as_if_each_were_added_at_once():
+    """Counts are noted and added in one compiled call later; a direct write to the same metric
+    in between adds them first, so every cell gets the same additions in the same order."""
+    from sim.engine.recorder import Recorder
+    from sim.outcomes import INDEX
+
+    S, G, n = 3, 2, 2_000
+    sector, group = RNG.integers(0, S, n).astype(np.int8), RNG.integers(0, G, n).astype(np.int8)
+    rec = Recorder(2, ["a", "b", "c"], ("x", "y"))
+    rec.bind(sector, group)
+    key = sector.astype(np.int64) * G + group
+    want = np.zeros_like(rec.data)
+    for month in (0, 1):
+        rec.month = month
+        for step in range(12):
+            name = ("hires", "quits", "enrolments")[step % 3]
+            idx = RNG.choice(n, int(RNG.integers(0, 50)), replace=False).astype(np.int64)
+            w = RNG.normal(size=len(idx)) * 1e3 if step % 2 else None
+            rec.count(name, idx, weights=w)
+            if len(idx):
+                weights = np.zeros(0) if w is None else w
+                want[month, INDEX[name]] += K.cells(key, idx, weights, w is not None, S, G)
+            if step % 4 == 3:  # a direct write to a metric with counts pending
+                rec.total(name, 0.1 * step)
+                want[month, INDEX[name], -1, -1] += 0.1 * step
+    np.testing.assert_array_equal(rec.data, want)

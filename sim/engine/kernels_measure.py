@@ -123,3 +123,20 @@ def add_cells(target: np.ndarray, key: np.ndarray, idx: np.ndarray, weights: np.
     for s in range(S + 1):
         for g in range(G + 1):
             target[s, g] += out[s, g]
+
+
+@nb.njit(cache=True)
+def add_cells_batch(data: np.ndarray, key: np.ndarray, idx: np.ndarray, weights: np.ndarray,
+                    entries: np.ndarray, S: int, G: int) -> None:
+    """Several `add_cells` in one call, in the order given. Row e of `entries` is (month,
+    metric, people, weights): the next `people` of `idx` (weighted by the next `weights` of
+    `weights`, if not 0) are added to data[month, metric]. The same additions, in the same
+    order, as one add_cells per entry (sim.engine.recorder.Recorder defers its counts to this)."""
+    at = 0
+    wat = 0
+    for e in range(entries.shape[0]):
+        n, nw = entries[e, 2], entries[e, 3]
+        add_cells(data[entries[e, 0], entries[e, 1]], key, idx[at:at + n], weights[wat:wat + nw], nw > 0,
+                  S, G)
+        at += n
+        wat += nw
