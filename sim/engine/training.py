@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.special import expit
 
+from sim.engine import kernels_training as kt
 from sim.engine.derived import Derived
 from sim.engine.firms import FirmTable, charge_turnover, fill
 from sim.engine.kernels import draw_slots
@@ -71,53 +72,33 @@ def apply_for_training(p: Population, sc: Scenario, k: Derived, luck: MonthlyLuc
                        active: bool) -> tuple[np.ndarray, np.ndarray]:
     """People weigh the discounted wage gain of the next credential against tuition, earnings
     forgone and unmet barriers (which stipends and supports lower). Returns the applicants and
-    whether each would pay their own way if the fund cannot seat them."""
+    whether each would pay their own way if the fund cannot seat them.
+
+    Who may apply: the unemployed, people out of the labour force and people in a basic job,
+    below the top rung, in no programme, past the wait since their last start, and with no fund
+    contract open (the next module waits for it to close). The gain is the new job's starting
+    wage over today's: an employed person also gives up the tenure premium of the current job
+    (so long-tenured staff gain little from leaving), and forgoes its wage while training and
+    while searching again afterwards; a job seeker forgoes nothing. How sharply the decision
+    follows the net gain is set by the sector's wage (`decision_scale_wage_months`). People the
+    fund may not seat weigh paying their own way only (sim.engine.kernels_training.keenness)."""
     w = sc.workers
     reach = sc.careers.fund_outreach_factor if active else 1.0  # the fund's recruitment of its target group
-    pre = luck.candidates("applications", w.application_rate * reach)
-    st = p.status[pre]
-    eligible = (((st == UNEMPLOYED) | (st == OUT_OF_LF) | ((st == EMPLOYED) & (p.job_level[pre] == 0)))
-                & (p.rung[pre] < 3) & (p.prog_kind[pre] == 0)
-                & (month - p.last_start[pre] > w.months_between_starts)
-                & (p.contract_price[pre] == 0))  # the next module waits for the fund's contract to close
-    pre = pre[eligible]
-    st = p.status
-    if len(pre) == 0:
-        return pre, np.zeros(0, dtype=bool)
-    u = luck.at("applications", pre)
-    nxt = p.rung[pre] + 1
-    s = p.sector[pre]
-    # The gain is the new job's starting wage over today's: an employed person also gives up
-    # the tenure premium of the current job (so long-tenured staff gain little from leaving).
-    start_wage = k.base_wage[s] * p.wage_effect[pre] * p.premium[pre]
-    today = np.where(st[pre] == EMPLOYED, p.wage[pre], start_wage * (1.0 + k.prem[p.rung[pre]]))
-    portable = w.gain_weight_portable
-    gain = (np.maximum(start_wage * (1.0 + k.prem[nxt]) - today, 0.0)
-            * ((1.0 - portable) + portable * k.portability[s]))
-    months = k.months[nxt - 1]
-    # Someone who leaves a job to train forgoes its wage while training and while searching
-    # again afterwards; a job seeker forgoes nothing.
-    forgone = np.where(st[pre] == EMPLOYED, p.wage[pre], 0.0) * (months + w.search_months_after_training)
-    scale = k.base_wage[s] * w.decision_scale_wage_months  # how sharply the decision follows the net gain
-    olf = np.where(st[pre] == OUT_OF_LF, w.out_of_labour_force_application_factor, 1.0)
-
-    def keen(funded: bool) -> np.ndarray:
-        unmet = unmet_barriers(p, sc, pre, funded, active)
-        pv = gain * 12.0 * k.annuity * completion_odds(p, sc, k, pre, nxt, unmet)
-        cover = sc.careers.outside_tuition_cover  # other public programmes pay part of it
-        tuition = 0.0 if funded else k.price[nxt - 1] * (1.0 - cover) * w.liquidity_cost_factor
-        support = (sc.training.stipend_monthly * months) if funded else 0.0
-        net = pv - tuition - forgone - w.barrier_cost_monthly * unmet * months + support
-        return expit(net / scale) * olf
-
-    self_keen = keen(False)
-    funded_keen = keen(True) * np.where(p.target_group(pre), reach, 1.0) if active else self_keen
+    pre = kt.may_apply(luck.candidates("applications", w.application_rate * reach), p.status, p.job_level,
+                       p.rung, p.prog_kind, p.last_start, p.contract_price, month, w.months_between_starts)
     el = sc.fund.payments.eligible
-    if active and not el.everyone:  # people the fund may not seat weigh paying their own way only
-        funded_keen = np.where(fund_eligible(p, el, pre, month), funded_keen, 0.0)
-    best = np.maximum(funded_keen, self_keen) if active else self_keen
-    applies = u < w.application_rate * best
-    return pre[applies], (u < w.application_rate * self_keen)[applies]
+    fund_ok = (fund_eligible(p, el, pre, month) if active and not el.everyone
+               else np.ones(len(pre), dtype=bool))
+    sup = sc.fund.supports
+    t = sc.training
+    return kt.keenness(
+        pre, luck.at("applications", pre), p.status, p.rung, p.sector, p.group, p.wage_effect, p.premium,
+        p.wage, p.aptitude, p.childcare, p.transport, fund_ok, k.base_wage, k.prem, k.portability, k.months,
+        k.price, k.base_logit, float(k.annuity), w.gain_weight_portable, w.search_months_after_training,
+        w.decision_scale_wage_months, w.out_of_labour_force_application_factor, t.aptitude_effect,
+        t.barrier_effect, sc.careers.outside_tuition_cover, w.liquidity_cost_factor, t.stipend_monthly,
+        w.barrier_cost_monthly, sup.coverage if (active and sup.childcare_monthly > 0) else 0.0,
+        sup.coverage if (active and sup.transport_monthly > 0) else 0.0, reach, w.application_rate, active)
 
 
 @dataclass
