@@ -101,3 +101,142 @@ def keenness(pre: np.ndarray, u: np.ndarray, status: np.ndarray, rung: np.ndarra
             self_ok[m] = uj < rate * self_keen
             m += 1
     return applicants[:m].copy(), self_ok[:m].copy()
+
+
+@nb.njit(cache=True)
+def _block_sum(a: np.ndarray, lo: int, n: int) -> float:
+    """NumPy's pairwise summation of a[lo:lo + n] for n <= 128: a plain loop below 8, else eight
+    running sums combined in a tree, then the rest."""
+    if n < 8:
+        res = 0.0
+        for i in range(n):
+            res += a[lo + i]
+        return res
+    r0, r1, r2, r3 = a[lo], a[lo + 1], a[lo + 2], a[lo + 3]
+    r4, r5, r6, r7 = a[lo + 4], a[lo + 5], a[lo + 6], a[lo + 7]
+    i = 8
+    while i < n - (n % 8):
+        r0 += a[lo + i]
+        r1 += a[lo + i + 1]
+        r2 += a[lo + i + 2]
+        r3 += a[lo + i + 3]
+        r4 += a[lo + i + 4]
+        r5 += a[lo + i + 5]
+        r6 += a[lo + i + 6]
+        r7 += a[lo + i + 7]
+        i += 8
+    res = ((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7))
+    while i < n:
+        res += a[lo + i]
+        i += 1
+    return res
+
+
+@nb.njit(cache=True)
+def np_sum(a: np.ndarray) -> float:
+    """np.sum(a) for a 1-D float64 array, to the bit: NumPy's pairwise summation, which halves
+    a range above 128 values (at a multiple of 8) and adds the halves' sums. Written without
+    recursion (numba's disk cache cannot load recursive functions): a stack of ranges, each
+    split before its halves are summed, left then right."""
+    lo = np.empty(64, dtype=np.int64)
+    size = np.empty(64, dtype=np.int64)
+    split = np.zeros(64, dtype=np.bool_)
+    vals = np.empty(64)
+    top, nv = 0, 0
+    lo[0], size[0] = 0, a.shape[0]
+    while top >= 0:
+        n = size[top]
+        if split[top]:  # both halves summed: left below right on the value stack
+            vals[nv - 2] = vals[nv - 2] + vals[nv - 1]
+            nv -= 1
+            split[top] = False
+            top -= 1
+        elif n <= 128:
+            vals[nv] = _block_sum(a, lo[top], n)
+            nv += 1
+            top -= 1
+        else:
+            n2 = n // 2
+            n2 -= n2 % 8
+            split[top] = True
+            split[top + 1] = split[top + 2] = False
+            lo[top + 1], size[top + 1] = lo[top] + n2, n - n2  # right, summed second
+            lo[top + 2], size[top + 2] = lo[top], n2  # left, summed first
+            top += 2
+    return 0.0 + vals[0]
+
+
+@nb.njit(cache=True)
+def route(app_sector: np.ndarray, u: np.ndarray, prov_sector: np.ndarray, weight: np.ndarray,
+          n_sectors: int) -> tuple[np.ndarray, np.ndarray]:
+    """Each applicant's provider, drawn among her sector's providers in proportion to `weight`
+    with her uniform `u` (the first whose cumulative share exceeds it), or -1 if her sector's
+    providers have no weight; and how many applicants each provider drew (float)."""
+    n, n_prov = app_sector.shape[0], prov_sector.shape[0]
+    chosen = np.full(n, -1, dtype=np.int64)
+    provs = np.empty(n_prov, dtype=np.int64)
+    for sec in range(n_sectors):
+        c = 0
+        for q in range(n_prov):
+            if prov_sector[q] == sec:
+                provs[c] = q
+                c += 1
+        wts = np.empty(c)
+        for q in range(c):
+            wts[q] = weight[provs[q]]
+        total = np_sum(wts)
+        if total <= 0:
+            continue
+        cum = np.empty(c)
+        run = 0.0
+        for q in range(c):
+            run = wts[q] if q == 0 else run + wts[q]
+            cum[q] = run / total
+        for j in range(n):
+            if app_sector[j] != sec:
+                continue
+            at = 0  # np.searchsorted(cum, u, side="right") on a non-decreasing cum
+            while at < c and cum[at] <= u[j]:
+                at += 1
+            chosen[j] = provs[min(at, c - 1)]
+    demand = np.zeros(n_prov)
+    for j in range(n):
+        if chosen[j] >= 0:
+            demand[chosen[j]] += 1.0
+    return chosen, demand
+
+
+@nb.njit(cache=True)
+def order_within(groups: np.ndarray, score: np.ndarray) -> np.ndarray:
+    """np.lexsort((-score, groups)): by group, then best score first, ties in input order."""
+    by_score = np.argsort(-score, kind="mergesort")
+    return by_score[np.argsort(groups[by_score], kind="mergesort")]
+
+
+@nb.njit(cache=True)
+def rank_within(groups: np.ndarray, score: np.ndarray) -> np.ndarray:
+    """Rank of each item within its group, best score first (0 = best), ties in input order."""
+    order = order_within(groups, score)
+    ranks = np.empty(order.shape[0], dtype=np.int64)
+    start = 0
+    for r in range(order.shape[0]):
+        if r > 0 and groups[order[r]] != groups[order[r - 1]]:
+            start = r
+        ranks[order[r]] = r - start
+    return ranks
+
+
+@nb.njit(cache=True)
+def within_budget(sector: np.ndarray, score: np.ndarray, commit: np.ndarray,
+                  budget: np.ndarray) -> np.ndarray:
+    """Whether each seat is funded: its sector's commitments, best-ranked first, add up to at
+    most the sector's budget by the time it is reached (a running sum, as np.cumsum)."""
+    order = order_within(sector, score)
+    ok = np.empty(order.shape[0], dtype=np.bool_)
+    run = 0.0
+    for r in range(order.shape[0]):
+        j = order[r]
+        first = r == 0 or sector[j] != sector[order[r - 1]]
+        run = commit[j] if first else run + commit[j]
+        ok[j] = run <= budget[sector[j]]
+    return ok

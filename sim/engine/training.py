@@ -20,7 +20,7 @@ from sim.engine import kernels_training as kt
 from sim.engine.derived import Derived
 from sim.engine.firms import FirmTable, charge_turnover, fill
 from sim.engine.kernels import draw_slots
-from sim.engine.providers import ProviderTable, rank_within
+from sim.engine.providers import ProviderTable
 from sim.engine.recorder import Recorder
 from sim.engine.rng import MonthlyLuck
 from sim.engine.workers import (
@@ -131,19 +131,9 @@ def admit(p: Population, pt: ProviderTable, sc: Scenario, k: Derived, rng: np.ra
         pt.demand_history.append(np.zeros(pt.n))
         return None, Seats(applicants, applicants, applicants, np.zeros(0))
     s = p.sector[applicants]
-    open_ = pt.suspended_until < month
-    weight = np.where(open_, pt.capacity, 0.0)
-    chosen = np.full(len(applicants), -1)
-    u = rng.random(len(applicants))
-    for sec in range(k.n_sectors):  # route each applicant to a provider of their sector
-        provs = np.flatnonzero(pt.sector == sec)
-        wts = weight[provs]
-        here = np.flatnonzero(s == sec)
-        if wts.sum() <= 0 or len(here) == 0:
-            continue
-        cum = np.cumsum(wts) / wts.sum()
-        chosen[here] = provs[np.minimum(np.searchsorted(cum, u[here], side="right"), len(provs) - 1)]
-    demand = np.bincount(chosen[chosen >= 0], minlength=pt.n).astype(float)
+    # route each applicant to an open provider of their sector, in proportion to capacity
+    weight = np.where(pt.suspended_until < month, pt.capacity, 0.0)
+    chosen, demand = kt.route(s, rng.random(len(applicants)), pt.sector, weight, k.n_sectors)
     pt.demand_history.append(demand)
     ok = chosen >= 0
     applicants, chosen, s, self_ok = applicants[ok], chosen[ok], s[ok], self_ok[ok]
@@ -167,7 +157,7 @@ def admit(p: Population, pt: ProviderTable, sc: Scenario, k: Derived, rng: np.ra
         revenue = expected / np.maximum(base, 1.0)
     score = sc.providers.creaming_sensitivity * revenue + rng.standard_normal(len(applicants))
     seats = np.floor(pt.capacity).astype(np.int64)
-    take = rank_within(chosen, score) < seats[chosen]
+    take = kt.rank_within(chosen, score) < seats[chosen]
     applicants, chosen, s, nxt, score, mult, self_ok, age = (
         a[take] for a in (applicants, chosen, s, nxt, score, mult, self_ok, age))
     price = k.price[nxt - 1] * mult
@@ -188,12 +178,7 @@ def admit(p: Population, pt: ProviderTable, sc: Scenario, k: Derived, rng: np.ra
         financed = np.zeros(len(applicants), dtype=bool)
         financed[best] = finance(applicants[best], value[best])
         commit = np.where(financed, 0.0, commit)
-    order = np.lexsort((-score, s))
-    cum = np.zeros(len(order))
-    for sec in range(k.n_sectors):  # fund the best-ranked within each sector's budget
-        in_sec = order[s[order] == sec]
-        cum[in_sec] = np.cumsum(commit[in_sec])
-    funded_ok = cum <= budget_by_sector[s]
+    funded_ok = kt.within_budget(s, score, commit, budget_by_sector)  # the best-ranked first, by sector
     if eligible is not None:
         funded_ok &= eligible
     if financed is not None:
