@@ -304,12 +304,11 @@ class FundModel(mesa.Model):
         stipend = self.scenario.training.stipend_monthly if self.fund_active else 0.0
         c = self.scenario.careers
         # Wages move first (experience, skills used or idle), then are paid: the pay bill and the
-        # per-job wages the levy bases read (_close_pay_period) are one snapshot.
-        self.workers.gain_experience(self.k)
-        self.workers.use_skills(self.k, c.credential_lapse_months)
-        self.firms.payroll = self.workers.age_jobs(self.k.monthly_growth, stipend, self.firms.n)
-        self.workers.part_time_earnings(c.part_time_work_share, c.part_time_earnings_share)
-        self._close_pay_period()
+        # per-job wages the levy bases read (close_pay_period) are one snapshot, of one pass.
+        self.firms.payroll, employer, wage = self.workers.work_month(
+            self.k, c.credential_lapse_months, stipend, self.firms.n, c.part_time_work_share,
+            c.part_time_earnings_share)
+        self.firms.close_pay_period(employer, wage, self.k.contractor_share, self.month)
 
     def review_providers(self) -> None:
         rules = self.scenario.providers

@@ -12,7 +12,6 @@ import numpy as np
 
 from sim.engine import kernels_people as kp
 from sim.engine.derived import Derived
-from sim.engine.kernels import age_and_pay
 from sim.scenario.schema import Scenario
 
 # Labour-market status: exactly one per person.
@@ -249,8 +248,21 @@ class Population:
         """A month of tenure: wages grow with tenure (one multiply: the tenure profile is
         geometric); earnings are wages for people in work and externs and stipends for fund
         trainees. Returns each firm's payroll."""
-        return age_and_pay(self.status, self.tenure, self.wage, self.earnings, self.prog_payer, self.employer,
-                           monthly_growth, stipend, n_firms)
+        return kp.age_and_pay(self.status, self.tenure, self.wage, self.earnings, self.prog_payer,
+                              self.employer, monthly_growth, stipend, n_firms)
+
+    def work_month(self, k: Derived, lapse_months: int, stipend: float, n_firms: int, part_time_share: float,
+                   part_time_earnings_share: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """A month of work and pay in one pass over people: gain_experience, use_skills,
+        age_jobs and part_time_earnings, in that order for each person, then the pay period's
+        jobs (paid_jobs). Returns each firm's payroll, and the employer and wage of each paid job."""
+        return kp.work_month(
+            self.status, self.job_level, self.linked, self.experience, self.skill, self.wage, self.idle,
+            self.rung, self.tenure, self.earnings, self.prog_payer, self.prog_kind, self.employer,
+            self.work_draw, self.prior_wage, k.prem_mult, k.unlinked_mult, k.experience_growth,
+            _EXPERIENCE_CAP, k.skill_depreciation, k.skill_restoration, int(lapse_months),
+            k.monthly_growth, stipend, n_firms, np.float32(part_time_share),
+            np.float32(part_time_earnings_share))
 
 
 def new_population(scenario: Scenario, rng: np.random.Generator,
