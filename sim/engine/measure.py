@@ -19,7 +19,6 @@ from sim.engine.workers import (
     UNEMPLOYED,
     Population,
 )
-from sim.outcomes import INDEX
 from sim.scenario.schema import Scenario
 
 # Flows onto and off a payroll (EMPLOYED or APPRENTICE), by the metrics that count them.
@@ -33,17 +32,15 @@ def record_month(rec: Recorder, p: Population, f: FirmTable, pt: ProviderTable, 
                  graduated: tuple[np.ndarray, np.ndarray] | None = None) -> None:
     """The month's close. `graduated`: this month's apprenticeship graduates and their training firms."""
     st = p.status
-    now = rec.data[rec.month]
-    rec.add_cells("payroll_entries", sum(now[INDEX[m]] for m in PAYROLL_ENTRIES))
-    rec.add_cells("payroll_exits", sum(now[INDEX[m]] for m in PAYROLL_EXITS))
+    rec.add_cells("payroll_entries", rec.sum_of(PAYROLL_ENTRIES))
+    rec.add_cells("payroll_exits", rec.sum_of(PAYROLL_EXITS))
     if graduated is not None:
         grads, hosts = graduated
         kept = (st[grads] == EMPLOYED) & (p.employer[grads] == hosts)
         rec.count("apprenticeship_graduates_kept", grads[kept])
-    counts = kernels.month_counts(st, p.placed_month, p.participant, p.last_start, p.group, p.prog_payer,
-                                  p.prog_kind, rec.cell_key, month, rec.S, rec.G)
-    for name, cells in zip(kernels.MONTH_COUNTS, counts, strict=True):
-        rec.add_cells(name, cells)
+    rec.add_many(kernels.MONTH_COUNTS, kernels.month_counts(
+        st, p.placed_month, p.participant, p.last_start, p.group, p.prog_payer, p.prog_kind, rec.cell_key,
+        month, rec.S, rec.G))
     rec.set_cells("median_wage_participants", kernels_measure.median_cells(
         p.wage, p.participant & (st == EMPLOYED), rec.cell_key, rec.S, rec.G))
     # Forecast: skilled openings minus the pipeline's expected completers over six months.
@@ -54,20 +51,20 @@ def record_month(rec: Recorder, p: Population, f: FirmTable, pt: ProviderTable, 
     rec.by_sector("skill_gap_forecast", np.maximum(gap - expected, 0.0))
     idx = demand.index[month]
     rec.by_sector("demand_index", idx, total=float((idx * k.employment_share).sum()))
-    rec.total("firms_in_fund", float(f.member.sum()))
-    rec.total("free_rider_index", free_rider_index(p, f))
-    rec.total("providers_eligible", float((pt.suspended_until < month).sum()))
+    rec.totals({"firms_in_fund": float(f.member.sum()), "free_rider_index": free_rider_index(p, f),
+                "providers_eligible": float((pt.suspended_until < month).sum())})
     if fund is None:
         return
-    rec.total("fund_balance", fund.balance / 100.0)
-    rec.total("fund_liabilities", fund_flows.liabilities_cents(fund, p) / 100.0)
-    rec.total("fund_commitments", fund_flows.commitments_cents(fund, sc, p) / 100.0)
-    for fam in ("employers", "public", "other"):
-        rec.total(f"fund_income_{fam}", fund.income[fam] / 100.0)
-    for fam in ("providers", "supports", "admin", "employers", "other"):
-        rec.total(f"fund_spend_{fam}", fund.spend[fam] / 100.0)
-    rec.total("fund_training_spend", (fund.spend["providers"] + fund.spend["supports"]) / 100.0)
-    rec.total("fund_expired_account_funds", fund.expired_cents / 100.0)
+    rec.totals({
+        "fund_balance": fund.balance / 100.0,
+        "fund_liabilities": fund_flows.liabilities_cents(fund, p) / 100.0,
+        "fund_commitments": fund_flows.commitments_cents(fund, sc, p) / 100.0,
+        **{f"fund_income_{fam}": fund.income[fam] / 100.0 for fam in ("employers", "public", "other")},
+        **{f"fund_spend_{fam}": fund.spend[fam] / 100.0
+           for fam in ("providers", "supports", "admin", "employers", "other")},
+        "fund_training_spend": (fund.spend["providers"] + fund.spend["supports"]) / 100.0,
+        "fund_expired_account_funds": fund.expired_cents / 100.0,
+    })
 
 
 def free_rider_index(p: Population, f: FirmTable) -> float:

@@ -35,6 +35,7 @@ class Recorder:
         self._weights: list[np.ndarray] = []
         self._entries: list[tuple[int, int, int, int]] = []
         self._pending_metrics: set[int] = set()
+        self._indices: dict[tuple[str, ...], np.ndarray] = {}  # metrics' rows, by their names
 
     @property
     def data(self) -> np.ndarray:
@@ -83,6 +84,27 @@ class Recorder:
         if metric in self._pending_metrics:
             self._flush()
         return self._data[self.month, metric]
+
+    def _rows(self, names: tuple[str, ...]) -> np.ndarray:
+        """The metrics' rows (distinct names), their pending counts added first."""
+        rows = self._indices.get(names)
+        if rows is None:
+            rows = self._indices[names] = np.array([INDEX[n] for n in names], dtype=np.int64)
+        if self._pending_metrics and not self._pending_metrics.isdisjoint(rows.tolist()):
+            self._flush()
+        return rows
+
+    def add_many(self, names: tuple[str, ...], cells: np.ndarray) -> None:
+        """`add_cells` for several metrics (distinct names) at once: cells[i] to names[i]."""
+        self._data[self.month, self._rows(names)] += cells
+
+    def totals(self, values: dict[str, float]) -> None:
+        """`total` for several metrics (distinct names) at once."""
+        self._data[self.month, self._rows(tuple(values)), -1, -1] += np.array(list(values.values()))
+
+    def sum_of(self, names: tuple[str, ...]) -> np.ndarray:
+        """The sum of this month's cells of several metrics (distinct names)."""
+        return self._data[self.month, self._rows(names)].sum(axis=0)
 
     def total(self, name: str, value: float) -> None:
         self._row(name)[-1, -1] += value
