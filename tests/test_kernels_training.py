@@ -154,3 +154,51 @@ def test_rank_and_budget_follow_lexsort_with_ties_in_input_order():
         in_sec = order[sector[order] == sec]
         cum[in_sec] = np.cumsum(commit[in_sec])
     np.testing.assert_array_equal(kt.within_budget(sector, score, commit, budget), cum <= budget[sector])
+
+
+def _progress_numpy(p, pt_quality, sc, k, luck, active):
+    """training.progress as NumPy statements (before it was compiled)."""
+    tr = sc.training
+    idx = np.flatnonzero(p.prog_left > 0)
+    kind = p.prog_kind[idx]
+    reached = (p.prog_payer[idx] == 1) & ((kind != 3) | sc.fund.supports.reach_apprentices)
+    unmet = unmet_barriers(p, sc, idx, reached, active)
+    unmet = np.where(kind == 2, tr.incumbent_barrier_weight * unmet, unmet)
+    base = np.where(kind == 3, k.appr_logit, k.base_logit[p.prog_rung[idx] - 1])
+    lift = np.where(kind == 3, tr.earn_and_learn_effect, 0.0)
+    quality = pt_quality[np.maximum(p.prog_provider[idx], 0)]
+    total = expit(base + tr.aptitude_effect * p.aptitude[idx] - tr.barrier_effect * unmet + lift + quality)
+    hazard = 1.0 - total ** (1.0 / np.maximum(p.prog_months[idx], 1))
+    drop = luck.at("progress", idx) < hazard
+    dropped, going = idx[drop], idx[~drop]
+    p.prog_left[going] -= 1
+    return dropped, going[p.prog_left[going] == 0]
+
+
+@pytest.mark.parametrize("rules", sorted(RULES))
+@pytest.mark.parametrize("active", [False, True])
+def test_progress_matches_numpy_bit_for_bit(people, rules, active):
+    from types import SimpleNamespace
+
+    from sim.engine.training import progress
+
+    sc = apply_overrides(load_scenario("scenarios/baseline.yaml"),
+                         {"region.n_workers": N, "fund.supports.reach_apprentices": "true", **RULES[rules]})
+    k = Derived.of(sc)
+    got = people.copy()
+    r = np.random.default_rng(6)
+    got.prog_kind[:] = r.integers(0, 4, N)
+    got.prog_payer[:] = r.integers(0, 4, N)
+    got.prog_rung[:] = r.integers(1, 4, N)
+    got.prog_months[:] = r.integers(0, 30, N)
+    got.prog_left[:] = np.where(got.prog_kind > 0, r.integers(0, 4, N), 0)
+    got.prog_provider[:] = r.integers(-1, 6, N)
+    pt = SimpleNamespace(quality=r.normal(0, 0.3, 6))
+    ref = got.copy()
+    luck = MonthlyLuck(Streams(4), 9, N)
+    dropped, done = progress(got, pt, sc, k, luck, active)
+    want_dropped, want_done = _progress_numpy(ref, pt.quality, sc, k, luck, active)
+    assert len(want_dropped) > 100 and len(want_done) > 100
+    np.testing.assert_array_equal(dropped, want_dropped)
+    np.testing.assert_array_equal(done, want_done)
+    np.testing.assert_array_equal(got.prog_left, ref.prog_left)

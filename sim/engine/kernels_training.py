@@ -240,3 +240,65 @@ def within_budget(sector: np.ndarray, score: np.ndarray, commit: np.ndarray,
         run = commit[j] if first else run + commit[j]
         ok[j] = run <= budget[sector[j]]
     return ok
+
+
+@nb.njit(cache=True)
+def completion_chances(prog_left: np.ndarray, prog_kind: np.ndarray, prog_payer: np.ndarray,
+                       prog_rung: np.ndarray, prog_months: np.ndarray, prog_provider: np.ndarray,
+                       aptitude: np.ndarray, childcare: np.ndarray, transport: np.ndarray,
+                       provider_quality: np.ndarray, base_logit: np.ndarray, appr_logit: float,
+                       aptitude_effect: float, barrier_effect: float, incumbent_weight: float,
+                       earn_and_learn: float, cov_c: float, cov_t: float,
+                       reach_apprentices: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Everyone in a programme, the chance of completing it (expit of the module's base logit,
+    aptitude, unmet barriers (fund stipends remove them for fund-paid trainees, and for
+    apprentices where supports reach them; incumbents' barriers weigh less), earn-and-learn's
+    lift for apprentices and the provider's quality) and the exponent that turns it into a
+    monthly hazard, 1 / months (the power is left to NumPy: its vectorised power differs)."""
+    n = 0
+    for i in range(prog_left.shape[0]):
+        if prog_left[i] > 0:
+            n += 1
+    idx = np.empty(n, dtype=np.int64)
+    total = np.empty(n)
+    expo = np.empty(n)
+    apt_eff = np.float32(aptitude_effect)
+    j = 0
+    for i in range(prog_left.shape[0]):
+        if prog_left[i] <= 0:
+            continue
+        kind = prog_kind[i]
+        covered = 1.0 if prog_payer[i] == 1 and (kind != 3 or reach_apprentices) else 0.0
+        unmet = childcare[i] * (1.0 - cov_c * covered) + transport[i] * (1.0 - cov_t * covered)
+        if kind == 2:  # incumbent upskilling: part-time at the workplace
+            unmet = incumbent_weight * unmet
+        base = appr_logit if kind == 3 else base_logit[prog_rung[i] - 1]
+        lift = earn_and_learn if kind == 3 else 0.0
+        quality = provider_quality[max(prog_provider[i], 0)]
+        x = base + apt_eff * aptitude[i] - barrier_effect * unmet + lift + quality
+        idx[j] = i
+        total[j] = _expit(x)
+        expo[j] = 1.0 / max(prog_months[i], 1)
+        j += 1
+    return idx, total, expo
+
+
+@nb.njit(cache=True)
+def advance(idx: np.ndarray, u: np.ndarray, hazard: np.ndarray,
+            prog_left: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """People `idx` drop out if their draw is below the hazard; the others move a month closer
+    to the credential. Returns the dropouts and those who completed (in `idx` order)."""
+    dropped = np.empty(idx.shape[0], dtype=np.int64)
+    done = np.empty(idx.shape[0], dtype=np.int64)
+    nd = nc = 0
+    for j in range(idx.shape[0]):
+        i = idx[j]
+        if np.float64(u[j]) < hazard[j]:
+            dropped[nd] = i
+            nd += 1
+            continue
+        prog_left[i] -= 1
+        if prog_left[i] == 0:
+            done[nc] = i
+            nc += 1
+    return dropped[:nd].copy(), done[:nc].copy()

@@ -29,7 +29,6 @@ from sim.engine.workers import (
     EXTERNSHIP,
     OUT_OF_LF,
     PAYER_FIRM,
-    PAYER_FUND,
     PROG_APPRENTICESHIP,
     PROG_COURSE,
     PROG_INCUMBENT,
@@ -269,28 +268,19 @@ def progress(p: Population, pt: ProviderTable, sc: Scenario, k: Derived, luck: M
              active: bool) -> tuple[np.ndarray, np.ndarray]:
     """One month of training: drop out with a monthly hazard that falls with aptitude,
     supports and paid earn-and-learn, or move a month closer to the credential."""
-    tr = sc.training
-    idx = np.flatnonzero(p.prog_left > 0)
+    tr, sup = sc.training, sc.fund.supports
+    # Stipends remove barriers for fund-paid trainees (and apprentices, if supports reach them);
+    # part-time at the workplace, incumbents' barriers weigh less.
+    idx, total, expo = kt.completion_chances(
+        p.prog_left, p.prog_kind, p.prog_payer, p.prog_rung, p.prog_months, p.prog_provider, p.aptitude,
+        p.childcare, p.transport, pt.quality, k.base_logit, float(k.appr_logit), tr.aptitude_effect,
+        tr.barrier_effect, tr.incumbent_barrier_weight, tr.earn_and_learn_effect,
+        sup.coverage if (active and sup.childcare_monthly > 0) else 0.0,
+        sup.coverage if (active and sup.transport_monthly > 0) else 0.0, bool(sup.reach_apprentices))
     if len(idx) == 0:
         return idx, idx
-    kind = p.prog_kind[idx]
-    # Stipends remove barriers for fund-paid trainees (and apprentices, if supports reach them).
-    reach = sc.fund.supports.reach_apprentices
-    reached = (p.prog_payer[idx] == PAYER_FUND) & ((kind != PROG_APPRENTICESHIP) | reach)
-    unmet = unmet_barriers(p, sc, idx, reached, active)
-    # Part-time at the workplace: barriers weigh less.
-    unmet = np.where(kind == PROG_INCUMBENT, tr.incumbent_barrier_weight * unmet, unmet)
-    base = np.where(kind == PROG_APPRENTICESHIP, k.appr_logit, k.base_logit[p.prog_rung[idx] - 1])
-    lift = np.where(kind == PROG_APPRENTICESHIP, tr.earn_and_learn_effect, 0.0)
-    quality = pt.quality[np.maximum(p.prog_provider[idx], 0)]
-    total = expit(base + tr.aptitude_effect * p.aptitude[idx] - tr.barrier_effect * unmet + lift + quality)
-    hazard = 1.0 - total ** (1.0 / np.maximum(p.prog_months[idx], 1))
-    drop = luck.at("progress", idx) < hazard
-    dropped = idx[drop]
-    going = idx[~drop]
-    p.prog_left[going] -= 1
-    done = going[p.prog_left[going] == 0]
-    return dropped, done
+    hazard = 1.0 - total ** expo
+    return kt.advance(idx, luck.at("progress", idx), hazard, p.prog_left)
 
 
 def start_externships(p: Population, f: FirmTable, sc: Scenario, k: Derived, luck: MonthlyLuck,
