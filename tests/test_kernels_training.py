@@ -202,3 +202,21 @@ def test_progress_matches_numpy_bit_for_bit(people, rules, active):
     np.testing.assert_array_equal(dropped, want_dropped)
     np.testing.assert_array_equal(done, want_done)
     np.testing.assert_array_equal(got.prog_left, ref.prog_left)
+
+
+def test_incumbent_picks_and_pair_totals_match_numpy():
+    n, F = 4_000, 50
+    status, kind, rung = RNG.integers(0, 6, n), RNG.integers(0, 3, n), RNG.integers(0, 4, n)
+    employer = RNG.integers(0, F, n)
+    cand = np.flatnonzero(RNG.random(n) < 0.6)
+    u = RNG.random(len(cand)).astype(np.float32)
+    rates = RNG.uniform(0, 3.0, F)
+    got = kt.incumbent_picks(cand, u, status, kind, rung, employer, rates / 12.0)
+    ok = (status[cand] == 1) & (kind[cand] == 0) & (rung[cand] < 3)
+    emp, ue = cand[ok], u[ok]
+    np.testing.assert_array_equal(got, emp[ue < rates[employer[emp]] / 12.0])
+    key, price = RNG.integers(0, 30, 500) * 7 + RNG.integers(0, 7, 500), RNG.uniform(100, 5_000, 500)
+    pairs, which = np.unique(key, return_inverse=True)
+    got_pairs, got_sums = kt.pair_totals(key, price)
+    np.testing.assert_array_equal(got_pairs, pairs)
+    np.testing.assert_array_equal(got_sums, np.bincount(which, weights=price, minlength=len(pairs)))

@@ -302,3 +302,38 @@ def advance(idx: np.ndarray, u: np.ndarray, hazard: np.ndarray,
             done[nc] = i
             nc += 1
     return dropped[:nd].copy(), done[:nc].copy()
+
+
+@nb.njit(cache=True)
+def incumbent_picks(cand: np.ndarray, u: np.ndarray, status: np.ndarray, prog_kind: np.ndarray,
+                    rung: np.ndarray, employer: np.ndarray, monthly_rate: np.ndarray) -> np.ndarray:
+    """Of the candidates (draws `u`), employees in no programme below the top rung whose draw is
+    below their employer's monthly training rate: the staff firms send to upskilling."""
+    out = np.empty(cand.shape[0], dtype=np.int64)
+    m = 0
+    for j in range(cand.shape[0]):
+        i = cand[j]
+        if (status[i] == _EMPLOYED and prog_kind[i] == 0 and rung[i] < 3
+                and np.float64(u[j]) < monthly_rate[employer[i]]):
+            out[m] = i
+            m += 1
+    return out[:m].copy()
+
+
+@nb.njit(cache=True)
+def pair_totals(key: np.ndarray, value: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """np.unique(key, return_inverse=True) and np.bincount(inverse, weights=value): the distinct
+    keys in order and each one's values summed in the order given."""
+    order = np.argsort(key, kind="mergesort")  # stable: a key's values keep their order
+    keys = np.empty(key.shape[0], dtype=np.int64)
+    sums = np.empty(key.shape[0])
+    m = -1
+    for r in range(order.shape[0]):
+        j = order[r]
+        if m < 0 or key[j] != keys[m]:
+            m += 1
+            keys[m] = key[j]
+            sums[m] = 0.0 + value[j]
+        else:
+            sums[m] += value[j]
+    return keys[:m + 1].copy(), sums[:m + 1].copy()

@@ -355,13 +355,10 @@ def train_incumbents(p: Population, pt: ProviderTable, k: Derived, luck: Monthly
     """Firms send staff to part-time upskilling at their own cost (a fund grant may refund
     part of it); the worker keeps working. Returns the seats, priced."""
     cand = luck.candidates("incumbents", float(rates.max(initial=0.0)) / 12.0)
-    emp = cand[(p.status[cand] == EMPLOYED) & (p.prog_kind[cand] == 0) & (p.rung[cand] < 3)]
-    none = Seats(emp[:0], emp[:0], emp[:0], np.zeros(0))
-    if len(emp) == 0:
-        return none
-    picked = emp[luck.at("incumbents", emp) < rates[p.employer[emp]] / 12.0]
+    picked = kt.incumbent_picks(cand, luck.at("incumbents", cand), p.status, p.prog_kind, p.rung, p.employer,
+                                rates / 12.0)
     if len(picked) == 0:
-        return none
+        return Seats(picked, picked, picked, np.zeros(0))
     sec = p.sector[picked]
     provider = np.full(len(picked), -1)
     for s in range(k.n_sectors):
