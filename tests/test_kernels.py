@@ -177,3 +177,18 @@ def test_recorder_adds_deferred_counts_as_if_each_were_added_at_once():
                 rec.total(name, 0.1 * step)
                 want[month, INDEX[name], -1, -1] += 0.1 * step
     np.testing.assert_array_equal(rec.data, want)
+
+
+def test_posts_held_counts_posts_heads_and_job_seekers():
+    n, F, S = 3_000, 25, 3
+    status = RNG.integers(0, 6, n).astype(np.int8)
+    employer, ext_host = RNG.integers(0, F, n).astype(np.int32), RNG.integers(0, F, n).astype(np.int32)
+    level, sector = RNG.integers(0, 4, n).astype(np.int8), RNG.integers(0, S, n).astype(np.int8)
+    held, head, seekers = K.posts_held(status, employer, ext_host, level, sector, F, 4, S)
+    staff = (status == 1) | (status == 4)
+    want = np.zeros((F, 4), dtype=np.int64)
+    np.add.at(want, (employer[staff], level[staff]), 1)
+    np.add.at(want, (ext_host[status == 3], level[status == 3]), 1)
+    np.testing.assert_array_equal(held, want)
+    np.testing.assert_array_equal(head, np.bincount(employer[staff], minlength=F))
+    np.testing.assert_array_equal(seekers, np.bincount(sector[status == 0], minlength=S))

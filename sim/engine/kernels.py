@@ -378,11 +378,14 @@ def month_counts(status: np.ndarray, placed_month: np.ndarray, participant: np.n
 
 @nb.njit(cache=True)
 def posts_held(status: np.ndarray, employer: np.ndarray, ext_host: np.ndarray, job_level: np.ndarray,
-               n_firms: int, n_levels: int) -> tuple[np.ndarray, np.ndarray]:
+               sector: np.ndarray, n_firms: int, n_levels: int,
+               n_sectors: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Posts each firm holds by level (staff and apprentices at their employer, externs at their
-    host, who holds an opening for them) and its head count (staff and apprentices only)."""
+    host, who holds an opening for them), its head count (staff and apprentices only), and the
+    job seekers (unemployed) in each sector, in one pass."""
     by_level = np.zeros((n_firms, n_levels), dtype=np.int64)
     head = np.zeros(n_firms, dtype=np.int64)
+    seekers = np.zeros(n_sectors, dtype=np.int64)
     for i in range(status.shape[0]):
         st = status[i]
         if st == 1 or st == 4:
@@ -390,4 +393,6 @@ def posts_held(status: np.ndarray, employer: np.ndarray, ext_host: np.ndarray, j
             head[employer[i]] += 1
         elif st == 3:
             by_level[ext_host[i], job_level[i]] += 1
-    return by_level, head
+        elif st == 0:
+            seekers[sector[i]] += 1
+    return by_level, head, seekers

@@ -40,13 +40,14 @@ class Tightness:
         self.last = np.zeros(n_sectors)
         self.months = 0
 
-    def observe(self, p: Population, f: FirmTable, n_sectors: int) -> None:
-        """This month's posting: log(vacancies / job seekers) by sector (both floored at 1)."""
+    def observe(self, f: FirmTable, seekers: np.ndarray, n_sectors: int) -> np.ndarray:
+        """This month's posting: log(vacancies / job seekers) by sector (both floored at 1), from
+        the firms' openings and the job seekers in each sector. Returns the vacancies by sector."""
         vac = np.bincount(f.sector, weights=f.vacancies.sum(axis=1), minlength=n_sectors)
-        seekers = np.bincount(p.sector[p.status == UNEMPLOYED], minlength=n_sectors)
         self.last = np.log(np.maximum(vac, 1.0)) - np.log(np.maximum(seekers, 1.0))
         self.log_sum += self.last
         self.months += 1
+        return vac
 
     def multiplier(self, elasticity: float) -> np.ndarray:
         """(theta / its geometric running mean) ^ elasticity, 1 before the first posting."""

@@ -186,11 +186,10 @@ class FundModel(mesa.Model):
 
     def post_vacancies(self) -> None:
         p, f = self.workers, self.firms
-        held, head = kernels.posts_held(p.status, p.employer, p.ext_host, p.job_level, f.n, fm.N_LEVELS)
+        held, head, seekers = kernels.posts_held(p.status, p.employer, p.ext_host, p.job_level, p.sector, f.n,
+                                                 fm.N_LEVELS, self.k.n_sectors)
         fm.post_vacancies(f, held, head, self._targets(), self.k.level_shares)
-        self.tightness.observe(p, f, self.k.n_sectors)
-        self.rec.by_sector("vacancies", np.bincount(f.sector, weights=f.vacancies.sum(axis=1),
-                                                    minlength=self.k.n_sectors).astype(float))
+        self.rec.by_sector("vacancies", self.tightness.observe(f, seekers, self.k.n_sectors))
         if self.fund_active:  # this month's fund completers take up openings as externs
             tr.start_externships(p, f, self.scenario, self.k, self.luck, self.streams["externships"],
                                  self._fund_completers, self.rec)
