@@ -220,3 +220,22 @@ def test_incumbent_picks_and_pair_totals_match_numpy():
     got_pairs, got_sums = kt.pair_totals(key, price)
     np.testing.assert_array_equal(got_pairs, pairs)
     np.testing.assert_array_equal(got_sums, np.bincount(which, weights=price, minlength=len(pairs)))
+
+
+def test_impact_refuses_a_programme_kind_without_a_column_and_changes_nothing(people):
+    from sim.engine.impact import KIND_COLUMNS, ImpactTracker
+
+    p = people.copy()
+    tracker = ImpactTracker(24, N, 6)
+    p.participant[:] = False
+    p.participant[:10] = True
+    p.first_fund_month[:10] = 3
+    p.prog_kind[:10] = 1
+    p.prog_kind[5] = KIND_COLUMNS  # a kind code the table has no column for
+    state = np.zeros(N, dtype=np.int8)
+    with pytest.raises(ValueError, match=f"programme kind code {KIND_COLUMNS}"):
+        tracker.record(p, 3, np.zeros(N, dtype=np.float32), state)
+    assert not tracker.sums.any() and not tracker.kind.any()
+    p.prog_kind[5] = 1
+    tracker.record(p, 3, np.zeros(N, dtype=np.float32), state)
+    assert tracker.sums[0].sum() == 10 * 5  # ten participants, five splits each

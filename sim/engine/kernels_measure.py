@@ -140,3 +140,72 @@ def add_cells_batch(data: np.ndarray, key: np.ndarray, idx: np.ndarray, weights:
                   S, G)
         at += n
         wat += nw
+
+
+@nb.njit(cache=True)
+def impact_people(participant: np.ndarray, upskilled: np.ndarray, first_upskill: np.ndarray,
+                  month: int) -> tuple[np.ndarray, np.ndarray]:
+    """The impact table's people this month (sim.engine.impact.ImpactTracker.record): the
+    participants, and the incumbents upskilled with a fund grant who are not participants (their
+    first such month set to `month` if not yet), each in people's order."""
+    part = np.empty(participant.shape[0], dtype=np.int64)
+    inc = np.empty(participant.shape[0], dtype=np.int64)
+    n_part = n_inc = 0
+    for i in range(participant.shape[0]):
+        if participant[i]:
+            part[n_part] = i
+            n_part += 1
+        elif upskilled[i]:
+            if first_upskill[i] < 0:
+                first_upskill[i] = month
+            inc[n_inc] = i
+            n_inc += 1
+    return part[:n_part].copy(), inc[:n_inc].copy()
+
+
+@nb.njit(cache=True)
+def impact_add(sums: np.ndarray, part: np.ndarray, first: np.ndarray, month: int, every_split: bool,
+               earnings: np.ndarray, twin_earnings: np.ndarray, status: np.ndarray, twin_state: np.ndarray,
+               rung: np.ndarray, prog_kind: np.ndarray, prog_provider: np.ndarray, group: np.ndarray,
+               kind: np.ndarray, provider: np.ndarray, base_rung: np.ndarray, twin_base_rung: np.ndarray,
+               K: int, P: int, G: int, C: int) -> int:
+    """sim.engine.impact.ImpactTracker._add: people `part` whose first start was in month
+    `first` (this month's newcomers get their programme kind, provider and the rungs they and
+    their twin held recorded) add their quantities to `sums` by months since start and cell.
+    Returns a newcomer's programme kind that has no column (>= K; nothing is changed then), or -1."""
+    n = part.shape[0]
+    for j in range(n):
+        if first[j] == month and prog_kind[part[j]] >= K:
+            return prog_kind[part[j]]
+    for j in range(n):
+        if first[j] == month:
+            i = part[j]
+            kind[i] = prog_kind[i]
+            provider[i] = max(prog_provider[i], 0)
+            base_rung[i] = rung[i]
+            twin_base_rung[i] = twin_state[i] >> 3
+    values = np.empty((7, n))
+    rows = 5 if every_split else 1
+    cols = np.empty((rows, n), dtype=np.int64)
+    since = np.empty(n, dtype=np.int64)
+    for j in range(n):
+        i = part[j]
+        st, twin = status[i], twin_state[i] & 7
+        values[0, j] = 1.0
+        values[1, j] = earnings[i]
+        values[2, j] = twin_earnings[i]
+        values[3, j] = 1.0 if (st == 1 or st == 4) else 0.0
+        values[4, j] = 1.0 if (twin == 1 or twin == 4) else 0.0
+        values[5, j] = 1.0 if rung[i] > base_rung[i] else 0.0
+        values[6, j] = 1.0 if (twin_state[i] >> 3) > twin_base_rung[i] else 0.0
+        since[j] = month - first[j]
+        if every_split:
+            cols[0, j] = 0
+            cols[1, j] = kind[i] + 1
+            cols[2, j] = provider[i] + 1 + K
+            cols[3, j] = group[i] + 1 + K + P
+            cols[4, j] = (np.int64(first[j]) - 1) // 12 + 1 + K + P + G
+        else:
+            cols[0, j] = kind[i] + 1
+    add_by_cell(sums, cols, since, C, values)
+    return -1
