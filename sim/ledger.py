@@ -50,6 +50,8 @@ def account_name(code: int) -> str:
 
 def _codes(codes: np.ndarray | int, shape: tuple[int, ...]) -> int | np.ndarray:
     """One account code for every transfer (an int), or a copy of one code per transfer, flat."""
+    if isinstance(codes, np.ndarray) and codes.shape == shape:  # one per transfer: a flat copy
+        return codes.astype(np.int64).reshape(-1)
     codes = np.asarray(codes, dtype=np.int64)
     if codes.ndim == 0:  # the common case, without broadcasting
         return int(codes)
