@@ -291,17 +291,17 @@ def start_externships(p: Population, f: FirmTable, sc: Scenario, k: Derived, luc
     if len(completers) == 0:
         return completers
     offered = completers[luck.at("externships", completers) < tr.externship_share]
-    level_of = np.minimum(p.rung[offered], 3)
-    sector_of = p.sector[offered]
+    # By (sector, level of the credential) in that order; only cells with someone offered.
+    level_of = np.minimum(p.rung[offered], 3).astype(np.int64)
+    cell_of = p.sector[offered].astype(np.int64) * 4 + level_of
     willing = f.host_willing & f.member
+    open_at = f.vacancies > 0  # a cell takes only its own sector's openings at its level
     placed = []
-    for s in range(k.n_sectors):
-        here, hosts_here = sector_of == s, willing & (f.sector == s)
-        for lvl in (1, 2, 3):
-            cand = offered[here & (level_of == lvl)]
-            hosts = np.flatnonzero(hosts_here & (f.vacancies[:, lvl] > 0))
-            if len(cand) == 0 or len(hosts) == 0:
-                continue
+    for cell in np.unique(cell_of[level_of > 0]).tolist():
+        s, lvl = divmod(cell, 4)
+        cand = offered[cell_of == cell]
+        hosts = np.flatnonzero(willing & (f.sector == s) & open_at[:, lvl])
+        if len(hosts):
             # One extern per opening: a host holds a real post for each extern it takes.
             open_slots = f.vacancies[hosts, lvl]
             n = min(len(cand), int(open_slots.sum()))
