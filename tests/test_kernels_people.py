@@ -165,6 +165,22 @@ def test_work_month_is_the_separate_verbs_in_one_pass(world, stipend):
     assert employer.dtype == p.employer.dtype and wage.dtype == p.wage.dtype
 
 
+def test_start_job_sets_the_job_and_its_wage_as_numpy(world):
+    p, k = world
+    got = p.copy()
+    idx = np.random.default_rng(10).choice(N, 400, replace=False)
+    firms = np.random.default_rng(11).integers(0, 40, 400)
+    levels = np.random.default_rng(12).integers(0, 4, 400)
+    for level in (levels, 2):
+        ref = got.copy()
+        got.start_job(k, idx, firms, level)
+        ref.status[idx], ref.employer[idx], ref.job_level[idx] = EMPLOYED, firms, level
+        ref.tenure[idx], ref.job_mult[idx], ref.sep_mult[idx] = 0, 1.0, 1.0
+        ref.wage[idx] = _wage(ref, k, idx, ref.job_level[idx])
+        for col in ("status", "employer", "job_level", "tenure", "job_mult", "sep_mult", "wage"):
+            assert np.array_equal(getattr(got, col), getattr(ref, col)), col
+
+
 def test_firm_surplus_matches_numpy_with_the_output_factor_bit_for_bit(world):
     """The surplus kernel computes people's output factor itself: the same bits as NumPy with
     Population.output_factor, added firm by firm in people's order (np.add.at)."""

@@ -148,3 +148,26 @@ def month_pass(gain: bool, use: bool, pay: bool, part_time: bool, jobs: bool, st
             paid[nj] = wage[i]
             nj += 1
     return lapsed[:m].copy(), payroll, firm[:nj].copy(), paid[:nj].copy()
+
+
+@nb.njit(cache=True)
+def start_jobs(idx: np.ndarray, firms: np.ndarray, level: np.ndarray, status: np.ndarray,
+               employer: np.ndarray, job_level: np.ndarray, tenure: np.ndarray, job_mult: np.ndarray,
+               sep_mult: np.ndarray, wage: np.ndarray, sector: np.ndarray, linked: np.ndarray,
+               experience: np.ndarray, skill: np.ndarray, wage_effect: np.ndarray, premium: np.ndarray,
+               base_wage_f: np.ndarray, prem_mult: np.ndarray, unlinked_mult: np.ndarray,
+               experience_growth: np.ndarray, tenure_growth: np.ndarray) -> None:
+    """People `idx` (distinct) start jobs at `firms` at `level`: employed, no tenure, a job of
+    no particular quality, and the wage of the new job (wage_at, after the moves)."""
+    for j in range(idx.shape[0]):
+        i = idx[j]
+        status[i] = _EMPLOYED
+        employer[i] = firms[j]
+        job_level[i] = level[j]
+        tenure[i] = 0
+        job_mult[i] = 1.0
+        sep_mult[i] = 1.0
+    new = wage_at(idx, job_level, job_level, True, sector, linked, experience, skill, wage_effect, premium,
+                  job_mult, tenure, base_wage_f, prem_mult, unlinked_mult, experience_growth, tenure_growth)
+    for j in range(idx.shape[0]):
+        wage[idx[j]] = new[j]

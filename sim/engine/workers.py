@@ -146,13 +146,13 @@ class Population:
         self.sep_mult[idx] = 1.0
 
     def start_job(self, k: Derived, idx: np.ndarray, firms: np.ndarray, level: int | np.ndarray) -> None:
-        self.status[idx] = EMPLOYED
-        self.employer[idx] = firms
-        self.job_level[idx] = level
-        self.tenure[idx] = 0
-        self.job_mult[idx] = 1.0
-        self.sep_mult[idx] = 1.0
-        self.wage[idx] = self.wage_at(k, idx)
+        idx = _index(idx)
+        level = (np.full(len(idx), level, dtype=np.int64) if np.ndim(level) == 0
+                 else np.asarray(level, dtype=np.int64))
+        kp.start_jobs(idx, np.asarray(firms, dtype=np.int64), level, self.status, self.employer,
+                      self.job_level, self.tenure, self.job_mult, self.sep_mult, self.wage, self.sector,
+                      self.linked, self.experience, self.skill, self.wage_effect, self.premium, k.base_wage_f,
+                      k.prem_mult, k.unlinked_mult, k.experience_growth, k.tenure_growth)
 
     def enrol(self, idx: np.ndarray, kind: int, payer: int, rung: np.ndarray, provider: np.ndarray,
               months: np.ndarray, month: int) -> None:
