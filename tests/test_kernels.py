@@ -192,3 +192,4 @@ def test_posts_held_counts_posts_heads_and_job_seekers():
     np.testing.assert_array_equal(held, want)
     np.testing.assert_array_equal(head, np.bincount(employer[staff], minlength=F))
     np.testing.assert_array_equal(seekers, np.bincount(sector[status == 0], minlength=S))
+

@@ -141,8 +141,8 @@ class Recorder:
         metric, si, gi = metric.reshape(-1)[keep], si.reshape(-1)[keep], gi.reshape(-1)[keep]
         return pd.DataFrame({
             "month": np.repeat(np.arange(T), len(keep)) + 1,
-            "metric": labels([m.name for m in REGISTRY], np.tile(metric, T)),
-            "sector": labels(sectors, np.tile(si, T)),
-            "group": labels(groups, np.tile(gi, T)),
+            "metric": labels([m.name for m in REGISTRY], metric, repeat=T),
+            "sector": labels(sectors, si, repeat=T),
+            "group": labels(groups, gi, repeat=T),
             "value": self.data.reshape(T, K * S1 * G1)[:, keep].reshape(-1),
         })
