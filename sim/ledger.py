@@ -60,12 +60,12 @@ def _codes(codes: np.ndarray | int, shape: tuple[int, ...]) -> int | np.ndarray:
 
 def _column(chunks: list, at: int, rows: np.ndarray) -> np.ndarray:
     """A column of account codes over every chunk's rows: its one code, or its own codes."""
-    col = np.repeat(np.array([c[at] if isinstance(c[at], int) else 0 for c in chunks], dtype=np.int64), rows)
-    end = 0
-    for c, n in zip(chunks, rows.tolist(), strict=True):
-        if not isinstance(c[at], int):
-            col[end:end + n] = c[at]
-        end += n
+    codes = [c[at] for c in chunks]
+    own = [not isinstance(c, int) for c in codes]
+    col = np.repeat(np.array([0 if o else c for c, o in zip(codes, own, strict=True)], dtype=np.int64), rows)
+    if any(own):
+        mine = np.repeat(np.array(own), rows)
+        col[mine] = np.concatenate([c for c, o in zip(codes, own, strict=True) if o])
     return col
 
 
