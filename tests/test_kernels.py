@@ -193,3 +193,26 @@ def test_posts_held_counts_posts_heads_and_job_seekers():
     np.testing.assert_array_equal(head, np.bincount(employer[staff], minlength=F))
     np.testing.assert_array_equal(seekers, np.bincount(sector[status == 0], minlength=S))
 
+
+
+def test_twin_gaps_match_numpy():
+    n, month = 4_000, 30
+    participant = RNG.random(n) < 0.3
+    earnings = RNG.uniform(0, 5_000, n).astype(np.float32)
+    twin = RNG.uniform(0, 5_000, n).astype(np.float32)
+    status = RNG.integers(0, 6, n).astype(np.int8)
+    first = np.where(RNG.random(n) < 0.8, RNG.integers(1, month, n), -1).astype(np.int32)
+    want_first = first.copy()
+    got = KM.twin_gaps(participant, earnings, twin, status, first, month, 2, 0)
+    part = np.flatnonzero(participant)
+    diff = (earnings[part] - twin[part]).astype(np.float64)
+    training = status[part] == 2
+    want_first[part[want_first[part] < 0]] = month
+    yr2 = part[(month - want_first[part]) // 12 == 1]
+    want = (part, diff, part[training], diff[training], part[~training], diff[~training], yr2,
+            (earnings[yr2] - twin[yr2]).astype(np.float64), twin[yr2].astype(np.float64))
+    assert len(yr2) > 50
+    for g, w in zip(got[:-1], want, strict=True):
+        np.testing.assert_array_equal(g, w)
+    assert got[-1] == int((status == 0).sum())
+    np.testing.assert_array_equal(first, want_first)

@@ -209,3 +209,45 @@ def impact_add(sums: np.ndarray, part: np.ndarray, first: np.ndarray, month: int
             cols[0, j] = kind[i] + 1
     add_by_cell(sums, cols, since, C, values)
     return -1
+
+
+@nb.njit(cache=True)
+def twin_gaps(participant: np.ndarray, earnings: np.ndarray, twin_earnings: np.ndarray, status: np.ndarray,
+              first_fund_month: np.ndarray, month: int, training_code: int, unemployed_code: int) -> tuple:
+    """The participants' earnings against their twin's this month (sim.engine.measure.
+    compare_with_twin), in one pass: everyone's first month compared (set to `month` if not
+    yet), then the participants, their gaps (float32 differences, as float64), those in
+    training and those out of it with theirs, those in year 2 after their first start with
+    their gaps and their twin's earnings, and how many people are unemployed."""
+    n = participant.shape[0]
+    part = np.empty(n, dtype=np.int64)
+    gap = np.empty(n)
+    m = 0
+    for i in range(n):
+        if participant[i]:
+            part[m] = i
+            gap[m] = np.float64(earnings[i] - twin_earnings[i])
+            m += 1
+    in_idx, in_gap = np.empty(m, dtype=np.int64), np.empty(m)
+    out_idx, out_gap = np.empty(m, dtype=np.int64), np.empty(m)
+    yr2, yr2_gap, yr2_twin = np.empty(m, dtype=np.int64), np.empty(m), np.empty(m)
+    a = b = c = 0
+    for j in range(m):
+        i = part[j]
+        if status[i] == training_code:
+            in_idx[a], in_gap[a] = i, gap[j]
+            a += 1
+        else:
+            out_idx[b], out_gap[b] = i, gap[j]
+            b += 1
+        if first_fund_month[i] < 0:
+            first_fund_month[i] = month
+        if (month - first_fund_month[i]) // 12 == 1:
+            yr2[c], yr2_gap[c], yr2_twin[c] = i, gap[j], np.float64(twin_earnings[i])
+            c += 1
+    unemployed = 0
+    for i in range(n):
+        if status[i] == unemployed_code:
+            unemployed += 1
+    return (part[:m].copy(), gap[:m].copy(), in_idx[:a].copy(), in_gap[:a].copy(), out_idx[:b].copy(),
+            out_gap[:b].copy(), yr2[:c].copy(), yr2_gap[:c].copy(), yr2_twin[:c].copy(), unemployed)

@@ -101,22 +101,19 @@ def compare_with_twin(rec: Recorder, p: Population, f: FirmTable, fund: FundAgen
     unemployed there."""
     gain = surplus - twin_surplus
     f.gain += gain
-    part = np.flatnonzero(p.participant)
+    # Lock-in: the gap while in full-time training, then the gain once out of it; and year 2
+    # after the first fund start, as MDRC measures sector programmes (calibration CAL09).
+    part, gap, in_training, gap_in, out_of_it, gap_out, yr2, gap_yr2, twin_yr2, unemployed = (
+        kernels_measure.twin_gaps(p.participant, p.earnings, twin_earnings, p.status, p.first_fund_month,
+                                  month, TRAINING, UNEMPLOYED))
     rec.count("participant_months", part)
-    diff = (p.earnings[part] - twin_earnings[part]).astype(np.float64)
-    rec.count("earnings_diff_participants", part, weights=diff)
-    # Lock-in: the gap while in full-time training, then the gain once out of it.
-    training = p.status[part] == TRAINING
-    rec.count("trainee_months", part[training])
-    rec.count("earnings_diff_in_training", part[training], weights=diff[training])
-    rec.count("former_trainee_months", part[~training])
-    rec.count("earnings_diff_after_training", part[~training], weights=diff[~training])
-    # Year 2 after the first fund start, as MDRC measures sector programmes (calibration CAL09).
-    first = p.first_fund_month
-    first[part[first[part] < 0]] = month
-    yr2 = part[(month - first[part]) // 12 == 1]
-    rec.count("earnings_diff_year2", yr2, weights=(p.earnings[yr2] - twin_earnings[yr2]).astype(np.float64))
-    rec.count("cf_earnings_year2", yr2, weights=twin_earnings[yr2].astype(np.float64))
+    rec.count("earnings_diff_participants", part, weights=gap)
+    rec.count("trainee_months", in_training)
+    rec.count("earnings_diff_in_training", in_training, weights=gap_in)
+    rec.count("former_trainee_months", out_of_it)
+    rec.count("earnings_diff_after_training", out_of_it, weights=gap_out)
+    rec.count("earnings_diff_year2", yr2, weights=gap_yr2)
+    rec.count("cf_earnings_year2", yr2, weights=twin_yr2)
     to_firms = fund.spend["employers"] / 100.0 if fund is not None else 0.0
     from_firms = fund.income["employers"] / 100.0 if fund is not None else 0.0
     firms = float(gain.sum()) + to_firms - from_firms
@@ -124,7 +121,7 @@ def compare_with_twin(rec: Recorder, p: Population, f: FirmTable, fund: FundAgen
     lab = sc.labour
     public_in = fund.income["public"] / 100.0 if fund is not None else 0.0
     earn = float(p.earnings.sum(dtype=np.float64)) - float(twin_earnings.sum(dtype=np.float64))
-    jobless = twin_unemployed - int((p.status == UNEMPLOYED).sum())
+    jobless = twin_unemployed - unemployed
     # Other public programmes' tuition grants the fund makes unnecessary (or adds) are public money too.
     public = (lab.tax_rate * earn + lab.unemployment_benefit_monthly * jobless - public_in
               - (outside - twin_outside))
