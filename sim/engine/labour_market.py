@@ -152,7 +152,7 @@ def match(p: Population, f: FirmTable, sc: Scenario, k: Derived, luck: MonthlyLu
     # for the window's first `credential_holdout_months` months.
     waiting = p.await_until[order]
     holdout = (waiting >= 0) & (waiting - window + sc.workers.credential_holdout_months >= month)
-    hired, firms, level = kernels.match(order.astype(np.int64), p.sector, p.rung, holdout, f.vacancies,
+    hired, firms, level = kernels.match(order, p.sector, p.rung, holdout, f.vacancies,
                                         f.sector, k.n_sectors, lab.matching_efficiency,
                                         lab.matching_elasticity, luck.key("matching_slots"))
     p.start_job(k, hired, firms, level)
