@@ -87,6 +87,8 @@ class FundModel(mesa.Model):
         self.graduated = (np.zeros(0, np.int64), np.zeros(0, np.int32))  # this month's apprentices done
         self.luck = MonthlyLuck(self.streams, 0, p.n)
         self.host_pull: np.ndarray | None = None  # $ a month of hosting an apprentice earns (rules)
+        k = self.k  # what firms expect of training depends on the scenario only: reckoned once
+        self.outlook = fm.outlook(sc, f, k.base_wage, k.prem, k.portability, k.quit_mult, k.price, k.months)
         self.firms_decide(initial=True)
 
     # -- the schedule ------------------------------------------------------------------
@@ -197,8 +199,7 @@ class FundModel(mesa.Model):
     def firms_decide(self, initial: bool = False) -> None:
         """Firms review membership (each firm its own decision, over the AgentSet) and set their
         own training; the fund's rollout starts or passes a stage review."""
-        f, sc, k, fund = self.firms, self.scenario, self.k, self.fund
-        o = fm.outlook(sc, f, k.base_wage, k.prem, k.portability, k.quit_mult, k.price, k.months)
+        f, sc, k, fund, o = self.firms, self.scenario, self.k, self.fund, self.outlook
         # The grant a firm counts on: the nominal share (its tier's, for a typical trainee), scaled
         # by how much of last month's claims the pool could pay (a capped budget spread over many
         # claims pays each one less).
