@@ -18,7 +18,10 @@ SIZE_CLASS_EDGES = (10, 50, 250, 1000)  # employees: 1-9, 10-49, 50-249, 250-999
 SIZE_CLASSES = ("1-9", "10-49", "50-249", "250-999", "1000+")
 
 
-def labels(names: Sequence[str], codes: np.ndarray) -> pd.Series:
-    """`names[codes]` as a pandas string column."""
+def labels(names: Sequence[str], codes: np.ndarray, repeat: int = 1) -> pd.Series:
+    """`names[codes]` as a pandas string column; with `repeat`, that column `repeat` times over
+    (as for np.tile(codes, repeat), at the cost of copying rather than looking up each row)."""
     taken = pa.array([str(n) for n in names], type=pa.string()).take(pa.array(np.asarray(codes, np.int64)))
+    if repeat != 1:
+        taken = pa.concat_arrays([taken] * repeat) if repeat > 0 else taken.slice(0, 0)
     return pd.Series(pd.array(taken, dtype=STR))

@@ -48,46 +48,66 @@ def account_name(code: int) -> str:
     return _SINGLE[kind] if kind in _SINGLE else f"{_PREFIX[kind]}{ident}"
 
 
-def _accounts(codes: np.ndarray | int, shape: tuple[int, ...], keep: np.ndarray) -> np.ndarray:
-    """The account codes of the kept transfers: one code for all, or one per transfer."""
+def _codes(codes: np.ndarray | int, shape: tuple[int, ...]) -> int | np.ndarray:
+    """One account code for every transfer (an int), or a copy of one code per transfer, flat."""
+    if isinstance(codes, np.ndarray) and codes.shape == shape:  # one per transfer: a flat copy
+        return codes.astype(np.int64).reshape(-1)
     codes = np.asarray(codes, dtype=np.int64)
     if codes.ndim == 0:  # the common case, without broadcasting
-        return np.full(len(keep), codes, dtype=np.int64)
-    if codes.shape != shape:
-        codes = np.broadcast_to(codes, shape)
-    return codes.reshape(-1)[keep]
+        return int(codes)
+    return np.array(np.broadcast_to(codes, shape), dtype=np.int64).reshape(-1)
+
+
+def _column(chunks: list, at: int, rows: np.ndarray) -> np.ndarray:
+    """A column of account codes over every chunk's rows: its one code, or its own codes."""
+    codes = [c[at] for c in chunks]
+    own = [not isinstance(c, int) for c in codes]
+    col = np.repeat(np.array([0 if o else c for c, o in zip(codes, own, strict=True)], dtype=np.int64), rows)
+    if any(own):
+        mine = np.repeat(np.array(own), rows)
+        col[mine] = np.concatenate([c for c, o in zip(codes, own, strict=True) if o])
+    return col
 
 
 class Ledger:
+    """Rows are kept as booked (a copy of each call's amounts and accounts); zero amounts are
+    dropped and the accounts spread over rows once, in `to_frame`."""
+
     def __init__(self) -> None:
-        self._chunks: list[tuple[int, np.ndarray, np.ndarray, int, np.ndarray]] = []
+        self._chunks: list[tuple[int, int | np.ndarray, int | np.ndarray, int, np.ndarray]] = []
         self._categories: dict[str, int] = {}
 
     def record(self, month: int, payer: np.ndarray | int, payee: np.ndarray | int,
                category: str, cents: np.ndarray | int) -> None:
         """Book transfers; zero amounts are dropped, negative ones are a bug."""
-        cents = np.atleast_1d(np.asarray(cents, dtype=np.int64))
-        keep = np.flatnonzero(cents)  # positions in the flattened amounts
-        if len(keep) == 0:
+        cents = np.array(cents, dtype=np.int64, ndmin=1)  # a copy: the caller may reuse its array
+        if cents.size == 0:
             return
-        kept = cents.reshape(-1)[keep]
-        if (kept < 0).any():
-            raise ValueError(f"negative ledger amount in {category!r}: book it the other way round")
+        low = cents.min()
+        if low <= 0:
+            if low < 0:
+                raise ValueError(f"negative ledger amount in {category!r}: book it the other way round")
+            if not cents.any():
+                return
         cat = self._categories.setdefault(category, len(self._categories))
-        self._chunks.append((month, _accounts(payer, cents.shape, keep), _accounts(payee, cents.shape, keep),
-                             cat, kept))
+        self._chunks.append((month, _codes(payer, cents.shape), _codes(payee, cents.shape), cat,
+                             cents.reshape(-1)))
 
     def to_frame(self) -> pd.DataFrame:
         if not self._chunks:
             return pd.DataFrame({"month": pd.Series([], dtype="int64"), "payer": pd.Series([], dtype=str),
                                  "payee": pd.Series([], dtype=str), "category": pd.Series([], dtype=str),
                                  "amount_cents": pd.Series([], dtype="int64")})
-        rows = np.array([len(c[4]) for c in self._chunks], dtype=np.int64)
-        months = np.repeat(np.array([c[0] for c in self._chunks], dtype=np.int64), rows)
-        payer = np.concatenate([c[1] for c in self._chunks])
-        payee = np.concatenate([c[2] for c in self._chunks])
-        cats = np.repeat(np.array([c[3] for c in self._chunks], dtype=np.int64), rows)
-        cents = np.concatenate([c[4] for c in self._chunks])
+        chunks = self._chunks
+        rows = np.array([len(c[4]) for c in chunks], dtype=np.int64)
+        months = np.repeat(np.array([c[0] for c in chunks], dtype=np.int64), rows)
+        payer = _column(chunks, 1, rows)
+        payee = _column(chunks, 2, rows)
+        cats = np.repeat(np.array([c[3] for c in chunks], dtype=np.int64), rows)
+        cents = np.concatenate([c[4] for c in chunks])
+        keep = np.flatnonzero(cents)  # zero amounts are not transfers
+        if len(keep) < len(cents):
+            months, payer, payee, cats, cents = (a[keep] for a in (months, payer, payee, cats, cents))
         # np.unique(..., return_inverse=True), without sorting every row: the few distinct
         # accounts (hashed) are sorted, and each row finds its own among them.
         both = np.concatenate([payer, payee])

@@ -26,7 +26,8 @@ def test_json_keeps_its_keys_and_adds_the_full_run_and_first_run():
     assert done.returncode == 0, done.stderr
     row = json.loads(done.stdout.strip().splitlines()[-1])
     assert set(row) >= KEYS and {"first_run_s", "full_run_s", "full_worker_steps_per_s", "runs",
-                                 "shared_cpu_s"} <= set(row)
+                                 "shared_cpu_s", "world_cpu_s", "fund_cpu_s"} <= set(row)
+    assert row["shared_cpu_s"] >= max(row["world_cpu_s"], row["fund_cpu_s"]) > 0
     assert row["workers"] == 1500 and row["months"] == 12 and row["worker_steps_per_s"] > 0
 
 

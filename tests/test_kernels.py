@@ -149,3 +149,70 @@ def test_below_is_everyone_whose_uniform_is_below_p():
         want = np.flatnonzero(u < np.float32(p))
         assert np.array_equal(K.below(3, 5, 7, n, p), want), p
     assert 0 < len(K.below(3, 5, 7, n, 0.3)) < n  # something to select
+
+
+def test_recorder_adds_deferred_counts_as_if_each_were_added_at_once():
+    """Counts are noted and added in one compiled call later; a direct write to the same metric
+    in between adds them first, so every cell gets the same additions in the same order."""
+    from sim.engine.recorder import Recorder
+    from sim.outcomes import INDEX
+
+    S, G, n = 3, 2, 2_000
+    sector, group = RNG.integers(0, S, n).astype(np.int8), RNG.integers(0, G, n).astype(np.int8)
+    rec = Recorder(2, ["a", "b", "c"], ("x", "y"))
+    rec.bind(sector, group)
+    key = sector.astype(np.int64) * G + group
+    want = np.zeros_like(rec.data)
+    for month in (0, 1):
+        rec.month = month
+        for step in range(12):
+            name = ("hires", "quits", "enrolments")[step % 3]
+            idx = RNG.choice(n, int(RNG.integers(0, 50)), replace=False).astype(np.int64)
+            w = RNG.normal(size=len(idx)) * 1e3 if step % 2 else None
+            rec.count(name, idx, weights=w)
+            if len(idx):
+                weights = np.zeros(0) if w is None else w
+                want[month, INDEX[name]] += K.cells(key, idx, weights, w is not None, S, G)
+            if step % 4 == 3:  # a direct write to a metric with counts pending
+                rec.total(name, 0.1 * step)
+                want[month, INDEX[name], -1, -1] += 0.1 * step
+    np.testing.assert_array_equal(rec.data, want)
+
+
+def test_posts_held_counts_posts_heads_and_job_seekers():
+    n, F, S = 3_000, 25, 3
+    status = RNG.integers(0, 6, n).astype(np.int8)
+    employer, ext_host = RNG.integers(0, F, n).astype(np.int32), RNG.integers(0, F, n).astype(np.int32)
+    level, sector = RNG.integers(0, 4, n).astype(np.int8), RNG.integers(0, S, n).astype(np.int8)
+    held, head, seekers = K.posts_held(status, employer, ext_host, level, sector, F, 4, S)
+    staff = (status == 1) | (status == 4)
+    want = np.zeros((F, 4), dtype=np.int64)
+    np.add.at(want, (employer[staff], level[staff]), 1)
+    np.add.at(want, (ext_host[status == 3], level[status == 3]), 1)
+    np.testing.assert_array_equal(held, want)
+    np.testing.assert_array_equal(head, np.bincount(employer[staff], minlength=F))
+    np.testing.assert_array_equal(seekers, np.bincount(sector[status == 0], minlength=S))
+
+
+
+def test_twin_gaps_match_numpy():
+    n, month = 4_000, 30
+    participant = RNG.random(n) < 0.3
+    earnings = RNG.uniform(0, 5_000, n).astype(np.float32)
+    twin = RNG.uniform(0, 5_000, n).astype(np.float32)
+    status = RNG.integers(0, 6, n).astype(np.int8)
+    first = np.where(RNG.random(n) < 0.8, RNG.integers(1, month, n), -1).astype(np.int32)
+    want_first = first.copy()
+    got = KM.twin_gaps(participant, earnings, twin, status, first, month, 2, 0)
+    part = np.flatnonzero(participant)
+    diff = (earnings[part] - twin[part]).astype(np.float64)
+    training = status[part] == 2
+    want_first[part[want_first[part] < 0]] = month
+    yr2 = part[(month - want_first[part]) // 12 == 1]
+    want = (part, diff, part[training], diff[training], part[~training], diff[~training], yr2,
+            (earnings[yr2] - twin[yr2]).astype(np.float64), twin[yr2].astype(np.float64))
+    assert len(yr2) > 50
+    for g, w in zip(got[:-1], want, strict=True):
+        np.testing.assert_array_equal(g, w)
+    assert got[-1] == int((status == 0).sum())
+    np.testing.assert_array_equal(first, want_first)

@@ -140,6 +140,47 @@ def test_paid_jobs_are_everyone_on_a_payroll_in_order(world):
     assert employer.dtype == p.employer.dtype and wage.dtype == p.wage.dtype
 
 
+@pytest.mark.parametrize("stipend", [0.0, 650.0])
+def test_work_month_is_the_separate_verbs_in_one_pass(world, stipend):
+    """Population.work_month changes every column and pays every firm as gain_experience,
+    use_skills, age_jobs, part_time_earnings and paid_jobs do one after another."""
+    p, k = world
+    got = p.copy()
+    r = np.random.default_rng(9)
+    got.employer[:] = np.where(got.on_payroll(), r.integers(0, 40, N), -1)
+    got.prog_kind[:] = r.integers(0, 3, N)
+    got.prog_payer[:] = r.integers(0, 4, N)
+    got.prior_wage[:] = np.where(r.random(N) < 0.3, 0.0, 3000.0).astype(np.float32)
+    ref = got.copy()
+    payroll, employer, wage = got.work_month(k, 6, stipend, 40, 0.7, 0.45)
+    ref.gain_experience(k)
+    ref.use_skills(k, 6)
+    want_payroll = ref.age_jobs(k.monthly_growth, stipend, 40)
+    ref.part_time_earnings(0.7, 0.45)
+    want_employer, want_wage = ref.paid_jobs()
+    for col in ("experience", "skill", "wage", "idle", "rung", "tenure", "earnings"):
+        assert np.array_equal(getattr(got, col), getattr(ref, col)), col
+    assert np.array_equal(payroll, want_payroll)
+    assert np.array_equal(employer, want_employer) and np.array_equal(wage, want_wage)
+    assert employer.dtype == p.employer.dtype and wage.dtype == p.wage.dtype
+
+
+def test_start_job_sets_the_job_and_its_wage_as_numpy(world):
+    p, k = world
+    got = p.copy()
+    idx = np.random.default_rng(10).choice(N, 400, replace=False)
+    firms = np.random.default_rng(11).integers(0, 40, 400)
+    levels = np.random.default_rng(12).integers(0, 4, 400)
+    for level in (levels, 2):
+        ref = got.copy()
+        got.start_job(k, idx, firms, level)
+        ref.status[idx], ref.employer[idx], ref.job_level[idx] = EMPLOYED, firms, level
+        ref.tenure[idx], ref.job_mult[idx], ref.sep_mult[idx] = 0, 1.0, 1.0
+        ref.wage[idx] = _wage(ref, k, idx, ref.job_level[idx])
+        for col in ("status", "employer", "job_level", "tenure", "job_mult", "sep_mult", "wage"):
+            assert np.array_equal(getattr(got, col), getattr(ref, col)), col
+
+
 def test_firm_surplus_matches_numpy_with_the_output_factor_bit_for_bit(world):
     """The surplus kernel computes people's output factor itself: the same bits as NumPy with
     Population.output_factor, added firm by firm in people's order (np.add.at)."""

@@ -250,3 +250,13 @@ def test_the_panel_is_written_a_month_at_a_time(scenario, tmp_path):
     assert meta.num_rows == short.region.n_workers * 12
     assert not list(path.parent.glob(".*.tmp"))
 
+
+def test_labels_repeated_are_the_tiled_codes_labelled():
+    """The metrics table labels one month's rows and repeats them: the same column as labelling
+    every month's codes."""
+    from sim.labels import labels
+
+    codes = np.random.default_rng(3).integers(0, 4, 50)
+    names = ["a", "bb", "ccc", "dddd"]
+    for times in (0, 1, 7):
+        assert labels(names, codes, repeat=times).equals(labels(names, np.tile(codes, times)))

@@ -20,9 +20,14 @@ rng.py           named random streams and the month's per-person luck
 kernels.py       the compiled hot path (numba): counter-based luck, cell counts, slot draws,
                  matching, firms' surplus, the month's head counts
 kernels_people.py compiled loops behind Population's verbs (skilled factor, wages, experience,
-                 skills used or idle, part-time earnings, the pay period's jobs)
+                 skills used or idle, part-time earnings, the pay period's jobs, a month's
+                 careers and pay in one pass, starting jobs)
 kernels_measure.py compiled loops behind the measurements (impact sums, median wages by cell,
                  free riders, the pipeline forecast, the recorder's cells)
+kernels_training.py compiled loops behind training's rules (who applies and how keen, routing
+                 to providers, ranking, the budget's running sums, progress, incumbent picks)
+kernels_labour.py compiled loops behind the labour market's rules (separations, moves in and
+                 out of the labour force, job-to-job movers, promotion candidates)
 recorder.py      the month's metrics by sector and group
 measure.py       the month's outcomes, firms' surplus, the comparison with the no-fund twin
 impact.py        participants against their own twin by months since first fund start (Results.impact)

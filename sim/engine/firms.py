@@ -370,6 +370,8 @@ def keep_chance(sc: Scenario, f: FirmTable, firm: np.ndarray, level: np.ndarray,
     carry   = months of her wage until attrition frees the post she lacks (1 - P(post)), at
               most the outlook.
     `growth`: each sector's expected demand growth over the outlook (demand_outlook)."""
+    if len(firm) == 0:  # no graduates this month (always, without a fund)
+        return np.zeros(0)
     c = sc.careers
     months = c.graduate_outlook_months
     sec = f.sector[firm]

@@ -109,12 +109,13 @@ class FundAgent(mesa.Agent):
         room = self.headroom()
         paid = cents if want <= room else (cents * (room / want)).astype(np.int64)
         self.ledger.record(self.month, account(FUND), payee, category, paid)
-        total = int(paid.sum())
+        total = want if paid is cents else int(paid.sum())
         self.balance -= total
         self.spend[family] += total
-        short = cents - paid
-        if short.any():
-            self.arrears.append((np.broadcast_to(payee, cents.shape).copy(), short, category, family))
+        if paid is not cents:  # paid in full: nothing short
+            short = cents - paid
+            if short.any():
+                self.arrears.append((np.broadcast_to(payee, cents.shape).copy(), short, category, family))
         return paid
 
     def settle_arrears(self) -> None:

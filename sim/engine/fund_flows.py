@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.engine import financing
+from sim.engine import financing, kernels_training
 from sim.engine.firms import FirmTable
 from sim.engine.fund import FundAgent
 from sim.engine.payouts import (
@@ -344,8 +344,7 @@ def pay_incumbent_training(ledger: Ledger, month: int, fund: FundAgent | None, a
     P = pt.n
     # One ledger row per (firm, provider) pair that trained anyone: only the pairs present, not
     # a firms x providers table (which a large region cannot afford every month).
-    pairs, which = np.unique(firm.astype(np.int64) * P + provider, return_inverse=True)
-    pair = np.bincount(which, weights=price, minlength=len(pairs))
+    pairs, pair = kernels_training.pair_totals(firm.astype(np.int64) * P + provider, price)
     nz = np.flatnonzero(pair)
     ledger.record(month, account(FIRM, pairs[nz] // P), account(PROVIDER, pairs[nz] % P), "own_training",
                   to_cents(pair[nz]))

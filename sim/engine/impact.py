@@ -13,11 +13,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from sim.engine.counterfactual import unpack_state
-from sim.engine.kernels_measure import add_by_cell
+from sim.engine.kernels_measure import impact_add, impact_people
 from sim.engine.workers import (
-    APPRENTICE,
-    EMPLOYED,
     GROUPS,
     PROG_APPRENTICESHIP,
     PROG_COURSE,
@@ -82,53 +79,22 @@ class ImpactTracker:
         the incumbents upskilled with a fund grant (`upskilled`), who are not fund starters:
         they count in their programme kind's row only, so `all` and the other splits stay the
         trials' intent-to-treat group of fund starters."""
-        part = np.flatnonzero(p.participant)
+        part, inc = impact_people(p.participant, p.upskilled, self.first_upskill, month)
         if len(part):
             self._add(p, part, p.first_fund_month[part], month, twin_earnings, twin_state, every_split=True)
-        inc = np.flatnonzero(p.upskilled & ~p.participant & (self.first_upskill < 0))
-        self.first_upskill[inc] = month
-        inc = np.flatnonzero(p.upskilled & ~p.participant)
         if len(inc):
             self._add(p, inc, self.first_upskill[inc], month, twin_earnings, twin_state, every_split=False)
 
     def _add(self, p: Population, part: np.ndarray, first: np.ndarray, month: int, twin_earnings: np.ndarray,
              twin_state: np.ndarray, every_split: bool) -> None:
-        twin_status, twin_rung = unpack_state(twin_state[part])
-        new = first == month  # the programme they started with, and where they stood then
-        who = part[new]
-        kinds = p.prog_kind[who]
-        if len(kinds) and int(kinds.max()) >= KIND_COLUMNS:
-            raise ValueError(f"programme kind code {int(kinds.max())}: sim.engine.impact counts codes "
-                             f"below {KIND_COLUMNS}")
-        self.kind[who] = kinds
-        self.provider[who] = np.maximum(p.prog_provider[who], 0)
-        self.base_rung[who] = p.rung[who]
-        self.twin_base_rung[who] = twin_rung[new]
-        since = (month - first).astype(np.int64)  # 0 = the month of the first start
-        status = p.status[part]
-        # Each quantity's row filled in place (no stacked temporaries), in QUANTITIES' order.
-        values = np.empty((len(QUANTITIES), len(part)))
-        values[0] = 1.0
-        values[1] = p.earnings[part]
-        values[2] = twin_earnings[part]
-        values[3] = (status == EMPLOYED) | (status == APPRENTICE)
-        values[4] = (twin_status == EMPLOYED) | (twin_status == APPRENTICE)
-        values[5] = p.rung[part] > self.base_rung[part]
-        values[6] = twin_rung > self.twin_base_rung[part]
-        # Each person's cells, one row per split: all, kind, provider, group, cohort (or kind only).
-        cols = np.empty((5 if every_split else 1, len(part)), dtype=np.int64)
-        kind_row = 1 if every_split else 0
-        cols[kind_row] = self.kind[part]
-        cols[kind_row] += 1
-        if every_split:
-            cols[0] = 0
-            cols[2] = self.provider[part]
-            cols[2] += 1 + self.K
-            cols[3] = p.group[part]
-            cols[3] += 1 + self.K + self.P
-            cols[4] = (first.astype(np.int64) - 1) // 12
-            cols[4] += 1 + self.K + self.P + self.G
-        add_by_cell(self.sums, cols, since, self.C, values)
+        """Each person's quantities (QUANTITIES' order) to her cells, one row per split: all,
+        kind, provider, group, cohort (or kind only); newcomers' kind, provider and rungs first."""
+        bad = impact_add(self.sums, part, first, month, every_split, p.earnings, twin_earnings, p.status,
+                         twin_state, p.rung, p.prog_kind, p.prog_provider, p.group, self.kind, self.provider,
+                         self.base_rung, self.twin_base_rung, self.K, self.P, self.G, self.C)
+        if bad >= 0:
+            raise ValueError(f"programme kind code {bad}: sim.engine.impact counts codes below "
+                             f"{KIND_COLUMNS}")
 
     def frame(self) -> pd.DataFrame:
         """The impact table (COLUMNS): one row per month since start and cell with participants."""

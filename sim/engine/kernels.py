@@ -377,34 +377,15 @@ def month_counts(status: np.ndarray, placed_month: np.ndarray, participant: np.n
 
 
 @nb.njit(cache=True)
-def age_and_pay(status: np.ndarray, tenure: np.ndarray, wage: np.ndarray, earnings: np.ndarray,
-                prog_payer: np.ndarray, employer: np.ndarray, growth: np.float32, stipend: float,
-                n_firms: int) -> np.ndarray:
-    """A month of tenure and pay, in one pass: people on a payroll (employed, apprentices) gain a
-    month of tenure and its wage growth; earnings are the wage for them and for externs, the
-    stipend for fund trainees (when paid), nothing otherwise. Returns each firm's payroll ($)."""
-    payroll = np.zeros(n_firms)
-    pay = np.float32(stipend)
-    for i in range(status.shape[0]):
-        st = status[i]
-        on = st == 1 or st == 4
-        if on:
-            tenure[i] += 1
-            wage[i] *= growth
-            payroll[employer[i]] += wage[i]
-        earnings[i] = wage[i] if (on or st == 3) else np.float32(0.0)
-        if stipend > 0 and st == 2 and prog_payer[i] == 1:
-            earnings[i] = pay
-    return payroll
-
-
-@nb.njit(cache=True)
 def posts_held(status: np.ndarray, employer: np.ndarray, ext_host: np.ndarray, job_level: np.ndarray,
-               n_firms: int, n_levels: int) -> tuple[np.ndarray, np.ndarray]:
+               sector: np.ndarray, n_firms: int, n_levels: int,
+               n_sectors: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Posts each firm holds by level (staff and apprentices at their employer, externs at their
-    host, who holds an opening for them) and its head count (staff and apprentices only)."""
+    host, who holds an opening for them), its head count (staff and apprentices only), and the
+    job seekers (unemployed) in each sector, in one pass."""
     by_level = np.zeros((n_firms, n_levels), dtype=np.int64)
     head = np.zeros(n_firms, dtype=np.int64)
+    seekers = np.zeros(n_sectors, dtype=np.int64)
     for i in range(status.shape[0]):
         st = status[i]
         if st == 1 or st == 4:
@@ -412,4 +393,6 @@ def posts_held(status: np.ndarray, employer: np.ndarray, ext_host: np.ndarray, j
             head[employer[i]] += 1
         elif st == 3:
             by_level[ext_host[i], job_level[i]] += 1
-    return by_level, head
+        elif st == 0:
+            seekers[sector[i]] += 1
+    return by_level, head, seekers

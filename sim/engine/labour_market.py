@@ -12,13 +12,13 @@ from __future__ import annotations
 import numpy as np
 
 from sim.engine import kernels
+from sim.engine import kernels_labour as kl
 from sim.engine.derived import Derived
 from sim.engine.firms import N_LEVELS, FirmTable, charge_turnover, record_poaching
 from sim.engine.providers import rank_within
 from sim.engine.recorder import Recorder
 from sim.engine.rng import MonthlyLuck
 from sim.engine.workers import (
-    EMPLOYED,
     OUT_OF_LF,
     TRAINED_BY_FUND,
     TRAINED_BY_SELF,
@@ -40,13 +40,14 @@ class Tightness:
         self.last = np.zeros(n_sectors)
         self.months = 0
 
-    def observe(self, p: Population, f: FirmTable, n_sectors: int) -> None:
-        """This month's posting: log(vacancies / job seekers) by sector (both floored at 1)."""
+    def observe(self, f: FirmTable, seekers: np.ndarray, n_sectors: int) -> np.ndarray:
+        """This month's posting: log(vacancies / job seekers) by sector (both floored at 1), from
+        the firms' openings and the job seekers in each sector. Returns the vacancies by sector."""
         vac = np.bincount(f.sector, weights=f.vacancies.sum(axis=1), minlength=n_sectors)
-        seekers = np.bincount(p.sector[p.status == UNEMPLOYED], minlength=n_sectors)
         self.last = np.log(np.maximum(vac, 1.0)) - np.log(np.maximum(seekers, 1.0))
         self.log_sum += self.last
         self.months += 1
+        return vac
 
     def multiplier(self, elasticity: float) -> np.ndarray:
         """(theta / its geometric running mean) ^ elasticity, 1 before the first posting."""
@@ -76,26 +77,19 @@ def separate(p: Population, f: FirmTable, sc: Scenario, k: Derived, luck: Monthl
     # A job a provider placed someone into may be more (or less) stable: its hazards are scaled.
     stable = float(p.sep_mult.max(initial=1.0))
     cand = luck.candidates("quits", float((quit_s + layoff_s).max() + excess.max()) * stable)
-    emp = cand[p.status[cand] == EMPLOYED]
-    sec = p.sector[emp]
-    mult = p.sep_mult[emp]
-    layoff_p = (layoff_s[sec] + excess[p.employer[emp]]) * mult
-    u = luck.at("quits", emp)  # competing risks on one draw: quit, else laid off, else stay
-    q = quit_s[sec] * mult
-    quit = u < q
-    laid = ~quit & (u < q + layoff_p)
-    quits, layoffs = emp[quit], emp[laid]
-    gone = emp[quit | laid]
+    # competing risks on one draw: quit, else laid off, else stay
+    quits, layoffs = kl.separations(cand, luck.at("quits", cand), p.status, p.sector, p.employer, p.sep_mult,
+                                    quit_s, layoff_s, excess)
+    gone = np.concatenate([quits, layoffs])
     rec.count("quits", quits)
     rec.count("layoffs", layoffs)
     charge_turnover(f, p.employer[quits], p.wage[quits], sc.firms.turnover_cost_share)
     p.leave_job(gone)
     p.status[gone] = UNEMPLOYED
     out = luck.candidates("olf", max(lab.out_of_labour_force_rate, lab.reentry_rate))
-    out = out[(p.status[out] == UNEMPLOYED) | (p.status[out] == OUT_OF_LF)]
-    st, uo = p.status[out], luck.at("olf", out)
-    to_olf = out[(st == UNEMPLOYED) & (p.await_until[out] < month) & (uo < lab.out_of_labour_force_rate)]
-    back = out[(st == OUT_OF_LF) & (uo < lab.reentry_rate)]
+    to_olf, back = kl.labour_force_moves(  # NumPy compares the float32 draws with the rates in float32
+        out, luck.at("olf", out), p.status, p.await_until, month, np.float32(lab.out_of_labour_force_rate),
+        np.float32(lab.reentry_rate))
     p.status[to_olf] = OUT_OF_LF
     p.status[back] = UNEMPLOYED
 
@@ -111,25 +105,16 @@ def job_to_job(p: Population, f: FirmTable, sc: Scenario, k: Derived, luck: Mont
     base = mult * cycle_factor(sc, gap, tightness)
     pull = mult * lab.poaching_intensity * k.portability * (1.0 / 3.0)
     cand = luck.candidates("job_to_job", float((base + 3.0 * pull).max()))
-    emp = cand[(p.status[cand] == EMPLOYED) & (p.prog_kind[cand] == 0)]
-    sec = p.sector[emp]
-    u = luck.at("job_to_job", emp)
-    moves = u < base[sec] + pull[sec] * p.rung[emp]
-    movers, u = emp[moves], u[moves]
     # A rival hires at the level the credential proves; nobody moves down a level, and movers
     # compete for openings in the order of this month's luck.
-    dest_level = np.minimum(p.rung[movers], N_LEVELS - 1)
-    keep = dest_level >= p.job_level[movers]
-    movers, dest_level, u = movers[keep], dest_level[keep], u[keep]
+    movers, dest_level, u = kl.job_movers(cand, luck.at("job_to_job", cand), p.status, p.prog_kind, p.sector,
+                                          p.rung, p.job_level, base, pull, N_LEVELS - 1)
     order = np.argsort(u, kind="stable")
     movers, dest_level = movers[order], dest_level[order]
     if len(movers) == 0:
         return
-    origin = np.full(p.n, -1, dtype=np.int32)
-    origin[movers] = p.employer[movers]
-    hired, firms, level = kernels.move(movers.astype(np.int64), p.sector, dest_level.astype(np.int64),
-                                       origin[movers].astype(np.int64), f.vacancies, f.sector,
-                                       k.n_sectors, luck.key("job_to_job_slots"))
+    hired, firms, level = kernels.move(movers, p.sector, dest_level, p.employer[movers].astype(np.int64),
+                                       f.vacancies, f.sector, k.n_sectors, luck.key("job_to_job_slots"))
     if len(hired) == 0:
         return
     charge_turnover(f, p.employer[hired], p.wage[hired], sc.firms.turnover_cost_share)
@@ -140,7 +125,8 @@ def job_to_job(p: Population, f: FirmTable, sc: Scenario, k: Derived, luck: Mont
     trained = (tb >= 0) | (tb == TRAINED_BY_FUND) | (tb == TRAINED_BY_SELF)
     poached = hired[trained]
     rec.count("poached_trained_workers", poached)
-    record_poaching(f, poaching, p.trained_by[poached], origin[poached], firms[trained],
+    # (they still work for the firm they leave: start_job below moves them)
+    record_poaching(f, poaching, p.trained_by[poached], p.employer[poached], firms[trained],
                     FUND_ROW, SELF_ROW, TRAINED_BY_FUND)
     p.start_job(k, hired, firms, level)
 
@@ -166,7 +152,7 @@ def match(p: Population, f: FirmTable, sc: Scenario, k: Derived, luck: MonthlyLu
     # for the window's first `credential_holdout_months` months.
     waiting = p.await_until[order]
     holdout = (waiting >= 0) & (waiting - window + sc.workers.credential_holdout_months >= month)
-    hired, firms, level = kernels.match(order.astype(np.int64), p.sector, p.rung, holdout, f.vacancies,
+    hired, firms, level = kernels.match(order, p.sector, p.rung, holdout, f.vacancies,
                                         f.sector, k.n_sectors, lab.matching_efficiency,
                                         lab.matching_elasticity, luck.key("matching_slots"))
     p.start_job(k, hired, firms, level)
@@ -182,15 +168,9 @@ def promote(p: Population, f: FirmTable, sc: Scenario, k: Derived, luck: Monthly
     c = sc.careers
     rates = np.array([*c.promotion_rate_monthly, 0.0])  # by current level: to entry, mid, advanced, none
     cand = luck.candidates("promotions", float(rates.max()))
-    emp = cand[(p.status[cand] == EMPLOYED) & (p.prog_kind[cand] == 0) & (p.rung[cand] > 0)
-               & (p.job_level[cand] < N_LEVELS - 1)]
-    lvl = p.job_level[emp].astype(np.int64)
-    rung = p.rung[emp]
-    ladder = np.where(rung > lvl, 1.0, np.where(rung == lvl, c.experience_promotion_factor, 0.0))
-    ramp = np.minimum(1.0, p.tenure[emp] / c.promotion_tenure_months) if c.promotion_tenure_months else 1.0
-    u = luck.at("promotions", emp)
-    up = u < rates[lvl] * ladder * ramp
-    emp, lvl, u = emp[up], lvl[up] + 1, u[up]
+    emp, lvl, u = kl.promotion_candidates(cand, luck.at("promotions", cand), p.status, p.prog_kind, p.rung,
+                                          p.job_level, p.tenure, rates, c.experience_promotion_factor,
+                                          c.promotion_tenure_months, N_LEVELS - 1)
     if len(emp) == 0:
         return emp
     firm = p.employer[emp].astype(np.int64)

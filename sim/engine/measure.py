@@ -19,7 +19,6 @@ from sim.engine.workers import (
     UNEMPLOYED,
     Population,
 )
-from sim.outcomes import INDEX
 from sim.scenario.schema import Scenario
 
 # Flows onto and off a payroll (EMPLOYED or APPRENTICE), by the metrics that count them.
@@ -33,17 +32,15 @@ def record_month(rec: Recorder, p: Population, f: FirmTable, pt: ProviderTable, 
                  graduated: tuple[np.ndarray, np.ndarray] | None = None) -> None:
     """The month's close. `graduated`: this month's apprenticeship graduates and their training firms."""
     st = p.status
-    now = rec.data[rec.month]
-    rec.add_cells("payroll_entries", sum(now[INDEX[m]] for m in PAYROLL_ENTRIES))
-    rec.add_cells("payroll_exits", sum(now[INDEX[m]] for m in PAYROLL_EXITS))
+    rec.add_cells("payroll_entries", rec.sum_of(PAYROLL_ENTRIES))
+    rec.add_cells("payroll_exits", rec.sum_of(PAYROLL_EXITS))
     if graduated is not None:
         grads, hosts = graduated
         kept = (st[grads] == EMPLOYED) & (p.employer[grads] == hosts)
         rec.count("apprenticeship_graduates_kept", grads[kept])
-    counts = kernels.month_counts(st, p.placed_month, p.participant, p.last_start, p.group, p.prog_payer,
-                                  p.prog_kind, rec.cell_key, month, rec.S, rec.G)
-    for name, cells in zip(kernels.MONTH_COUNTS, counts, strict=True):
-        rec.add_cells(name, cells)
+    rec.add_many(kernels.MONTH_COUNTS, kernels.month_counts(
+        st, p.placed_month, p.participant, p.last_start, p.group, p.prog_payer, p.prog_kind, rec.cell_key,
+        month, rec.S, rec.G))
     rec.set_cells("median_wage_participants", kernels_measure.median_cells(
         p.wage, p.participant & (st == EMPLOYED), rec.cell_key, rec.S, rec.G))
     # Forecast: skilled openings minus the pipeline's expected completers over six months.
@@ -54,20 +51,20 @@ def record_month(rec: Recorder, p: Population, f: FirmTable, pt: ProviderTable, 
     rec.by_sector("skill_gap_forecast", np.maximum(gap - expected, 0.0))
     idx = demand.index[month]
     rec.by_sector("demand_index", idx, total=float((idx * k.employment_share).sum()))
-    rec.total("firms_in_fund", float(f.member.sum()))
-    rec.total("free_rider_index", free_rider_index(p, f))
-    rec.total("providers_eligible", float((pt.suspended_until < month).sum()))
+    rec.totals({"firms_in_fund": float(f.member.sum()), "free_rider_index": free_rider_index(p, f),
+                "providers_eligible": float((pt.suspended_until < month).sum())})
     if fund is None:
         return
-    rec.total("fund_balance", fund.balance / 100.0)
-    rec.total("fund_liabilities", fund_flows.liabilities_cents(fund, p) / 100.0)
-    rec.total("fund_commitments", fund_flows.commitments_cents(fund, sc, p) / 100.0)
-    for fam in ("employers", "public", "other"):
-        rec.total(f"fund_income_{fam}", fund.income[fam] / 100.0)
-    for fam in ("providers", "supports", "admin", "employers", "other"):
-        rec.total(f"fund_spend_{fam}", fund.spend[fam] / 100.0)
-    rec.total("fund_training_spend", (fund.spend["providers"] + fund.spend["supports"]) / 100.0)
-    rec.total("fund_expired_account_funds", fund.expired_cents / 100.0)
+    rec.totals({
+        "fund_balance": fund.balance / 100.0,
+        "fund_liabilities": fund_flows.liabilities_cents(fund, p) / 100.0,
+        "fund_commitments": fund_flows.commitments_cents(fund, sc, p) / 100.0,
+        **{f"fund_income_{fam}": fund.income[fam] / 100.0 for fam in ("employers", "public", "other")},
+        **{f"fund_spend_{fam}": fund.spend[fam] / 100.0
+           for fam in ("providers", "supports", "admin", "employers", "other")},
+        "fund_training_spend": (fund.spend["providers"] + fund.spend["supports"]) / 100.0,
+        "fund_expired_account_funds": fund.expired_cents / 100.0,
+    })
 
 
 def free_rider_index(p: Population, f: FirmTable) -> float:
@@ -104,22 +101,19 @@ def compare_with_twin(rec: Recorder, p: Population, f: FirmTable, fund: FundAgen
     unemployed there."""
     gain = surplus - twin_surplus
     f.gain += gain
-    part = np.flatnonzero(p.participant)
+    # Lock-in: the gap while in full-time training, then the gain once out of it; and year 2
+    # after the first fund start, as MDRC measures sector programmes (calibration CAL09).
+    part, gap, in_training, gap_in, out_of_it, gap_out, yr2, gap_yr2, twin_yr2, unemployed = (
+        kernels_measure.twin_gaps(p.participant, p.earnings, twin_earnings, p.status, p.first_fund_month,
+                                  month, TRAINING, UNEMPLOYED))
     rec.count("participant_months", part)
-    diff = (p.earnings[part] - twin_earnings[part]).astype(np.float64)
-    rec.count("earnings_diff_participants", part, weights=diff)
-    # Lock-in: the gap while in full-time training, then the gain once out of it.
-    training = p.status[part] == TRAINING
-    rec.count("trainee_months", part[training])
-    rec.count("earnings_diff_in_training", part[training], weights=diff[training])
-    rec.count("former_trainee_months", part[~training])
-    rec.count("earnings_diff_after_training", part[~training], weights=diff[~training])
-    # Year 2 after the first fund start, as MDRC measures sector programmes (calibration CAL09).
-    first = p.first_fund_month
-    first[part[first[part] < 0]] = month
-    yr2 = part[(month - first[part]) // 12 == 1]
-    rec.count("earnings_diff_year2", yr2, weights=(p.earnings[yr2] - twin_earnings[yr2]).astype(np.float64))
-    rec.count("cf_earnings_year2", yr2, weights=twin_earnings[yr2].astype(np.float64))
+    rec.count("earnings_diff_participants", part, weights=gap)
+    rec.count("trainee_months", in_training)
+    rec.count("earnings_diff_in_training", in_training, weights=gap_in)
+    rec.count("former_trainee_months", out_of_it)
+    rec.count("earnings_diff_after_training", out_of_it, weights=gap_out)
+    rec.count("earnings_diff_year2", yr2, weights=gap_yr2)
+    rec.count("cf_earnings_year2", yr2, weights=twin_yr2)
     to_firms = fund.spend["employers"] / 100.0 if fund is not None else 0.0
     from_firms = fund.income["employers"] / 100.0 if fund is not None else 0.0
     firms = float(gain.sum()) + to_firms - from_firms
@@ -127,7 +121,7 @@ def compare_with_twin(rec: Recorder, p: Population, f: FirmTable, fund: FundAgen
     lab = sc.labour
     public_in = fund.income["public"] / 100.0 if fund is not None else 0.0
     earn = float(p.earnings.sum(dtype=np.float64)) - float(twin_earnings.sum(dtype=np.float64))
-    jobless = twin_unemployed - int((p.status == UNEMPLOYED).sum())
+    jobless = twin_unemployed - unemployed
     # Other public programmes' tuition grants the fund makes unnecessary (or adds) are public money too.
     public = (lab.tax_rate * earn + lab.unemployment_benefit_monthly * jobless - public_in
               - (outside - twin_outside))

@@ -87,6 +87,8 @@ class FundModel(mesa.Model):
         self.graduated = (np.zeros(0, np.int64), np.zeros(0, np.int32))  # this month's apprentices done
         self.luck = MonthlyLuck(self.streams, 0, p.n)
         self.host_pull: np.ndarray | None = None  # $ a month of hosting an apprentice earns (rules)
+        k = self.k  # what firms expect of training depends on the scenario only: reckoned once
+        self.outlook = fm.outlook(sc, f, k.base_wage, k.prem, k.portability, k.quit_mult, k.price, k.months)
         self.firms_decide(initial=True)
 
     # -- the schedule ------------------------------------------------------------------
@@ -186,11 +188,10 @@ class FundModel(mesa.Model):
 
     def post_vacancies(self) -> None:
         p, f = self.workers, self.firms
-        held, head = kernels.posts_held(p.status, p.employer, p.ext_host, p.job_level, f.n, fm.N_LEVELS)
+        held, head, seekers = kernels.posts_held(p.status, p.employer, p.ext_host, p.job_level, p.sector, f.n,
+                                                 fm.N_LEVELS, self.k.n_sectors)
         fm.post_vacancies(f, held, head, self._targets(), self.k.level_shares)
-        self.tightness.observe(p, f, self.k.n_sectors)
-        self.rec.by_sector("vacancies", np.bincount(f.sector, weights=f.vacancies.sum(axis=1),
-                                                    minlength=self.k.n_sectors).astype(float))
+        self.rec.by_sector("vacancies", self.tightness.observe(f, seekers, self.k.n_sectors))
         if self.fund_active:  # this month's fund completers take up openings as externs
             tr.start_externships(p, f, self.scenario, self.k, self.luck, self.streams["externships"],
                                  self._fund_completers, self.rec)
@@ -198,8 +199,7 @@ class FundModel(mesa.Model):
     def firms_decide(self, initial: bool = False) -> None:
         """Firms review membership (each firm its own decision, over the AgentSet) and set their
         own training; the fund's rollout starts or passes a stage review."""
-        f, sc, k, fund = self.firms, self.scenario, self.k, self.fund
-        o = fm.outlook(sc, f, k.base_wage, k.prem, k.portability, k.quit_mult, k.price, k.months)
+        f, sc, k, fund, o = self.firms, self.scenario, self.k, self.fund, self.outlook
         # The grant a firm counts on: the nominal share (its tier's, for a typical trainee), scaled
         # by how much of last month's claims the pool could pay (a capped budget spread over many
         # claims pays each one less).
@@ -304,12 +304,11 @@ class FundModel(mesa.Model):
         stipend = self.scenario.training.stipend_monthly if self.fund_active else 0.0
         c = self.scenario.careers
         # Wages move first (experience, skills used or idle), then are paid: the pay bill and the
-        # per-job wages the levy bases read (_close_pay_period) are one snapshot.
-        self.workers.gain_experience(self.k)
-        self.workers.use_skills(self.k, c.credential_lapse_months)
-        self.firms.payroll = self.workers.age_jobs(self.k.monthly_growth, stipend, self.firms.n)
-        self.workers.part_time_earnings(c.part_time_work_share, c.part_time_earnings_share)
-        self._close_pay_period()
+        # per-job wages the levy bases read (close_pay_period) are one snapshot, of one pass.
+        self.firms.payroll, employer, wage = self.workers.work_month(
+            self.k, c.credential_lapse_months, stipend, self.firms.n, c.part_time_work_share,
+            c.part_time_earnings_share)
+        self.firms.close_pay_period(employer, wage, self.k.contractor_share, self.month)
 
     def review_providers(self) -> None:
         rules = self.scenario.providers

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from sim.engine import kernels_training
 from sim.engine.rows import RowAgent
 from sim.ledger import PROVIDER, PUBLIC, Ledger, account, to_cents
 from sim.scenario.programmes import Providers as ProviderRules
@@ -119,12 +120,7 @@ def receive_outside_grants(table: ProviderTable, ledger: Ledger, month: int, pro
 
 def rank_within(groups: np.ndarray, score: np.ndarray) -> np.ndarray:
     """Rank of each item within its group, best score first (0 = best). Ties keep input order."""
-    order = np.lexsort((-score, groups))
-    g = groups[order]
-    starts = np.searchsorted(g, g, side="left")
-    ranks = np.empty(len(order), dtype=np.int64)
-    ranks[order] = np.arange(len(order)) - starts
-    return ranks
+    return kernels_training.rank_within(np.asarray(groups, dtype=np.int64), score)
 
 
 def adjust_capacity(table: ProviderTable, scenario: Scenario, grant_seats: np.ndarray) -> None:

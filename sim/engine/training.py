@@ -16,10 +16,11 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.special import expit
 
+from sim.engine import kernels_training as kt
 from sim.engine.derived import Derived
 from sim.engine.firms import FirmTable, charge_turnover, fill
 from sim.engine.kernels import draw_slots
-from sim.engine.providers import ProviderTable, rank_within
+from sim.engine.providers import ProviderTable
 from sim.engine.recorder import Recorder
 from sim.engine.rng import MonthlyLuck
 from sim.engine.workers import (
@@ -28,7 +29,6 @@ from sim.engine.workers import (
     EXTERNSHIP,
     OUT_OF_LF,
     PAYER_FIRM,
-    PAYER_FUND,
     PROG_APPRENTICESHIP,
     PROG_COURSE,
     PROG_INCUMBENT,
@@ -71,53 +71,33 @@ def apply_for_training(p: Population, sc: Scenario, k: Derived, luck: MonthlyLuc
                        active: bool) -> tuple[np.ndarray, np.ndarray]:
     """People weigh the discounted wage gain of the next credential against tuition, earnings
     forgone and unmet barriers (which stipends and supports lower). Returns the applicants and
-    whether each would pay their own way if the fund cannot seat them."""
+    whether each would pay their own way if the fund cannot seat them.
+
+    Who may apply: the unemployed, people out of the labour force and people in a basic job,
+    below the top rung, in no programme, past the wait since their last start, and with no fund
+    contract open (the next module waits for it to close). The gain is the new job's starting
+    wage over today's: an employed person also gives up the tenure premium of the current job
+    (so long-tenured staff gain little from leaving), and forgoes its wage while training and
+    while searching again afterwards; a job seeker forgoes nothing. How sharply the decision
+    follows the net gain is set by the sector's wage (`decision_scale_wage_months`). People the
+    fund may not seat weigh paying their own way only (sim.engine.kernels_training.keenness)."""
     w = sc.workers
     reach = sc.careers.fund_outreach_factor if active else 1.0  # the fund's recruitment of its target group
-    pre = luck.candidates("applications", w.application_rate * reach)
-    st = p.status[pre]
-    eligible = (((st == UNEMPLOYED) | (st == OUT_OF_LF) | ((st == EMPLOYED) & (p.job_level[pre] == 0)))
-                & (p.rung[pre] < 3) & (p.prog_kind[pre] == 0)
-                & (month - p.last_start[pre] > w.months_between_starts)
-                & (p.contract_price[pre] == 0))  # the next module waits for the fund's contract to close
-    pre = pre[eligible]
-    st = p.status
-    if len(pre) == 0:
-        return pre, np.zeros(0, dtype=bool)
-    u = luck.at("applications", pre)
-    nxt = p.rung[pre] + 1
-    s = p.sector[pre]
-    # The gain is the new job's starting wage over today's: an employed person also gives up
-    # the tenure premium of the current job (so long-tenured staff gain little from leaving).
-    start_wage = k.base_wage[s] * p.wage_effect[pre] * p.premium[pre]
-    today = np.where(st[pre] == EMPLOYED, p.wage[pre], start_wage * (1.0 + k.prem[p.rung[pre]]))
-    portable = w.gain_weight_portable
-    gain = (np.maximum(start_wage * (1.0 + k.prem[nxt]) - today, 0.0)
-            * ((1.0 - portable) + portable * k.portability[s]))
-    months = k.months[nxt - 1]
-    # Someone who leaves a job to train forgoes its wage while training and while searching
-    # again afterwards; a job seeker forgoes nothing.
-    forgone = np.where(st[pre] == EMPLOYED, p.wage[pre], 0.0) * (months + w.search_months_after_training)
-    scale = k.base_wage[s] * w.decision_scale_wage_months  # how sharply the decision follows the net gain
-    olf = np.where(st[pre] == OUT_OF_LF, w.out_of_labour_force_application_factor, 1.0)
-
-    def keen(funded: bool) -> np.ndarray:
-        unmet = unmet_barriers(p, sc, pre, funded, active)
-        pv = gain * 12.0 * k.annuity * completion_odds(p, sc, k, pre, nxt, unmet)
-        cover = sc.careers.outside_tuition_cover  # other public programmes pay part of it
-        tuition = 0.0 if funded else k.price[nxt - 1] * (1.0 - cover) * w.liquidity_cost_factor
-        support = (sc.training.stipend_monthly * months) if funded else 0.0
-        net = pv - tuition - forgone - w.barrier_cost_monthly * unmet * months + support
-        return expit(net / scale) * olf
-
-    self_keen = keen(False)
-    funded_keen = keen(True) * np.where(p.target_group(pre), reach, 1.0) if active else self_keen
+    pre = kt.may_apply(luck.candidates("applications", w.application_rate * reach), p.status, p.job_level,
+                       p.rung, p.prog_kind, p.last_start, p.contract_price, month, w.months_between_starts)
     el = sc.fund.payments.eligible
-    if active and not el.everyone:  # people the fund may not seat weigh paying their own way only
-        funded_keen = np.where(fund_eligible(p, el, pre, month), funded_keen, 0.0)
-    best = np.maximum(funded_keen, self_keen) if active else self_keen
-    applies = u < w.application_rate * best
-    return pre[applies], (u < w.application_rate * self_keen)[applies]
+    fund_ok = (fund_eligible(p, el, pre, month) if active and not el.everyone
+               else np.ones(len(pre), dtype=bool))
+    sup = sc.fund.supports
+    t = sc.training
+    return kt.keenness(
+        pre, luck.at("applications", pre), p.status, p.rung, p.sector, p.group, p.wage_effect, p.premium,
+        p.wage, p.aptitude, p.childcare, p.transport, fund_ok, k.base_wage, k.prem, k.portability, k.months,
+        k.price, k.base_logit, float(k.annuity), w.gain_weight_portable, w.search_months_after_training,
+        w.decision_scale_wage_months, w.out_of_labour_force_application_factor, t.aptitude_effect,
+        t.barrier_effect, sc.careers.outside_tuition_cover, w.liquidity_cost_factor, t.stipend_monthly,
+        w.barrier_cost_monthly, sup.coverage if (active and sup.childcare_monthly > 0) else 0.0,
+        sup.coverage if (active and sup.transport_monthly > 0) else 0.0, reach, w.application_rate, active)
 
 
 @dataclass
@@ -150,19 +130,9 @@ def admit(p: Population, pt: ProviderTable, sc: Scenario, k: Derived, rng: np.ra
         pt.demand_history.append(np.zeros(pt.n))
         return None, Seats(applicants, applicants, applicants, np.zeros(0))
     s = p.sector[applicants]
-    open_ = pt.suspended_until < month
-    weight = np.where(open_, pt.capacity, 0.0)
-    chosen = np.full(len(applicants), -1)
-    u = rng.random(len(applicants))
-    for sec in range(k.n_sectors):  # route each applicant to a provider of their sector
-        provs = np.flatnonzero(pt.sector == sec)
-        wts = weight[provs]
-        here = np.flatnonzero(s == sec)
-        if wts.sum() <= 0 or len(here) == 0:
-            continue
-        cum = np.cumsum(wts) / wts.sum()
-        chosen[here] = provs[np.minimum(np.searchsorted(cum, u[here], side="right"), len(provs) - 1)]
-    demand = np.bincount(chosen[chosen >= 0], minlength=pt.n).astype(float)
+    # route each applicant to an open provider of their sector, in proportion to capacity
+    weight = np.where(pt.suspended_until < month, pt.capacity, 0.0)
+    chosen, demand = kt.route(s, rng.random(len(applicants)), pt.sector, weight, k.n_sectors)
     pt.demand_history.append(demand)
     ok = chosen >= 0
     applicants, chosen, s, self_ok = applicants[ok], chosen[ok], s[ok], self_ok[ok]
@@ -186,7 +156,7 @@ def admit(p: Population, pt: ProviderTable, sc: Scenario, k: Derived, rng: np.ra
         revenue = expected / np.maximum(base, 1.0)
     score = sc.providers.creaming_sensitivity * revenue + rng.standard_normal(len(applicants))
     seats = np.floor(pt.capacity).astype(np.int64)
-    take = rank_within(chosen, score) < seats[chosen]
+    take = kt.rank_within(chosen, score) < seats[chosen]
     applicants, chosen, s, nxt, score, mult, self_ok, age = (
         a[take] for a in (applicants, chosen, s, nxt, score, mult, self_ok, age))
     price = k.price[nxt - 1] * mult
@@ -207,12 +177,7 @@ def admit(p: Population, pt: ProviderTable, sc: Scenario, k: Derived, rng: np.ra
         financed = np.zeros(len(applicants), dtype=bool)
         financed[best] = finance(applicants[best], value[best])
         commit = np.where(financed, 0.0, commit)
-    order = np.lexsort((-score, s))
-    cum = np.zeros(len(order))
-    for sec in range(k.n_sectors):  # fund the best-ranked within each sector's budget
-        in_sec = order[s[order] == sec]
-        cum[in_sec] = np.cumsum(commit[in_sec])
-    funded_ok = cum <= budget_by_sector[s]
+    funded_ok = kt.within_budget(s, score, commit, budget_by_sector)  # the best-ranked first, by sector
     if eligible is not None:
         funded_ok &= eligible
     if financed is not None:
@@ -303,28 +268,19 @@ def progress(p: Population, pt: ProviderTable, sc: Scenario, k: Derived, luck: M
              active: bool) -> tuple[np.ndarray, np.ndarray]:
     """One month of training: drop out with a monthly hazard that falls with aptitude,
     supports and paid earn-and-learn, or move a month closer to the credential."""
-    tr = sc.training
-    idx = np.flatnonzero(p.prog_left > 0)
+    tr, sup = sc.training, sc.fund.supports
+    # Stipends remove barriers for fund-paid trainees (and apprentices, if supports reach them);
+    # part-time at the workplace, incumbents' barriers weigh less.
+    idx, total, expo = kt.completion_chances(
+        p.prog_left, p.prog_kind, p.prog_payer, p.prog_rung, p.prog_months, p.prog_provider, p.aptitude,
+        p.childcare, p.transport, pt.quality, k.base_logit, float(k.appr_logit), tr.aptitude_effect,
+        tr.barrier_effect, tr.incumbent_barrier_weight, tr.earn_and_learn_effect,
+        sup.coverage if (active and sup.childcare_monthly > 0) else 0.0,
+        sup.coverage if (active and sup.transport_monthly > 0) else 0.0, bool(sup.reach_apprentices))
     if len(idx) == 0:
         return idx, idx
-    kind = p.prog_kind[idx]
-    # Stipends remove barriers for fund-paid trainees (and apprentices, if supports reach them).
-    reach = sc.fund.supports.reach_apprentices
-    reached = (p.prog_payer[idx] == PAYER_FUND) & ((kind != PROG_APPRENTICESHIP) | reach)
-    unmet = unmet_barriers(p, sc, idx, reached, active)
-    # Part-time at the workplace: barriers weigh less.
-    unmet = np.where(kind == PROG_INCUMBENT, tr.incumbent_barrier_weight * unmet, unmet)
-    base = np.where(kind == PROG_APPRENTICESHIP, k.appr_logit, k.base_logit[p.prog_rung[idx] - 1])
-    lift = np.where(kind == PROG_APPRENTICESHIP, tr.earn_and_learn_effect, 0.0)
-    quality = pt.quality[np.maximum(p.prog_provider[idx], 0)]
-    total = expit(base + tr.aptitude_effect * p.aptitude[idx] - tr.barrier_effect * unmet + lift + quality)
-    hazard = 1.0 - total ** (1.0 / np.maximum(p.prog_months[idx], 1))
-    drop = luck.at("progress", idx) < hazard
-    dropped = idx[drop]
-    going = idx[~drop]
-    p.prog_left[going] -= 1
-    done = going[p.prog_left[going] == 0]
-    return dropped, done
+    hazard = 1.0 - total ** expo
+    return kt.advance(idx, luck.at("progress", idx), hazard, p.prog_left)
 
 
 def start_externships(p: Population, f: FirmTable, sc: Scenario, k: Derived, luck: MonthlyLuck,
@@ -335,17 +291,17 @@ def start_externships(p: Population, f: FirmTable, sc: Scenario, k: Derived, luc
     if len(completers) == 0:
         return completers
     offered = completers[luck.at("externships", completers) < tr.externship_share]
-    level_of = np.minimum(p.rung[offered], 3)
-    sector_of = p.sector[offered]
+    # By (sector, level of the credential) in that order; only cells with someone offered.
+    level_of = np.minimum(p.rung[offered], 3).astype(np.int64)
+    cell_of = p.sector[offered].astype(np.int64) * 4 + level_of
     willing = f.host_willing & f.member
+    open_at = f.vacancies > 0  # a cell takes only its own sector's openings at its level
     placed = []
-    for s in range(k.n_sectors):
-        here, hosts_here = sector_of == s, willing & (f.sector == s)
-        for lvl in (1, 2, 3):
-            cand = offered[here & (level_of == lvl)]
-            hosts = np.flatnonzero(hosts_here & (f.vacancies[:, lvl] > 0))
-            if len(cand) == 0 or len(hosts) == 0:
-                continue
+    for cell in np.unique(cell_of[level_of > 0]).tolist():
+        s, lvl = divmod(cell, 4)
+        cand = offered[cell_of == cell]
+        hosts = np.flatnonzero(willing & (f.sector == s) & open_at[:, lvl])
+        if len(hosts):
             # One extern per opening: a host holds a real post for each extern it takes.
             open_slots = f.vacancies[hosts, lvl]
             n = min(len(cand), int(open_slots.sum()))
@@ -399,13 +355,10 @@ def train_incumbents(p: Population, pt: ProviderTable, k: Derived, luck: Monthly
     """Firms send staff to part-time upskilling at their own cost (a fund grant may refund
     part of it); the worker keeps working. Returns the seats, priced."""
     cand = luck.candidates("incumbents", float(rates.max(initial=0.0)) / 12.0)
-    emp = cand[(p.status[cand] == EMPLOYED) & (p.prog_kind[cand] == 0) & (p.rung[cand] < 3)]
-    none = Seats(emp[:0], emp[:0], emp[:0], np.zeros(0))
-    if len(emp) == 0:
-        return none
-    picked = emp[luck.at("incumbents", emp) < rates[p.employer[emp]] / 12.0]
+    picked = kt.incumbent_picks(cand, luck.at("incumbents", cand), p.status, p.prog_kind, p.rung, p.employer,
+                                rates / 12.0)
     if len(picked) == 0:
-        return none
+        return Seats(picked, picked, picked, np.zeros(0))
     sec = p.sector[picked]
     provider = np.full(len(picked), -1)
     for s in range(k.n_sectors):

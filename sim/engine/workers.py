@@ -12,7 +12,6 @@ import numpy as np
 
 from sim.engine import kernels_people as kp
 from sim.engine.derived import Derived
-from sim.engine.kernels import age_and_pay
 from sim.scenario.schema import Scenario
 
 # Labour-market status: exactly one per person.
@@ -30,6 +29,8 @@ PAYER_NONE, PAYER_FUND, PAYER_FIRM, PAYER_SELF = range(4)
 TRAINED_BY_NOBODY, TRAINED_BY_FUND, TRAINED_BY_SELF, TRAINED_BEFORE = -1, -2, -3, -4
 # Experience stops counting here: the last entry of Derived.experience_growth (an int16 lookup).
 _EXPERIENCE_CAP = 1023
+_NO_FACTORS = np.ones(4, dtype=np.float32)  # a pass that uses no skilled factor is handed these
+_ONE = np.float32(1.0)
 
 
 def _index(idx: np.ndarray) -> np.ndarray:
@@ -145,13 +146,13 @@ class Population:
         self.sep_mult[idx] = 1.0
 
     def start_job(self, k: Derived, idx: np.ndarray, firms: np.ndarray, level: int | np.ndarray) -> None:
-        self.status[idx] = EMPLOYED
-        self.employer[idx] = firms
-        self.job_level[idx] = level
-        self.tenure[idx] = 0
-        self.job_mult[idx] = 1.0
-        self.sep_mult[idx] = 1.0
-        self.wage[idx] = self.wage_at(k, idx)
+        idx = _index(idx)
+        level = (np.full(len(idx), level, dtype=np.int64) if np.ndim(level) == 0
+                 else np.asarray(level, dtype=np.int64))
+        kp.start_jobs(idx, np.asarray(firms, dtype=np.int64), level, self.status, self.employer,
+                      self.job_level, self.tenure, self.job_mult, self.sep_mult, self.wage, self.sector,
+                      self.linked, self.experience, self.skill, self.wage_effect, self.premium, k.base_wage_f,
+                      k.prem_mult, k.unlinked_mult, k.experience_growth, k.tenure_growth)
 
     def enrol(self, idx: np.ndarray, kind: int, payer: int, rung: np.ndarray, provider: np.ndarray,
               months: np.ndarray, month: int) -> None:
@@ -201,8 +202,7 @@ class Population:
         """A month of occupational experience for employees in skilled jobs (entry level and
         up), and its wage growth, which follows them to their next skilled job (it is the
         occupation's, not the employer's: Kambourov & Manovskii 2009)."""
-        kp.gain_experience(self.status, self.job_level, self.linked, self.experience, self.skill, self.wage,
-                           k.prem_mult, k.unlinked_mult, k.experience_growth, _EXPERIENCE_CAP)
+        self._month_pass(k.prem_mult, k.unlinked_mult, k.experience_growth, gain=True)
 
     def use_skills(self, k: Derived, lapse_months: int) -> np.ndarray:
         """A month of using skills or not: out of paid work (unemployed, out of the labour
@@ -210,16 +210,14 @@ class Population:
         after `lapse_months` in a row, the highest credential lapses a rung; in work or training
         the idle count restarts and depreciated skills are restored, and the wage of a paid job
         (on a payroll or an externship) is re-set with them. Returns who lost a rung."""
-        return kp.use_skills(self.status, self.job_level, self.linked, self.experience, self.skill, self.wage,
-                             self.idle, self.rung, k.prem_mult, k.unlinked_mult, k.experience_growth,
-                             k.skill_depreciation, k.skill_restoration, int(lapse_months))
+        return self._month_pass(k.prem_mult, k.unlinked_mult, k.experience_growth, use=True,
+                                depreciation=k.skill_depreciation, restoration=k.skill_restoration,
+                                lapse_months=lapse_months)[0]
 
     def part_time_earnings(self, share: float, earnings_share: float) -> None:
         """Full-time course trainees with a work history who keep part-time work (their trait
         below `share`) earn `earnings_share` of their last wage on top of any stipend."""
-        # NumPy compares a float32 column with a Python float in float32: so does the kernel.
-        kp.part_time_earnings(self.status, self.prog_kind, self.work_draw, self.prior_wage, self.earnings,
-                              np.float32(share), np.float32(earnings_share))
+        self._month_pass(part_time=True, share=share, earnings_share=earnings_share)
 
     def target_group(self, idx: np.ndarray) -> np.ndarray:
         """The fund's target population: people out of work or hard to serve (barriers)."""
@@ -231,7 +229,8 @@ class Population:
 
     def paid_jobs(self) -> tuple[np.ndarray, np.ndarray]:
         """The employer and wage of everyone on a payroll, in people's order (one pass)."""
-        return kp.paid_jobs(self.status, self.employer, self.wage)
+        _, _, employer, wage = self._month_pass(jobs=True)
+        return employer, wage
 
     def trainees_by_firm(self, n_firms: int) -> np.ndarray:
         """(3, firms) this month's trainees at each firm by programme type (the order of
@@ -249,8 +248,35 @@ class Population:
         """A month of tenure: wages grow with tenure (one multiply: the tenure profile is
         geometric); earnings are wages for people in work and externs and stipends for fund
         trainees. Returns each firm's payroll."""
-        return age_and_pay(self.status, self.tenure, self.wage, self.earnings, self.prog_payer, self.employer,
-                           monthly_growth, stipend, n_firms)
+        return self._month_pass(pay=True, growth=monthly_growth, stipend=stipend, n_firms=n_firms)[1]
+
+    def work_month(self, k: Derived, lapse_months: int, stipend: float, n_firms: int, part_time_share: float,
+                   part_time_earnings_share: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """A month of work and pay in one pass over people: gain_experience, use_skills,
+        age_jobs and part_time_earnings, in that order for each person, then the pay period's
+        jobs (paid_jobs). Returns each firm's payroll, and the employer and wage of each paid job."""
+        _, payroll, employer, wage = self._month_pass(
+            k.prem_mult, k.unlinked_mult, k.experience_growth, gain=True, use=True, pay=True, part_time=True,
+            jobs=True, depreciation=k.skill_depreciation, restoration=k.skill_restoration,
+            lapse_months=lapse_months, growth=k.monthly_growth, stipend=stipend, n_firms=n_firms,
+            share=part_time_share, earnings_share=part_time_earnings_share)
+        return payroll, employer, wage
+
+    def _month_pass(self, prem_mult: np.ndarray = _NO_FACTORS, unlinked_mult: np.ndarray = _NO_FACTORS,
+                    experience_growth: np.ndarray = _NO_FACTORS, *, gain: bool = False, use: bool = False,
+                    pay: bool = False, part_time: bool = False, jobs: bool = False,
+                    depreciation: np.float32 = _ONE, restoration: np.float32 = _ONE, lapse_months: int = 0,
+                    growth: np.float32 = _ONE, stipend: float = 0.0, n_firms: int = 0, share: float = 0.0,
+                    earnings_share: float = 0.0) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """The month's career and pay steps asked for, in one pass (kernels_people.month_pass).
+        NumPy compares a float32 column with a Python float in float32: so does the kernel."""
+        return kp.month_pass(
+            gain, use, pay, part_time, jobs, self.status, self.job_level, self.linked, self.experience,
+            self.skill, self.wage, self.idle, self.rung, self.tenure, self.earnings, self.prog_payer,
+            self.prog_kind, self.employer, self.work_draw, self.prior_wage, prem_mult, unlinked_mult,
+            experience_growth, _EXPERIENCE_CAP, np.float32(depreciation), np.float32(restoration),
+            int(lapse_months), np.float32(growth), float(stipend), int(n_firms), np.float32(share),
+            np.float32(earnings_share))
 
 
 def new_population(scenario: Scenario, rng: np.random.Generator,
