@@ -237,7 +237,9 @@ paper = st.radio("Paper size of the PDF report", ("Letter", "A4"), horizontal=Tr
                  help="US Letter or ISO A4 pages.")
 report_id = views.view_key(labels, scenarios, cfg.seeds) + f":{state.get('headline_years')}:{paper}"
 # Both files are made when their button is pressed (Streamlit calls the function then), so a new
-# comparison's first view does not wait for files nobody may ask for.
+# comparison's first view does not wait for files nobody may ask for. No download reruns the page
+# (on_click="ignore"): a rerun would also give these buttons new file ids, and a click on one
+# while the rerun is under way would fail ("Download failed", and a second click works).
 c1.download_button("Scenarios (YAML)", lambda: exports.scenarios_zip(labels, scenarios),
                    "fundsim-scenarios.zip", "application/zip", on_click="ignore",
                    help="One full YAML file per scenario (a ZIP).")
@@ -274,5 +276,6 @@ if state.get("reports_for") != report_id:
             st.rerun()
 else:
     c3.download_button("Excel report", state.reports["xlsx"], "fundsim-report.xlsx",
-                       "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-    c4.download_button("PDF report", state.reports["pdf"], "fundsim-report.pdf", "application/pdf")
+                       "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", on_click="ignore")
+    c4.download_button("PDF report", state.reports["pdf"], "fundsim-report.pdf", "application/pdf",
+                       on_click="ignore")

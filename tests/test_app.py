@@ -7,8 +7,9 @@ cache lives in a temporary folder shared by the module's tests."""
 
 from __future__ import annotations
 
+import html
 import io
-import json
+import re
 import urllib.parse
 import zipfile
 from pathlib import Path
@@ -22,6 +23,7 @@ from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
 from streamlit.testing.v1 import AppTest
 
 from sim.app.kpis import KPIS
+from sim.app.share import BOX_LABEL
 from sim.app.ui import RULES_GROUP, SUBMIT_LABEL, editor_key, group_key
 from sim.scenario.loader import load_scenario_text
 
@@ -77,10 +79,10 @@ def card(at: AppTest, label: str, scenario_index: int):
 
 
 def share_link(at: AppTest) -> str:
-    """The link in the share box (sim.app.share: a component given the link as data)."""
-    box = next(e for e in at.main if getattr(e, "type", "") == "bidi_component"
-               and e.proto.component_name == "fundsim.share_link")
-    return json.loads(box.proto.json)["url"]
+    """The link in the share box (sim.app.share: a small HTML page in an iframe, the link its
+    input's value)."""
+    frame = next(e for e in at.main if getattr(e, "type", "") == "iframe" and BOX_LABEL in e.proto.srcdoc)
+    return html.unescape(re.search(r'<input [^>]*value="([^"]*)"', frame.proto.srcdoc).group(1))
 
 
 def same_preset_twice(at: AppTest) -> AppTest:

@@ -20,6 +20,8 @@ import pandas as pd
 import pytest
 from app_harness import CHROMIUM_ARGS, app_server, chromium_path
 
+from sim.app.share import BOX_LABEL, FRAME_TITLE
+
 playwright = pytest.importorskip("playwright.sync_api")
 
 APP_ENV = {"FUNDSIM_APP_SEEDS": "2", "FUNDSIM_APP_WORKERS": "2",
@@ -99,8 +101,13 @@ def _until(check: object, what: str, timeout: float = RUN_TIMEOUT / 1000) -> Non
         time.sleep(0.5)
 
 
+def _share(page: object) -> object:
+    """The share box's frame (sim.app.share)."""
+    return page.frame_locator(f'iframe[title="{FRAME_TITLE}"]')
+
+
 def _link(page: object) -> str:
-    return page.get_by_label("Link to this comparison", exact=True).input_value().strip()
+    return _share(page).get_by_label(BOX_LABEL, exact=True).input_value().strip()
 
 
 def test_default_comparison_then_edit_run_download_and_share(server: str, browser: object,
@@ -188,8 +195,8 @@ def test_the_share_link_is_copied_with_its_button(server: str, browser: object) 
     _settled(page)
     link = _link(page)
     assert link.startswith(server) and "?c=" in link
-    page.get_by_role("button", name="Copy the link to this comparison").click()
-    page.get_by_text("Copied").wait_for(timeout=10_000)
+    _share(page).get_by_role("button", name="Copy the link to this comparison").click()
+    _share(page).get_by_text("Copied").wait_for(timeout=10_000)
     assert page.evaluate("navigator.clipboard.readText()") == link
     loaded = page.evaluate("performance.getEntriesByType('resource').map(e => e.name)")
     assert any(name.endswith(".js") for name in loaded)

@@ -236,6 +236,7 @@ def chart(spec: dict[str, Any], name: str, key: str) -> None:
     if data:
         st.download_button(f"This chart's data (CSV): {name}", data.encode("utf-8"),
                            f"fundsim-chart-{name.lower().replace(' ', '-')}.csv", "text/csv", key=key,
+                           on_click="ignore",
                            help="The numbers drawn: for each scenario and month (or stage), the mean "
                                 "across runs and the range 90% of runs fall in.")
 
