@@ -85,6 +85,30 @@ def share_link(at: AppTest) -> str:
     return html.unescape(re.search(r'<input [^>]*value="([^"]*)"', frame.proto.srcdoc).group(1))
 
 
+def test_the_share_box_holds_any_link_as_its_value_only() -> None:
+    """The box's value is the link, whatever it holds; the script copies that value and carries
+    no copy of the link that could close it or reach the clipboard escaped."""
+    from html.parser import HTMLParser
+
+    from sim.app.share import page
+
+    url = 'http://host:8501/?c=abc&x="1"</script><b>'
+
+    class Box(HTMLParser):
+        value: str | None = None
+
+        def handle_starttag(self, tag: str, attrs: list) -> None:
+            if tag == "input":
+                self.value = dict(attrs)["value"]
+
+    doc = page(url)
+    box = Box()
+    box.feed(doc)
+    assert box.value == url
+    script = doc[doc.index("<script>"):]
+    assert script.count("</script>") == 1 and "abc" not in script
+
+
 def same_preset_twice(at: AppTest) -> AppTest:
     """The baseline as both the current rules and the proposal (the proposal is edited)."""
     at.selectbox(key="pick0").set_value("preset:baseline")

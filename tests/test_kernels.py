@@ -179,6 +179,19 @@ def test_recorder_adds_deferred_counts_as_if_each_were_added_at_once():
     np.testing.assert_array_equal(rec.data, want)
 
 
+def test_counts_noted_before_a_rebind_stay_in_their_cells():
+    """Deferred counts are added with the cells people were in when counted, not after `bind`."""
+    from sim.engine.recorder import Recorder
+    from sim.outcomes import INDEX
+
+    rec = Recorder(1, ["a", "b"], ("x",))
+    rec.bind(np.array([0, 0], dtype=np.int8), np.array([0, 0], dtype=np.int8))
+    rec.count("hires", np.array([0, 1]))
+    rec.bind(np.array([1, 1], dtype=np.int8), np.array([0, 0], dtype=np.int8))
+    cells = rec.data[0, INDEX["hires"]]
+    assert cells[0, 0] == 2 and cells[1, 0] == 0
+
+
 def test_posts_held_counts_posts_heads_and_job_seekers():
     n, F, S = 3_000, 25, 3
     status = RNG.integers(0, 6, n).astype(np.int8)

@@ -4,12 +4,13 @@ A few lines of HTML and JavaScript in an iframe (st.iframe) rather than st.code:
 copy button costs the browser Streamlit's 1.5 MB syntax highlighter, about half a second of
 script on a first view, for one line of text. (A components-v2 element, in the page itself,
 was tried and dropped: whenever another visitor's session ended it redrew, closing any
-dropdown this visitor had open.) The link is escaped into the box's value, never markup."""
+dropdown this visitor had open.) The link is escaped into the box's value, never markup, and
+the script copies that value: it holds no copy of the link (script text is not unescaped, so
+an `&` there would reach the clipboard as `&amp;`)."""
 
 from __future__ import annotations
 
 import html
-import json
 
 import streamlit as st
 
@@ -45,7 +46,7 @@ document.querySelector("button").addEventListener("click", async () => {{
   box.select();
   let copied = false;
   try {{
-    await navigator.clipboard.writeText({url_js});
+    await navigator.clipboard.writeText(box.value);
     copied = true;
   }} catch (e) {{
     copied = document.execCommand("copy");
@@ -57,8 +58,7 @@ document.querySelector("button").addEventListener("click", async () => {{
 
 def page(url: str) -> str:
     """The box's HTML document for `url`."""
-    return PAGE.format(label=BOX_LABEL, button=BUTTON, url=html.escape(url, quote=True),
-                       url_js=html.escape(json.dumps(url), quote=False))
+    return PAGE.format(label=BOX_LABEL, button=BUTTON, url=html.escape(url, quote=True))
 
 
 def share_link(url: str) -> None:

@@ -53,6 +53,10 @@ class Recorder:
         add_cells_batch(self._data, self._key, people, weights, entries, self.S, self.G)
 
     def bind(self, sector: np.ndarray, group: np.ndarray) -> None:
+        """Count people in these (sector, group) cells from now on; counts already noted are added
+        in the cells they were noted in."""
+        if self._entries:
+            self._flush()
         self._key = sector.astype(np.int64) * self.G + group
 
     @property
