@@ -5,10 +5,12 @@ as NumPy chunks (one per call) and turned into a DataFrame once, at the end of a
 
 from __future__ import annotations
 
-import numpy as np
-import pandas as pd
+from typing import TYPE_CHECKING
 
-from sim.labels import labels
+import numpy as np
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 # -- cents: one place for the rounding rules --------------------------------------------
@@ -94,6 +96,12 @@ class Ledger:
                              cents.reshape(-1)))
 
     def to_frame(self) -> pd.DataFrame:
+        # pandas is imported here, not with the module: the scenario checks import this module
+        # (for `to_cents`), and every command line start would pay pandas' import (0.4 s).
+        import pandas as pd
+
+        from sim.labels import labels
+
         if not self._chunks:
             return pd.DataFrame({"month": pd.Series([], dtype="int64"), "payer": pd.Series([], dtype=str),
                                  "payee": pd.Series([], dtype=str), "category": pd.Series([], dtype=str),

@@ -135,6 +135,18 @@ def test_validate_ok(cli: Commands) -> None:
     assert r.out.startswith("small.yaml: valid (small, ") and r.err == ""
 
 
+def test_validating_a_scenario_loads_no_pandas() -> None:
+    """`fundsim validate` and `schema` start in a fraction of a second: the scenario checks use the
+    ledger's cent rounding, and the ledger loads pandas only to make its table (0.4 s)."""
+    code = ("import io, sys, contextlib\n"
+            "sys.argv = ['fundsim', 'validate', 'scenarios/baseline.yaml']\n"
+            "from sim.cli.main import main\n"
+            "try:\n    with contextlib.redirect_stdout(io.StringIO()):\n        main()\n"
+            "except SystemExit as e:\n    print(e.code, 'pandas' in sys.modules)\n")
+    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert done.stdout.split() == ["0", "False"], done.stderr[-2000:]
+
+
 def test_schema_is_json(cli: Commands) -> None:
     r = cli.get("schema")
     assert r.code == 0, r.err

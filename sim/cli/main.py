@@ -7,6 +7,7 @@ Exit codes: 0 ok; 2 invalid input (`field: message` lines on stderr); 1 other er
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import sys
@@ -238,6 +239,12 @@ def main() -> None:
         err(f"error: internal error: {type(e).__name__}: {e}")
         err("(set FUNDSIM_DEBUG=1 to see the traceback, and please report it)")
         sys.exit(1)
+    finally:
+        # The command is done and the process is about to end: the interpreter's last garbage
+        # collection would walk every object the command made (after a report, the runs and
+        # their tables: 0.4-0.6 s of a 5 s command) only to free what the exit frees anyway.
+        # Exit handlers still run and output is still flushed.
+        gc.freeze()
 
 
 if __name__ == "__main__":

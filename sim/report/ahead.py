@@ -56,7 +56,7 @@ def _new_chart_helper() -> ProcessPoolExecutor | None:
         return None
     from sim.report import figures
 
-    pool = process_pool(1)
+    pool = process_pool(1, collect=False)
     pool.submit(figures.warm)  # forks the helper now; it imports Altair and starts vl-convert
     _stop_at_exit()
     return pool
@@ -98,7 +98,7 @@ def start_layout(html: str) -> None:
     with _LOCK:
         if key in _LAYOUTS:
             return
-    pool = process_pool(1)  # forked outside the lock: a child must not start with it held
+    pool = process_pool(1, collect=False)  # forked outside the lock: a child must not start with it held
     pending = pool.submit(pdf_bytes, html)
     with _LOCK:
         duplicate = key in _LAYOUTS
