@@ -627,3 +627,30 @@ def test_chart_bands_are_the_percentiles_across_seeds_months_with_missing_seeds_
                 assert row.central == pytest.approx(np.nanmean(v))
                 assert [row.low, row.high] == pytest.approx(list(np.nanpercentile(v, [5, 95])))
     assert partial > 0  # the case with missing seeds was met
+
+
+def test_a_seed_table_is_the_same_stacked_or_aligned_by_label(data: ReportData) -> None:
+    """One scenario's runs share their metrics, so their windows are stacked as one array; runs
+    whose metrics differ are aligned by label, a missing metric left empty."""
+    import pandas as pd
+
+    from sim.report import tables
+
+    runs = data.runs[1].results
+    stacked = tables.seed_table(runs, 1, 24)
+    aligned = pd.DataFrame.from_dict({r.seed: tables._window(r, "all", "all", 1, 24) for r in runs},
+                                     orient="index")
+    pd.testing.assert_frame_equal(stacked, aligned)
+    assert list(stacked.index) == [r.seed for r in runs] and stacked.notna().any().all()
+
+    class Fewer:  # a run that lacks one metric the others have
+        def __init__(self, run: Any) -> None:
+            self.seed = 99
+            self._run = run
+
+        def wide(self, sector: str = "all", group: str = "all") -> pd.DataFrame:
+            return tables._wide(self._run, sector, group).drop(columns="placements")
+
+    mixed = tables.seed_table([runs[0], Fewer(runs[0])], 1, 24)
+    assert np.isnan(mixed.loc[99, "placements"]) and mixed.loc[runs[0].seed, "placements"] >= 0
+    assert mixed.loc[99, "completions"] == mixed.loc[runs[0].seed, "completions"]

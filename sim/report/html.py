@@ -291,8 +291,8 @@ def write_pdf(data: ReportData, path: Path) -> None:
     load_weasyprint()  # before the fork, so the helper has it
 
     parallel = usable_cores() >= 2
+    start_charts(data, print_css=print_css(data))  # first: the charts are the longest chain
     appendix = render_html(data, part="appendix")
-    start_charts(data, print_css=print_css(data))
     back = render_html(data, part="back")  # needs no chart: started while the charts are drawn
     if parallel:
         ahead.start_layout(appendix)
