@@ -34,12 +34,19 @@ def _die_with_parent(parent: int) -> None:
         os._exit(1)
 
 
+_FROZE_FOR_FORK = [False]  # whether the fork under way froze the heap (and so unfreezes it)
+
+
 def _freeze_for_fork() -> None:
-    gc.freeze()
+    # A heap someone else froze (a caller preparing its own forks) is left as they keep it.
+    _FROZE_FOR_FORK[0] = gc.get_freeze_count() == 0
+    if _FROZE_FOR_FORK[0]:
+        gc.freeze()
 
 
 def _unfreeze_after_fork() -> None:
-    gc.unfreeze()
+    if _FROZE_FOR_FORK[0]:
+        gc.unfreeze()
 
 
 # A forked child shares its parent's memory until either writes to it. Python's cyclic garbage

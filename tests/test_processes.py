@@ -31,6 +31,21 @@ def test_a_forked_worker_keeps_its_parents_heap_frozen_and_the_parent_does_not()
     assert gc.get_freeze_count() == before, "the parent's objects stay collectable"
 
 
+def test_a_heap_someone_else_froze_stays_frozen_across_a_fork() -> None:
+    gc.freeze()
+    try:
+        frozen = gc.get_freeze_count()
+        pool = process_pool(1)
+        try:
+            assert pool.submit(_collector_in_child).result()[0] > 0.9 * frozen
+        finally:
+            pool.shutdown()
+        # (frozen objects that die meanwhile leave the count; an unfreeze would empty it)
+        assert gc.get_freeze_count() > 0.9 * frozen, "a fork undid a freeze it did not make"
+    finally:
+        gc.unfreeze()
+
+
 def test_a_one_task_helper_runs_without_the_cyclic_collector() -> None:
     pool = process_pool(1, collect=False)
     try:
