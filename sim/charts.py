@@ -1,12 +1,17 @@
-"""Altair charts shared by the reports and the app: series across seeds with uncertainty bands,
-and paired differences with their ranges. `to_svg` renders offline (vl-convert), so reports
-need no network and no browser."""
+"""Charts shared by the reports and the app: series across seeds with uncertainty bands, and
+paired differences with their ranges, as Vega-Lite specifications (plain dicts). `to_svg` renders
+offline (vl-convert), so reports need no network and no browser.
+
+They are written as Vega-Lite, not built with Altair: a report draws them in its chart helper,
+the longest chain of a PDF's work, where importing Altair and building the charts with it took
+0.7 s of CPU for the same specification (a test draws both and compares the SVGs). The app wraps
+them in Altair where it composes them with its own charts."""
 
 from __future__ import annotations
 
 import threading
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -15,6 +20,10 @@ if TYPE_CHECKING:
     import altair as alt
 
     from sim.results import Results
+
+Spec = dict[str, Any]
+# Altair's default view size, written by Altair into every chart: kept, so a chart renders as it did.
+CONFIG = {"view": {"continuousWidth": 300, "continuousHeight": 300}}
 
 LOW_Q, HIGH_Q = 5.0, 95.0
 WIDTH, HEIGHT = 560, 240
@@ -58,44 +67,60 @@ def band_frame(runs: Sequence[tuple[str, Sequence[Results]]], metric: str, *, cu
     return pd.concat(parts, ignore_index=True).dropna(subset=["central"])
 
 
-def _colors(labels: Sequence[str]) -> alt.Scale:
-    import altair as alt
+def _colors(labels: Sequence[str]) -> Spec:
+    return {"domain": list(labels), "range": [PALETTE[i % len(PALETTE)] for i in range(len(labels))]}
 
-    return alt.Scale(domain=list(labels), range=[PALETTE[i % len(PALETTE)] for i in range(len(labels))])
+
+def _values(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    """The frame's rows as Vega-Lite inline data (missing values as null)."""
+    return frame.astype(object).where(frame.notna(), None).to_dict("records")
+
+
+def _legend_color(field: str, labels: Sequence[str]) -> Spec:
+    return {"field": field, "legend": {"orient": "bottom", "title": None}, "scale": _colors(labels),
+            "type": "nominal"}
+
+
+ZERO = {"values": [{"zero": 0.0}]}
 
 
 def band_chart(frame: pd.DataFrame, *, title: str, y_title: str, y_format: str = ",.0f",
-               width: int = WIDTH, height: int = HEIGHT) -> alt.LayerChart:
+               width: int = WIDTH, height: int = HEIGHT) -> Spec:
     """A line per scenario (mean across seeds) over a shaded 90% range."""
-    import altair as alt
-
-    labels = list(dict.fromkeys(frame["scenario"]))
-    color = alt.Color("scenario:N", scale=_colors(labels), legend=alt.Legend(title=None, orient="bottom"))
-    x = alt.X("month:Q", title="Month", axis=alt.Axis(tickMinStep=12))
-    base = alt.Chart(frame).encode(x=x, color=color)
-    y = alt.Y("low:Q", title=y_title, axis=alt.Axis(format=y_format))
-    band = base.mark_area(opacity=0.22).encode(y=y, y2="high:Q")
-    line = base.mark_line(strokeWidth=2).encode(y="central:Q")
-    return alt.layer(band, line).properties(title=title, width=width, height=height)
+    color = _legend_color("scenario", list(dict.fromkeys(frame["scenario"])))
+    x = {"axis": {"tickMinStep": 12}, "field": "month", "title": "Month", "type": "quantitative"}
+    return {
+        "config": CONFIG,
+        "layer": [
+            {"mark": {"type": "area", "opacity": 0.22},
+             "encoding": {"color": color, "x": x, "y": {"axis": {"format": y_format}, "field": "low",
+                                                        "title": y_title, "type": "quantitative"},
+                          "y2": {"field": "high"}}},
+            {"mark": {"type": "line", "strokeWidth": 2},
+             "encoding": {"color": color, "x": x, "y": {"field": "central", "type": "quantitative"}}}],
+        "data": {"values": _values(frame)}, "height": height, "title": title, "width": width}
 
 
 def difference_chart(frame: pd.DataFrame, *, title: str, x_format: str = ",.0f",
-                     width: int = 320, height: int | None = None) -> alt.LayerChart:
+                     width: int = 320, height: int | None = None) -> Spec:
     """Horizontal bars of paired differences (`label`, `central`, `low`, `high`) with the
     90% range as a rule, and a zero line."""
-    import altair as alt
-
     n = max(len(frame), 1)
-    y = alt.Y("label:N", title=None, sort=None, axis=alt.Axis(labelLimit=200))
-    base = alt.Chart(frame).encode(y=y)
-    bars = base.mark_bar(color=PALETTE[0], opacity=0.8).encode(
-        x=alt.X("central:Q", title="Difference (mean; line = 90% range)",
-                axis=alt.Axis(format=x_format)))
-    rules = base.mark_rule(color="#222", strokeWidth=2).encode(x="low:Q", x2="high:Q")
-    zero = alt.Chart(pd.DataFrame({"zero": [0.0]})).mark_rule(color="#888").encode(x="zero:Q")
-    return alt.layer(bars, rules, zero).properties(
-        title=alt.TitleParams(title, fontSize=12, anchor="start"), width=width, height=height or 28 * n + 20,
-        padding={"left": 30, "right": 10, "top": 5, "bottom": 5})
+    data = {"values": _values(frame)}
+    y = {"axis": {"labelLimit": 200}, "field": "label", "sort": None, "title": None, "type": "nominal"}
+    return {
+        "config": CONFIG,
+        "layer": [
+            {"data": data, "mark": {"type": "bar", "color": PALETTE[0], "opacity": 0.8},
+             "encoding": {"x": {"axis": {"format": x_format}, "field": "central",
+                                "title": "Difference (mean; line = 90% range)", "type": "quantitative"},
+                          "y": y}},
+            {"data": data, "mark": {"type": "rule", "color": "#222", "strokeWidth": 2},
+             "encoding": {"x": {"field": "low", "type": "quantitative"}, "x2": {"field": "high"}, "y": y}},
+            {"data": ZERO, "mark": {"type": "rule", "color": "#888"},
+             "encoding": {"x": {"field": "zero", "type": "quantitative"}}}],
+        "height": height or 28 * n + 20, "padding": {"left": 30, "right": 10, "top": 5, "bottom": 5},
+        "title": {"text": title, "anchor": "start", "fontSize": 12}, "width": width}
 
 
 _WARMING: list[threading.Thread] = []  # at most one: the renderer's start-up, in the background
@@ -119,15 +144,16 @@ def warm_renderer() -> None:
     _WARMING.append(thread)
 
 
-def to_svg(chart: alt.TopLevelMixin) -> str:
-    """Render a chart to a standalone SVG string, offline."""
+def to_svg(chart: Spec | alt.TopLevelMixin) -> str:
+    """Render a chart (a Vega-Lite spec, or an Altair chart) to a standalone SVG string, offline."""
     import vl_convert as vlc
 
     for thread in _WARMING:
         thread.join()
-    # Not validated against the Vega-Lite schema again: the charts are this module's own, and the
-    # validation (jsonschema, in Python) is about a tenth of each chart's drawing time.
-    svg = vlc.vegalite_to_svg(chart.to_dict(validate=False))
+    # An Altair chart is not validated against the Vega-Lite schema again: the charts are this
+    # module's own, and the validation (jsonschema, in Python) is a tenth of a chart's drawing time.
+    spec = chart if isinstance(chart, dict) else chart.to_dict(validate=False)
+    svg = vlc.vegalite_to_svg(spec)
     return svg[svg.index("<svg"):] if "<svg" in svg else svg
 
 
@@ -157,21 +183,26 @@ def impact_band_frame(results: Sequence[Results], *, split: str = "kind", measur
 def impact_chart(frame: pd.DataFrame, *,
                  title: str = "Earnings gain over the no-fund twin, by year since start",
                  y_title: str = "$ per month", y_format: str = ",.0f", width: int | str = WIDTH,
-                 height: int = HEIGHT, by: str = "cell") -> alt.LayerChart:
+                 height: int = HEIGHT, by: str = "cell") -> Spec:
     """The impact curve: a line per programme kind (`by="cell"`, the frame's cells) or per scenario
     (`by="scenario"`), the mean across seeds by year since the first fund start, over its 90% range
     across seeds, with a zero line (the twin)."""
-    import altair as alt
-
-    labels = list(dict.fromkeys(frame[by]))
-    color = alt.Color(f"{by}:N", scale=_colors(labels), legend=alt.Legend(title=None, orient="bottom"))
-    x = alt.X("year:O", title="Year since first fund start", axis=alt.Axis(labelAngle=0))
-    base = alt.Chart(frame).encode(x=x, color=color)
-    y = alt.Y("low:Q", title=y_title, axis=alt.Axis(format=y_format))
-    band = base.mark_area(opacity=0.22).encode(y=y, y2="high:Q")
-    line = base.mark_line(strokeWidth=2, point=True).encode(y="central:Q")
-    zero = alt.Chart(pd.DataFrame({"zero": [0.0]})).mark_rule(color="#888").encode(y="zero:Q")
-    return alt.layer(band, line, zero).properties(title=title, width=width, height=height)
+    color = _legend_color(by, list(dict.fromkeys(frame[by])))
+    x = {"axis": {"labelAngle": 0}, "field": "year", "title": "Year since first fund start",
+         "type": "ordinal"}
+    data = {"values": _values(frame)}
+    return {
+        "config": CONFIG,
+        "layer": [
+            {"data": data, "mark": {"type": "area", "opacity": 0.22},
+             "encoding": {"color": color, "x": x, "y": {"axis": {"format": y_format}, "field": "low",
+                                                        "title": y_title, "type": "quantitative"},
+                          "y2": {"field": "high"}}},
+            {"data": data, "mark": {"type": "line", "point": True, "strokeWidth": 2},
+             "encoding": {"color": color, "x": x, "y": {"field": "central", "type": "quantitative"}}},
+            {"data": ZERO, "mark": {"type": "rule", "color": "#888"},
+             "encoding": {"y": {"field": "zero", "type": "quantitative"}}}],
+        "height": height, "title": title, "width": width}
 
 
 def impact_overview(runs: Sequence[tuple[str, Sequence[Results]]]) -> tuple[pd.DataFrame, str, str]:

@@ -593,17 +593,38 @@ def test_the_appendix_shows_every_parameter_of_every_scenario_with_unit_descript
 
 
 def test_the_reports_charts_are_valid_vega_lite(data: ReportData) -> None:
-    """The charts are drawn without validating their specification again (it costs time on
-    every report): here each is validated against the Vega-Lite schema."""
+    """The charts are written as Vega-Lite and drawn without validating it (Altair and its
+    validation cost time on every report): here each is validated against the Vega-Lite schema,
+    and is the chart Altair makes of it."""
+    import altair as alt
+
     from sim import charts
     from sim.report import figures
 
     makers = {"band": charts.band_chart, "impact": charts.impact_chart, "difference": charts.difference_chart}
     jobs = figures.chart_jobs(data)
-    assert len(jobs) >= 5
+    assert {job.kind for job in jobs} == set(makers) and len(jobs) >= 5
     for job in jobs:
-        spec = makers[job.kind](job.frame, **job.options).to_dict(validate=True)  # raises if invalid
-        assert spec["$schema"].startswith("https://vega.github.io/schema/vega-lite/")
+        spec = makers[job.kind](job.frame, **job.options)
+        chart = alt.LayerChart.from_dict(spec, validate=True)  # raises if invalid
+        assert chart.to_dict(validate=True)["$schema"].startswith("https://vega.github.io/schema/vega-lite/")
+        assert charts.to_svg(chart) == charts.to_svg(spec)
+
+
+def test_a_chart_with_missing_values_has_nulls_in_its_data() -> None:
+    """Vega-Lite's JSON has no NaN: a missing value is null (as Altair writes it), and the chart
+    is drawn with the point left out."""
+    import pandas as pd
+
+    from sim import charts
+
+    nan = float("nan")
+    frame = pd.DataFrame({"scenario": ["a", "a", "a"], "month": [1, 2, 3], "central": [1.0, nan, 3.0],
+                          "low": [0.5, nan, 2.5], "high": [1.5, nan, 3.5]})
+    spec = charts.band_chart(frame, title="t", y_title="y")
+    values = spec["data"]["values"]
+    assert values[1]["central"] is None and values[0]["central"] == 1.0 and values[2]["month"] == 3
+    assert charts.to_svg(spec).startswith("<svg")
 
 
 def test_chart_bands_are_the_percentiles_across_seeds_months_with_missing_seeds_too(data: ReportData) -> None:

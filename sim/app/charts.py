@@ -243,5 +243,6 @@ def impact(runs: Runs) -> alt.LayerChart:
     """Participants' earnings gain over their no-fund twin by year since their first fund start
     (sim.charts.impact_overview: by programme kind when one scenario has a fund)."""
     frame, by, title = impact_overview(runs)
-    return impact_chart(frame, title=title, y_title="$ per month (line = mean; band = 90% of runs)",
-                        width="container", height=300, by=by).properties(padding=PAD)
+    spec = impact_chart(frame, title=title, y_title="$ per month (line = mean; band = 90% of runs)",
+                        width="container", height=300, by=by)
+    return alt.LayerChart.from_dict({**spec, "padding": PAD}, validate=False)

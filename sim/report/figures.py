@@ -111,8 +111,6 @@ def _difference_frame(data: ReportData) -> pd.DataFrame:
 
 
 def warm() -> None:
-    """Import Altair and start vl-convert's engine: a chart helper does this as soon as it is
-    forked, while the main process is still reading runs."""
-    import altair  # noqa: F401 - imported now, not when the first chart is drawn
-
+    """Start vl-convert's engine: a chart helper does this as soon as it is forked, while the
+    main process is still reading runs."""
     charts.warm_renderer()
