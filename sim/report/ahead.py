@@ -25,7 +25,7 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from typing import Any, TypeVar
 
 from sim.processes import process_pool, stop_pool
-from sim.report.printing import pdf_bytes
+from sim.report.printing import load_weasyprint, pdf_bytes
 
 _CHART_HELPER: list[ProcessPoolExecutor] = []  # at most one, started and warming
 _LAYOUTS: dict[str, tuple[ProcessPoolExecutor, Future[bytes]]] = {}
@@ -37,13 +37,14 @@ def _key(html: str) -> str:
     return hashlib.sha256(html.encode("utf-8")).hexdigest()
 
 
-def start_chart_helper() -> bool:
-    """Fork the chart helper now (idempotent) and let it start vl-convert; False where it cannot
-    be forked safely (this process has loaded vl-convert)."""
+def start_chart_helper(printing: bool = False) -> bool:
+    """Fork the chart helper now (idempotent) and let it start vl-convert (and, `printing`, load
+    WeasyPrint and the printed template, to lay out the charts pages); False where it cannot be
+    forked safely (this process has loaded vl-convert)."""
     with _LOCK:
         if _CHART_HELPER:
             return True
-    pool = _new_chart_helper()
+    pool = _new_chart_helper(printing)
     if pool is None:
         return False
     with _LOCK:
@@ -51,15 +52,25 @@ def start_chart_helper() -> bool:
     return True
 
 
-def _new_chart_helper() -> ProcessPoolExecutor | None:
+def _new_chart_helper(printing: bool = False) -> ProcessPoolExecutor | None:
     if "vl_convert" in sys.modules:
         return None
-    from sim.report import figures
-
     pool = process_pool(1, collect=False)
-    pool.submit(figures.warm)  # forks the helper now; it imports Altair and starts vl-convert
+    pool.submit(_warm, printing)  # forks the helper now
     _stop_at_exit()
     return pool
+
+
+def _warm(printing: bool) -> None:
+    """The chart helper's start, before it is given anything to draw."""
+    from sim.report import figures
+
+    figures.warm()
+    if printing:
+        from sim.report import html
+
+        load_weasyprint()
+        html.compile_printed_template()
 
 
 def _take_chart_helper() -> ProcessPoolExecutor | None:
