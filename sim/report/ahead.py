@@ -25,7 +25,7 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from typing import Any, TypeVar
 
 from sim.processes import process_pool, stop_pool
-from sim.report.printing import load_weasyprint, pdf_bytes
+from sim.report.printing import pdf_bytes
 
 _CHART_HELPER: list[ProcessPoolExecutor] = []  # at most one, started and warming
 _LAYOUTS: dict[str, tuple[ProcessPoolExecutor, Future[bytes]]] = {}
@@ -37,14 +37,14 @@ def _key(html: str) -> str:
     return hashlib.sha256(html.encode("utf-8")).hexdigest()
 
 
-def start_chart_helper(printing: bool = False) -> bool:
-    """Fork the chart helper now (idempotent) and let it start vl-convert (and, `printing`, load
-    WeasyPrint and the printed template, to lay out the charts pages); False where it cannot be
-    forked safely (this process has loaded vl-convert)."""
+def start_chart_helper(warm: Callable[[], object] | None = None) -> bool:
+    """Fork the chart helper now (idempotent) and let it start: `warm` (a module-level function,
+    sim.report.figures.warm by default: start vl-convert); False where it cannot be forked
+    safely (this process has loaded vl-convert)."""
     with _LOCK:
         if _CHART_HELPER:
             return True
-    pool = _new_chart_helper(printing)
+    pool = _new_chart_helper(warm)
     if pool is None:
         return False
     with _LOCK:
@@ -52,25 +52,17 @@ def start_chart_helper(printing: bool = False) -> bool:
     return True
 
 
-def _new_chart_helper(printing: bool = False) -> ProcessPoolExecutor | None:
+def _new_chart_helper(warm: Callable[[], object] | None = None) -> ProcessPoolExecutor | None:
     if "vl_convert" in sys.modules:
         return None
+    if warm is None:
+        from sim.report import figures
+
+        warm = figures.warm
     pool = process_pool(1, collect=False)
-    pool.submit(_warm, printing)  # forks the helper now
+    pool.submit(warm)  # forks the helper now
     _stop_at_exit()
     return pool
-
-
-def _warm(printing: bool) -> None:
-    """The chart helper's start, before it is given anything to draw."""
-    from sim.report import figures
-
-    figures.warm()
-    if printing:
-        from sim.report import html
-
-        load_weasyprint()
-        html.compile_printed_template()
 
 
 def _take_chart_helper() -> ProcessPoolExecutor | None:

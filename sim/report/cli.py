@@ -142,16 +142,16 @@ def _report_data(paths: list[str], seed_list: list[int], workers: int, *, cache:
     loaded = load_all(paths)  # every file's problems before running anything
     bases = [_extended_preset(p) for p in paths]
     if charts or pdf:
-        from sim.processes import usable_cores
-        from sim.report import ahead
+        import functools
 
-        if usable_cores() >= 2:
+        from sim.report import ahead, html
+        from sim.report.printing import load_weasyprint
+
+        if html.usable_cores() >= 2:
             # Forked first, before anything starts a thread here: the charts are the report's
             # longest chain, and the helper loads WeasyPrint and starts vl-convert on the other
             # core while this process loads WeasyPrint and its templates (about 0.4 s).
-            ahead.start_chart_helper(printing=pdf)
-        from sim.report import html
-        from sim.report.printing import load_weasyprint
+            ahead.start_chart_helper(functools.partial(html.warm_chart_helper, pdf))
 
         if pdf:
             load_weasyprint()  # before the appendix's helper is forked, so it has it

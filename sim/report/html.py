@@ -156,6 +156,15 @@ def _charts(data: ReportData) -> list[dict[str, str]]:
     return data.cache["charts"]
 
 
+def warm_chart_helper(printing: bool) -> None:
+    """The chart helper's start, before it is given anything to draw: vl-convert started and,
+    for a PDF (`printing`: it lays out the charts pages), WeasyPrint and the template loaded."""
+    figures.warm()
+    if printing:
+        load_weasyprint()
+        compile_printed_template()
+
+
 def draw_and_print_charts(jobs: list[figures.ChartJob], print_css: str | None,
                           title: str) -> tuple[list[dict[str, str]], tuple[str, bytes] | None]:
     """The charts (`figures.draw`) and, with `print_css`, the printed report's charts pages laid
