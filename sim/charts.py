@@ -9,6 +9,7 @@ them in Altair where it composes them with its own charts."""
 
 from __future__ import annotations
 
+import textwrap
 import threading
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
@@ -82,6 +83,17 @@ def _legend_color(field: str, labels: Sequence[str]) -> Spec:
 
 
 ZERO = {"values": [{"zero": 0.0}]}
+TITLE_PX_PER_CHARACTER = 7.5  # Vega's default title (13 px, bold): a wide character's advance
+
+
+def _title(text: str, width: int | str) -> str | list[str]:
+    """A title wrapped at words to the chart's width (Vega-Lite draws a list as lines): Vega
+    draws a title on one line, and a report's chart is clipped at its own edge. A chart as wide as
+    its container (the app's) keeps one line."""
+    if not isinstance(width, int):
+        return text
+    per_line = max(20, int(width / TITLE_PX_PER_CHARACTER))
+    return textwrap.wrap(text, per_line) if len(text) > per_line else text
 
 
 def band_chart(frame: pd.DataFrame, *, title: str, y_title: str, y_format: str = ",.0f",
@@ -98,7 +110,7 @@ def band_chart(frame: pd.DataFrame, *, title: str, y_title: str, y_format: str =
                           "y2": {"field": "high"}}},
             {"mark": {"type": "line", "strokeWidth": 2},
              "encoding": {"color": color, "x": x, "y": {"field": "central", "type": "quantitative"}}}],
-        "data": {"values": _values(frame)}, "height": height, "title": title, "width": width}
+        "data": {"values": _values(frame)}, "height": height, "title": _title(title, width), "width": width}
 
 
 def difference_chart(frame: pd.DataFrame, *, title: str, x_format: str = ",.0f",
@@ -202,7 +214,7 @@ def impact_chart(frame: pd.DataFrame, *,
              "encoding": {"color": color, "x": x, "y": {"field": "central", "type": "quantitative"}}},
             {"data": ZERO, "mark": {"type": "rule", "color": "#888"},
              "encoding": {"y": {"field": "zero", "type": "quantitative"}}}],
-        "height": height, "title": title, "width": width}
+        "height": height, "title": _title(title, width), "width": width}
 
 
 def impact_overview(runs: Sequence[tuple[str, Sequence[Results]]]) -> tuple[pd.DataFrame, str, str]:

@@ -675,3 +675,25 @@ def test_a_seed_table_is_the_same_stacked_or_aligned_by_label(data: ReportData) 
     mixed = tables.seed_table([runs[0], Fewer(runs[0])], 1, 24)
     assert np.isnan(mixed.loc[99, "placements"]) and mixed.loc[runs[0].seed, "placements"] >= 0
     assert mixed.loc[99, "completions"] == mixed.loc[runs[0].seed, "completions"]
+
+
+def test_a_long_chart_title_is_wrapped_to_the_charts_width() -> None:
+    """Vega draws a title on one line and a printed chart is clipped at its own edge: the impact
+    chart's title ("<scenario>: earnings gain over the same people without the fund, by
+    programme") ran off the page. A long title is drawn as lines within the chart's width."""
+    import pandas as pd
+
+    from sim import charts
+
+    frame = pd.DataFrame({"scenario": ["s"] * 2, "cell": ["course"] * 2, "year": [1, 2],
+                          "central": [1.0, 2.0], "low": [0.5, 1.5], "high": [1.5, 2.5], "seeds": [8, 8]})
+    title = "a_long_scenario_name: earnings gain over the same people without the fund, by programme"
+    spec = charts.impact_chart(frame, title=title, width=560)
+    lines = spec["title"]
+    assert isinstance(lines, list) and len(lines) >= 2 and " ".join(lines) == title
+    assert all(len(line) * charts.TITLE_PX_PER_CHARACTER <= 560 for line in lines)
+    svg = charts.to_svg(spec)
+    assert all(f">{line}<" in svg for line in lines)
+    short = charts.band_chart(frame.rename(columns={"year": "month"}), title="Short", y_title="y")
+    assert short["title"] == "Short"
+    assert charts.impact_chart(frame, title=title, width="container")["title"] == title  # the app's: one line
