@@ -96,21 +96,29 @@ def _title(text: str, width: int | str) -> str | list[str]:
     return textwrap.wrap(text, per_line) if len(text) > per_line else text
 
 
+def _band_and_line(color: Spec, x: Spec, y_title: str, y_format: str, data: Spec | None = None,
+                   point: bool = False) -> list[Spec]:
+    """The two layers of a series with uncertainty: the 90% range shaded, the mean as a line
+    (`data`: the layers' own, where the chart's layers do not share one)."""
+    own = {"data": data} if data is not None else {}
+    line = {"type": "line", "point": True, "strokeWidth": 2} if point else {"type": "line", "strokeWidth": 2}
+    return [
+        {**own, "mark": {"type": "area", "opacity": 0.22},
+         "encoding": {"color": color, "x": x, "y": {"axis": {"format": y_format}, "field": "low",
+                                                    "title": y_title, "type": "quantitative"},
+                      "y2": {"field": "high"}}},
+        {**own, "mark": line,
+         "encoding": {"color": color, "x": x, "y": {"field": "central", "type": "quantitative"}}}]
+
+
 def band_chart(frame: pd.DataFrame, *, title: str, y_title: str, y_format: str = ",.0f",
                width: int = WIDTH, height: int = HEIGHT) -> Spec:
     """A line per scenario (mean across seeds) over a shaded 90% range."""
     color = _legend_color("scenario", list(dict.fromkeys(frame["scenario"])))
     x = {"axis": {"tickMinStep": 12}, "field": "month", "title": "Month", "type": "quantitative"}
-    return {
-        "config": CONFIG,
-        "layer": [
-            {"mark": {"type": "area", "opacity": 0.22},
-             "encoding": {"color": color, "x": x, "y": {"axis": {"format": y_format}, "field": "low",
-                                                        "title": y_title, "type": "quantitative"},
-                          "y2": {"field": "high"}}},
-            {"mark": {"type": "line", "strokeWidth": 2},
-             "encoding": {"color": color, "x": x, "y": {"field": "central", "type": "quantitative"}}}],
-        "data": {"values": _values(frame)}, "height": height, "title": _title(title, width), "width": width}
+    return {"config": CONFIG, "layer": _band_and_line(color, x, y_title, y_format),
+            "data": {"values": _values(frame)}, "height": height, "title": _title(title, width),
+            "width": width}
 
 
 def difference_chart(frame: pd.DataFrame, *, title: str, x_format: str = ",.0f",
@@ -206,12 +214,7 @@ def impact_chart(frame: pd.DataFrame, *,
     return {
         "config": CONFIG,
         "layer": [
-            {"data": data, "mark": {"type": "area", "opacity": 0.22},
-             "encoding": {"color": color, "x": x, "y": {"axis": {"format": y_format}, "field": "low",
-                                                        "title": y_title, "type": "quantitative"},
-                          "y2": {"field": "high"}}},
-            {"data": data, "mark": {"type": "line", "point": True, "strokeWidth": 2},
-             "encoding": {"color": color, "x": x, "y": {"field": "central", "type": "quantitative"}}},
+            *_band_and_line(color, x, y_title, y_format, data, point=True),
             {"data": ZERO, "mark": {"type": "rule", "color": "#888"},
              "encoding": {"y": {"field": "zero", "type": "quantitative"}}}],
         "height": height, "title": _title(title, width), "width": width}

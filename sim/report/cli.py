@@ -156,7 +156,6 @@ def _report_data(paths: list[str], seed_list: list[int], workers: int, *, cache:
         if pdf:
             load_weasyprint()  # before the appendix's helper is forked, so it has it
             html.compile_printed_template()
-        if pdf:
             html.start_appendix(report_outline(loaded, title=title, years=years, paper=paper, bases=bases))
     store = RunCache(default_cache_dir() if cache else Path(_scratch()))
     show = _progress()
